@@ -1,0 +1,52 @@
+"""The one exception family of auditapp.
+
+Library code raises these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AuditappError", "ConfigError", "SubjectError"]
+
+
+class AuditappError(Exception):
+    """Base class of every error auditapp raises on purpose."""
+
+
+class ConfigError(AuditappError):
+    """A configuration problem: nothing can start.
+
+    Parameters
+    ----------
+    problems : list of str
+        One line per problem, each naming the file, the dotted key and what is
+        expected. All problems of a config are reported together.
+    """
+
+    def __init__(self, problems: list[str] | str):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class SubjectError(AuditappError):
+    """One subject (or subject/model pair) failed; the run goes on.
+
+    Parameters
+    ----------
+    subject : str
+        The subject ID.
+    stage : str
+        Where it failed (``read``, ``check``, ``statistical``, ...).
+    message : str
+        What went wrong, naming the file when there is one.
+    path : str, optional
+        The file involved.
+    """
+
+    def __init__(self, subject: str, stage: str, message: str, path: str | None = None):
+        self.subject = subject
+        self.stage = stage
+        self.message = message
+        self.path = path
+        super().__init__(f"subject '{subject}' ({stage}): {message}")

@@ -1,0 +1,1 @@
+"""End-to-end extraction pipelines: config -> discovery -> per-subject compute -> CSV."""

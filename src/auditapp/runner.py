@@ -1,0 +1,260 @@
+"""Run one function over many subjects with joblib, collecting failures as data.
+
+The worker function is a top-level callable taking one task (a frozen dataclass)
+and returning a result. It raises :class:`~auditapp.errors.SubjectError` for a
+known per-subject problem; any other exception is caught too and reported with
+stage ``unexpected`` and its traceback. Python warnings emitted inside the work
+(``warnings.warn``) are captured in the worker and returned with the result, so
+they reach the parent's log whatever the backend.
+
+The runner never decides exit codes: it returns counts; the CLI maps them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from joblib import Parallel, delayed, parallel_config
+
+from auditapp.config.model import ParallelConfig
+from auditapp.errors import ConfigError, SubjectError
+
+__all__ = [
+    "Failure", "TaskOutcome", "RunResult", "DatasetSummary", "ExtractionSummary", "run_tasks",
+    "write_failures_file", "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL",
+]
+
+EXIT_OK = 0
+EXIT_CONFIG = 1
+EXIT_PARTIAL = 3
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed subject (or subject/model pair)."""
+
+    subject: str
+    stage: str
+    error: str
+    path: str | None = None
+    model: str | None = None
+    traceback: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """What came back from one task: a result or a failure, its warnings and its time."""
+
+    task: Any
+    result: Any = None
+    failure: Failure | None = None
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass
+class RunResult:
+    """All outcomes of a run, in completion order (sort by key before writing)."""
+
+    outcomes: list[TaskOutcome] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[Any]:
+        return [o.result for o in self.outcomes if o.ok]
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [o.failure for o in self.outcomes if not o.ok]
+
+    @property
+    def n_ok(self) -> int:
+        return sum(o.ok for o in self.outcomes)
+
+    @property
+    def n_failed(self) -> int:
+        return len(self.outcomes) - self.n_ok
+
+
+def _task_subject(task: Any) -> str:
+    return str(getattr(task, "subject", getattr(task, "subject_id", task)))
+
+
+def _task_model(task: Any) -> str | None:
+    model = getattr(task, "model", None)
+    return None if model is None else str(model)
+
+
+def _call_safely(work: Callable[[Any], Any], task: Any) -> TaskOutcome:
+    """Run ``work(task)`` and turn every outcome into data (runs inside the worker)."""
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = work(task)
+            failure = None
+        except SubjectError as exc:
+            result = None
+            failure = Failure(
+                subject=exc.subject or _task_subject(task), stage=exc.stage, error=exc.message,
+                path=exc.path, model=_task_model(task),
+            )
+        except Exception as exc:  # noqa: BLE001 - one subject must never stop the run
+            result = None
+            failure = Failure(
+                subject=_task_subject(task), stage="unexpected",
+                error=f"{type(exc).__name__}: {exc}", model=_task_model(task),
+                traceback=traceback.format_exc(),
+            )
+    messages = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return TaskOutcome(task=task, result=result, failure=failure, warnings=messages,
+                       seconds=time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def _backend(parallel: ParallelConfig, n_jobs: int) -> Iterator[None]:
+    if parallel.backend == "dask":
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ConfigError(
+                "parallel.backend: 'dask' needs the dask extra; install it with "
+                "pip install 'auditapp[dask]'"
+            ) from exc
+        if parallel.scheduler:
+            client = Client(parallel.scheduler)
+            cluster = None
+        else:
+            cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            with parallel_config(backend="dask"):
+                yield
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    elif parallel.backend in ("loky", "threading", "multiprocessing"):
+        with parallel_config(backend=parallel.backend):
+            yield
+    else:
+        raise ConfigError(f"parallel.backend: unknown backend '{parallel.backend}'; expected loky or dask")
+
+
+def run_tasks(
+    work: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    *,
+    n_jobs: int = 1,
+    parallel: ParallelConfig = ParallelConfig(),
+    on_outcome: Callable[[TaskOutcome, int, int], None] | None = None,
+) -> RunResult:
+    """Run ``work`` over ``tasks``, never stopping on a failed task.
+
+    Parameters
+    ----------
+    work : callable
+        Top-level (picklable) function ``work(task) -> result``.
+    tasks : iterable
+        Task objects; a ``subject`` (and optional ``model``) attribute names them in failures.
+    n_jobs : int
+        Number of workers, capped at the number of tasks. 1 runs in this process
+        with the same code path.
+    parallel : ParallelConfig
+        joblib backend (``loky`` or ``dask``).
+    on_outcome : callable, optional
+        Called in the parent as ``on_outcome(outcome, done, total)`` for each
+        finished task (progress bars, logging).
+
+    Returns
+    -------
+    RunResult
+        Outcomes in completion order.
+    """
+    tasks = list(tasks)
+    total = len(tasks)
+    result = RunResult()
+    if total == 0:
+        return result
+    n_jobs = max(1, min(int(n_jobs), total))
+
+    def consume(outcomes: Iterable[TaskOutcome]) -> None:
+        for done, outcome in enumerate(outcomes, start=1):
+            result.outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome, done, total)
+
+    if n_jobs == 1 and parallel.backend != "dask":
+        consume(_call_safely(work, task) for task in tasks)
+        return result
+
+    with _backend(parallel, n_jobs):
+        return_as = "list" if parallel.backend == "dask" else "generator_unordered"
+        runner = Parallel(n_jobs=n_jobs, return_as=return_as)
+        consume(runner(delayed(_call_safely)(work, task) for task in tasks))
+    return result
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """What one dataset (or one metric file) produced."""
+
+    name: str
+    output: str | None
+    n_written: int
+    n_failed: int
+    failures_file: str | None = None
+    seconds: float = 0.0
+    warning_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExtractionSummary:
+    """Outcome of a whole extraction command; the CLI turns it into an exit code."""
+
+    datasets: tuple[DatasetSummary, ...] = ()
+
+    @property
+    def n_failed(self) -> int:
+        return sum(d.n_failed for d in self.datasets)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.n_failed else EXIT_OK
+
+
+def write_failures_file(failures: list[Failure], path, *, with_model: bool = False):
+    """Write ``failures`` as CSV (``ID[,model],stage,error``) atomically, or delete a stale file.
+
+    Returns the path written, or None when there was no failure.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from auditapp.io.tables import write_csv_atomic
+
+    path = Path(path)
+    if not failures:
+        path.unlink(missing_ok=True)
+        return None
+    rows = []
+    for f in sorted(failures, key=lambda f: (f.model or "", f.subject)):
+        row = {"ID": f.subject}
+        if with_model:
+            row["model"] = f.model or ""
+        row.update({"stage": f.stage, "error": f.error if f.path is None or f.path in f.error
+                    else f"{f.error} [{f.path}]"})
+        rows.append(row)
+    write_csv_atomic(pd.DataFrame(rows), path)
+    return path
