@@ -5,7 +5,7 @@ Library code raises these; only the CLI turns them into messages and exit codes.
 
 from __future__ import annotations
 
-__all__ = ["AuditappError", "ConfigError", "SubjectError"]
+__all__ = ["AuditappError", "ConfigError", "SubjectError", "AuditappWarning", "ConfigWarning"]
 
 
 class AuditappError(Exception):
@@ -50,3 +50,15 @@ class SubjectError(AuditappError):
         self.message = message
         self.path = path
         super().__init__(f"subject '{subject}' ({stage}): {message}")
+
+
+class AuditappWarning(UserWarning):
+    """A problem worth telling the user that does not stop anything (e.g. an all-zero sequence).
+
+    Compute functions emit it with ``warnings.warn``; the runner captures it per
+    subject and the pipeline logs it with the subject ID.
+    """
+
+
+class ConfigWarning(AuditappWarning):
+    """A config key that is unknown, ignored or defaulted; the CLI prints it."""
