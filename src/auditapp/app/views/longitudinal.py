@@ -1,0 +1,6 @@
+"""Longitudinal analysis page (coming: built in the model-evaluation pages work)."""
+
+import streamlit as st
+
+st.title("Longitudinal analysis")
+st.info("This page is coming in a next version of auditapp.")

@@ -1,0 +1,6 @@
+"""Single model performance page (coming: built in the model-evaluation pages work)."""
+
+import streamlit as st
+
+st.title("Single model performance")
+st.info("This page is coming in a next version of auditapp.")
