@@ -1,0 +1,564 @@
+"""Plotly figures of the model-evaluation pages (pure: DataFrames in, ``go.Figure`` out).
+
+Used by the error-matrix, single-model, pairwise, multi-model and longitudinal
+pages. Nothing here imports Streamlit or computes a statistic: test results and
+tables come from :mod:`auditapp.analysis`; these functions only draw them.
+Every point that stands for a subject carries ``customdata = [set, ID, ...]`` so
+a click maps to the subject without matching coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+__all__ = [
+    "PASTEL",
+    "HIGHLIGHT",
+    "FAVOURABLE",
+    "UNFAVOURABLE",
+    "SVG_NAMES",
+    "svg_config",
+    "color_map",
+    "error_matrix_figure",
+    "metric_scatter",
+    "improvement_bars",
+    "histogram_figure",
+    "model_boxes",
+    "nemenyi_heatmap",
+    "critical_difference_figure",
+    "longitudinal_figure",
+    "selected_subjects",
+]
+
+PASTEL = tuple(qualitative.Pastel)
+HIGHLIGHT = "#e31231"
+FAVOURABLE = "#90be6d"
+UNFAVOURABLE = "#ffbf69"
+OBSERVED = "#f4a261"
+PREDICTED = "#e9c46a"
+ERROR_SEGMENT = "#005f73"
+SCATTERGL_ABOVE = 1000
+
+#: Mode-bar SVG file names, as the reference names its downloads.
+SVG_NAMES = {
+    "error_matrix": "segmentation_error_matrix",
+    "single_model": "single_model_performance",
+    "pairwise": "agg_pairwise_model_performance",
+    "multi_model": "multimodel_performance",
+    "longitudinal": "longitudinal_analysis",
+}
+
+
+def svg_config(filename: str) -> dict:
+    """``st.plotly_chart`` config: the camera button downloads an SVG named ``filename``."""
+    return {"toImageButtonOptions": {"format": "svg", "filename": filename}, "displaylogo": False}
+
+
+def color_map(names: Iterable[str], *, sort: bool = False) -> dict[str, str]:
+    """Pastel colour per name: datasets in config order, models in sorted order (``sort=True``)."""
+    names = list(dict.fromkeys(names))
+    if sort:
+        names = sorted(names)
+    return {name: PASTEL[i % len(PASTEL)] for i, name in enumerate(names)}
+
+
+def _legend(position: str) -> dict:
+    positions = {
+        "top left": dict(x=0.01, y=0.99, xanchor="left", yanchor="top"),
+        "top right": dict(x=0.99, y=0.99, xanchor="right", yanchor="top"),
+        "bottom left": dict(x=0.01, y=0.01, xanchor="left", yanchor="bottom"),
+        "bottom right": dict(x=0.99, y=0.01, xanchor="right", yanchor="bottom"),
+    }
+    return positions.get(position, positions["top right"])
+
+
+def _apply_options(fig: go.Figure, options: dict | None) -> go.Figure:
+    """Apply the "Plot options" expander values (legend, title, axis labels, font size)."""
+    if not options:
+        return fig
+    if "font_size" in options:
+        fig.update_layout(font=dict(size=int(options["font_size"])))
+    if options.get("title"):
+        fig.update_layout(title=dict(text=options["title"]))
+    if options.get("x_title"):
+        fig.update_xaxes(title_text=options["x_title"])
+    if options.get("y_title"):
+        fig.update_yaxes(title_text=options["y_title"])
+    if "show_legend" in options:
+        fig.update_layout(showlegend=bool(options["show_legend"]))
+    if options.get("legend_position"):
+        fig.update_layout(legend=_legend(options["legend_position"]))
+    return fig
+
+
+# --------------------------------------------------------------------------- error matrix
+def error_matrix_figure(
+    matrix: pd.DataFrame,
+    *,
+    kind: str = "error",
+    fmt: str = "count",
+    title: str | None = None,
+    x_title: str = "Predicted label",
+    y_title: str = "True label",
+    font_size: int = 14,
+) -> go.Figure:
+    """Heatmap of an error or confusion matrix (rows = ground truth, columns = prediction).
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Square-ish table, index = GT class names, columns = predicted class names.
+    kind : {"error", "confusion"}
+        ``error`` annotates off-diagonal cells only; ``confusion`` annotates all.
+    fmt : {"count", "percent", "mean"}
+        Annotation format: ``1,234`` / ``12.3%`` / ``1,234.5``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame([[0, 3], [1, 0]], index=["BKG", "ET"], columns=["BKG", "ET"])
+    >>> fig = error_matrix_figure(m)
+    >>> [a.text for a in fig.layout.annotations]
+    ['3', '1']
+    """
+    z = matrix.to_numpy(dtype=float)
+    rows = [str(r) for r in matrix.index]
+    cols = [str(c) for c in matrix.columns]
+    zmax = float(np.nanmax(z)) if z.size and np.isfinite(z).any() and np.nanmax(z) > 0 else 1.0
+    hover_name = "Misclassified voxels" if kind == "error" else "Voxels"
+    value_fmt = {"count": ":,.0f", "percent": ":.1f", "mean": ":,.1f"}[fmt]
+    unit = "%" if fmt == "percent" else ""
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=cols, y=rows, colorscale="Blues", zmin=0, zmax=zmax, xgap=1, ygap=1,
+            hovertemplate=(
+                "True label: %{y}<br>Predicted label: %{x}<br>" + hover_name
+                + ": %{z" + value_fmt + "}" + unit + "<extra></extra>"
+            ),
+            colorbar=dict(title=dict(text="%" if fmt == "percent" else "Voxels")),
+        )
+    )
+    annotations = []
+    for i, row in enumerate(rows):
+        for j, col in enumerate(cols):
+            if kind == "error" and row == col:
+                continue
+            value = z[i, j]
+            if not np.isfinite(value):
+                continue
+            if fmt == "percent":
+                text = f"{value:.1f}%"
+            elif fmt == "mean":
+                text = f"{value:,.1f}"
+            else:
+                text = f"{value:,.0f}"
+            dark = value > 0.6 * zmax
+            annotations.append(dict(x=col, y=row, text=text, showarrow=False,
+                                    font=dict(color="white" if dark else "#262730", size=font_size)))
+    side = min(600, 140 + 90 * max(len(rows), len(cols)))
+    fig.update_layout(
+        annotations=annotations, width=side + 80, height=side, font=dict(size=font_size),
+        title=dict(text=title) if title else None, margin=dict(l=80, r=20, t=90, b=20),
+    )
+    fig.update_xaxes(title_text=x_title, side="top", type="category", showgrid=False)
+    fig.update_yaxes(title_text=y_title, autorange="reversed", type="category", showgrid=False,
+                     scaleanchor="x", scaleratio=1)
+    return fig
+
+
+# --------------------------------------------------------------------------- single model
+def _trend(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2 or np.ptp(x[ok]) == 0:
+        return None
+    slope, intercept = np.polyfit(x[ok], y[ok], 1)
+    xs = np.array([x[ok].min(), x[ok].max()])
+    return xs, slope * xs + intercept
+
+
+def metric_scatter(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    sets: Sequence[str],
+    facet: str | None = None,
+    highlight: Iterable[tuple[str, str]] = (),
+    trend: bool = False,
+    model: str = "",
+    options: dict | None = None,
+) -> go.Figure:
+    """Scatter of a metric (y) against a feature (x), one colour per dataset, optional facets.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``ID``, ``set``, ``x``, ``y`` and, with ``facet``, that column.
+    sets : sequence of str
+        Datasets in config order (colour order).
+    facet : str, optional
+        Column giving one facet column per value (e.g. ``region``), wrapped at 4.
+    highlight : iterable of (set, ID)
+        Subjects drawn as red markers (size 12, ``#444`` outline) on top in every facet.
+    trend : bool
+        Add a least-squares line per dataset (and facet).
+
+    Returns
+    -------
+    go.Figure
+        Points carry ``customdata = [set, ID, facet value or "", model]``.
+    """
+    facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
+    ncols = min(4, len(facets))
+    nrows = int(np.ceil(len(facets) / ncols)) if facets else 1
+    colors = color_map(sets)
+    use_gl = len(df) > SCATTERGL_ABOVE
+    Trace = go.Scattergl if use_gl else go.Scatter
+    if facet is None:
+        fig = go.Figure()
+    else:
+        from plotly.subplots import make_subplots
+
+        fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[str(f) for f in facets],
+                            shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.12)
+    hl = {(str(s), str(i)) for s, i in highlight}
+    hover = ("ID: %{customdata[1]}<br>Dataset: %{customdata[0]}<br>" + x_title + ": %{x:.2f}<br>"
+             + y_title + ": %{y:.3f}<br>Model: %{customdata[3]}<extra></extra>")
+    hl_frames = []
+    for k, fval in enumerate(facets):
+        sub = df if fval is None else df[df[facet] == fval]
+        pos = {} if fval is None else dict(row=k // ncols + 1, col=k % ncols + 1)
+        for s in sets:
+            part = sub[sub["set"] == s]
+            if part.empty:
+                continue
+            custom = np.column_stack([
+                part["set"].astype(str), part["ID"].astype(str),
+                np.full(len(part), "" if fval is None else str(fval), dtype=object),
+                np.full(len(part), model, dtype=object),
+            ])
+            fig.add_trace(Trace(
+                x=part[x], y=part[y], mode="markers", name=s, legendgroup=s, showlegend=k == 0,
+                marker=dict(size=10, color=colors[s], line=dict(width=1, color="DarkSlateGrey")),
+                customdata=custom, hovertemplate=hover,
+            ), **pos)
+            if trend:
+                line = _trend(part[x].to_numpy(float), part[y].to_numpy(float))
+                if line is not None:
+                    fig.add_trace(go.Scatter(
+                        x=line[0], y=line[1], mode="lines", name=f"{s} trend", legendgroup=s,
+                        showlegend=False, line=dict(color=colors[s], width=2, dash="dash"),
+                        hoverinfo="skip",
+                    ), **pos)
+        if hl:
+            keys = list(zip(sub["set"].astype(str), sub["ID"].astype(str)))
+            mask = np.array([key in hl for key in keys], dtype=bool)
+            hl_frames.append((sub[mask], fval, pos))
+    for part, fval, pos in hl_frames:  # added last: drawn on top
+        if part.empty:
+            continue
+        custom = np.column_stack([
+            part["set"].astype(str), part["ID"].astype(str),
+            np.full(len(part), "" if fval is None else str(fval), dtype=object),
+            np.full(len(part), model, dtype=object),
+        ])
+        fig.add_trace(Trace(
+            x=part[x], y=part[y], mode="markers", name="Highlighted", legendgroup="highlight",
+            showlegend=fval == facets[0],
+            marker=dict(size=12, color=HIGHLIGHT, line=dict(width=1, color="#444")),
+            customdata=custom, hovertemplate=hover,
+        ), **pos)
+    height = 500 if facet is None else 120 + 330 * nrows
+    fig.update_layout(height=height, legend_title_text="Dataset", margin=dict(t=60),
+                      title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))
+    fig.update_xaxes(title_text=x_title)
+    if facet is None:
+        fig.update_yaxes(title_text=y_title)
+    else:
+        fig.update_yaxes(title_text=y_title, col=1)
+    return _apply_options(fig, options)
+
+
+def selected_subjects(event) -> list[tuple[str, str]]:
+    """``(set, ID)`` of the points in a Streamlit plotly selection event (order kept, no duplicates).
+
+    Accepts the event object/dict returned by ``st.plotly_chart(on_select="rerun")``.
+
+    Examples
+    --------
+    >>> selected_subjects({"selection": {"points": [{"customdata": ["Duke", "D-1", "ET", "m"]}]}})
+    [('Duke', 'D-1')]
+    >>> selected_subjects(None)
+    []
+    """
+    if not event:
+        return []
+    selection = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    if not selection:
+        return []
+    points = selection.get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
+    out: list[tuple[str, str]] = []
+    for point in points or []:
+        custom = point.get("customdata") if isinstance(point, dict) else None
+        if custom is None or len(custom) < 2:
+            continue
+        key = (str(custom[0]), str(custom[1]))
+        if key not in out:
+            out.append(key)
+    return out
+
+
+# --------------------------------------------------------------------------- pairwise
+def improvement_bars(
+    table: pd.DataFrame,
+    *,
+    value: str,
+    favourable: Sequence[bool] | np.ndarray,
+    label: str,
+    percent: bool = False,
+    x_range: tuple[float, float] | None = None,
+    title: str | None = None,
+    hover_extra: Sequence[str] | None = None,
+    options: dict | None = None,
+) -> go.Figure:
+    """Horizontal improvement bars, one per row of ``table`` (index = region / "Average").
+
+    Parameters
+    ----------
+    table : DataFrame
+        Index = bar names (top to bottom), column ``value`` = improvement.
+    favourable : sequence of bool
+        Green ``#90be6d`` when True, orange ``#ffbf69`` otherwise.
+    label : str
+        Axis title (e.g. "Relative improvement (%)").
+    hover_extra : sequence of str, optional
+        One extra hover line per bar (both means, n).
+    """
+    vals = table[value].to_numpy(dtype=float)
+    names = [str(i) for i in table.index]
+    colors = [FAVOURABLE if f else UNFAVOURABLE for f in favourable]
+    unit = "%" if percent else ""
+    texts = ["" if not np.isfinite(v) else f"{v:+.2f}{unit}" for v in vals]
+    extra = list(hover_extra) if hover_extra is not None else [""] * len(vals)
+    fig = go.Figure(go.Bar(
+        x=vals, y=names, orientation="h", marker=dict(color=colors, line=dict(color="black", width=1)),
+        text=texts, textposition="outside", cliponaxis=False, customdata=np.array(extra, dtype=object),
+        hovertemplate="Region: %{y}<br>Improvement: %{x:.2f}" + unit + "%{customdata}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title_text=label, zeroline=True, zerolinecolor="#888", zerolinewidth=1)
+    if x_range is not None:
+        fig.update_xaxes(range=list(x_range))
+    fig.update_layout(height=max(220, 70 + 45 * len(names)), showlegend=False,
+                      title=dict(text=title) if title else None, margin=dict(t=70 if title else 30))
+    return _apply_options(fig, options)
+
+
+def histogram_figure(
+    series: dict[str, Sequence[float]],
+    *,
+    nbins: int,
+    x_title: str,
+    title: str | None = None,
+    colors: dict[str, str] | None = None,
+) -> go.Figure:
+    """Overlaid histograms with ``nbins`` equal bins over the pooled range (NaN dropped).
+
+    Used for the paired differences (20 bins) and the reference rule's per-sample
+    normality histograms (10 bins).
+    """
+    clean = {k: np.asarray(v, dtype=float) for k, v in series.items()}
+    clean = {k: v[np.isfinite(v)] for k, v in clean.items()}
+    pooled = np.concatenate([v for v in clean.values()]) if clean else np.array([])
+    fig = go.Figure()
+    if pooled.size:
+        lo, hi = float(pooled.min()), float(pooled.max())
+        size = (hi - lo) / nbins if hi > lo else 1.0
+        cmap = colors or color_map(clean)
+        for name, v in clean.items():
+            fig.add_trace(go.Histogram(
+                x=v, name=name, xbins=dict(start=lo, end=hi + size * 1e-9, size=size), opacity=0.7,
+                marker=dict(color=cmap.get(name), line=dict(color="black", width=0.8)),
+            ))
+    fig.update_layout(barmode="overlay", height=300, title=dict(text=title) if title else None,
+                      margin=dict(t=50 if title else 20), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text="Count")
+    return fig
+
+
+# --------------------------------------------------------------------------- multi-model
+def model_boxes(
+    df: pd.DataFrame,
+    *,
+    models: Sequence[str],
+    metric_titles: dict[str, str],
+    facet: str | None = None,
+    options: dict | None = None,
+) -> go.Figure:
+    """Grouped box plots: x = metric, y = value, one colour per model, outlier points only.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long table with columns ``ID``, ``model``, ``metric``, ``value`` (+ ``facet``).
+    models : sequence of str
+        Models to draw (colours from their sorted order).
+    metric_titles : dict
+        Metric column -> display name, in x order.
+    facet : str, optional
+        Column (``region``) giving one row of boxes per value (250 px each).
+    """
+    from plotly.subplots import make_subplots
+
+    colors = color_map(models, sort=True)
+    facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
+    fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True,
+                        subplot_titles=None if facet is None else [str(f) for f in facets],
+                        vertical_spacing=0.06 if len(facets) > 1 else 0.0)
+    for r, fval in enumerate(facets, start=1):
+        sub = df if fval is None else df[df[facet] == fval]
+        for m in models:
+            part = sub[sub["model"] == m]
+            fig.add_trace(go.Box(
+                x=part["metric"].map(metric_titles), y=part["value"], name=m, legendgroup=m,
+                showlegend=r == 1, marker=dict(color=colors[m]), boxpoints="outliers",
+                customdata=np.column_stack([part["ID"].astype(str), np.full(len(part), m, dtype=object)])
+                if len(part) else None,
+                hovertemplate="Model: %{customdata[1]}<br>ID: %{customdata[0]}<br>Value: %{y:.3f}<extra></extra>",
+            ), row=r, col=1)
+    height = 500 if facet is None else max(300, 250 * len(facets) + 80)
+    fig.update_layout(
+        boxmode="group", height=height,
+        title=dict(text="Average models performance" if facet is None else "Models performance by region"),
+        legend=dict(title=dict(text="Model"), orientation="h", y=1.02, yanchor="bottom", x=0),
+        margin=dict(t=100),
+    )
+    fig.update_xaxes(categoryorder="array", categoryarray=list(metric_titles.values()))
+    return _apply_options(fig, options)
+
+
+def nemenyi_heatmap(pvalues: pd.DataFrame, *, alpha: float = 0.05) -> go.Figure:
+    """Annotated heatmap of Nemenyi p-values; cells with p <= alpha outlined in red."""
+    z = pvalues.to_numpy(dtype=float)
+    names = [str(c) for c in pvalues.columns]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=[str(i) for i in pvalues.index], colorscale="Blues", reversescale=True,
+        zmin=0, zmax=1, xgap=1, ygap=1, colorbar=dict(title=dict(text="p")),
+        hovertemplate="%{y} vs %{x}<br>p = %{z:.3g}<extra></extra>",
+    ))
+    shapes, annotations = [], []
+    for i, row in enumerate(pvalues.index):
+        for j, col in enumerate(pvalues.columns):
+            v = z[i, j]
+            if not np.isfinite(v) or i == j:
+                continue
+            annotations.append(dict(x=str(col), y=str(row), text=f"{v:.3g}", showarrow=False,
+                                    font=dict(color="white" if v < 0.3 else "#262730")))
+            if v <= alpha:
+                shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                                   xref="x", yref="y", line=dict(color=HIGHLIGHT, width=2)))
+    side = min(500, 160 + 80 * len(names))
+    fig.update_layout(annotations=annotations, shapes=shapes, height=side, width=side + 120,
+                      title=dict(text="Nemenyi post-hoc p-values"), margin=dict(t=60))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category", autorange="reversed")
+    return fig
+
+
+def critical_difference_figure(mean_ranks: pd.Series, cd: float, *, k: int | None = None) -> go.Figure:
+    """Critical-difference diagram: models at their mean rank on a 1..k axis, CD bar, cliques joined.
+
+    Parameters
+    ----------
+    mean_ranks : Series
+        Model -> mean rank (1 = best).
+    cd : float
+        Critical difference; two models whose mean ranks differ by <= cd are joined.
+    """
+    ranks = mean_ranks.sort_values()
+    k = k or len(ranks)
+    fig = go.Figure()
+    names = [str(n) for n in ranks.index]
+    vals = ranks.to_numpy(dtype=float)
+    ys = -0.4 - 0.25 * np.arange(len(vals))
+    for name, v, y in zip(names, vals, ys):
+        fig.add_trace(go.Scatter(x=[v, v], y=[0, y], mode="lines", line=dict(color="#262730", width=1),
+                                 hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=[v], y=[y], mode="markers+text", text=[f"{name} ({v:.2f})"],
+                                 textposition="middle right", marker=dict(size=8, color="#262730"),
+                                 hovertemplate=f"{name}<br>mean rank {v:.3f}<extra></extra>", showlegend=False))
+    # maximal cliques of consecutive models whose rank span <= cd
+    cliques = []
+    for i in range(len(vals)):
+        j = i
+        while j + 1 < len(vals) and vals[j + 1] - vals[i] <= cd:
+            j += 1
+        if j > i and not any(a <= i and j <= b for a, b in cliques):
+            cliques.append((i, j))
+    for n, (a, b) in enumerate(cliques):
+        y = 0.15 + 0.12 * n
+        fig.add_trace(go.Scatter(x=[vals[a], vals[b]], y=[-y, -y], mode="lines",
+                                 line=dict(color=HIGHLIGHT, width=5), hoverinfo="skip", showlegend=False))
+    if np.isfinite(cd):
+        fig.add_trace(go.Scatter(x=[1, 1 + cd], y=[0.35, 0.35], mode="lines+text", text=["", f"CD = {cd:.3f}"],
+                                 textposition="top center", line=dict(color="#262730", width=3),
+                                 hoverinfo="skip", showlegend=False))
+    fig.update_xaxes(range=[0.8, k + 0.8], dtick=1, title_text="Mean rank (1 = best)", side="top")
+    fig.update_yaxes(visible=False, range=[min(ys) - 0.3, 0.6])
+    fig.update_layout(height=180 + 40 * len(vals), title=dict(text="Critical difference diagram"),
+                      margin=dict(t=90))
+    return fig
+
+
+# --------------------------------------------------------------------------- longitudinal
+def longitudinal_figure(summary: pd.DataFrame, *, options: dict | None = None) -> go.Figure:
+    """Observed vs predicted lesion size across time points with error and growth labels.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Sorted by ``time_point``; columns ``time_point``, ``ID``, ``observed``,
+        ``predicted``, ``error_pct`` and optional ``growth_observed_pct`` /
+        ``growth_predicted_pct`` (NaN = no label).
+    """
+    t = summary["time_point"].to_numpy(dtype=float)
+    obs = summary["observed"].to_numpy(dtype=float)
+    pred = summary["predicted"].to_numpy(dtype=float)
+    ids = summary["ID"].astype(str).to_numpy()
+    fig = go.Figure()
+    for ti, o, p, e in zip(t, obs, pred, summary["error_pct"].to_numpy(dtype=float)):
+        if not (np.isfinite(o) and np.isfinite(p)):
+            continue
+        fig.add_trace(go.Scatter(x=[ti, ti], y=[o, p], mode="lines", line=dict(color=ERROR_SEGMENT, dash="dot"),
+                                 hoverinfo="skip", showlegend=False))
+        if np.isfinite(e):
+            fig.add_annotation(x=ti, y=(o + p) / 2, text=f"{e:.0f}%", showarrow=False, xshift=22,
+                               font=dict(color=ERROR_SEGMENT))
+    for name, vals, color, growth_col in (
+        ("Observed lesion size", obs, OBSERVED, "growth_observed_pct"),
+        ("Predicted lesion size", pred, PREDICTED, "growth_predicted_pct"),
+    ):
+        fig.add_trace(go.Scatter(
+            x=t, y=vals, mode="lines+markers", name=name, line=dict(color=color, width=3),
+            marker=dict(size=10, color=color), customdata=ids,
+            hovertemplate=name + ": %{y:,.0f} mm³ (%{customdata})<extra></extra>",
+        ))
+        if growth_col in summary:
+            growth = summary[growth_col].to_numpy(dtype=float)
+            for i in range(1, len(t)):
+                if np.isfinite(growth[i]) and np.isfinite(vals[i]) and np.isfinite(vals[i - 1]):
+                    fig.add_annotation(x=(t[i] + t[i - 1]) / 2, y=(vals[i] + vals[i - 1]) / 2,
+                                       text=f"{growth[i]:.0f}%", showarrow=False, yshift=12,
+                                       font=dict(color=color))
+    fig.update_xaxes(title_text="Time point", tickmode="array", tickvals=sorted(set(t.tolist())))
+    fig.update_yaxes(title_text="Lesion size (mm³)")
+    fig.update_layout(hovermode="x unified", height=450,
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), margin=dict(t=60))
+    return _apply_options(fig, options)
