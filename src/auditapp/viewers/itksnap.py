@@ -1,0 +1,383 @@
+"""Open a subject (and optionally model predictions) in ITK-SNAP, without blocking the dashboard.
+
+Three steps, each usable alone (dashboard.md §6):
+
+1. :func:`subject_files` finds the files of a subject inside the configured dataset folders (refuses IDs that are
+   not plain folder names and anything resolving outside the configured roots);
+2. :func:`build_command` turns them into an argument list (``-g`` main image, ``-s`` ground truth, ``-o`` other
+   sequences and predictions, ``-l`` label description file from :func:`label_description`);
+3. :func:`launch` starts it with ``subprocess.Popen`` (no shell, new session, never waited on).
+
+Reference 0.2.0: blocking ``subprocess.run``, a label file at a CWD-relative path with a wrong header, an uncaught
+``FileNotFoundError`` when ITK-SNAP was not installed, hard-coded ``.nii.gz`` names, no Windows support.
+"""
+
+from __future__ import annotations
+
+import atexit
+import colorsys
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditapp.config.model import AppConfig, Label, ViewerConfig
+from auditapp.errors import AuditappError
+
+__all__ = [
+    "NOT_FOUND_MESSAGE",
+    "DUPLICATE_WINDOW_S",
+    "LaunchResult",
+    "SubjectFiles",
+    "ViewerError",
+    "ViewerNotFound",
+    "build_command",
+    "case_folder",
+    "find_executable",
+    "label_colors",
+    "label_description",
+    "label_file",
+    "launch",
+    "subject_files",
+]
+
+NOT_FOUND_MESSAGE = (
+    "ITK-SNAP was not found. Install it from itksnap.org and put `itksnap` on your PATH, "
+    "or set `viewer: {itksnap: /path/to/itksnap}` in app.yaml."
+)
+#: A second identical launch within this many seconds is ignored (duplicate selection events).
+DUPLICATE_WINDOW_S = 3.0
+_MAIN_FALLBACK = ("_t1ce", "_t1", "_t2", "_flair")
+
+
+class ViewerError(AuditappError):
+    """The subject cannot be opened (bad ID, folder outside the configured roots, no image files...)."""
+
+
+class ViewerNotFound(ViewerError):
+    """ITK-SNAP is not installed (or not at the configured path)."""
+
+
+@dataclass(frozen=True)
+class SubjectFiles:
+    """Files of one subject to open: ``main`` image, other ``sequences``, ``seg`` and ``predictions`` (model -> file)."""
+
+    subject: str
+    folder: Path
+    main: Path
+    sequences: tuple[Path, ...] = ()
+    seg: Path | None = None
+    predictions: tuple[tuple[str, Path], ...] = ()
+
+    def all_files(self) -> list[Path]:
+        files = [self.main, *self.sequences]
+        if self.seg is not None:
+            files.append(self.seg)
+        return files + [p for _, p in self.predictions]
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    """What :func:`launch` did: ``launched`` False for a duplicate event within the window."""
+
+    command: tuple[str, ...]
+    launched: bool
+    pid: int | None = None
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Executable
+# ------------------------------------------------------------------------------------------------------------------
+def find_executable(viewer: ViewerConfig = ViewerConfig(), *, platform: str | None = None) -> list[str]:
+    """Command prefix that starts ITK-SNAP, e.g. ``['/usr/bin/itksnap']``.
+
+    ``viewer.itksnap`` may be a path or a command name looked up on ``PATH``. On macOS, when nothing is found and
+    ``/Applications/ITK-SNAP.app`` exists, ``['open', '-n', '-a', 'ITK-SNAP', '--args']``. On Windows the names
+    ``ITK-SNAP.exe`` / ``itksnap.exe`` are also tried.
+
+    Raises
+    ------
+    ViewerNotFound
+        With :data:`NOT_FOUND_MESSAGE` when no executable is found.
+    """
+    platform = platform or sys.platform
+    configured = viewer.itksnap or "itksnap"
+    candidates = [configured]
+    if platform.startswith("win") and configured == "itksnap":
+        candidates += ["ITK-SNAP.exe", "itksnap.exe"]
+    for cand in candidates:
+        path = Path(cand).expanduser()
+        if (os.sep in cand or "/" in cand) and path.is_file() and os.access(path, os.X_OK):
+            return [str(path)]
+        found = shutil.which(cand)
+        if found:
+            return [found]
+    if platform == "darwin" and Path("/Applications/ITK-SNAP.app").is_dir():
+        return ["open", "-n", "-a", "ITK-SNAP", "--args"]
+    raise ViewerNotFound(NOT_FOUND_MESSAGE)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Files
+# ------------------------------------------------------------------------------------------------------------------
+def _check_id(subject: str) -> None:
+    if (not subject or subject in (".", "..") or "/" in subject or "\\" in subject or os.sep in subject
+            or "\x00" in subject):
+        raise ViewerError(f"Refusing to open {subject!r}: a subject ID must be a plain folder name.")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def case_folder(cfg: AppConfig, set_name: str, subject: str) -> Path:
+    """``raw_datasets[set]/<ID>``, else ``<datasets_path>/<set>/<set>_images/<ID>``, checked to lie inside its root.
+
+    Raises
+    ------
+    ViewerError
+        When the ID is not a plain folder name, no image folder is configured for the set, the folder does not
+        exist, or it resolves outside the configured root.
+    """
+    _check_id(subject)
+    if set_name in cfg.raw_datasets:
+        root = Path(cfg.raw_datasets[set_name])
+        where = f"raw_datasets.{set_name}"
+    elif cfg.datasets_path is not None:
+        root = Path(cfg.datasets_path) / set_name / f"{set_name}_images"
+        where = "datasets_path"
+    else:
+        raise ViewerError(
+            f"No image folder configured for {set_name}. Add `raw_datasets: {{{set_name}: /path/to/images}}` "
+            "to app.yaml."
+        )
+    folder = root / subject
+    if not folder.is_dir():
+        raise ViewerError(f"Folder not found: {folder} ({where} in app.yaml).")
+    if not _inside(folder, root):
+        raise ViewerError(f"Refusing to open {folder}: it resolves outside {root}.")
+    return folder
+
+
+def _find(folder: Path, stem: str, extensions: tuple[str, ...], root: Path) -> Path | None:
+    for ext in extensions:
+        cand = folder / f"{stem}{ext}"
+        if cand.is_file() and _inside(cand, root):
+            return cand
+    return None
+
+
+def _find_prefixed(folder: Path, prefix: str, extensions: tuple[str, ...], root: Path) -> Path | None:
+    exact = _find(folder, prefix, extensions, root)
+    if exact is not None:
+        return exact
+    if not folder.is_dir():
+        return None
+    for ext in extensions:
+        for cand in sorted(folder.glob(f"{prefix}*{ext}")):
+            if cand.is_file() and _inside(cand, root):
+                return cand
+    return None
+
+
+def _sequences(cfg: AppConfig, folder: Path, subject: str) -> tuple[str, ...]:
+    if cfg.sequences:
+        return tuple(cfg.sequences)
+    # not configured: the usual BraTS suffixes that exist
+    return tuple(s for s in _MAIN_FALLBACK if _find(folder, f"{subject}{s}", cfg.formats.image, folder))
+
+
+def subject_files(cfg: AppConfig, set_name: str, subject: str, models: tuple[str, ...] | list[str] = ()) -> SubjectFiles:
+    """Locate a subject's images, ground truth and the predictions of ``models``.
+
+    Main image: ``viewer.main_sequence`` when present, else the first present of ``_t1ce, _t1, _t2, _flair``, else the
+    first configured sequence present. Predictions: ``predictions[set][model]/<ID>/<ID>_pred*`` or
+    ``.../<ID>_pred*``; a model without a file is skipped.
+
+    Raises
+    ------
+    ViewerError
+        See :func:`case_folder`; also "No image files for <ID> in <folder>" when no sequence file exists.
+    """
+    folder = case_folder(cfg, set_name, subject)
+    root = folder.parent
+    exts = cfg.formats.image
+    present: dict[str, Path] = {}
+    for suffix in _sequences(cfg, folder, subject):
+        found = _find(folder, f"{subject}{suffix}", exts, root)
+        if found is not None:
+            present[suffix] = found
+    if not present:
+        raise ViewerError(f"No image files for {subject} in {folder}")
+    order = [cfg.viewer.main_sequence, *_MAIN_FALLBACK, *present]
+    main_key = next(s for s in order if s in present)
+    others = tuple(p for k, p in present.items() if k != main_key)
+    seg = _find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation, root)
+    preds: list[tuple[str, Path]] = []
+    for model in models:
+        pdir = cfg.predictions.get(set_name, {}).get(model)
+        if pdir is None:
+            continue
+        pdir = Path(pdir)
+        found = _find_prefixed(pdir / subject, f"{subject}_pred", cfg.formats.prediction, pdir)
+        if found is None:
+            found = _find_prefixed(pdir, f"{subject}_pred", cfg.formats.prediction, pdir)
+        if found is not None:
+            preds.append((model, found))
+    return SubjectFiles(subject=subject, folder=folder, main=present[main_key], sequences=others, seg=seg,
+                        predictions=tuple(preds))
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Label description file
+# ------------------------------------------------------------------------------------------------------------------
+def label_colors(labels: tuple[Label, ...], colors: dict | None = None) -> dict[str, tuple[int, int, int]]:
+    """RGB per single-value label: ``colors`` (name -> ``(r, g, b)`` or ``"#rrggbb"``) when given, else the
+    reference scheme hue = value / number of labels, full saturation and value, ``int(255 * c)`` per channel.
+
+    >>> from auditapp.config.model import Label
+    >>> labs = tuple(Label(n, (v,)) for n, v in [("BKG", 0), ("NETC", 1), ("SNFH", 2), ("ET", 3), ("RC", 4)])
+    >>> label_colors(labs)["NETC"], label_colors(labs)["RC"]
+    ((203, 255, 0), (204, 0, 255))
+    """
+    colors = colors or {}
+    n = max(len(labels), 1)
+    out: dict[str, tuple[int, int, int]] = {}
+    for lab in labels:
+        if lab.composite:
+            continue
+        given = colors.get(lab.name)
+        if isinstance(given, str):
+            h = given.lstrip("#")
+            out[lab.name] = (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
+        elif given is not None:
+            out[lab.name] = tuple(int(c) for c in given)  # type: ignore[assignment]
+        else:
+            rgb = colorsys.hsv_to_rgb(lab.values[0] / n, 1.0, 1.0)
+            out[lab.name] = tuple(int(255 * c) for c in rgb)  # type: ignore[assignment]
+    return out
+
+
+def label_description(labels: tuple[Label, ...], colors: dict | None = None) -> str:
+    """ITK-SNAP label description text: index 0 is the clear label; composite labels are skipped."""
+    rgb = label_colors(labels, colors)
+    lines = [
+        "################################################",
+        "# ITK-SnAP Label Description File",
+        "# File format:",
+        "# IDX   -R-  -G-  -B-  -A--  VIS MSH  LABEL",
+        "################################################",
+        f"{0:5d}{0:6d}{0:5d}{0:5d}{0.0:9.2f}{0:3d}{0:3d}    \"Clear Label\"",
+    ]
+    for lab in labels:
+        if lab.composite or lab.is_background:
+            continue
+        r, g, b = rgb[lab.name]
+        lines.append(f"{lab.values[0]:5d}{r:6d}{g:5d}{b:5d}{1.0:9.2f}{1:3d}{1:3d}    \"{lab.name}\"")
+    return "\n".join(lines) + "\n"
+
+
+_TMP: dict[str, Path] = {}
+_LOCK = threading.Lock()
+
+
+def _temp_dir() -> Path:
+    with _LOCK:
+        if "dir" not in _TMP:
+            path = Path(tempfile.mkdtemp(prefix="auditapp-"))
+            _TMP["dir"] = path
+            atexit.register(shutil.rmtree, path, True)
+        return _TMP["dir"]
+
+
+def label_file(labels: tuple[Label, ...], colors: dict | None = None) -> Path | None:
+    """Write (once per label configuration) the label description into this server's temp folder; None without
+    labels."""
+    if not labels:
+        return None
+    text = label_description(labels, colors)
+    name = f"labels-{abs(hash(text)) % 10**10}.txt"
+    path = _temp_dir() / name
+    if not path.is_file():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Command and launch
+# ------------------------------------------------------------------------------------------------------------------
+def build_command(executable: list[str], files: SubjectFiles, label_path: Path | None = None,
+                  prediction_layer: str = "overlay") -> list[str]:
+    """``[exe, -g main, -s seg, -o others... predictions..., -l labels]`` (dashboard.md §6).
+
+    With ``prediction_layer="segmentation"`` the predictions follow the ground truth after ``-s`` (several
+    segmentation layers need ITK-SNAP >= 4). Missing parts are left out.
+    """
+    cmd = [*executable, "-g", str(files.main)]
+    segs = [str(files.seg)] if files.seg is not None else []
+    overlays = [str(p) for p in files.sequences]
+    preds = [str(p) for _, p in files.predictions]
+    if prediction_layer == "segmentation":
+        segs += preds
+    else:
+        overlays += preds
+    if segs:
+        cmd += ["-s", *segs]
+    if overlays:
+        cmd += ["-o", *overlays]
+    if label_path is not None and segs:
+        cmd += ["-l", str(label_path)]
+    return cmd
+
+
+_RECENT: dict[tuple[str, ...], float] = {}
+
+
+def launch(cfg: AppConfig, set_name: str, subject: str, models: tuple[str, ...] | list[str] = (), *,
+           force: bool = False, log_file: Path | None = None) -> LaunchResult:
+    """Start ITK-SNAP on a subject without waiting for it.
+
+    A launch identical to one started less than :data:`DUPLICATE_WINDOW_S` seconds ago is skipped
+    (``launched=False``) unless ``force`` ("Open again").
+
+    Raises
+    ------
+    ViewerNotFound
+        ITK-SNAP is not installed; the message says how to install or configure it.
+    ViewerError
+        Files cannot be located, or the process could not start (the message shows the command).
+    """
+    exe = find_executable(cfg.viewer)
+    files = subject_files(cfg, set_name, subject, models)
+    labels = tuple(cfg.labels or ())
+    cmd = build_command(exe, files, label_file(labels, cfg.label_colors), cfg.viewer.prediction_layer)
+    key = tuple(cmd)
+    now = time.monotonic()
+    with _LOCK:
+        last = _RECENT.get(key)
+        if not force and last is not None and now - last < DUPLICATE_WINDOW_S:
+            return LaunchResult(command=key, launched=False)
+        _RECENT[key] = now
+    log_path = log_file or (_temp_dir() / "itksnap.log")
+    try:
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True, close_fds=True,
+            )
+    except OSError as exc:
+        with _LOCK:
+            _RECENT.pop(key, None)  # an error never blocks a retry
+        raise ViewerError(f"Could not start ITK-SNAP ({exc}). Command: {' '.join(cmd)}") from exc
+    return LaunchResult(command=key, launched=True, pid=proc.pid)
