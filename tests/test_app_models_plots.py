@@ -82,20 +82,6 @@ def test_metric_scatter_webgl_above_1000_and_trend():
     np.testing.assert_allclose(trend.y, 2 * np.asarray(trend.x) + 1, atol=1e-9)
 
 
-def test_selected_subjects_from_event_object_and_dict():
-    class Sel(dict):
-        pass
-
-    event = {"selection": {"points": [
-        {"customdata": ["Duke", "D1", "ET", "m"]},
-        {"customdata": ["Duke", "D1", "NETC", "m"]},
-        {"x": 1},
-        {"customdata": ["UCSF", "U2"]},
-    ]}}
-    assert pm.selected_subjects(event) == [("Duke", "D1"), ("UCSF", "U2")]
-    assert pm.selected_subjects({"selection": {"points": []}}) == []
-
-
 def test_improvement_bars_colours_and_labels():
     table = pd.DataFrame({"relative": [4.99, -1.04, 1.42]}, index=["RC", "SNFH", "Average"])
     fig = pm.improvement_bars(table, value="relative", favourable=[True, False, True],

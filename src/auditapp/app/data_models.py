@@ -292,3 +292,76 @@ def gather_counts(
     if not frames:
         return pd.DataFrame(columns=["ID", *COUNT_COLUMNS]), used, skipped
     return pd.concat(frames, ignore_index=True)[["ID", *COUNT_COLUMNS]], used, skipped
+
+
+# --------------------------------------------------------------------------- matrices
+@st.cache_data(max_entries=256, show_spinner=False)
+def summed_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts summed over subjects per ``(gt_value, pred_value)`` (the "All" view), cached by content."""
+    if counts.empty:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in COUNT_COLUMNS})
+    return counts.groupby(["gt_value", "pred_value"], as_index=False)["count"].sum()[COUNT_COLUMNS]
+
+
+def matrix_view(
+    counts: pd.DataFrame,
+    labels,
+    *,
+    kind: str = "error",
+    normalize: bool = True,
+    n_subjects: int = 1,
+    average: bool = False,
+) -> pd.DataFrame:
+    """The matrix the page shows, from summed counts (``auditapp.analysis`` does the maths).
+
+    ``kind="error"``: reference error matrix; divided by ``n_subjects`` when ``average``
+    (float, not truncated), then row-normalised when ``normalize``. ``kind="confusion"``:
+    true confusion matrix (voxel-weighted over subjects), row-normalised by class size.
+    """
+    from auditapp import analysis
+
+    if kind == "confusion":
+        return analysis.confusion_matrix_from_counts(counts, labels, normalize=normalize)
+    raw = analysis.error_matrix_from_counts(counts, labels)
+    if average and n_subjects > 0:
+        raw = raw / n_subjects  # analysis.md §1.1: sum of the subjects' matrices / number of subjects
+    return analysis.row_percentages(raw) if normalize else raw
+
+
+# --------------------------------------------------------------------------- page helpers
+def app_config() -> AppConfig | None:
+    """The session's config, or None after showing what is wrong (no config / invalid / missing)."""
+    from auditapp.app import data
+    from auditapp.errors import ConfigError
+
+    try:
+        cfg = data.get_config()
+    except ConfigError as exc:
+        st.error("The configuration is invalid:\n\n" + "\n".join(f"* {p}" for p in exc.problems))
+        return None
+    except FileNotFoundError as exc:
+        st.info(f"{exc}. Start the dashboard with `auditapp run-app --config app.yaml`.")
+        return None
+    if cfg is None:
+        st.info("No configuration given. Start the dashboard with `auditapp run-app --config app.yaml`.")
+    return cfg
+
+
+def metric_tables(cfg: AppConfig):
+    """The metrics :class:`~auditapp.app.data.Tables`, or None after an ``st.info`` explaining why."""
+    from auditapp.app import data
+
+    if not cfg.metrics:
+        st.info(data.missing_key_message("metrics"))
+        return None
+    tables = data.metrics(cfg)
+    for problem in tables.problems:
+        st.info(problem)
+    if tables.empty:
+        if not tables.problems:
+            st.info("The configured metric CSVs have no rows. Run `auditapp metric-extraction` first.")
+        return None
+    if tables.legacy_sets:
+        st.caption(data.LEGACY_NOTICE.format(sets=", ".join(tables.legacy_sets)))
+    return tables
+

@@ -32,7 +32,6 @@ __all__ = [
     "nemenyi_heatmap",
     "critical_difference_figure",
     "longitudinal_figure",
-    "selected_subjects",
 ]
 
 PASTEL = tuple(qualitative.Pastel)
@@ -283,35 +282,6 @@ def metric_scatter(
     else:
         fig.update_yaxes(title_text=y_title, col=1)
     return _apply_options(fig, options)
-
-
-def selected_subjects(event) -> list[tuple[str, str]]:
-    """``(set, ID)`` of the points in a Streamlit plotly selection event (order kept, no duplicates).
-
-    Accepts the event object/dict returned by ``st.plotly_chart(on_select="rerun")``.
-
-    Examples
-    --------
-    >>> selected_subjects({"selection": {"points": [{"customdata": ["Duke", "D-1", "ET", "m"]}]}})
-    [('Duke', 'D-1')]
-    >>> selected_subjects(None)
-    []
-    """
-    if not event:
-        return []
-    selection = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    if not selection:
-        return []
-    points = selection.get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
-    out: list[tuple[str, str]] = []
-    for point in points or []:
-        custom = point.get("customdata") if isinstance(point, dict) else None
-        if custom is None or len(custom) < 2:
-            continue
-        key = (str(custom[0]), str(custom[1]))
-        if key not in out:
-            out.append(key)
-    return out
 
 
 # --------------------------------------------------------------------------- pairwise
