@@ -193,3 +193,4 @@ class AppConfig:
     modality: str = "MRI"
     source: Path | None = None
     warnings: tuple[str, ...] = ()  # missing files/folders: shown at start and on the pages
+    resolved: dict = field(default_factory=dict)  # the resolved plain config, for the log
