@@ -6,28 +6,60 @@ table, so a subject/model pair is counted once, whatever the number of regions.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
+from auditapp.errors import AuditappWarning
 
 __all__ = ["value_pair_counts", "as_label_array"]
 
 
-def as_label_array(volume: np.ndarray, *, name: str = "segmentation") -> np.ndarray:
-    """Return ``volume`` as an integer array, refusing non-integral values.
+def as_label_array(volume: np.ndarray, *, name: str = "segmentation",
+                   non_integral: str = "raise") -> np.ndarray:
+    """Return ``volume`` as an integer array, refusing (or marking) non-integral values.
 
     Integer arrays are returned unchanged (no copy). Float arrays whose values
     are all integral (segmentations stored as float32) are converted to int32.
 
+    Parameters
+    ----------
+    volume : ndarray
+        Label volume, integer, boolean or float.
+    name : str
+        Used in the error message.
+    non_integral : {"raise", "mark"}
+        What to do with a non-integral or NaN value: ``"raise"`` a ValueError,
+        or ``"mark"`` it with the value ``-1`` (which matches no label) and
+        emit an :class:`~auditapp.errors.AuditappWarning`.
+
     Raises
     ------
     ValueError
-        If a float array holds a non-integral value or a NaN.
+        If a float array holds a non-integral value or a NaN and
+        ``non_integral="raise"``.
+
+    Examples
+    --------
+    >>> as_label_array(np.array([0.0, 1.0, 2.0])).tolist()
+    [0, 1, 2]
     """
     if np.issubdtype(volume.dtype, np.integer) or volume.dtype == np.bool_:
         return volume
-    as_int = volume.astype(np.int32)
-    if not np.array_equal(as_int, volume):
-        bad = volume[(as_int != volume)]
-        raise ValueError(f"{name} holds non-integral label values (e.g. {bad.flat[0]!r})")
+    with np.errstate(invalid="ignore"):
+        as_int = volume.astype(np.int32)
+    bad = as_int != volume
+    if not bad.any():
+        return as_int
+    example = volume[bad].flat[0]
+    if non_integral == "raise":
+        raise ValueError(f"{name} holds non-integral label values (e.g. {example!r})")
+    warnings.warn(
+        f"{name} holds {int(np.count_nonzero(bad))} voxels with non-integral values "
+        f"(e.g. {float(example)!r}); they match no label",
+        AuditappWarning, stacklevel=2,
+    )
+    as_int[bad] = -1
     return as_int
 
 
@@ -55,7 +87,7 @@ def value_pair_counts(gt: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.
     -----
     Labels in 0..255 (every BraTS-like segmentation) are counted with a single
     ``np.bincount`` over ``gt * 256 + pred``; other values fall back to
-    ``np.unique`` on the stacked pairs.
+    ``np.unique`` per volume (value codes), then one ``np.bincount``.
 
     Examples
     --------
@@ -80,6 +112,11 @@ def value_pair_counts(gt: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.
         nonzero = np.flatnonzero(table)
         pairs = np.stack([nonzero // 256, nonzero % 256], axis=1).astype(np.int64)
         return pairs, table[nonzero].astype(np.int64)
-    stacked = np.stack([gt.ravel().astype(np.int64), pred.ravel().astype(np.int64)], axis=1)
-    pairs, counts = np.unique(stacked, axis=0, return_counts=True)
-    return pairs.astype(np.int64), counts.astype(np.int64)
+    gt_values, gt_codes = np.unique(gt.ravel(), return_inverse=True)
+    pred_values, pred_codes = np.unique(pred.ravel(), return_inverse=True)
+    codes = gt_codes.astype(np.int64) * len(pred_values) + pred_codes
+    table = np.bincount(codes, minlength=len(gt_values) * len(pred_values))
+    nonzero = np.flatnonzero(table)
+    pairs = np.stack([gt_values[nonzero // len(pred_values)].astype(np.int64),
+                      pred_values[nonzero % len(pred_values)].astype(np.int64)], axis=1)
+    return pairs, table[nonzero].astype(np.int64)

@@ -1,0 +1,243 @@
+"""Metric registry: canonical name -> how it is computed, its unit and empty-region policy.
+
+The registry replaces classes: the pipeline asks it which metrics exist, how a
+configured name maps to a canonical column name, and evaluates all enabled
+metrics of one subject/model pair with :func:`evaluate_pair` (one joint count
+pass for every count-based metric, two feature transforms per region for every
+distance metric).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from auditapp.metrics import overlap
+from auditapp.metrics.counts import value_pair_counts
+from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, distance_metrics
+from auditapp.metrics.regions import (
+    Confusion,
+    Region,
+    bounding_box,
+    region_confusion,
+    region_mask,
+)
+
+__all__ = [
+    "MetricSpec",
+    "METRICS",
+    "ALIASES",
+    "REFERENCE_METRICS",
+    "EXTRA_METRICS",
+    "canonical_metric_name",
+    "output_columns",
+    "PairEvaluation",
+    "evaluate_pair",
+]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: canonical name (= CSV column), kind, unit, empty-region policy.
+
+    ``kind`` is ``"count"`` (computed from the region's confusion counts by
+    ``function(confusion)`` or ``function(confusion, voxel_volume=...)``) or
+    ``"distance"`` (computed by :func:`~auditapp.metrics.distances.distance_metrics`).
+    """
+
+    name: str
+    kind: str
+    unit: str
+    both_empty: float
+    gt_empty_only: float | str
+    pred_empty_only: float | str
+    reference: bool
+    function: Callable[..., float] | None = None
+    needs_voxel_volume: bool = False
+
+
+_C = "computed"
+_NAN = math.nan
+
+#: Every metric auditapp computes, by canonical name.
+METRICS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        MetricSpec("dice", "count", "1", 1.0, 0.0, 0.0, True, overlap.dice),
+        MetricSpec("jaccard", "count", "1", 1.0, 0.0, 0.0, True, overlap.jaccard),
+        MetricSpec("accuracy", "count", "1", 1.0, _C, _C, True, overlap.accuracy),
+        MetricSpec("precision", "count", "1", 0.0, 0.0, 0.0, True, overlap.precision),
+        MetricSpec("sensitivity", "count", "1", _NAN, _NAN, 0.0, True, overlap.sensitivity),
+        MetricSpec("specificity", "count", "1", 1.0, _C, 1.0, True, overlap.specificity),
+        MetricSpec("hausdorff_distance", "distance", "mm", 0.0, _NAN, _NAN, True),
+        MetricSpec("predicted_size", "count", "mm3", 0.0, _C, 0.0, True, overlap.predicted_size, True),
+        MetricSpec("hd95", "distance", "mm", 0.0, _NAN, _NAN, False),
+        MetricSpec("assd", "distance", "mm", 0.0, _NAN, _NAN, False),
+        MetricSpec("nsd", "distance", "1", 1.0, 0.0, 0.0, False),
+        MetricSpec("gt_size", "count", "mm3", 0.0, 0.0, _C, False, overlap.gt_size, True),
+        MetricSpec("volume_similarity", "count", "1", 1.0, 0.0, 0.0, False, overlap.volume_similarity),
+    )
+}
+
+REFERENCE_METRICS = tuple(name for name, spec in METRICS.items() if spec.reference)
+EXTRA_METRICS = tuple(name for name, spec in METRICS.items() if not spec.reference)
+
+#: Short names of the reference's legacy configs (accepted by the config loader).
+ALIASES = {
+    "jacc": "jaccard",
+    "accu": "accuracy",
+    "prec": "precision",
+    "sens": "sensitivity",
+    "spec": "specificity",
+    "haus": "hausdorff_distance",
+    "size": "predicted_size",
+}
+
+
+def canonical_metric_name(name: str) -> str:
+    """Canonical name of a configured metric name or alias (case-insensitive).
+
+    Raises
+    ------
+    KeyError
+        For an unknown name.
+
+    Examples
+    --------
+    >>> canonical_metric_name("JACC"), canonical_metric_name("hd95")
+    ('jaccard', 'hd95')
+    """
+    key = str(name).strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in METRICS:
+        raise KeyError(f"unknown metric '{name}'; known: {', '.join(sorted(METRICS))}")
+    return key
+
+
+def output_columns(metrics: Iterable[str]) -> list[str]:
+    """CSV columns: ``ID, region, model`` then the canonical metric names sorted A→Z.
+
+    Examples
+    --------
+    >>> output_columns(["dice", "hd95", "accuracy"])
+    ['ID', 'region', 'model', 'accuracy', 'dice', 'hd95']
+    """
+    return ["ID", "region", "model", *sorted({canonical_metric_name(m) for m in metrics})]
+
+
+@dataclass(frozen=True)
+class PairEvaluation:
+    """Everything one subject/model pair produced.
+
+    ``rows``: one dict per region (``region`` plus one entry per enabled metric), in
+    region order. ``pairs``/``counts``: the joint (GT value, pred value) voxel table
+    (the error-matrix side output). ``confusions``: per region name.
+    """
+
+    rows: tuple[dict, ...]
+    pairs: np.ndarray
+    counts: np.ndarray
+    confusions: dict[str, Confusion]
+
+
+def evaluate_pair(
+    gt: np.ndarray,
+    pred: np.ndarray,
+    *,
+    spacing: Sequence[float],
+    regions: Sequence[Region],
+    metrics: Iterable[str],
+    nsd_tolerance: float = 1.0,
+    gt_box: tuple[slice, ...] | None | str = "auto",
+) -> PairEvaluation:
+    """Evaluate every region and every enabled metric of one subject/model pair.
+
+    Parameters
+    ----------
+    gt, pred : ndarray of int, same shape
+        Label volumes (see :func:`~auditapp.metrics.counts.as_label_array`).
+    spacing : sequence of float
+        Ground-truth voxel size per axis (mm); also gives the voxel volume.
+    regions : sequence of Region
+        One-vs-rest regions (value 0 never belongs to a region).
+    metrics : iterable of str
+        Canonical names of the enabled metrics.
+    nsd_tolerance : float
+        τ of ``nsd`` in mm.
+    gt_box : tuple of slices or None, optional
+        Bounding box of the non-zero GT voxels when the caller already has it
+        (shared by the models of a subject); ``None`` means the GT is all zero.
+
+    Returns
+    -------
+    PairEvaluation
+
+    Notes
+    -----
+    Count metrics come from one :func:`value_pair_counts` pass over the volume;
+    distance metrics work on the bounding box of the non-zero voxels of GT and
+    prediction, then on each region's own box. Per-metric formulas and empty
+    conventions: :mod:`auditapp.metrics.overlap`, :mod:`auditapp.metrics.distances`.
+
+    Examples
+    --------
+    >>> gt = np.zeros((4, 4, 4), np.uint8); gt[1:3, 1:3, 1:3] = 1
+    >>> pred = np.zeros((4, 4, 4), np.uint8); pred[1:3, 1:3, 1:2] = 1
+    >>> out = evaluate_pair(gt, pred, spacing=(1.0, 1.0, 1.0), regions=[Region("A", (1,))],
+    ...                     metrics=["dice", "hausdorff_distance"])
+    >>> out.rows
+    ({'region': 'A', 'dice': 0.6666666666666666, 'hausdorff_distance': 1.0},)
+    """
+    wanted = [canonical_metric_name(m) for m in metrics]
+    wanted = list(dict.fromkeys(wanted))
+    count_metrics = [m for m in wanted if METRICS[m].kind == "count"]
+    dist_metrics = [m for m in wanted if METRICS[m].kind == "distance"]
+    if gt.shape != pred.shape:
+        raise ValueError(f"gt and pred must have the same shape; got {gt.shape} and {pred.shape}")
+    spacing = tuple(float(s) for s in spacing)
+    # voxel volume in the file's (i, j, k) axis order, as the reference multiplies it
+    voxel_volume = float(np.prod(spacing[::-1]))
+
+    pairs, counts = value_pair_counts(gt, pred)
+
+    box = None
+    if dist_metrics:
+        if isinstance(gt_box, str):
+            gt_box = bounding_box(gt != 0)
+        pred_box = bounding_box(pred != 0)
+        boxes = [b for b in (gt_box, pred_box) if b is not None]
+        if boxes:
+            box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes))
+                        for a in range(gt.ndim))
+    gt_crop = gt[box] if box is not None else None
+    pred_crop = pred[box] if box is not None else None
+
+    rows = []
+    confusions = {}
+    for region in regions:
+        confusion = region_confusion(pairs, counts, region.values)
+        confusions[region.name] = confusion
+        row: dict = {"region": region.name}
+        for name in count_metrics:
+            spec = METRICS[name]
+            if spec.needs_voxel_volume:
+                row[name] = spec.function(confusion, voxel_volume=voxel_volume)
+            else:
+                row[name] = spec.function(confusion)
+        if dist_metrics:
+            if confusion.gt_count == 0 and confusion.pred_count == 0:
+                values = {m: BOTH_EMPTY[m] for m in dist_metrics}
+            elif confusion.gt_count == 0 or confusion.pred_count == 0:
+                values = {m: ONE_EMPTY[m] for m in dist_metrics}
+            else:
+                values = distance_metrics(
+                    region_mask(gt_crop, region.values), region_mask(pred_crop, region.values),
+                    spacing=spacing, metrics=dist_metrics, nsd_tolerance=nsd_tolerance,
+                )
+            row.update(values)
+        rows.append({"region": row["region"], **{m: row[m] for m in wanted}})
+    return PairEvaluation(rows=tuple(rows), pairs=pairs, counts=counts, confusions=confusions)
+

@@ -1,0 +1,448 @@
+"""Metric extraction: config -> discovery -> per-subject evaluation of every model -> CSV.
+
+One work unit is one subject: its ground truth is read once, then each model's
+prediction is read and evaluated (every region, every enabled metric, and the joint
+value counts of the error-matrix side output). A failing pair (missing or corrupt
+file, shape or spacing mismatch) is reported on its own; every other pair is written.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import warnings
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from loguru import logger
+
+from auditapp.config.model import MetricExtractionConfig
+from auditapp.errors import ConfigError, SubjectError
+from auditapp.io import list_subject_dirs, read_volume, write_csv_atomic
+from auditapp.io.nifti import NIFTI_EXTENSIONS
+from auditapp.metrics.counts import as_label_array
+from auditapp.metrics.regions import Region, bounding_box, regions_from_labels, unconfigured_values
+from auditapp.metrics.registry import METRICS, canonical_metric_name, evaluate_pair, output_columns
+from auditapp.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
+
+__all__ = [
+    "run_metric_extraction",
+    "discover_pairs",
+    "SubjectTask",
+    "ModelInput",
+    "evaluate_subject",
+    "ERROR_MATRIX_COLUMNS",
+]
+
+ERROR_MATRIX_COLUMNS = ["ID", "model", "gt_value", "pred_value", "count"]
+
+Progress = Callable[[str, int, int, str], None]
+
+_UNSUPPORTED_BACKENDS = {
+    "pymia": "the audit back end provides volume_similarity, gt_size, hd95 and dice natively",
+    "metricsreloaded": "the audit back end provides hd95 (hd_perc), assd, nsd, hausdorff_distance (hd) "
+                       "and dice (dsc) natively",
+}
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """One model's prediction for a subject: the file found (or None) and the paths tried."""
+
+    model: str
+    path: str | None
+    tried: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubjectTask:
+    """Everything a worker needs to evaluate one subject against every model."""
+
+    subject: str
+    gt_path: str | None
+    gt_tried: tuple[str, ...]
+    models: tuple[ModelInput, ...]
+    regions: tuple[Region, ...]
+    metrics: tuple[str, ...]
+    nsd_tolerance: float
+    configured_values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """Rows and side outputs of one successful subject/model pair."""
+
+    model: str
+    rows: tuple[dict, ...]
+    cells: tuple[tuple[int, int, int], ...]
+    unconfigured_gt: tuple[int, ...]
+    unconfigured_pred: tuple[int, ...]
+    warnings: tuple[str, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SubjectResult:
+    """What a worker returns for one subject: successful pairs and per-pair failures."""
+
+    subject: str
+    pairs: tuple[PairResult, ...]
+    failures: tuple[Failure, ...]
+    warnings: tuple[str, ...] = ()
+    read_seconds: float = 0.0
+
+
+def _extensions(configured: tuple[str, ...]) -> tuple[str, ...]:
+    """Configured extensions first, then the other NIfTI extensions (``.nii`` is always accepted)."""
+    return tuple(dict.fromkeys((*configured, *NIFTI_EXTENSIONS)))
+
+
+def _first_existing(candidates: list[Path]) -> str | None:
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], list[str]]:
+    """Find subjects, their ground truth and every model's prediction.
+
+    Returns
+    -------
+    tasks : list of SubjectTask
+        One per subject (sorted by ID), models in config order.
+    hidden : list of str
+        Sub-folders skipped because they start with ``.``.
+
+    Raises
+    ------
+    ConfigError
+        When ``data_path`` is not a folder.
+    """
+    data_path = Path(config.data_path)
+    if not data_path.is_dir():
+        raise ConfigError([f"data_path: folder not found: {data_path}"])
+    subjects, hidden = list_subject_dirs(data_path)
+    seg_ext = _extensions(tuple(config.formats.segmentation))
+    pred_ext = _extensions(tuple(config.formats.prediction))
+    regions = regions_from_labels(config.labels)
+    metrics = tuple(dict.fromkeys(canonical_metric_name(m) for m in config.metrics))
+    configured = tuple(sorted({v for r in regions for v in r.values}))
+    tasks = []
+    for subject in subjects:
+        gt_candidates = [data_path / subject / f"{subject}_seg{ext}" for ext in seg_ext]
+        models = []
+        for model, folder in config.model_predictions_paths.items():
+            folder = Path(folder)
+            candidates = [folder / subject / f"{subject}_pred{ext}" for ext in pred_ext]
+            candidates += [folder / f"{subject}_pred{ext}" for ext in pred_ext]
+            models.append(ModelInput(str(model), _first_existing(candidates),
+                                     tuple(str(c) for c in candidates)))
+        tasks.append(SubjectTask(
+            subject=subject,
+            gt_path=_first_existing(gt_candidates),
+            gt_tried=tuple(str(c) for c in gt_candidates),
+            models=tuple(models),
+            regions=regions,
+            metrics=metrics,
+            nsd_tolerance=float(config.nsd_tolerance),
+            configured_values=configured,
+        ))
+    return tasks, hidden
+
+
+def _count_ignored_predictions(folder: Path, subjects: set[str], extensions: tuple[str, ...]) -> int:
+    """Prediction folders/files in ``folder`` whose ID is not a ground-truth subject."""
+    if not folder.is_dir():
+        return 0
+    ignored = 0
+    for entry in folder.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            ident = entry.name
+        else:
+            ident = next((entry.name[: -len(f"_pred{ext}")] for ext in extensions
+                          if entry.name.endswith(f"_pred{ext}")), None)
+            if ident is None:
+                continue
+        if ident not in subjects:
+            ignored += 1
+    return ignored
+
+
+# --------------------------------------------------------------------------- worker
+
+
+def _fmt_spacing(spacing) -> str:
+    return "[" + ", ".join(repr(float(s)) for s in spacing) + "]"
+
+
+def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spacing, gt_box) -> PairResult:
+    start = time.perf_counter()
+    subject = task.subject
+    if model.path is None:
+        raise SubjectError(subject, "discovery", f"prediction not found. Tried: {', '.join(model.tried)}",
+                           model.tried[0] if model.tried else None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        volume = read_volume(model.path, subject=subject, stage="read prediction")
+        if volume.shape != gt.shape:
+            raise SubjectError(
+                subject, "check",
+                f"Shape mismatch for {subject}: ground truth {tuple(gt.shape)}, prediction {tuple(volume.shape)}.",
+                model.path,
+            )
+        if not np.allclose(np.asarray(volume.spacing), np.asarray(gt_spacing)):
+            raise SubjectError(
+                subject, "check",
+                f"Spacing mismatch for {subject}: ground truth {_fmt_spacing(gt_spacing)}, "
+                f"prediction {_fmt_spacing(volume.spacing)}.",
+                model.path,
+            )
+        pred = as_label_array(volume.data, name=f"prediction {Path(model.path).name}", non_integral="mark")
+        del volume
+        result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=task.metrics,
+                               nsd_tolerance=task.nsd_tolerance, gt_box=gt_box)
+    un_gt, un_pred = unconfigured_values(result.pairs, task.configured_values)
+    keep = (result.pairs[:, 0] >= 0) & (result.pairs[:, 1] >= 0)
+    cells = tuple((int(g), int(p), int(c)) for (g, p), c in zip(result.pairs[keep], result.counts[keep]))
+    rows = tuple({"ID": subject, "model": model.model, **row} for row in result.rows)
+    return PairResult(
+        model=model.model, rows=rows, cells=cells, unconfigured_gt=tuple(un_gt),
+        unconfigured_pred=tuple(un_pred), warnings=tuple(dict.fromkeys(str(w.message) for w in caught)),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def evaluate_subject(task: SubjectTask) -> SubjectResult:
+    """Worker: read the ground truth once, then evaluate every model's prediction.
+
+    Never raises for a per-pair problem: each failing pair becomes a
+    :class:`~auditapp.runner.Failure` (with its model) in the result.
+    """
+    subject = task.subject
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if task.gt_path is None:
+                raise SubjectError(subject, "discovery", f"ground truth not found: {' or '.join(task.gt_tried)}",
+                                   task.gt_tried[0] if task.gt_tried else None)
+            volume = read_volume(task.gt_path, subject=subject, stage="read ground truth")
+            gt = as_label_array(volume.data, name=f"ground truth {Path(task.gt_path).name}",
+                                non_integral="mark")
+            gt_spacing = volume.spacing
+            del volume
+        except SubjectError as exc:
+            failures = tuple(Failure(subject, exc.stage, exc.message, exc.path, model=m.model)
+                             for m in task.models)
+            return SubjectResult(subject, (), failures)
+    gt_warnings = tuple(dict.fromkeys(str(w.message) for w in caught))
+    read_seconds = time.perf_counter() - start
+    gt_box = bounding_box(gt != 0)
+    pairs, failures = [], []
+    for model in task.models:
+        try:
+            pairs.append(_evaluate_model(task, model, gt, gt_spacing, gt_box))
+        except SubjectError as exc:
+            failures.append(Failure(subject, exc.stage, exc.message, exc.path, model=model.model))
+        except Exception as exc:  # noqa: BLE001 - one pair must never stop the others
+            failures.append(Failure(subject, "unexpected", f"{type(exc).__name__}: {exc}", model.path,
+                                    model=model.model, traceback=traceback.format_exc()))
+    return SubjectResult(subject, tuple(pairs), tuple(failures), gt_warnings, read_seconds)
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def _validate(config: MetricExtractionConfig) -> tuple[str, ...]:
+    problems = []
+    backend = str(config.backend).strip().lower()
+    if backend in _UNSUPPORTED_BACKENDS:
+        problems.append(f"backend: '{config.backend}' is not supported in this version; "
+                        f"{_UNSUPPORTED_BACKENDS[backend]}")
+    elif backend != "audit":
+        problems.append(f"backend: unknown back end '{config.backend}'; expected 'audit'")
+    metrics = []
+    for name in config.metrics:
+        try:
+            metrics.append(canonical_metric_name(name))
+        except KeyError:
+            problems.append(f"metrics: unknown metric '{name}'; known: {', '.join(sorted(METRICS))}")
+    if not config.model_predictions_paths:
+        problems.append("model_predictions_paths: at least one model is required")
+    if not (np.isfinite(config.nsd_tolerance) and config.nsd_tolerance > 0):
+        problems.append(f"nsd_tolerance: must be a number > 0 (mm); got {config.nsd_tolerance!r}")
+    if "/" in str(config.filename) or not str(config.filename):
+        problems.append(f"filename: must be a non-empty name without '/'; got {config.filename!r}")
+    if problems:
+        raise ConfigError(problems)
+    return tuple(dict.fromkeys(metrics))
+
+
+def _unconfigured_message(kind: str, model: str | None, values: set[int], subjects: list[str]) -> str:
+    who = f"model {model}: " if model is not None else ""
+    n = len(subjects)
+    return (f"{who}{kind} values {sorted(values)} are not configured "
+            f"({n} subject{'s' if n != 1 else ''}, e.g. {sorted(subjects)[0]}); they count as background")
+
+
+def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress | None = None) -> ExtractionSummary:
+    """Run metric extraction as configured and write its CSV files.
+
+    Parameters
+    ----------
+    config : MetricExtractionConfig
+        Validated configuration.
+    progress : callable, optional
+        ``progress(name, done, total, current)`` after each subject (``done``/``total``
+        count subject/model pairs; ``current`` is the subject ID).
+
+    Returns
+    -------
+    ExtractionSummary
+        One :class:`DatasetSummary` (name = ``filename``); ``exit_code`` is 3 when a pair failed.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported back end, unknown metric name, missing ``data_path``.
+
+    Notes
+    -----
+    Writes ``extracted_information_<filename>.csv`` (``ID, region, model`` + enabled metrics
+    A→Z; rows by model, ID, region; NaN as an empty field), ``error_matrix_<filename>.csv``
+    when ``save_error_matrix``, and ``failures_<filename>.csv`` when a pair failed (a stale
+    one is deleted otherwise). All atomically.
+    """
+    started = time.perf_counter()
+    metrics = _validate(config)
+    tasks, hidden = discover_pairs(config)
+    models = list(config.model_predictions_paths)
+    for name in hidden:
+        logger.info(f"skipping hidden folder {Path(config.data_path) / name}")
+    subjects = {t.subject for t in tasks}
+    pred_ext = _extensions(tuple(config.formats.prediction))
+    for model, folder in config.model_predictions_paths.items():
+        ignored = _count_ignored_predictions(Path(folder), subjects, pred_ext)
+        if ignored:
+            logger.info(f"model {model}: {ignored} prediction(s) with no ground-truth subject ignored")
+    if not metrics:
+        logger.warning("no metric is enabled; the CSV will only hold ID, region and model")
+    logger.info(f"Starting metric extraction for {config.filename}: {len(tasks)} subjects × {len(models)} models")
+    distance = [m for m in metrics if METRICS[m].kind == "distance"]
+    if "hd95" in distance:
+        logger.info("hd95 = max of the two directed 95th percentiles of surface distances "
+                    "(surfaces by 6-connected erosion, mm; MetricsReloaded/MONAI convention)")
+
+    output_path = Path(config.output_path)
+    output_path.mkdir(parents=True, exist_ok=True)
+    total_pairs = len(tasks) * len(models)
+    done_pairs = 0
+    warning_counts: dict[str, int] = defaultdict(int)
+
+    def on_outcome(outcome: TaskOutcome, done: int, total: int) -> None:
+        nonlocal done_pairs
+        task = outcome.task
+        done_pairs += len(task.models)
+        if outcome.ok:
+            result: SubjectResult = outcome.result
+            for pair in result.pairs:
+                logger.info(f"{result.subject} / {pair.model}: {len(pair.rows)} regions in {pair.seconds:.2f} s")
+            for failure in result.failures:
+                logger.warning(f"{failure.subject} / {failure.model}: failed ({failure.stage}): {failure.error}")
+        else:
+            logger.warning(f"{task.subject}: failed ({outcome.failure.stage}): {outcome.failure.error}")
+        for message in outcome.warnings:
+            warning_counts["warning"] += 1
+            logger.warning(f"{task.subject}: {message}")
+        if progress is not None:
+            progress(config.filename, done_pairs, total_pairs, task.subject)
+
+    run = run_tasks(evaluate_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
+                    on_outcome=on_outcome)
+
+    rows: list[dict] = []
+    cells: list[tuple] = []
+    failures: list[Failure] = []
+    unconfigured_gt: dict[str, set[int]] = {}
+    unconfigured_pred: dict[str, dict[str, set[int]]] = defaultdict(dict)
+    n_written = 0
+    for outcome in run.outcomes:
+        if not outcome.ok:  # the worker itself died: every pair of the subject fails
+            f = outcome.failure
+            failures.extend(Failure(f.subject, f.stage, f.error, f.path, model=m.model, traceback=f.traceback)
+                            for m in outcome.task.models)
+            continue
+        result: SubjectResult = outcome.result
+        failures.extend(result.failures)
+        for message in result.warnings:
+            warning_counts["warning"] += 1
+            logger.warning(f"{result.subject}: {message}")
+        for pair in result.pairs:
+            n_written += 1
+            rows.extend(pair.rows)
+            cells.extend((result.subject, pair.model, g, p, c) for g, p, c in pair.cells)
+            for message in pair.warnings:
+                warning_counts["warning"] += 1
+                logger.warning(f"{result.subject} / {pair.model}: {message}")
+            if pair.unconfigured_gt:
+                unconfigured_gt[result.subject] = set(pair.unconfigured_gt)
+            if pair.unconfigured_pred:
+                unconfigured_pred[pair.model][result.subject] = set(pair.unconfigured_pred)
+                logger.info(f"{result.subject} / {pair.model}: prediction values "
+                            f"{list(pair.unconfigured_pred)} are not configured")
+    if unconfigured_gt:
+        for subject, values in sorted(unconfigured_gt.items()):
+            logger.info(f"{subject}: ground-truth values {sorted(values)} are not configured")
+        all_values = set().union(*unconfigured_gt.values())
+        warning_counts["unconfigured values"] += 1
+        logger.warning(_unconfigured_message("ground truth", None, all_values, list(unconfigured_gt)))
+    for model in models:
+        per_subject = unconfigured_pred.get(model)
+        if per_subject:
+            warning_counts["unconfigured values"] += 1
+            logger.warning(_unconfigured_message("prediction", model, set().union(*per_subject.values()),
+                                                 list(per_subject)))
+
+    columns = output_columns(metrics)
+    rows.sort(key=lambda r: (r["model"], r["ID"], r["region"]))
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in metrics:
+        frame[name] = frame[name].astype(np.float64)
+    csv_path = output_path / f"extracted_information_{config.filename}.csv"
+    write_csv_atomic(frame, csv_path, na_rep="")
+    if frame.empty:
+        warning_counts["no rows"] += 1
+        logger.warning(f"no pair could be evaluated; {csv_path} holds only its header")
+
+    if config.save_error_matrix:
+        cells.sort(key=lambda c: (c[1], c[0], c[2], c[3]))
+        matrix = pd.DataFrame(cells, columns=["ID", "model", "gt_value", "pred_value", "count"])
+        matrix = matrix[ERROR_MATRIX_COLUMNS].astype({"gt_value": np.int64, "pred_value": np.int64,
+                                                      "count": np.int64})
+        write_csv_atomic(matrix, output_path / f"error_matrix_{config.filename}.csv")
+
+    failures.sort(key=lambda f: (f.model or "", f.subject))
+    failures_file = write_failures_file(failures, output_path / f"failures_{config.filename}.csv",
+                                        with_model=True)
+    seconds = time.perf_counter() - started
+    logger.info(f"metric extraction {config.filename}: {n_written} pairs written, {len(failures)} failed, "
+                f"{sum(warning_counts.values())} warnings, {seconds:.1f} s")
+    return ExtractionSummary(datasets=(DatasetSummary(
+        name=str(config.filename),
+        output=str(csv_path),
+        n_written=n_written,
+        n_failed=len(failures),
+        failures_file=None if failures_file is None else str(failures_file),
+        seconds=seconds,
+        warning_counts=dict(warning_counts),
+    ),))
