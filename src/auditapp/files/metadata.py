@@ -1,0 +1,305 @@
+"""Organising subject folders by a metadata column (the BraTS 2024 tutorial's ``organize_patients``)."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import pandas as pd
+
+from auditapp.errors import AuditappWarning
+from auditapp.files._common import SAFE, PathLike, as_str, clash_message, emit, find_clashes
+
+__all__ = ["organize_by_metadata", "read_metadata_table", "resolve_column", "select_metadata_rows"]
+
+MODES = ["copy", "move", "symlink"]
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls")
+
+
+def read_metadata_table(metadata: Union[pd.DataFrame, PathLike]) -> pd.DataFrame:
+    """A metadata table as a DataFrame: returned as is, or read from CSV/TSV/XLSX/XLS (first sheet).
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        The file name does not end with ``.csv``, ``.tsv``, ``.xlsx`` or ``.xls``.
+    TypeError
+        ``metadata`` is neither a DataFrame nor a path.
+    """
+    if isinstance(metadata, pd.DataFrame):
+        return metadata
+    if not isinstance(metadata, (str, os.PathLike)):
+        raise TypeError(f"'metadata' must be a pandas DataFrame or a file path, got {type(metadata).__name__}")
+    path = Path(metadata)
+    if not path.is_file():
+        raise FileNotFoundError(f"Metadata file '{as_str(metadata)}' does not exist.")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path)
+    if suffix == ".tsv":
+        return pd.read_csv(path, sep="\t")
+    if suffix in (".xlsx", ".xls"):
+        return pd.read_excel(path, sheet_name=0)
+    raise ValueError(f"Metadata file '{as_str(metadata)}' must end with one of {list(TABLE_SUFFIXES)}, "
+                     f"got '{path.suffix}'")
+
+
+def resolve_column(frame: pd.DataFrame, column: str, parameter: str = "column") -> str:
+    """The frame's column called ``column``: exact match, else ignoring surrounding spaces.
+
+    >>> frame = pd.DataFrame(columns=["BraTS Subject ID", "Train/Test/Validation "])
+    >>> resolve_column(frame, "Train/Test/Validation")
+    'Train/Test/Validation '
+
+    Raises
+    ------
+    KeyError
+        No column matches (the message lists the available columns), or several match
+        once spaces are ignored.
+    """
+    if column in frame.columns:
+        return column
+    wanted = str(column).strip()
+    found = [c for c in frame.columns if str(c).strip() == wanted]
+    if len(found) == 1:
+        return found[0]
+    available = ", ".join(repr(str(c)) for c in frame.columns)
+    if found:
+        raise KeyError(f"{parameter} '{column}' matches several columns once spaces are ignored: "
+                       f"{[str(c) for c in found]}")
+    raise KeyError(f"{parameter} '{column}' is not a column of the metadata. Available columns: {available}")
+
+
+def _cell_text(value) -> str:
+    """A cell as text: NaN/None -> ``""``, integral floats without ``.0`` (``1.0`` -> ``"1"``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def select_metadata_rows(metadata: Union[pd.DataFrame, PathLike], column: str,
+                         values: Sequence[str]) -> pd.DataFrame:
+    """Rows whose ``column`` (spaces ignored in the name and the cell) is one of ``values``.
+
+    The tutorial keeps ``metadata[metadata["Train/Test/Validation "].isin(["Train",
+    "Train-additional"])]``; this is ``select_metadata_rows(meta, "Train/Test/Validation",
+    ["Train", "Train-additional"])``.
+
+    >>> meta = pd.DataFrame({"ID": ["a", "b", "c"], "Split ": ["Train", "Test", " Train"]})
+    >>> select_metadata_rows(meta, "Split", ["Train"])["ID"].tolist()
+    ['a', 'c']
+    """
+    frame = read_metadata_table(metadata)
+    name = resolve_column(frame, column)
+    wanted = {str(v).strip() for v in values}
+    return frame[frame[name].map(_cell_text).isin(wanted)]
+
+
+def _copy(src: str, dst: str) -> None:
+    if os.path.isdir(src):
+        shutil.copytree(src, dst, dirs_exist_ok=True)
+    else:
+        shutil.copy2(src, dst)
+
+
+def _replace_existing(dst: str) -> None:
+    if os.path.islink(dst) or not os.path.isdir(dst):
+        os.unlink(dst)
+    else:
+        os.rmdir(dst)  # only empty folders (find_clashes refuses the others)
+
+
+def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, input_dir: PathLike,
+                         output_dir: PathLike, id_column: str = "BraTS Subject ID", subdir: Optional[str] = None,
+                         mode: str = "copy", verbose: bool = False, safe_mode: bool = True,
+                         overwrite: bool = False) -> dict:
+    """Copy, move or link subject folders into one folder per value of a metadata column.
+
+    Library form of the BraTS 2024 tutorial's ``organize_patients``:
+    ``<input_dir>/<ID>`` goes to ``<output_dir>/<category>/<ID>``, or with
+    ``subdir="{category}_images"`` to ``<output_dir>/<category>/<category>_images/<ID>``
+    (the layout the dashboard and ITK-SNAP expect).
+
+    Parameters
+    ----------
+    metadata : DataFrame or str or Path
+        The table, or a ``.csv``, ``.tsv``, ``.xlsx`` or ``.xls`` file (first sheet).
+    column : str
+        The column giving the category (``"Site"``). Matched exactly, else ignoring surrounding
+        spaces (the sheet's ``"Train/Test/Validation "``).
+    input_dir : str or Path
+        Folder holding ``<ID>`` (a folder or a file) per subject.
+    output_dir : str or Path
+        Created in real mode only, with the category folders.
+    id_column : str, default ``"BraTS Subject ID"``
+        The column giving the subject ID (matched as ``column``).
+    subdir : str, optional
+        Extra level below the category, formatted with ``{category}``.
+    mode : {"copy", "move", "symlink"}, default "copy"
+        ``copy`` merges a folder into an existing destination (as the tutorial's
+        ``copytree(..., dirs_exist_ok=True)``, replacing same-named files); ``move`` and
+        ``symlink`` follow the clash rule on an existing destination.
+    verbose : bool, default False
+        Real mode: print ``Created folder``, ``Copied`` / ``Moved`` / ``Linked`` lines.
+    safe_mode : bool, default True
+        Print the plan and change nothing.
+    overwrite : bool, default False
+        Replace an existing destination (``move``/``symlink``; a single-file subject for ``copy``).
+
+    Returns
+    -------
+    dict
+        ``{"organized": {category: [IDs]}, "missing": [IDs], "skipped": [IDs]}``; in safe mode
+        what would be organised.
+
+    Raises
+    ------
+    KeyError
+        ``column`` or ``id_column`` is not a column (the message lists the available ones).
+    ValueError
+        ``mode`` is not one of copy, move, symlink; ``subdir`` has a placeholder other than
+        ``{category}``; unsupported metadata file type.
+    FileNotFoundError
+        ``input_dir`` or the metadata file does not exist.
+    FileExistsError
+        ``move``/``symlink`` onto existing destinations without ``overwrite`` (all listed;
+        nothing changed).
+
+    Warns
+    -----
+    AuditappWarning
+        Duplicate IDs: only the first row of each ID is used.
+
+    Notes
+    -----
+    Rows are processed in order. ID = the ``id_column`` cell as text, stripped; category = the
+    ``column`` cell as text, stripped, with ``/`` and ``\\`` replaced by ``_`` (an integral
+    number such as ``1.0`` gives ``"1"``). A row with an empty ID is ignored; an empty or NaN
+    category skips the subject (``Subject <ID> skipped: no '<column>' value``). A missing source
+    prints ``Subject <ID> not found in <input_dir>``. Ends with ``Organization completed in
+    <output_dir>`` or ``[SAFE MODE] N subjects would be organized into K folders.``
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> (tmp / "in" / "BraTS-GLI-00001-000").mkdir(parents=True)
+    >>> meta = pd.DataFrame({"BraTS Subject ID": ["BraTS-GLI-00001-000", "BraTS-GLI-00002-000"],
+    ...                      "Site": ["Duke", "UCSF"]})
+    >>> out = organize_by_metadata(meta, "Site", tmp / "in", tmp / "out",
+    ...                            subdir="{category}_images", safe_mode=False)   # doctest: +ELLIPSIS
+    Subject BraTS-GLI-00002-000 not found in .../in
+    Organization completed in .../out
+    >>> out["organized"], out["missing"]
+    ({'Duke': ['BraTS-GLI-00001-000']}, ['BraTS-GLI-00002-000'])
+    >>> (tmp / "out" / "Duke" / "Duke_images" / "BraTS-GLI-00001-000").is_dir()
+    True
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got '{mode}'")
+    frame = read_metadata_table(metadata)
+    category_col = resolve_column(frame, column, "column")
+    id_col = resolve_column(frame, id_column, "id_column")
+    in_dir = as_str(input_dir)
+    out_dir = as_str(output_dir)
+    if not os.path.isdir(in_dir):
+        raise FileNotFoundError(f"Input directory '{in_dir}' does not exist.")
+    if subdir is not None:
+        try:
+            subdir.format(category="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"subdir '{subdir}' may only use the placeholder {{category}}: {exc}") from exc
+
+    organized: dict[str, list[str]] = {}
+    missing: list[str] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    duplicates: list[str] = []
+    plan: list[tuple[str, str, str, str]] = []  # (ID, category, src, dst)
+    for ids, cats in zip(frame[id_col].tolist(), frame[category_col].tolist()):
+        subject = _cell_text(ids)
+        if not subject:
+            continue
+        if subject in seen:
+            duplicates.append(subject)
+            continue
+        seen.add(subject)
+        category = _cell_text(cats).replace("/", "_").replace("\\", "_")
+        if not category:
+            emit(f"Subject {subject} skipped: no '{column}' value")
+            skipped.append(subject)
+            continue
+        src = os.path.join(in_dir, subject)
+        if not os.path.lexists(src):
+            emit(f"Subject {subject} not found in {in_dir}")
+            missing.append(subject)
+            continue
+        parts = [out_dir, category] + ([subdir.format(category=category)] if subdir is not None else [])
+        plan.append((subject, category, src, os.path.join(*parts, subject)))
+    if duplicates:
+        warnings.warn(f"Duplicate IDs in column '{id_col}', only the first row of each is used: "
+                      f"{sorted(set(duplicates))}", AuditappWarning, stacklevel=2)
+
+    pairs = [(src, dst) for _, _, src, dst in plan]
+    if mode == "copy":  # folders merge into existing folders; anything else is a clash
+        clashes = find_clashes([(s, d) for s, d in pairs if not (os.path.isdir(s) and os.path.isdir(d)
+                                                                 and not os.path.islink(d))],
+                               overwrite=overwrite)
+    else:
+        clashes = find_clashes(pairs, overwrite=overwrite)
+    folders = sorted({os.path.dirname(dst) for _, _, _, dst in plan})
+    verb = {"copy": "copy", "move": "move", "symlink": "link"}[mode]
+    if safe_mode:
+        bad = {(s, d) for s, d, _ in clashes}
+        for folder in folders:
+            if not os.path.isdir(folder):
+                emit(f"{SAFE} Would create: {folder}")
+        for subject, category, src, dst in plan:
+            if (src, dst) in bad:
+                emit(f"{SAFE} Would fail (target exists): {src} -> {dst}")
+            else:
+                emit(f"{SAFE} Would {verb}: {src} -> {dst}")
+                organized.setdefault(category, []).append(subject)
+        emit(f"{SAFE} {sum(map(len, organized.values()))} subjects would be organized into "
+             f"{len(organized)} folders.")
+        return {"organized": organized, "missing": missing, "skipped": skipped}
+    if clashes:
+        raise FileExistsError(clash_message(clashes, "organized"))
+
+    for folder in folders:
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+            if verbose:
+                emit(f"Created folder: {folder}")
+    label = {"copy": "Copied", "move": "Moved", "symlink": "Linked"}[mode]
+    for subject, category, src, dst in plan:
+        merge = mode == "copy" and os.path.isdir(src) and os.path.isdir(dst) and not os.path.islink(dst)
+        if overwrite and not merge and os.path.lexists(dst):
+            _replace_existing(dst)
+        if mode == "copy":
+            _copy(src, dst)
+        elif mode == "move":
+            shutil.move(src, dst)
+        else:
+            os.symlink(os.path.abspath(src), dst, target_is_directory=os.path.isdir(src))
+        organized.setdefault(category, []).append(subject)
+        if verbose:
+            emit(f"{label}: {src} -> {dst}")
+    emit(f"Organization completed in {out_dir}")
+    return {"organized": organized, "missing": missing, "skipped": skipped}

@@ -1,0 +1,82 @@
+"""The project skeleton: :func:`create_project_structure` (the Python form of ``auditapp init``)."""
+
+from __future__ import annotations
+
+import os
+
+from auditapp.files._common import PathLike, as_str, emit
+
+__all__ = ["create_project_structure"]
+
+PROJECT_DIRS = ("datasets", "configs", "outputs", "logs")
+TEMPLATES = ("feature_extraction", "metric_extraction", "app")
+
+
+def create_project_structure(base_path: PathLike = "./") -> list[str]:
+    """Create ``datasets/ configs/ outputs/ logs/`` under ``base_path`` and the config templates.
+
+    The three templates (``configs/feature_extraction.yaml``, ``metric_extraction.yaml``,
+    ``app.yaml``; config.md §5) are written only when no file of that name (``.yaml`` or
+    ``.yml``) exists, so an edited config is never overwritten. Same behaviour as
+    ``auditapp init``.
+
+    Parameters
+    ----------
+    base_path : str or Path, default ``"./"``
+        Project folder, created when missing.
+
+    Returns
+    -------
+    list of str
+        The template files written (empty when all existed).
+
+    Raises
+    ------
+    NotADirectoryError
+        ``The path '<base>' exists but is not a directory`` (also for a sub-folder that exists
+        as a file).
+    OSError
+        Any failure to create a folder or write a file (the reference printed and swallowed it).
+
+    Notes
+    -----
+    Prints ``Folder created or already exists: <base>/<name>`` per folder, then
+    ``Project structure created under '<base>' with default config templates.``
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> base = pathlib.Path(tempfile.mkdtemp()) / "proj"
+    >>> written = create_project_structure(base)   # doctest: +ELLIPSIS
+    Folder created or already exists: .../proj/datasets
+    Folder created or already exists: .../proj/configs
+    Folder created or already exists: .../proj/outputs
+    Folder created or already exists: .../proj/logs
+    Project structure created under '.../proj' with default config templates.
+    >>> [pathlib.Path(p).name for p in written]
+    ['feature_extraction.yaml', 'metric_extraction.yaml', 'app.yaml']
+    >>> create_project_structure(base)[-1:]   # doctest: +ELLIPSIS
+    Folder created ...
+    []
+    """
+    from auditapp.config import template_text
+
+    base = as_str(base_path)
+    if os.path.exists(base) and not os.path.isdir(base):
+        raise NotADirectoryError(f"The path '{base}' exists but is not a directory")
+    for name in PROJECT_DIRS:
+        folder = os.path.join(base, name)
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise NotADirectoryError(f"The path '{folder}' exists but is not a directory")
+        os.makedirs(folder, exist_ok=True)
+        emit(f"Folder created or already exists: {folder}")
+    written = []
+    for kind in TEMPLATES:
+        target = os.path.join(base, "configs", f"{kind}.yaml")
+        if os.path.exists(target) or os.path.exists(target[: -len(".yaml")] + ".yml"):
+            continue
+        with open(target, "x", encoding="utf-8") as handle:
+            handle.write(template_text(kind))
+        written.append(target)
+    emit(f"Project structure created under '{base}' with default config templates.")
+    return written
