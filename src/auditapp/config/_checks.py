@@ -353,10 +353,10 @@ class Ctx:
     def _label_value(self, key: str, item: Any) -> int | None:
         if isinstance(item, str):
             if _numeric_text(item):
-                self.error(key, f"label values must be integers; got the string '{item}'",
+                self.error(key, f"label values must be integers, got the string '{item}'",
                            "expected an integer: remove the quotes")
             else:
-                self.error(key, f"label values must be integers; got the string '{item}'",
+                self.error(key, f"label values must be integers, got the string '{item}'",
                            "expected an integer or a non-empty list of integers")
             return None
         v = self.integer(key, item, expected="expected an integer label value or a non-empty list of integers")

@@ -38,13 +38,36 @@ _EXPECTED_INTERP = "expected ${key}, ${a.b}, ${oc.env:VAR} or ${oc.env:VAR,defau
 _REF = re.compile(r"(?<!\\)\$\{\s*([^${}:]*?)\s*([:}])")
 
 
-def _yaml_loader() -> type:
-    try:  # OmegaConf's own loader: duplicate keys rejected, 1e3 read as a float
-        from omegaconf._utils import get_yaml_loader
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys and reads ``1e3`` as a float (as OmegaConf's loader does)."""
 
-        return get_yaml_loader()
-    except Exception:  # pragma: no cover - private API moved
-        return yaml.SafeLoader
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, f"found duplicate key {key}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def _yaml_loader() -> type:
+    return _YamlLoader
 
 
 def _file_error(source: str, problem: str, expected: str) -> ConfigError:
@@ -229,7 +252,7 @@ def _finish(ctx: Ctx) -> None:
     for message in ctx.infos:
         logger.info(f"{ctx.source}: {message}")
     for message in ctx.warnings:
-        warnings.warn(message, ConfigWarning, stacklevel=3)
+        warnings.warn(message, ConfigWarning, stacklevel=4)
     if ctx.problems:
         raise ConfigError(ctx.problems)
 
