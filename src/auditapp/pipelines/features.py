@@ -1,0 +1,339 @@
+"""Feature extraction pipeline: config -> discovery -> per-subject features -> one CSV per dataset.
+
+See features.md. Entry point: :func:`run_feature_extraction`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import traceback
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from loguru import logger
+
+from auditapp.config.model import FeatureExtractionConfig, FeatureFamilies, Label, LongitudinalSpec
+from auditapp.errors import AuditappError, AuditappWarning, SubjectError
+from auditapp.features.columns import feature_columns, integer_columns
+from auditapp.features.longitudinal import parse_longitudinal
+from auditapp.features.metadata import merge_metadata
+from auditapp.features.spatial import spatial_features
+from auditapp.features.statistical import statistical_features
+from auditapp.features.texture import texture_features
+from auditapp.features.tumor import tumor_features
+from auditapp.io import find_nifti, list_subject_dirs, read_header, read_volume, write_csv_atomic
+from auditapp.io.metadata import read_metadata_table
+from auditapp.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
+
+__all__ = ["SubjectTask", "SubjectResult", "extract_subject", "extract_dataset", "run_feature_extraction",
+           "SEG_SUFFIX"]
+
+SEG_SUFFIX = "_seg"
+
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass(frozen=True)
+class SubjectTask:
+    """Everything one worker needs for one subject (picklable)."""
+
+    subject: str
+    sequences: tuple[tuple[str, str | None], ...]  # (suffix, path or None), config order
+    seg: str | None
+    labels: tuple[Label, ...]
+    families: FeatureFamilies
+    texture_crop_padding: int = 0
+
+
+@dataclass(frozen=True)
+class SubjectResult:
+    """One subject's row and what the dataset needs to know about it."""
+
+    subject: str
+    row: dict
+    has_seg: bool
+    unconfigured: tuple[int, ...] = ()
+
+
+def _family(task: SubjectTask, stage: str, func, *args, **kwargs):
+    """Run one family; an unexpected exception fails the subject with that stage."""
+    try:
+        return func(*args, **kwargs)
+    except AuditappError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one family must not stop the run
+        error = SubjectError(task.subject, stage, f"{type(exc).__name__}: {exc}")
+        error.traceback = traceback.format_exc()
+        raise error from exc
+
+
+def _header(task: SubjectTask, path: str):
+    try:
+        return read_header(path)
+    except Exception:  # noqa: BLE001 - let the full reader produce the precise message
+        read_volume(path, subject=task.subject, stage="read")
+        raise
+
+
+def extract_subject(task: SubjectTask) -> SubjectResult:
+    """Compute every enabled feature of one subject (runs in a worker).
+
+    Each file is read once; sequences are processed one at a time so a worker
+    holds at most one image volume (plus the segmentation's crop).
+
+    Raises
+    ------
+    SubjectError
+        ``read`` (unreadable file), ``check`` (shape mismatch) or the family stage.
+    """
+    fam = task.families
+    subject = task.subject
+    reference_suffix = task.sequences[0][0] if task.sequences else None
+    need_all = fam.statistical or fam.texture
+    needed: list[tuple[str, str]] = []
+    for index, (suffix, path) in enumerate(task.sequences):
+        needs = need_all or (index == 0 and (fam.spatial or fam.tumor))
+        if not needs:
+            continue
+        if path is None:
+            warnings.warn(f"Sequence '{suffix}' for subject '{subject}' was not found", AuditappWarning)
+            if index == 0 and (fam.spatial or fam.tumor):
+                warnings.warn(f"Reference sequence '{suffix}' for subject '{subject}' is missing: spatial "
+                              "and tumour location columns are empty", AuditappWarning)
+            continue
+        needed.append((suffix, path))
+    seg_path = None
+    if fam.tumor:
+        if task.seg is None:
+            warnings.warn(f"Segmentation '{SEG_SUFFIX}' for subject '{subject}' was not found", AuditappWarning)
+        else:
+            seg_path = task.seg
+
+    # cheap header pass: shape check before any voxel is decoded
+    files = needed + ([(SEG_SUFFIX, seg_path)] if seg_path else [])
+    headers = {suffix: _header(task, path) for suffix, path in files}
+    shapes = {suffix: h[0] for suffix, h in headers.items()}
+    if len(set(shapes.values())) > 1:
+        detail = ", ".join(f"{s} {tuple(shape)}" for s, shape in shapes.items())
+        raise SubjectError(subject, "check", f"shape mismatch: {detail}")
+    spacings = {suffix: h[1] for suffix, h in headers.items()}
+    if len(set(spacings.values())) > 1:
+        detail = ", ".join(f"{s} {tuple(round(v, 6) for v in sp)}" for s, sp in spacings.items())
+        warnings.warn(f"Subject '{subject}' has different voxel spacings: {detail}", AuditappWarning)
+
+    row: dict = {"ID": subject}
+    brain_com = None
+    for suffix, path in needed:
+        volume = read_volume(path, subject=subject, stage="read")
+        if volume.shape != next(iter(shapes.values())):
+            raise SubjectError(subject, "check", f"shape mismatch: {suffix} {volume.shape} (data) vs header",
+                               path)
+        key = suffix.replace("_", "")
+        data = volume.data
+        if suffix == reference_suffix and (fam.spatial or fam.tumor):
+            spatial = _family(task, "spatial", spatial_features, data, spacing=volume.spacing)
+            brain_com = tuple(spatial[f"{p}_plane_center_of_mass"] for p in ("axial", "coronal", "sagittal"))
+            if fam.spatial:
+                row.update(spatial)
+        if fam.statistical:
+            stats = _family(task, "statistical", statistical_features, data, name=suffix)
+            row.update({f"{key}_{name}": value for name, value in stats.items()})
+        if fam.texture:
+            texture = _family(task, "texture", texture_features, data, padding=task.texture_crop_padding)
+            row.update({f"{key}_{name}": value for name, value in texture.items()})
+        del volume, data
+
+    unconfigured: tuple[int, ...] = ()
+    if seg_path:
+        seg = read_volume(seg_path, subject=subject, stage="read")
+        tumor = _family(task, "tumor", tumor_features, seg.data, spacing=seg.spacing, labels=task.labels,
+                        brain_com=brain_com)
+        row.update(tumor)
+        configured = {v for lab in task.labels for v in lab.values}
+        unconfigured = tuple(sorted(int(c[len("lesion_size_"):]) for c in tumor
+                                    if re.fullmatch(r"lesion_size_-?\d+", c)
+                                    and int(c[len("lesion_size_"):]) not in configured))
+    return SubjectResult(subject=subject, row=row, has_seg=seg_path is not None, unconfigured=unconfigured)
+
+
+_WARNING_KINDS = (
+    (re.compile(r"^Sequence '(.+)' for subject .* was not found"), "missing {0}"),
+    (re.compile(r"^Segmentation '(.+)' for subject .* was not found"), "missing {0}"),
+    (re.compile(r"^Reference sequence"), "missing reference sequence"),
+    (re.compile(r"has no positive voxel"), "all-zero sequence"),
+    (re.compile(r"label values not in the config"), "unconfigured label values"),
+    (re.compile(r"non-integral values"), "non-integral label values"),
+    (re.compile(r"different voxel spacings"), "spacing mismatch"),
+)
+
+
+def _warning_kind(message: str) -> str:
+    for pattern, kind in _WARNING_KINDS:
+        match = pattern.search(message)
+        if match:
+            return kind.format(*match.groups())
+    return "other"
+
+
+def _discover(name: str, data_path: Path, config: FeatureExtractionConfig, kinds: Counter) -> list[SubjectTask]:
+    try:
+        subjects, hidden = list_subject_dirs(data_path)
+    except OSError as exc:
+        logger.warning(f"{name}: cannot list data path {data_path}: {exc}")
+        kinds["unreadable data path"] += 1
+        return []
+    for folder in hidden:
+        logger.info(f"{name}: hidden folder '{folder}' skipped")
+    if not subjects:
+        logger.warning(f"{name}: no subject folder in {data_path}")
+        kinds["no subject folder"] += 1
+    tasks = []
+    for subject in subjects:
+        folder = data_path / subject
+        sequences = tuple(
+            (suffix, _as_str(find_nifti(folder, f"{subject}{suffix}", config.formats.image)))
+            for suffix in config.sequences
+        )
+        seg = _as_str(find_nifti(folder, f"{subject}{SEG_SUFFIX}", config.formats.segmentation))
+        if seg is None and all(path is None for _, path in sequences):
+            logger.warning(f"{name}: folder '{subject}' holds none of the expected files "
+                           f"({', '.join(config.sequences)}, {SEG_SUFFIX}): skipped")
+            kinds["folder without expected files"] += 1
+            continue
+        tasks.append(SubjectTask(subject=subject, sequences=sequences, seg=seg, labels=tuple(config.labels),
+                                 families=config.features,
+                                 texture_crop_padding=int(config.texture_crop_padding)))
+    return tasks
+
+
+def _as_str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _log_captured(name: str, caught, kinds: Counter) -> None:
+    for w in caught:
+        message = str(w.message)
+        kinds[_warning_kind(message)] += 1
+        logger.warning(f"{name}: {message}")
+
+
+def build_table(
+    results: list[SubjectResult],
+    config: FeatureExtractionConfig,
+    *,
+    longitudinal: LongitudinalSpec | None = None,
+) -> pd.DataFrame:
+    """The dataset table: rows sorted by ID, columns in the order of features.md §5, typed for the CSV."""
+    results = sorted(results, key=lambda r: r.subject)
+    unconfigured = sorted({v for r in results for v in r.unconfigured})
+    columns = feature_columns(config.sequences, config.labels, config.features, unconfigured)
+    rows = []
+    for r in results:
+        row = dict(r.row)
+        if config.features.tumor and r.has_seg:
+            for v in unconfigured:
+                row.setdefault(f"lesion_size_{v}", 0)
+        rows.append(row)
+    body = [c for c in columns if c not in ("ID", "longitudinal_id", "time_point")]
+    frame = pd.DataFrame({
+        "ID": pd.Series([r["ID"] for r in rows], dtype=object),
+        **{c: pd.Series([row.get(c, math.nan) for row in rows], dtype=np.float64) for c in body},
+    })
+    long_ids, times = parse_longitudinal(frame["ID"].tolist(), longitudinal)
+    frame["longitudinal_id"] = pd.Series(long_ids, dtype=object)
+    frame["time_point"] = pd.Series(times, dtype=np.int64)
+    for col in integer_columns(columns):
+        frame[col] = frame[col].round().astype("Int64") if col != "time_point" else frame[col].astype("Int64")
+    return frame[columns]
+
+
+def extract_dataset(
+    name: str,
+    data_path: Path,
+    config: FeatureExtractionConfig,
+    *,
+    progress: Progress | None = None,
+) -> DatasetSummary:
+    """Extract, write and summarise one dataset (``data_paths[name]``)."""
+    start = time.perf_counter()
+    output_path = Path(config.output_path)
+    output_path.mkdir(parents=True, exist_ok=True)
+    kinds: Counter = Counter()
+    logger.info(f"Starting feature extraction for {name}")
+    tasks = _discover(name, Path(data_path), config, kinds)
+    total = len(tasks)
+    if progress is not None:
+        progress(name, 0, total, "")
+
+    def on_outcome(outcome: TaskOutcome, done: int, total_: int) -> None:
+        subject = outcome.task.subject
+        for message in outcome.warnings:
+            kinds[_warning_kind(message)] += 1
+            logger.warning(f"{name}: {subject}: {message}")
+        if outcome.ok:
+            logger.info(f"{name}: {subject} extracted in {outcome.seconds:.2f} s")
+        else:
+            failure = outcome.failure
+            logger.error(f"{name}: {subject} failed ({failure.stage}): {failure.error}")
+            if failure.traceback:
+                logger.debug(f"{name}: {subject} traceback:\n{failure.traceback}")
+        if progress is not None:
+            progress(name, done, total_, subject)
+
+    result = run_tasks(extract_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
+                       on_outcome=on_outcome)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = build_table(result.results, config, longitudinal=config.longitudinal.get(name))
+        for source in config.metadata.get(name, ()):
+            try:
+                table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"metadata '{source.name}' skipped: {exc}", AuditappWarning)
+                continue
+            frame = merge_metadata(frame, table, id_column=source.id_column, name=source.name)
+    _log_captured(name, caught, kinds)
+
+    csv_path = output_path / f"extracted_information_{name}.csv"
+    write_csv_atomic(frame, csv_path)
+    failures_path = write_failures_file(result.failures, output_path / f"failures_{name}.csv")
+    seconds = time.perf_counter() - start
+    summary = DatasetSummary(
+        name=name, output=str(csv_path), n_written=len(frame), n_failed=result.n_failed,
+        failures_file=None if failures_path is None else str(failures_path), seconds=seconds,
+        warning_counts=dict(sorted(kinds.items())),
+    )
+    warn_text = ", ".join(f"{k}: {v}" for k, v in summary.warning_counts.items()) or "none"
+    logger.info(f"{name}: {summary.n_written} subjects written, {summary.n_failed} failed, "
+                f"warnings: {warn_text}, {seconds:.1f} s -> {csv_path}")
+    return summary
+
+
+def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progress | None = None
+                           ) -> ExtractionSummary:
+    """Extract features for every dataset of ``config`` (in config order).
+
+    Parameters
+    ----------
+    config : FeatureExtractionConfig
+        Validated configuration.
+    progress : callable, optional
+        ``progress(dataset_name, done, total, current_subject)`` after each subject.
+
+    Returns
+    -------
+    ExtractionSummary
+        One :class:`~auditapp.runner.DatasetSummary` per dataset; ``exit_code`` is 3
+        when any subject failed. A dataset that cannot be processed never stops the next.
+    """
+    summaries = []
+    for name, data_path in config.data_paths.items():
+        summaries.append(extract_dataset(name, Path(data_path), config, progress=progress))
+    return ExtractionSummary(datasets=tuple(summaries))
