@@ -1,0 +1,100 @@
+"""Analysis library: pure functions the dashboard pages and notebook users call.
+
+``from auditapp import analysis``, then e.g.::
+
+    metrics = analysis.load_metrics({"Duke": "extracted_information_Duke.csv"})
+    sample = analysis.paired_samples(metrics, "dice", "BraTS25_3A", "BraTS25_3B")
+    result = analysis.paired_test(sample["baseline"], sample["benchmark"])
+
+Inputs are arrays or tidy DataFrames (``ID, region, model, set`` + metric columns; feature
+tables with ``ID, set`` + feature columns); outputs are DataFrames or small frozen
+dataclasses with raw, unrounded numbers. Nothing here reads files, logs or imports
+Streamlit, except the re-exported readers ``load_tables``, ``load_features`` and
+``load_metrics`` (defined in :mod:`auditapp.io.results`, imported lazily).
+"""
+
+from auditapp.analysis.error_matrix import (
+    aggregate_error_matrices,
+    confusion_matrix,
+    confusion_matrix_from_counts,
+    error_matrix,
+    error_matrix_from_counts,
+    matrix_classes,
+    pair_counts_frame,
+    row_percentages,
+)
+from auditapp.analysis.improvement import aggregated_improvement, improvement, subject_improvement
+from auditapp.analysis.longitudinal import longitudinal_summary, size_regions
+from auditapp.analysis.multimodel import ModelComparison, compare_models, nemenyi, summary_table
+from auditapp.analysis.outliers import iqr_outliers
+from auditapp.analysis.stats import (
+    LeveneResult,
+    NormalityResult,
+    PairedTestResult,
+    holm,
+    normality_test,
+    paired_samples,
+    paired_test,
+    paired_tests,
+)
+from auditapp.analysis.tables import (
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    attach_metadata,
+    metric_columns,
+    metric_direction,
+    region_mean,
+)
+
+_READERS = ("load_features", "load_metrics", "load_tables")
+
+__all__ = [
+    "HIGHER_IS_BETTER",
+    "LOWER_IS_BETTER",
+    "LeveneResult",
+    "ModelComparison",
+    "NormalityResult",
+    "PairedTestResult",
+    "aggregate_error_matrices",
+    "aggregated_improvement",
+    "attach_metadata",
+    "compare_models",
+    "confusion_matrix",
+    "confusion_matrix_from_counts",
+    "error_matrix",
+    "error_matrix_from_counts",
+    "holm",
+    "improvement",
+    "iqr_outliers",
+    "load_features",
+    "load_metrics",
+    "load_tables",
+    "longitudinal_summary",
+    "matrix_classes",
+    "metric_columns",
+    "metric_direction",
+    "nemenyi",
+    "normality_test",
+    "pair_counts_frame",
+    "paired_samples",
+    "paired_test",
+    "paired_tests",
+    "region_mean",
+    "row_percentages",
+    "size_regions",
+    "subject_improvement",
+    "summary_table",
+]
+
+
+def __getattr__(name: str):
+    """Re-export the CSV readers of :mod:`auditapp.io.results` without importing ``auditapp.io`` eagerly."""
+    if name in _READERS:
+        from auditapp.io import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module 'auditapp.analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,650 @@
+"""Paired comparison of two models: normality, paired t-test / Wilcoxon, effect size, bootstrap CI, Holm.
+
+Two decision rules (analysis.md §3):
+
+* ``rule="paired-differences"`` (default): normality of the paired differences decides
+  between the paired t-test and the Wilcoxon signed-rank test.
+* ``rule="reference"``: the decision of AUDIT 0.2.0, kept exactly (normality of each
+  sample separately, Levene, then t-test only if both normal and equal variances).
+
+Every result carries raw, unrounded numbers; the ``reason`` field says which test was
+chosen and why, and ``interpretation`` is one plain-language sentence.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from auditapp.analysis.tables import check_pair_table
+
+__all__ = [
+    "LeveneResult",
+    "NormalityResult",
+    "PairedTestResult",
+    "RULES",
+    "holm",
+    "normality_test",
+    "paired_samples",
+    "paired_test",
+    "paired_tests",
+]
+
+#: Decision rules of :func:`paired_test`.
+RULES = ("paired-differences", "reference")
+#: Sample size at or below which Shapiro-Wilk is used (Lilliefors above), as the reference.
+SHAPIRO_MAX_N = 50
+#: Minimum number of values (reference: per sample; default rule: complete pairs).
+MIN_N = 5
+
+T_TEST = "paired t-test"
+WILCOXON = "Wilcoxon signed-rank"
+NO_TEST = "none"
+
+_REFERENCE_TOO_FEW = "Each sample must contain at least 5 elements to perform the test"
+_REFERENCE_SENTENCES = {
+    (T_TEST, True): "Given the alpha {a}, reject the null hypothesis. There is a significant difference "
+                    "between the samples.",
+    (T_TEST, False): "Given the alpha {a}, fail to reject the null hypothesis. There is no significant "
+                     "difference between the samples.",
+    (WILCOXON, True): "Given the significance level {a}, it rejects the null hypothesis. The differences "
+                      "between both samples are statistically significant.",
+    (WILCOXON, False): "Given the significance level {a}, it fails to reject the null hypothesis. The "
+                       "differences between both samples are not statistically significant.",
+}
+_NORMAL_SENTENCE = {
+    False: "Null hypothesis rejected, the sample does not follow a normal distribution.",
+    True: "Fail to reject the null hypothesis, the sample follows a normal distribution.",
+}
+
+
+@dataclass(frozen=True)
+class NormalityResult:
+    """Normality test of one sample (reference rule) or of the paired differences.
+
+    Attributes
+    ----------
+    sample : str
+        ``"baseline"``, ``"benchmark"`` or ``"difference"``.
+    test : str
+        ``"Shapiro-Wilk"`` (n <= 50), ``"Lilliefors"`` (n > 50) or ``"none"`` (not testable).
+    n : int
+        Sample length that chose the test (reference: NaN included).
+    statistic, p_value : float
+        Raw test outputs (NaN when not testable).
+    alpha : float
+    normal : bool
+        The decision (``p > alpha``; the reference rule also reads a NaN p as normal).
+    interpretation : str
+        The reference's sentence for the decision.
+    note : str
+        Why the test could not run, if so.
+    """
+
+    sample: str
+    test: str
+    n: int
+    statistic: float
+    p_value: float
+    alpha: float
+    normal: bool
+    interpretation: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LeveneResult:
+    """Levene test (median-centred, Brown-Forsythe) of equal variances of two samples.
+
+    ``equal_variances`` follows the reference: ``not p <= alpha`` (a NaN p reads as equal).
+    """
+
+    statistic: float
+    p_value: float
+    alpha: float
+    equal_variances: bool
+    center: str = "median"
+
+
+@dataclass(frozen=True)
+class PairedTestResult:
+    """Result of :func:`paired_test`.
+
+    Attributes
+    ----------
+    rule : str
+        ``"paired-differences"`` or ``"reference"``.
+    test : str
+        ``"paired t-test"``, ``"Wilcoxon signed-rank"`` or ``"none"`` (not run).
+    n : int
+        Complete pairs used (NaN pairs dropped).
+    n_dropped : int
+        Pairs dropped because one value is NaN.
+    statistic, p_value : float
+        Raw test outputs: t (benchmark - baseline) or Wilcoxon's W = min(W+, W-) as scipy;
+        ``p_value`` is 1.0 when all differences are 0, NaN when no test ran.
+    alpha : float
+    reject : bool
+        ``p_value <= alpha``.
+    decision : str
+        ``"significant"``, ``"not significant"``, ``"no difference"``, ``"not enough data"``
+        or ``"test failed"``.
+    reason : str
+        Why this test (the decision rule as data, e.g. ``"differences not normal
+        (Shapiro-Wilk p <= alpha)"``).
+    normality : tuple of NormalityResult
+        One (differences) or two (reference: baseline, benchmark) results.
+    levene : LeveneResult or None
+        Reference rule only.
+    effect_size_name : str
+        ``"cohen_dz"`` (t-test), ``"rank_biserial"`` (Wilcoxon) or ``""``.
+    effect_size : float
+        Positive = benchmark larger.
+    ci_low, ci_high : float
+        Bootstrap percentile 95 % CI of the mean difference (NaN when ``n_boot=0`` or n < 2).
+    mean_baseline, mean_benchmark, mean_difference, median_difference : float
+        Over the complete pairs; difference = benchmark - baseline.
+    interpretation : str
+        One plain-language sentence (the reference's sentence under ``rule="reference"``).
+    """
+
+    rule: str
+    test: str
+    n: int
+    n_dropped: int
+    statistic: float
+    p_value: float
+    alpha: float
+    reject: bool
+    decision: str
+    reason: str
+    normality: tuple[NormalityResult, ...] = ()
+    levene: LeveneResult | None = None
+    effect_size_name: str = ""
+    effect_size: float = float("nan")
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    mean_baseline: float = float("nan")
+    mean_benchmark: float = float("nan")
+    mean_difference: float = float("nan")
+    median_difference: float = float("nan")
+    interpretation: str = ""
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def to_dict(self) -> dict:
+        """Flat dict of the scalar fields (normality and Levene flattened with prefixes)."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("normality", "levene", "extra")}
+        for result in self.normality:
+            prefix = f"normality_{result.sample}"
+            out[f"{prefix}_test"] = result.test
+            out[f"{prefix}_p"] = result.p_value
+            out[f"{prefix}_normal"] = result.normal
+        if self.levene is not None:
+            out["levene_p"] = self.levene.p_value
+            out["levene_equal_variances"] = self.levene.equal_variances
+        return out
+
+
+def _quiet(function, *args, **kwargs):
+    """Call a scipy/statsmodels test with its numerical warnings silenced (edge cases are handled)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
+
+
+def normality_test(values, alpha: float = 0.05, *, sample: str = "difference",
+                   reference: bool = False) -> NormalityResult:
+    """Shapiro-Wilk (n <= 50) or Lilliefors (n > 50) normality test.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The sample.
+    alpha : float, default 0.05
+    sample : str
+        Name stored in the result.
+    reference : bool, default False
+        Reference 0.2.0 behaviour: n counts NaN values (Shapiro omits them, Lilliefors
+        then returns NaN) and a NaN p-value reads as normal. Otherwise NaN values are
+        dropped first, and a sample with fewer than 3 values or zero range is not testable
+        (p NaN, not normal).
+
+    Returns
+    -------
+    NormalityResult
+
+    Notes
+    -----
+    Lilliefors: ``statsmodels.stats.diagnostic.lilliefors(x, dist="norm",
+    pvalmethod="approx")`` (the reference's choice). Normal ⇔ p > alpha.
+
+    Examples
+    --------
+    >>> r = normality_test([2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 2.8])
+    >>> r.test, r.n, r.normal
+    ('Shapiro-Wilk', 7, True)
+    """
+    x = np.asarray(values, dtype=float)
+    if not reference:
+        x = x[~np.isnan(x)]
+    n = int(x.size)
+    finite = x[~np.isnan(x)]
+    test = "Shapiro-Wilk" if n <= SHAPIRO_MAX_N else "Lilliefors"
+    note = ""
+    statistic = p = float("nan")
+    if finite.size < 3:
+        note = f"fewer than 3 values (n = {finite.size})"
+    elif not reference and np.ptp(finite) == 0:
+        note = "all values equal"
+    elif test == "Shapiro-Wilk":
+        result = _quiet(stats.shapiro, finite)
+        statistic, p = float(result.statistic), float(result.pvalue)
+    else:
+        from statsmodels.stats.diagnostic import lilliefors
+
+        statistic, p = (float(v) for v in _quiet(lilliefors, x, dist="norm", pvalmethod="approx"))
+    if note:
+        test = NO_TEST if not reference else test
+    normal = (not p <= alpha) if reference else bool(p > alpha)
+    return NormalityResult(sample, test, n, statistic, p, alpha, normal, _NORMAL_SENTENCE[normal], note)
+
+
+def _rank_biserial(d: np.ndarray) -> float:
+    """Matched-pairs rank-biserial correlation (W+ - W-) / (W+ + W-) over non-zero d."""
+    nonzero = d[d != 0]
+    if nonzero.size == 0:
+        return float("nan")
+    ranks = stats.rankdata(np.abs(nonzero))
+    w_plus = ranks[nonzero > 0].sum()
+    w_minus = ranks[nonzero < 0].sum()
+    return float((w_plus - w_minus) / (w_plus + w_minus))
+
+
+def _cohen_dz(d: np.ndarray) -> float:
+    sd = np.std(d, ddof=1) if d.size > 1 else float("nan")
+    with np.errstate(all="ignore"):
+        return float(np.mean(d) / sd) if sd > 0 else float("nan")
+
+
+def _bootstrap_ci(d: np.ndarray, n_boot: int, seed) -> tuple[float, float]:
+    n = d.size
+    if n_boot == 0 or n < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    means = d[idx].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def _run_test(test: str, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    if test == T_TEST:
+        result = _quiet(stats.ttest_rel, y, x)
+    else:
+        result = _quiet(stats.wilcoxon, y, x, zero_method="wilcox", alternative="two-sided")
+    return float(result.statistic), float(result.pvalue)
+
+
+def _sentence(test: str, reject: bool, mean_diff: float, effect: float, alpha: float) -> str:
+    if not reject:
+        return f"No significant difference between benchmark and baseline at alpha = {alpha:g} ({test})."
+    direction = effect if np.isfinite(effect) else mean_diff
+    side = "higher" if direction > 0 else "lower"
+    tends = "" if test == T_TEST else "tend to be "
+    return f"Benchmark values {tends}significantly {side} than baseline values at alpha = {alpha:g} ({test})."
+
+
+def paired_test(
+    baseline,
+    benchmark,
+    alpha: float = 0.05,
+    rule: str = "paired-differences",
+    n_boot: int = 10000,
+    seed: int | None = 0,
+) -> PairedTestResult:
+    """Test whether a benchmark model differs from a baseline model on the same subjects.
+
+    Parameters
+    ----------
+    baseline, benchmark : array_like of float, same length
+        Paired values (one per subject, same order), e.g. the subjects' region means of a
+        metric for two models (:func:`paired_samples`). NaN allowed.
+    alpha : float, default 0.05
+        Significance level, in (0, 1).
+    rule : {"paired-differences", "reference"}, default "paired-differences"
+        Decision rule (module docstring, Notes).
+    n_boot : int, default 10000
+        Bootstrap resamples for the CI of the mean difference (0 = no CI).
+    seed : int or None, default 0
+        Seed of ``numpy.random.default_rng`` for the bootstrap (deterministic for an int).
+
+    Returns
+    -------
+    PairedTestResult
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, ``rule`` is unknown, ``alpha`` is not in (0, 1) or
+        ``n_boot`` is negative.
+
+    Notes
+    -----
+    Differences ``d = benchmark - baseline`` over complete pairs (NaN pairs dropped and
+    counted in ``n_dropped``).
+
+    **Default rule** ("paired-differences"): n < 5 pairs -> no test ("not enough data",
+    no exception); all ``d = 0`` -> p = 1.0 ("no difference"). Otherwise normality of d:
+    Shapiro-Wilk if n <= 50, else Lilliefors (``p > alpha`` = normal; a NaN p or a
+    constant d = not normal). Normal -> paired t-test (``scipy.stats.ttest_rel``), effect
+    size Cohen's ``d_z = mean(d) / sd(d)`` (ddof 1). Not normal -> Wilcoxon signed-rank
+    (``scipy.stats.wilcoxon``, zero method "wilcox", two-sided, exact/normal chosen by
+    scipy), effect size matched-pairs rank-biserial ``r = (W+ - W-) / (W+ + W-)`` with the
+    ranks of ``|d|`` over non-zero d (average ranks for ties).
+
+    **Reference rule** (AUDIT 0.2.0, decision kept exactly): fewer than 5 values in either
+    sample -> no test (the reference raised "Each sample must contain at least 5 elements
+    to perform the test"); identical samples -> p = 1.0 without a test; normality of each
+    sample separately (n counts NaN; Shapiro-Wilk omits NaN; Lilliefors of a sample with
+    NaN is NaN, read as normal); Levene (median-centred) on the raw samples; both normal
+    and ``not levene_p <= alpha`` -> paired t-test, else Wilcoxon; Wilcoxon returning NaN
+    -> "test failed" (the reference raised). Effect size and CI are added (not in the
+    reference).
+
+    Bootstrap CI: ``rng = default_rng(seed)``, ``idx = rng.integers(0, n, (n_boot, n))``,
+    percentiles 2.5 / 97.5 (linear) of ``d[idx].mean(axis=1)``.
+
+    .. important:: ``statistic`` of the t-test is computed as ``ttest_rel(benchmark,
+       baseline)`` (positive = benchmark larger); the reference called
+       ``ttest_rel(baseline, benchmark)`` (opposite sign, same p).
+
+    References
+    ----------
+    Kerby, D. S. (2014). The simple difference formula: an approach to teaching
+    nonparametric correlation. Comprehensive Psychology, 3. doi:10.2466/11.IT.3.1
+    Lakens, D. (2013). Calculating and reporting effect sizes. Frontiers in Psychology,
+    4, 863. doi:10.3389/fpsyg.2013.00863
+
+    Examples
+    --------
+    >>> x = [0.80, 0.75, 0.90, 0.85, 0.70, 0.95]
+    >>> y = [0.81, 0.77, 0.91, 0.95, 0.72, 0.96]
+    >>> r = paired_test(x, y, n_boot=0)
+    >>> r.test, r.n, r.effect_size_name, bool(r.reject)
+    ('Wilcoxon signed-rank', 6, 'rank_biserial', True)
+    >>> r.effect_size, r.p_value
+    (1.0, 0.03125)
+    """
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}; got {rule!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}")
+    if n_boot < 0:
+        raise ValueError(f"n_boot must be >= 0; got {n_boot!r}")
+    x = np.asarray(baseline, dtype=float).ravel()
+    y = np.asarray(benchmark, dtype=float).ravel()
+    if x.size != y.size:
+        raise ValueError(
+            f"baseline and benchmark must have the same length (paired samples); got {x.size} and {y.size}"
+        )
+    complete = ~(np.isnan(x) | np.isnan(y))
+    xc, yc = x[complete], y[complete]
+    d = yc - xc
+    n = int(d.size)
+    base = dict(
+        rule=rule, n=n, n_dropped=int(x.size - n), alpha=alpha,
+        mean_baseline=float(xc.mean()) if n else float("nan"),
+        mean_benchmark=float(yc.mean()) if n else float("nan"),
+        mean_difference=float(d.mean()) if n else float("nan"),
+        median_difference=float(np.median(d)) if n else float("nan"),
+    )
+    if rule == "reference":
+        return _reference(x, y, xc, yc, d, base, alpha, n_boot, seed)
+
+    if n < MIN_N:
+        return PairedTestResult(
+            test=NO_TEST, statistic=float("nan"), p_value=float("nan"), reject=False,
+            decision="not enough data", reason=f"fewer than {MIN_N} complete pairs",
+            interpretation=f"not enough paired subjects (n = {n})", **base,
+        )
+    low, high = _bootstrap_ci(d, n_boot, seed)
+    if np.all(d == 0):
+        return PairedTestResult(
+            test=NO_TEST, statistic=float("nan"), p_value=1.0, reject=False, decision="no difference",
+            reason="all paired differences are 0", ci_low=low, ci_high=high,
+            interpretation="no difference: benchmark and baseline are equal on every subject", **base,
+        )
+    normality = normality_test(d, alpha, sample="difference")
+    if normality.normal:
+        test, reason = T_TEST, f"differences normal ({normality.test} p > alpha)"
+        effect_name, effect = "cohen_dz", _cohen_dz(d)
+    else:
+        shown = normality.note or f"{normality.test} p <= alpha"
+        test, reason = WILCOXON, f"differences not normal ({shown})"
+        effect_name, effect = "rank_biserial", _rank_biserial(d)
+    statistic, p = _run_test(test, xc, yc)
+    reject = bool(p <= alpha)
+    return PairedTestResult(
+        test=test, statistic=statistic, p_value=p, reject=reject,
+        decision="significant" if reject else "not significant", reason=reason,
+        normality=(normality,), effect_size_name=effect_name, effect_size=effect,
+        ci_low=low, ci_high=high, interpretation=_sentence(test, reject, base["mean_difference"], effect, alpha),
+        **base,
+    )
+
+
+def _reference(x, y, xc, yc, d, base, alpha, n_boot, seed) -> PairedTestResult:
+    """The reference 0.2.0 decision (see :func:`paired_test`)."""
+    nan = float("nan")
+    if min(x.size, y.size) < MIN_N:
+        return PairedTestResult(
+            test=NO_TEST, statistic=nan, p_value=nan, reject=False, decision="not enough data",
+            reason=f"fewer than {MIN_N} values in a sample", interpretation=_REFERENCE_TOO_FEW, **base,
+        )
+    low, high = _bootstrap_ci(d, n_boot, seed)
+    if np.array_equal(x, y, equal_nan=True):
+        return PairedTestResult(
+            test=NO_TEST, statistic=nan, p_value=1.0, reject=False, decision="no difference",
+            reason="identical samples", ci_low=low, ci_high=high,
+            interpretation=_REFERENCE_SENTENCES[(T_TEST, False)].format(a=alpha), **base,
+        )
+    normality = (
+        normality_test(x, alpha, sample="baseline", reference=True),
+        normality_test(y, alpha, sample="benchmark", reference=True),
+    )
+    lev = _quiet(stats.levene, x, y, center="median")
+    levene = LeveneResult(float(lev.statistic), float(lev.pvalue), alpha, not float(lev.pvalue) <= alpha)
+    both_normal = all(r.normal for r in normality)
+    if both_normal and levene.equal_variances:
+        test, reason = T_TEST, "both samples normal and equal variances (Levene)"
+        effect_name, effect = "cohen_dz", _cohen_dz(d)
+    else:
+        why = "a sample not normal" if not both_normal else "unequal variances (Levene p <= alpha)"
+        test, reason = WILCOXON, why
+        effect_name, effect = "rank_biserial", _rank_biserial(d)
+    statistic, p = _run_test(test, xc, yc) if d.size else (nan, nan)
+    common = dict(normality=normality, levene=levene, effect_size_name=effect_name, effect_size=effect,
+                  ci_low=low, ci_high=high, **base)
+    if np.isnan(p):
+        return PairedTestResult(
+            test=test, statistic=statistic, p_value=p, reject=False, decision="test failed",
+            reason=reason, interpretation=f"The {test} test returned NaN (no non-zero paired difference).",
+            **common,
+        )
+    reject = bool(p <= alpha)
+    return PairedTestResult(
+        test=test, statistic=statistic, p_value=p, reject=reject,
+        decision="significant" if reject else "not significant", reason=reason,
+        interpretation=_REFERENCE_SENTENCES[(test, reject)].format(a=alpha), **common,
+    )
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm step-down adjusted p-values, in the input order.
+
+    Parameters
+    ----------
+    pvalues : array_like of float
+        Raw p-values in [0, 1]; NaN values stay NaN and do not count in m.
+
+    Returns
+    -------
+    ndarray of float
+        ``p~(i) = max_{j <= i} min(1, (m - j + 1) p(j))`` over the ascending p-values,
+        returned in the original order.
+
+    Raises
+    ------
+    ValueError
+        If a p-value is outside [0, 1].
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    Scandinavian Journal of Statistics, 6(2), 65-70.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(pvalues, dtype=float).ravel()
+    valid = ~np.isnan(p)
+    if np.any((p[valid] < 0) | (p[valid] > 1)):
+        raise ValueError(f"p-values must be in [0, 1]; got {p[valid][(p[valid] < 0) | (p[valid] > 1)].tolist()}")
+    out = np.full(p.shape, np.nan)
+    values = p[valid]
+    m = values.size
+    if m == 0:
+        return out
+    order = np.argsort(values, kind="stable")
+    scaled = np.minimum(1.0, (m - np.arange(m)) * values[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(scaled)
+    out[valid] = adjusted
+    return out
+
+
+def paired_samples(
+    metrics: pd.DataFrame, metric: str, baseline: str, benchmark: str, *, region: str | None = None
+) -> pd.DataFrame:
+    """Per-subject paired values of two models: the samples of :func:`paired_test`.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Metric table of **one** set (``ID, region, model`` and ``metric``).
+    metric, baseline, benchmark : str
+        Metric column and the two model names.
+    region : str, optional
+        One region's values; default the subjects' region means (``region_mean``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``ID, baseline, benchmark, difference`` (``benchmark - baseline``), one row
+        per subject present in either model (sorted by ID); NaN where a model lacks the
+        subject or the value.
+
+    Raises
+    ------
+    ValueError
+        If a column or model is missing, the table has several sets, or the models are equal.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ID": ["a", "a", "b", "b"], "region": ["X", "Y"] * 2,
+    ...                    "model": ["m1", "m1", "m2", "m2"], "dice": [0.2, 0.4, 0.5, 0.7]})
+    >>> paired_samples(df, "dice", "m1", "m2").values.tolist()
+    [['a', 0.30000000000000004, nan, nan], ['b', nan, 0.6, nan]]
+    """
+    check_pair_table(metrics, metric, baseline, benchmark)
+    for model in (baseline, benchmark):
+        if not (metrics["model"] == model).any():
+            raise ValueError(f"model {model!r} has no rows; models present: {sorted(metrics['model'].unique())}")
+    rows = metrics[metrics["model"].isin([baseline, benchmark])]
+    if region is not None:
+        rows = rows[rows["region"] == region]
+        if rows.empty:
+            raise ValueError(f"region {region!r} has no rows for these models")
+    wide = rows.groupby(["ID", "model"])[metric].mean().unstack("model").reindex(columns=[baseline, benchmark])
+    out = pd.DataFrame({
+        "ID": wide.index.astype(str),
+        "baseline": wide[baseline].to_numpy(dtype=float),
+        "benchmark": wide[benchmark].to_numpy(dtype=float),
+    })
+    out["difference"] = out["benchmark"] - out["baseline"]
+    return out
+
+
+def paired_tests(
+    metrics: pd.DataFrame,
+    metric: str | list[str],
+    baseline: str,
+    benchmark: str,
+    *,
+    per_region: bool = True,
+    rule: str = "paired-differences",
+    alpha: float = 0.05,
+    n_boot: int = 10000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Run :func:`paired_test` per region (and/or per metric) and add Holm-adjusted p-values.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        Metric table of **one** set.
+    metric : str or list of str
+        One or several metric columns.
+    baseline, benchmark : str
+        Model names.
+    per_region : bool, default True
+        One test per region (sorted); False = one test on the region means per metric.
+    rule, alpha, n_boot, seed
+        As :func:`paired_test`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (metric, region): ``metric, region`` then the fields of
+        :meth:`PairedTestResult.to_dict`, plus ``p_holm`` (Holm over all rows of the table
+        with a p-value) and ``reject_holm`` (``p_holm <= alpha``). Decisions should use
+        the adjusted values.
+
+    Raises
+    ------
+    ValueError
+        As :func:`paired_samples` and :func:`paired_test`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"ID": np.repeat([f"s{i}" for i in range(8)], 2).tolist() * 2,
+    ...     "region": ["X", "Y"] * 16, "model": ["m1"] * 16 + ["m2"] * 16,
+    ...     "dice": np.r_[rng.uniform(0.5, 0.9, 16), rng.uniform(0.6, 1.0, 16)]})
+    >>> t = paired_tests(df, "dice", "m1", "m2", n_boot=0)
+    >>> t[["metric", "region", "n"]].values.tolist()
+    [['dice', 'X', 8], ['dice', 'Y', 8]]
+    >>> bool((t["p_holm"] >= t["p_value"]).all())
+    True
+    """
+    names = [metric] if isinstance(metric, str) else list(metric)
+    if not names:
+        raise ValueError("metric is empty: give at least one metric column")
+    rows = []
+    for name in names:
+        regions = sorted(metrics["region"].dropna().unique()) if per_region else [None]
+        for region in regions:
+            sample = paired_samples(metrics, name, baseline, benchmark, region=region)
+            result = paired_test(sample["baseline"], sample["benchmark"], alpha=alpha, rule=rule,
+                                 n_boot=n_boot, seed=seed)
+            rows.append({"metric": name, "region": region if region is not None else "ALL", **result.to_dict()})
+    table = pd.DataFrame(rows)
+    table["p_holm"] = holm(table["p_value"])
+    table["reject_holm"] = table["p_holm"] <= alpha
+    return table

@@ -1,0 +1,198 @@
+"""Readers of the extraction outputs: feature and metric CSVs of several datasets in one table.
+
+The dashboard and notebook users read every configured CSV with :func:`load_features` /
+:func:`load_metrics`; both add a ``set`` column (the dataset name) and return one tidy table.
+Metric files written by older versions (upper-case ``DICE ... SIZE`` columns) are renamed to
+the canonical metric names (metrics.md §11).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "LEGACY_METRIC_COLUMNS",
+    "METRIC_KEY_COLUMNS",
+    "canonical_metric_columns",
+    "has_legacy_columns",
+    "load_features",
+    "load_metrics",
+    "load_tables",
+]
+
+#: Legacy (upper-case) metric columns and their canonical names (metrics.md §11).
+LEGACY_METRIC_COLUMNS: dict[str, str] = {
+    "DICE": "dice",
+    "JACC": "jaccard",
+    "ACCU": "accuracy",
+    "PREC": "precision",
+    "SENS": "sensitivity",
+    "SPEC": "specificity",
+    "HAUS": "hausdorff_distance",
+    "SIZE": "predicted_size",
+}
+
+#: Key columns of a metric table, in order; every other numeric column is a metric.
+METRIC_KEY_COLUMNS = ("ID", "region", "model", "set")
+
+#: Columns read as strings so that identifiers such as ``'002'`` keep their leading zeros.
+_STRING_COLUMNS = {"ID": str, "longitudinal_id": str, "region": str, "model": str}
+
+_KINDS = ("features", "metrics")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read one CSV with exact float round-trip and identifier columns as strings."""
+    options: dict = {"dtype": _STRING_COLUMNS}
+    if int(pd.__version__.split(".")[0]) < 3:  # pandas 3 parses floats exactly by default
+        options["float_precision"] = "round_trip"
+    return pd.read_csv(path, **options)
+
+
+def has_legacy_columns(columns) -> bool:
+    """Whether ``columns`` contain any legacy upper-case metric column (``DICE``, ..., ``SIZE``).
+
+    The dashboard shows a one-line notice about legacy semantics when this is true.
+
+    Examples
+    --------
+    >>> has_legacy_columns(["ID", "region", "DICE", "model"])
+    True
+    >>> has_legacy_columns(["ID", "region", "dice", "model"])
+    False
+    """
+    return any(column in LEGACY_METRIC_COLUMNS for column in columns)
+
+
+def canonical_metric_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Rename legacy metric columns to canonical names and keep keys + numeric metric columns.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A metric table with ``ID``, ``region`` and ``model`` columns (``set`` optional).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``ID, region, model[, set]`` then the metric columns in their original
+        order. Each legacy column is renamed only when its canonical name is not already
+        present (otherwise the legacy column is dropped). Non-numeric, non-key columns
+        (e.g. an unnamed index column) are dropped.
+
+    Raises
+    ------
+    ValueError
+        If a key column ``ID``, ``region`` or ``model`` is missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ID": ["a"], "region": ["ET"], "DICE": [0.5], "HAUS": [2.0],
+    ...                    "model": ["m"]})
+    >>> list(canonical_metric_columns(df).columns)
+    ['ID', 'region', 'model', 'dice', 'hausdorff_distance']
+    """
+    missing = [key for key in ("ID", "region", "model") if key not in df.columns]
+    if missing:
+        raise ValueError(f"metric table is missing the key column(s) {missing}; got columns {list(df.columns)}")
+    renames = {}
+    drops = []
+    for legacy, canonical in LEGACY_METRIC_COLUMNS.items():
+        if legacy in df.columns:
+            if canonical in df.columns:
+                drops.append(legacy)
+            else:
+                renames[legacy] = canonical
+    out = df.drop(columns=drops).rename(columns=renames)
+    keys = [key for key in METRIC_KEY_COLUMNS if key in out.columns]
+    metrics = [
+        column for column in out.columns
+        if column not in keys and pd.api.types.is_numeric_dtype(out[column])
+        and not str(column).startswith("Unnamed:")
+    ]
+    return out[keys + metrics]
+
+
+def load_tables(mapping: Mapping[str, str | Path], kind: str) -> pd.DataFrame:
+    """Read several feature or metric CSVs into one table with a ``set`` column.
+
+    Parameters
+    ----------
+    mapping : mapping of str to path
+        Dataset name -> CSV file (``app.yaml`` ``features:`` or ``metrics:``).
+    kind : {"features", "metrics"}
+        ``"metrics"`` renames legacy columns and keeps ``ID, region, model, set`` plus the
+        numeric metric columns (:func:`canonical_metric_columns`).
+
+    Returns
+    -------
+    DataFrame
+        The files concatenated in mapping order with a fresh ``RangeIndex``; ``set`` is the
+        mapping key. ``ID``, ``longitudinal_id``, ``region`` and ``model`` are strings
+        (leading zeros kept); floats are read with exact round-trip precision. An empty
+        mapping gives an empty DataFrame.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not ``"features"`` or ``"metrics"``, or a metric file lacks a key column.
+    FileNotFoundError
+        If a file does not exist (the message names the dataset and the path).
+
+    Notes
+    -----
+    Reference 0.2.0 kept each file's index (repeated 0..n-1 per file) and read
+    ``longitudinal_id`` ``'002'`` back as the integer 2.
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}; got {kind!r}")
+    frames = []
+    for name, path in mapping.items():
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{kind} CSV of dataset '{name}' not found: {path}")
+        df = _read_csv(path).copy()  # copy: one consolidated block before adding a column
+        df["set"] = str(name)
+        if kind == "metrics":
+            df = canonical_metric_columns(df)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_features(mapping: Mapping[str, str | Path]) -> pd.DataFrame:
+    """Read feature CSVs (``{set: csv}``) into one table with a ``set`` column.
+
+    See :func:`load_tables` (``kind="features"``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "a.csv")
+    >>> _ = open(path, "w").write("ID,lesion_size_whole,longitudinal_id,time_point\\nP1,10.5,002,0\\n")
+    >>> load_features({"siteA": path}).to_dict("records")
+    [{'ID': 'P1', 'lesion_size_whole': 10.5, 'longitudinal_id': '002', 'time_point': 0, 'set': 'siteA'}]
+    """
+    return load_tables(mapping, "features")
+
+
+def load_metrics(mapping: Mapping[str, str | Path]) -> pd.DataFrame:
+    """Read metric CSVs (``{set: csv}``) into one table, legacy columns renamed.
+
+    See :func:`load_tables` (``kind="metrics"``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "m.csv")
+    >>> _ = open(path, "w").write("ID,region,DICE,SIZE,model\\nP1,ET,0.9,12.0,m1\\n")
+    >>> load_metrics({"siteA": path}).to_dict("records")
+    [{'ID': 'P1', 'region': 'ET', 'model': 'm1', 'set': 'siteA', 'dice': 0.9, 'predicted_size': 12.0}]
+    """
+    return load_tables(mapping, "metrics")
