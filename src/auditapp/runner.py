@@ -5,7 +5,12 @@ and returning a result. It raises :class:`~auditapp.errors.SubjectError` for a
 known per-subject problem; any other exception is caught too and reported with
 stage ``unexpected`` and its traceback. Python warnings emitted inside the work
 (``warnings.warn``) are captured in the worker and returned with the result, so
-they reach the parent's log whatever the backend.
+they reach the parent's log whatever the backend. Likewise, loguru messages logged
+by the work in another process (loky or dask workers) are captured there and
+re-logged in the parent, so they reach the run's log file instead of the worker's
+stderr. (Threaded backends share the process-wide warnings filters, so with
+several threads a warning may be attributed to a neighbouring task; loky, the
+default, and dask process workers are exact.)
 
 The runner never decides exit codes: it returns counts; the CLI maps them.
 """
@@ -13,6 +18,7 @@ The runner never decides exit codes: it returns counts; the CLI maps them.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import traceback
 import warnings
@@ -56,6 +62,7 @@ class TaskOutcome:
     failure: Failure | None = None
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    logs: tuple[tuple[str, str], ...] = ()  # (level, message) logged by the work in a worker process
 
     @property
     def ok(self) -> bool:
@@ -94,8 +101,28 @@ def _task_model(task: Any) -> str | None:
     return None if model is None else str(model)
 
 
-def _call_safely(work: Callable[[Any], Any], task: Any) -> TaskOutcome:
+_WORKER_LOGS: list[tuple[str, str]] | None = None  # per worker process: loguru capture buffer
+
+
+def _capture_worker_logs() -> list[tuple[str, str]]:
+    """In a worker process: route loguru to an in-memory buffer (once per process)."""
+    global _WORKER_LOGS
+    if _WORKER_LOGS is None:
+        from loguru import logger
+
+        buffer: list[tuple[str, str]] = []
+        logger.remove()
+        logger.add(lambda m: buffer.append((m.record["level"].name, m.record["message"])),
+                   level="DEBUG", format="{message}")
+        _WORKER_LOGS = buffer
+    return _WORKER_LOGS
+
+
+def _call_safely(work: Callable[[Any], Any], task: Any, parent_pid: int | None = None) -> TaskOutcome:
     """Run ``work(task)`` and turn every outcome into data (runs inside the worker)."""
+    logs = _capture_worker_logs() if parent_pid is not None and os.getpid() != parent_pid else None
+    if logs is not None:
+        logs.clear()
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -117,7 +144,7 @@ def _call_safely(work: Callable[[Any], Any], task: Any) -> TaskOutcome:
             )
     messages = tuple(dict.fromkeys(str(w.message) for w in caught))
     return TaskOutcome(task=task, result=result, failure=failure, warnings=messages,
-                       seconds=time.perf_counter() - start)
+                       seconds=time.perf_counter() - start, logs=tuple(logs or ()))
 
 
 @contextlib.contextmanager
@@ -190,6 +217,11 @@ def run_tasks(
 
     def consume(outcomes: Iterable[TaskOutcome]) -> None:
         for done, outcome in enumerate(outcomes, start=1):
+            if outcome.logs:
+                from loguru import logger
+
+                for level, message in outcome.logs:
+                    logger.log(level, message)
             result.outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome, done, total)
@@ -198,10 +230,10 @@ def run_tasks(
         consume(_call_safely(work, task) for task in tasks)
         return result
 
+    parent = os.getpid()
     with _backend(parallel, n_jobs):
-        return_as = "list" if parallel.backend == "dask" else "generator_unordered"
-        runner = Parallel(n_jobs=n_jobs, return_as=return_as)
-        consume(runner(delayed(_call_safely)(work, task) for task in tasks))
+        runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        consume(runner(delayed(_call_safely)(work, task, parent) for task in tasks))
     return result
 
 
@@ -233,10 +265,29 @@ class ExtractionSummary:
         return EXIT_PARTIAL if self.n_failed else EXIT_OK
 
 
-def write_failures_file(failures: list[Failure], path, *, with_model: bool = False):
-    """Write ``failures`` as CSV (``ID[,model],stage,error``) atomically, or delete a stale file.
+def write_failures_file(failures: list[Failure], path, *, with_model: bool = False, with_stage: bool = True):
+    """Write ``failures`` as CSV atomically, or delete a stale file when there is none.
 
-    Returns the path written, or None when there was no failure.
+    Parameters
+    ----------
+    failures : list of Failure
+        Written sorted by (model, subject): deterministic whatever the completion order.
+    path : str or Path
+        The CSV file (``failures_<name>.csv`` next to the output); its folder must exist.
+    with_model : bool
+        Add a ``model`` column (metric extraction: one row per failed subject/model pair).
+    with_stage : bool
+        Add a ``stage`` column (``read``, ``check``, ..., ``unexpected``).
+
+    Returns
+    -------
+    Path or None
+        The path written, or None when there was no failure (a stale file was removed).
+
+    Notes
+    -----
+    Columns: ``ID``, then ``model`` and ``stage`` when asked, then ``error``: the message,
+    followed by ``[<path>]`` when the failure names a file the message does not mention.
     """
     from pathlib import Path
 
@@ -249,12 +300,13 @@ def write_failures_file(failures: list[Failure], path, *, with_model: bool = Fal
         path.unlink(missing_ok=True)
         return None
     rows = []
-    for f in sorted(failures, key=lambda f: (f.model or "", f.subject)):
+    for f in sorted(failures, key=lambda f: (f.model or "", f.subject, f.stage, f.error)):
         row = {"ID": f.subject}
         if with_model:
             row["model"] = f.model or ""
-        row.update({"stage": f.stage, "error": f.error if f.path is None or f.path in f.error
-                    else f"{f.error} [{f.path}]"})
+        if with_stage:
+            row["stage"] = f.stage
+        row["error"] = f.error if f.path is None or f.path in f.error else f"{f.error} [{f.path}]"
         rows.append(row)
     write_csv_atomic(pd.DataFrame(rows), path)
     return path
