@@ -159,8 +159,8 @@ def _read_csv(path: str) -> pd.DataFrame:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _read_features_file(set_name: str, path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     try:
-        from auditapp.analysis import load_features as _load
-    except ImportError:  # the analysis library is not there yet
+        from auditapp.io.results import load_features as _load
+    except ImportError:  # the shared reader is not there yet
         df = _read_csv(path)
         df["set"] = set_name
     else:
@@ -176,7 +176,7 @@ def _read_metrics_file(set_name: str, path: str, mtime_ns: int, size: int) -> tu
     header = list(pd.read_csv(path, nrows=0).columns)
     legacy = any(c in LEGACY_METRICS for c in header)
     try:
-        from auditapp.analysis import load_metrics as _load
+        from auditapp.io.results import load_metrics as _load
     except ImportError:
         df = _read_csv(path)
         df = df.rename(columns={k: v for k, v in LEGACY_METRICS.items() if k in df.columns and v not in df.columns})
@@ -405,7 +405,12 @@ def models_of(df: pd.DataFrame, set_name: str | None = None) -> list[str]:
 def _region_means(sigs: tuple, meta_key: tuple) -> pd.DataFrame:
     from auditapp.analysis import region_mean
 
-    return region_mean(_metrics_table(sigs, meta_key).df)
+    table = _metrics_table(sigs, meta_key)
+    meta = list(table.meta_columns)
+    means = region_mean(table.df.drop(columns=meta))
+    if meta and not means.empty:
+        means = means.merge(table.df[["ID", *meta]].drop_duplicates("ID"), on="ID", how="left")
+    return means
 
 
 def region_means(cfg: AppConfig) -> pd.DataFrame:

@@ -1,0 +1,79 @@
+"""Start the dashboard: ``python -m streamlit run <package>/app/main.py`` as a child process (dashboard.md §1).
+
+The command binds to 127.0.0.1 by default, turns usage statistics and the file watcher off, runs headless and
+passes our theme as ``--theme.*`` flags, so it applies wherever the server is launched from (reference: a
+``config.toml`` read only when the current directory happened to be the package folder).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["MAIN_SCRIPT", "THEME", "is_loopback", "serve", "streamlit_command"]
+
+MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
+THEME = {
+    "primaryColor": "#45ad87",
+    "backgroundColor": "#FFFFFF",
+    "secondaryBackgroundColor": "#f1ebe6",
+    "textColor": "#262730",
+    "font": "sans serif",
+}
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address (``127.x.x.x``, ``localhost``, ``::1``)."""
+    return host in _LOOPBACK or host.startswith("127.")
+
+
+def streamlit_command(config_path: str | Path, *, host: str = "127.0.0.1", port: int = 8501,
+                      python: str | None = None) -> list[str]:
+    """Argument list (no shell) that serves the dashboard on ``host:port`` for ``config_path``.
+
+    >>> cmd = streamlit_command("/p/app.yaml", port=8600, python="python")
+    >>> cmd[:4], cmd[cmd.index("--server.port") + 1], cmd[-3:]
+    (['python', '-m', 'streamlit', 'run'], '8600', ['--', '--config', '/p/app.yaml'])
+    """
+    cmd = [
+        python or sys.executable, "-m", "streamlit", "run", str(MAIN_SCRIPT),
+        "--server.address", host,
+        "--server.port", str(int(port)),
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--server.headless", "true",
+    ]
+    for key, value in THEME.items():
+        cmd += [f"--theme.{key}", value]
+    cmd += ["--", "--config", str(Path(config_path).expanduser().resolve())]
+    return cmd
+
+
+def serve(config_path: str | Path, *, host: str = "127.0.0.1", port: int = 8501,
+          echo: Callable[[str], None] = print) -> int:
+    """Run the dashboard until it stops or Ctrl-C; return Streamlit's exit code (130 after Ctrl-C).
+
+    The config is expected to have been validated by the caller (``auditapp run-app``). Prints the URL, and a
+    warning when ``host`` is not a loopback address (the dashboard then is reachable from the network and can start
+    a viewer process on this machine).
+    """
+    if not is_loopback(host):
+        echo(f"warning: --host {host}: the dashboard will be reachable from the network and can launch a viewer "
+             "process on this machine.")
+    shown = f"[{host}]" if ":" in host else host
+    echo(f"AUDIT dashboard: http://{shown}:{port}")
+    proc = subprocess.Popen(streamlit_command(config_path, host=host, port=port))  # noqa: S603 - no shell
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        try:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 130

@@ -1,0 +1,261 @@
+"""Widgets shared by the pages: selectors with shared defaults, messages, figures with click-through, downloads.
+
+Widget keys are namespaced per page (``"<page>.<name>"``); the shared selections (datasets, feature, model, metric)
+live in ``st.session_state["shared.<name>"]`` and become the defaults of the other pages (dashboard.md §2).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from loguru import logger
+
+from auditapp.app import data
+from auditapp.app.plots import svg_config
+from auditapp.app.selection import selected_subjects
+from auditapp.config.model import AppConfig
+
+__all__ = [
+    "VIEWS",
+    "csv_download",
+    "colour_group_by",
+    "dataset_multiselect",
+    "feature_picker",
+    "guard",
+    "plot_options",
+    "require",
+    "select_one",
+    "show_chart",
+    "show_problems",
+    "subset_filter",
+    "subject_viewer",
+    "open_in_itksnap",
+]
+
+VIEWS = Path(__file__).resolve().parent
+MAX_GROUPS = 30
+LEGEND_POSITIONS = ("top left", "top right", "bottom left", "bottom right")
+
+
+def _shared(name: str):
+    return st.session_state.get(f"shared.{name}")
+
+
+def _set_shared(name: str, value) -> None:
+    st.session_state[f"shared.{name}"] = value
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Page guard and messages
+# --------------------------------------------------------------------------------------------------------------------
+def guard(page_body) -> None:
+    """Run ``page_body()``; an unexpected exception becomes an ``st.error`` with the traceback in an expander."""
+    try:
+        page_body()
+    except Exception as exc:  # noqa: BLE001 - the page must never show a bare traceback
+        logger.exception("page failed")
+        st.error(f"Something went wrong on this page: {type(exc).__name__}: {exc}")
+        with st.expander("Traceback", expanded=False):
+            st.code("".join(traceback.format_exception(exc)), language="text")
+
+
+def show_problems(*tables: data.Tables) -> None:
+    """One warning per file that could not be read, and the legacy-metrics notice when relevant."""
+    seen: set[str] = set()
+    for table in tables:
+        for problem in table.problems:
+            if problem not in seen:
+                seen.add(problem)
+                st.warning(problem)
+        if table.legacy_sets:
+            st.caption(data.LEGACY_NOTICE.format(sets=", ".join(table.legacy_sets)))
+
+
+def require(cfg: AppConfig, key: str) -> bool:
+    """True when ``key`` is configured (non-empty); else shows the "No <key> configured" message."""
+    if getattr(cfg, key, None):
+        return True
+    st.info(data.missing_key_message(key))
+    return False
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Selectors
+# --------------------------------------------------------------------------------------------------------------------
+def dataset_multiselect(options: Sequence[str], page: str, *, label: str = "Datasets", where=None) -> list[str]:
+    """Multiselect of datasets (config order, all selected by default, shared default across pages)."""
+    where = where or st.sidebar
+    options = list(options)
+    shared = _shared("datasets")
+    default = [o for o in shared if o in options] if shared else options
+    if not default:
+        default = options
+    chosen = where.multiselect(label, options, default=default, key=f"{page}.datasets")
+    _set_shared("datasets", chosen)
+    return chosen
+
+
+def select_one(label: str, options: Sequence, page: str, name: str, *, shared: str | None = None,
+               default=None, where=None, format_func=str):
+    """Selectbox whose default is the shared selection ``shared`` (when valid), else ``default``, else the first."""
+    where = where or st.sidebar
+    options = list(options)
+    if not options:
+        return None
+    preferred = _shared(shared) if shared else None
+    if preferred not in options:
+        preferred = default if default in options else options[0]
+    value = where.selectbox(label, options, index=options.index(preferred), key=f"{page}.{name}",
+                            format_func=format_func)
+    if shared:
+        _set_shared(shared, value)
+    return value
+
+
+def feature_picker(catalog: data.FeatureCatalog, page: str, *, name: str = "feature", label: str = "Feature",
+                   default: str | None = None, where=None, expanded: bool = True) -> str | None:
+    """Expander with "Feature category" and "Feature" (pretty names); returns the column name."""
+    where = where or st.sidebar
+    if not catalog.categories:
+        return None
+    shared_col = _shared("feature") if name == "feature" else None
+    current = st.session_state.get(f"{page}.{name}.feature")
+    target = shared_col if shared_col in catalog.columns() else default
+    if target not in catalog.columns():
+        target = catalog.default()
+    cats = list(catalog.categories)
+    box = where.expander(label, expanded=expanded)
+    with box:
+        cat_default = catalog.category(target) or cats[0]
+        category = st.selectbox("Feature category", cats, index=cats.index(cat_default),
+                                key=f"{page}.{name}.category")
+        names = list(catalog.categories[category])
+        wanted = current if current in names else catalog.name(target)
+        index = names.index(wanted) if wanted in names else 0
+        pretty = st.selectbox(label if label != "Feature" else "Feature", names, index=index,
+                              key=f"{page}.{name}.feature")
+    column = catalog.categories[category][pretty]
+    if name == "feature":
+        _set_shared("feature", column)
+    return column
+
+
+def colour_group_by(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *, label: str = "Colour / group by",
+                    continuous: bool = True, where=None) -> str | None:
+    """"Dataset" (returns None) or a metadata column: numeric columns (colour continuously) when ``continuous``,
+    columns with at most 30 distinct values (groups)."""
+    where = where or st.sidebar
+    usable = []
+    for col in meta_columns:
+        if col not in df.columns:
+            continue
+        n = df[col].nunique(dropna=True)
+        if n == 0:
+            continue
+        if n <= MAX_GROUPS or (continuous and pd.api.types.is_numeric_dtype(df[col])):
+            usable.append(col)
+    if not usable:
+        return None
+    choice = where.selectbox(label, ["Dataset", *usable], key=f"{page}.colour")
+    return None if choice == "Dataset" else choice
+
+
+def subset_filter(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *, where=None) -> pd.DataFrame:
+    """"Subset" expander: a metadata column and the values to keep (all by default)."""
+    where = where or st.sidebar
+    cols = [c for c in meta_columns if c in df.columns and 0 < df[c].nunique(dropna=True) <= 200]
+    if not cols:
+        return df
+    with where.expander("Subset", expanded=False):
+        col = st.selectbox("Metadata column", ["(none)", *cols], key=f"{page}.subset.column")
+        if col == "(none)":
+            return df
+        values = sorted(df[col].dropna().unique().tolist(), key=str)
+        keep = st.multiselect("Values to keep", values, default=values, key=f"{page}.subset.values.{col}")
+    return df[df[col].isin(keep)]
+
+
+def plot_options(page: str, name: str, *, title: str = "", x_title: str = "", y_title: str = "",
+                 legend: bool = True) -> dict:
+    """Collapsed "Plot options" expander; returns the options dict understood by the plot builders."""
+    with st.expander("Plot options", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        show_legend = c1.checkbox("Show legend", value=legend, key=f"{page}.{name}.legend")
+        position = c1.selectbox("Legend position", LEGEND_POSITIONS, index=1, key=f"{page}.{name}.legend_pos")
+        plot_title = c2.text_input("Title", value=title, key=f"{page}.{name}.title")
+        font = c2.number_input("Font size", min_value=4, max_value=48, value=14, step=1, key=f"{page}.{name}.font")
+        x = c3.text_input("X axis label", value=x_title, key=f"{page}.{name}.x")
+        y = c3.text_input("Y axis label", value=y_title, key=f"{page}.{name}.y")
+    return {"show_legend": show_legend, "legend_position": position, "title": plot_title, "font_size": int(font),
+            "x_title": x, "y_title": y}
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Figures, downloads and click-through
+# --------------------------------------------------------------------------------------------------------------------
+def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = True) -> list[tuple[str, str]]:
+    """Draw ``fig`` (Streamlit theme, SVG camera download named ``filename``); return the selected ``(set, ID)``."""
+    if not selectable:
+        st.plotly_chart(fig, key=key, theme="streamlit", config=svg_config(filename))
+        return []
+    event = st.plotly_chart(fig, key=key, theme="streamlit", on_select="rerun", selection_mode="points",
+                            config=svg_config(filename))
+    return selected_subjects(event)
+
+
+def csv_download(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:
+    """``st.download_button`` with the CSV of ``df`` (no index)."""
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv", key=key)
+
+
+def open_in_itksnap(cfg: AppConfig, set_name: str, subject: str, models: Sequence[str] = (), *,
+                    force: bool = False) -> bool:
+    """Launch ITK-SNAP for one subject; show a toast, or the reason it could not start (never a traceback)."""
+    from auditapp.viewers import itksnap
+
+    try:
+        result = itksnap.launch(cfg, set_name, subject, tuple(models), force=force)
+    except itksnap.ViewerNotFound:
+        st.warning(itksnap.NOT_FOUND_MESSAGE)
+        try:
+            files = itksnap.subject_files(cfg, set_name, subject, tuple(models))
+        except itksnap.ViewerError as exc:
+            st.info(str(exc))
+        else:
+            st.markdown("Files to open by hand:\n" + "\n".join(f"- `{p}`" for p in files.all_files()))
+        return False
+    except itksnap.ViewerError as exc:
+        st.warning(str(exc))
+        return False
+    if result.launched:
+        st.toast(f"Opened {subject} in ITK-SNAP")
+    return True
+
+
+def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *, models: Sequence[str] = (),
+                   explore: bool = True) -> None:
+    """Click-through for the selected subjects: a new single selection opens ITK-SNAP at once; buttons "Open again"
+    and "Show in Subjects exploration" (one row per subject when several are selected)."""
+    if not subjects:
+        return
+    state_key = f"{page}.viewer.last"
+    is_new = st.session_state.get(state_key) != subjects
+    st.session_state[state_key] = subjects
+    if len(subjects) == 1 and is_new:
+        open_in_itksnap(cfg, *subjects[0], models=models)
+    for i, (set_name, subject) in enumerate(subjects[:20]):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        c1.markdown(f"**{subject}** ({set_name})")
+        label = "Open again" if len(subjects) == 1 else "Open in ITK-SNAP"
+        if c2.button(label, key=f"{page}.viewer.open.{i}"):
+            open_in_itksnap(cfg, set_name, subject, models=models, force=True)
+        if explore and c3.button("Show in Subjects exploration", key=f"{page}.viewer.explore.{i}"):
+            st.session_state["subjects.request"] = (set_name, subject)
+            st.switch_page(str(VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
+    if len(subjects) > 20:
+        st.caption(f"{len(subjects) - 20} more selected subjects not listed.")

@@ -1,0 +1,156 @@
+"""Home page: what is loaded (project status per dataset) and what each page needs (dashboard.md §4.1)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from auditapp import __version__
+from auditapp.app import data
+from auditapp.app.views._common import show_problems
+
+OK = "✓"
+
+PAGE_INFO = (
+    ("Univariate analysis", "Distribution of one feature across datasets or metadata groups; filter, highlight, "
+     "click a point to open the subject."),
+    ("Multivariate analysis", "Two features against each other, coloured by dataset, a feature or metadata."),
+    ("Segmentation error matrix", "Which classes a model confuses, voxel-wise, over a dataset or one subject."),
+    ("Single model performance", "Is a model's performance related to a feature (bias)?"),
+    ("Pairwise model performance", "Does a benchmark model improve on a baseline, where, and is it significant?"),
+    ("Multi-model performance", "All models side by side, with a Friedman / Nemenyi ranking."),
+    ("Longitudinal analysis", "Observed vs predicted lesion size over time points."),
+    ("Subjects exploration", "One subject's features against its dataset, with IQR outliers."),
+)
+
+
+def _datasets(cfg) -> list[str]:
+    names: list[str] = []
+    for mapping in (cfg.features, cfg.metrics, cfg.raw_datasets, cfg.predictions):
+        names += [n for n in mapping if n not in names]
+    return names
+
+
+def _status(cfg, ftab: data.Tables, mtab: data.Tables) -> pd.DataFrame:
+    try:
+        from auditapp.app.data_models import error_matrix_csv_path
+    except ImportError:  # model pages not installed
+        error_matrix_csv_path = None
+    fdf, mdf = ftab.df, mtab.df
+    rows = []
+    for name in _datasets(cfg):
+        row = {"Dataset": name}
+        if name in cfg.features:
+            sub = fdf[fdf["set"] == name] if not fdf.empty else fdf
+            if name in ftab.sets:
+                row["Features"] = f"{OK} {sub['ID'].nunique():,} subjects, {sub.shape[1] - 1} columns"
+            else:
+                row["Features"] = "✗ " + next((p for p in ftab.problems if f"features.{name}" in p), "not loaded")
+        else:
+            row["Features"] = "not configured"
+        if name in cfg.metrics:
+            if name in mtab.sets:
+                sub = mdf[mdf["set"] == name]
+                kind = "legacy" if name in mtab.legacy_sets else "canonical"
+                row["Metrics"] = (f"{OK} {len(sub):,} rows, {sub['model'].nunique()} models, "
+                                  f"{sub['region'].nunique()} regions, {kind} columns")
+            else:
+                row["Metrics"] = "✗ " + next((p for p in mtab.problems if f"metrics.{name}" in p), "not loaded")
+        else:
+            row["Metrics"] = "not configured"
+        raw = cfg.raw_datasets.get(name)
+        row["Raw images"] = ("not configured" if raw is None else
+                             f"{OK} {raw}" if raw.is_dir() else f"✗ folder not found: {raw}")
+        preds = cfg.predictions.get(name, {})
+        if preds:
+            bad = [m for m, p in preds.items() if not p.is_dir()]
+            row["Predictions"] = (f"{OK} {len(preds)} models" if not bad else f"✗ missing folder for {', '.join(bad)}")
+        else:
+            row["Predictions"] = "not configured"
+        em = error_matrix_csv_path(cfg, name) if error_matrix_csv_path else None
+        row["Error-matrix CSV"] = f"{OK} {em.name}" if em is not None else "—"
+        if ftab.meta_columns and name in ftab.sets:
+            sub = fdf[fdf["set"] == name]
+            matched = int(sub[list(ftab.meta_columns)].notna().any(axis=1).sum())
+            row["Metadata"] = f"{matched} of {len(sub)} subjects"
+        else:
+            row["Metadata"] = "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _needs(cfg, ftab: data.Tables, mtab: data.Tables) -> list[str | None]:
+    has_f = not ftab.empty
+    has_m = not mtab.empty
+    two_models = has_m and bool((mtab.df.groupby("set")["model"].nunique() >= 2).any())
+    background = any(lab.is_background for lab in (cfg.labels or ()))
+    em_source = bool(cfg.predictions and cfg.raw_datasets) or bool(cfg.error_matrices)
+    if not em_source and has_m:
+        try:
+            from auditapp.app.data_models import error_matrix_csv_path
+
+            em_source = any(error_matrix_csv_path(cfg, s) is not None for s in cfg.metrics)
+        except ImportError:
+            pass
+    longitudinal = has_f and "longitudinal_id" in ftab.df.columns and ftab.df["longitudinal_id"].notna().any()
+    size = has_m and "predicted_size" in mtab.df.columns
+
+    def need(*pairs):
+        missing = [key for key, ok in pairs if not ok]
+        return None if not missing else "needs " + ", ".join(missing)
+
+    return [
+        need(("features", has_f)),
+        need(("features", has_f)),
+        need(("labels with a value-0 label", background), ("predictions + raw_datasets or error-matrix CSVs",
+                                                            em_source)),
+        need(("metrics", has_m), ("features", has_f)),
+        need(("metrics with ≥ 2 models in a dataset", two_models)),
+        need(("metrics", has_m)),
+        need(("features with longitudinal IDs", longitudinal), ("metrics with a size column", size)),
+        need(("features", has_f)),
+    ]
+
+
+def render() -> None:
+    st.title("AUDIT")
+    st.markdown(f"**Analysis & evalUation Dashboard of artIficial inTelligence** · auditapp {__version__}")
+    cfg = data.get_config()
+    ftab, mtab = data.features(cfg), data.metrics(cfg)
+    show_problems(ftab, mtab)
+    for warning in cfg.warnings:
+        st.warning(warning)
+
+    st.subheader("Project status")
+    status = _status(cfg, ftab, mtab)
+    if status.empty:
+        st.info("Nothing configured yet. Add `features:` (and later `metrics:`) to app.yaml.")
+    else:
+        st.dataframe(status, hide_index=True, width="stretch")
+    n_subj = 0 if ftab.empty else ftab.df[["set", "ID"]].drop_duplicates().shape[0]
+    n_models = len(data.models_of(mtab.df))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Datasets", len(ftab.sets) or len(mtab.sets))
+    c2.metric("Subjects", f"{n_subj:,}")
+    c3.metric("Features", len(data.catalog(cfg, ftab).columns()) if not ftab.empty else 0)
+    c4.metric("Models", n_models)
+
+    st.subheader("Pages")
+    rows = []
+    for (title, description), need in zip(PAGE_INFO, _needs(cfg, ftab, mtab)):
+        rows.append({"Page": title, "Status": "available" if need is None else need, "What it shows": description})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.markdown(
+        "Use the sidebar to switch pages; every page has its own URL, so a reload stays on it and pages can be "
+        "linked. Selections made on one page (datasets, feature, model, metric) become the defaults of the others. "
+        "Click a point in a figure to open that subject in ITK-SNAP; each figure's camera button downloads an SVG "
+        "and the data shown download as CSV."
+    )
+    st.caption(
+        "AUDIT was created by its authors (Computer Methods and Programs in Biomedicine, "
+        "[doi:10.1016/j.cmpb.2025.108991](https://doi.org/10.1016/j.cmpb.2025.108991)); auditapp is an "
+        "independent re-implementation."
+    )
+
+
+render()

@@ -1,0 +1,98 @@
+"""Multivariate analysis: two features against each other, coloured by dataset, a feature or metadata (§4.3)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from auditapp.analysis.distributions import spearman_by_group
+from auditapp.app import data
+from auditapp.app.plots import color_map, scatter_figure
+from auditapp.app.views._common import (
+    csv_download,
+    dataset_multiselect,
+    feature_picker,
+    plot_options,
+    require,
+    show_chart,
+    show_problems,
+    subject_viewer,
+    subset_filter,
+)
+
+PAGE = "multivariate"
+
+
+def render() -> None:
+    st.title("Multivariate analysis")
+    cfg = data.get_config()
+    if not require(cfg, "features"):
+        return
+    ftab = data.features(cfg)
+    show_problems(ftab)
+    if ftab.empty:
+        st.info("No feature table could be read; see the messages above.")
+        return
+    catalog = data.catalog(cfg, ftab)
+    sets = dataset_multiselect(ftab.sets, PAGE)
+    x = feature_picker(catalog, PAGE, label="Feature (X axis)", default=catalog.default(0))
+    y = feature_picker(catalog, PAGE, name="feature_y", label="Feature (Y axis)", default=catalog.default(1))
+    meta = [c for c in ftab.meta_columns if c in ftab.df.columns]
+    colour_mode = st.sidebar.selectbox("Colour by", ["Dataset", "Feature", *meta], key=f"{PAGE}.colour")
+    colour_col = None
+    if colour_mode == "Feature":
+        colour_col = feature_picker(catalog, PAGE, name="feature_colour", label="Colour feature",
+                                    default=catalog.default(2), expanded=False)
+    elif colour_mode != "Dataset":
+        colour_col = colour_mode
+    if not sets:
+        st.info("Select at least one dataset in the sidebar.")
+        return
+    if x is None or y is None:
+        st.info("No feature columns in the selected datasets.")
+        return
+    df = ftab.df[ftab.df["set"].isin(sets)]
+    df = subset_filter(df, ftab.meta_columns, PAGE)
+    cols = list(dict.fromkeys(["ID", "set", x, y] + ([colour_col] if colour_col else [])))
+    view = df[cols].copy()
+    for c in (x, y):
+        view[c] = pd.to_numeric(view[c], errors="coerce")
+    view = view[view[x].notna() & view[y].notna()]
+
+    with st.sidebar.expander("Highlight subject", expanded=False):
+        hl_set = st.selectbox("Dataset", sets, key=f"{PAGE}.hl.set")
+        ids = sorted(view.loc[view["set"] == hl_set, "ID"].astype(str).unique())
+        hl_id = st.selectbox("Subject", ["None", *ids], key=f"{PAGE}.hl.id")
+    highlight = None if hl_id == "None" else (hl_set, hl_id)
+
+    if view.empty:
+        st.info(f"No values of {catalog.name(x)} and {catalog.name(y)} in the selected datasets.")
+        return
+    c1, c2 = st.columns(2)
+    log_x = c1.checkbox("Log X", key=f"{PAGE}.logx")
+    log_y = c2.checkbox("Log Y", key=f"{PAGE}.logy")
+    x_name, y_name = catalog.name(x), catalog.name(y)
+    continuous = colour_col is not None and pd.api.types.is_numeric_dtype(view[colour_col]) and (
+        colour_mode == "Feature" or view[colour_col].nunique() > 30)
+    opts = plot_options(PAGE, "scatter", x_title=x_name, y_title=y_name)
+    if colour_col is None:
+        fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=sets, colors=color_map(ftab.sets),
+                             highlight=highlight, log_x=log_x, log_y=log_y, options=opts)
+    else:
+        cname = catalog.name(colour_col)
+        fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, color=colour_col, color_name=cname,
+                             continuous=continuous, highlight=highlight, log_x=log_x, log_y=log_y,
+                             legend_title=cname, options=opts)
+    selected = show_chart(fig, f"{PAGE}.chart", "multivariate_analysis")
+    rho = spearman_by_group(view, x, y, "set")
+    parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho) else f"{r.set}: ρ undefined (n = {r.n})"
+             for r in rho.itertuples()]
+    st.caption(" · ".join(parts) + " — click a point to open the subject in ITK-SNAP.")
+    subject_viewer(cfg, selected, PAGE)
+    out = view.rename(columns={x: x_name, y: y_name})
+    if colour_col and colour_col not in (x, y):
+        out = out.rename(columns={colour_col: catalog.name(colour_col)})
+    csv_download(out, "multivariate_analysis.csv", f"{PAGE}.csv")
+
+
+render()

@@ -1,0 +1,148 @@
+"""Univariate analysis: distribution of one feature across datasets or metadata groups (dashboard.md §4.2)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from auditapp.analysis.distributions import (
+    FILTERS,
+    density_curves,
+    filter_feature,
+    group_summary,
+    histogram_bins,
+    value_range,
+)
+from auditapp.app import data
+from auditapp.app.plots import (
+    PLOT_TYPES,
+    color_map,
+    density_figure,
+    histogram_figure,
+    univariate_figure,
+)
+from auditapp.app.views._common import (
+    colour_group_by,
+    csv_download,
+    dataset_multiselect,
+    feature_picker,
+    plot_options,
+    require,
+    show_chart,
+    show_problems,
+    subject_viewer,
+    subset_filter,
+)
+
+PAGE = "univariate"
+
+
+def render() -> None:
+    st.title("Univariate analysis")
+    cfg = data.get_config()
+    if not require(cfg, "features"):
+        return
+    ftab = data.features(cfg)
+    show_problems(ftab)
+    if ftab.empty:
+        st.info("No feature table could be read; see the messages above.")
+        return
+    catalog = data.catalog(cfg, ftab)
+    sets = dataset_multiselect(ftab.sets, PAGE)
+    column = feature_picker(catalog, PAGE)
+    group = colour_group_by(ftab.df, ftab.meta_columns, PAGE, continuous=False)
+    if not sets:
+        st.info("Select at least one dataset in the sidebar.")
+        return
+    if column is None:
+        st.info("No feature columns in the selected datasets.")
+        return
+    pretty = catalog.name(column)
+    df = ftab.df[ftab.df["set"].isin(sets)]
+    df = subset_filter(df, ftab.meta_columns, PAGE)
+    group_col = group or "set"
+    legend = "Dataset" if group is None else group
+    cols = list(dict.fromkeys(["ID", "set", column, group_col]))
+    view = df[cols].copy()
+    view[column] = pd.to_numeric(view[column], errors="coerce")
+    if group is not None:
+        view[group_col] = view[group_col].astype(object).where(view[group_col].notna(), "(missing)").astype(str)
+    rng = value_range(view[column])
+    if rng is None:
+        st.info(f"No values of {pretty} in the selected datasets.")
+        return
+
+    with st.sidebar.expander("Filtering", expanded=False):
+        label = st.radio("Filter", list(FILTERS), key=f"{PAGE}.filter", label_visibility="collapsed")
+        mode = FILTERS[label]
+        lo = hi = None
+        k = 3
+        if mode in ("remove", "clip"):
+            if rng[0] < rng[1]:
+                lo, hi = st.slider("Range", min_value=rng[0], max_value=rng[1], value=rng,
+                                   key=f"{PAGE}.range.{column}.{rng[0]}.{rng[1]}")
+            else:
+                st.caption("All values are equal; nothing to filter.")
+        elif mode == "std":
+            k = int(st.number_input("Number of standard deviations", min_value=1, value=3, step=1,
+                                    key=f"{PAGE}.std"))
+    view = filter_feature(view, column, mode, lo=lo, hi=hi, k=k)
+
+    with st.sidebar.expander("Highlight subject", expanded=False):
+        hl_set = st.selectbox("Dataset", sets, key=f"{PAGE}.hl.set")
+        ids = sorted(view.loc[view["set"] == hl_set, "ID"].astype(str).unique())
+        hl_id = st.selectbox("Subject", ["None", *ids], key=f"{PAGE}.hl.id")
+    highlight = None if hl_id == "None" else (hl_set, hl_id)
+
+    if group is None:
+        order = [s for s in sets if (view["set"] == s).any()]
+        colors = color_map(ftab.sets)
+    else:
+        order = sorted(view[group_col].unique(), key=str)
+        colors = color_map(order)
+    plotted = view[view[column].notna()]
+    if plotted.empty:
+        st.info(f"No values of {pretty} in the selected datasets.")
+        return
+
+    plot_type = st.selectbox("Plot type", PLOT_TYPES, key=f"{PAGE}.plot_type")
+    opts = plot_options(PAGE, "upper", x_title=pretty)
+    fig = univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
+                            plot_type=plot_type, highlight=highlight, legend_title=legend, options=opts)
+    selected = show_chart(fig, f"{PAGE}.chart", "univariate_analysis")
+    st.caption("Click a point to open the subject in ITK-SNAP.")
+    subject_viewer(cfg, selected, PAGE)
+
+    c1, c2 = st.columns([1, 1])
+    dist = c1.selectbox("Distribution", ("Density", "Histogram"), key=f"{PAGE}.dist")
+    lower_opts_key = "lower"
+    if dist == "Histogram":
+        how = c2.radio("Bins", ("Number of bins", "Bin size"), horizontal=True, key=f"{PAGE}.bins.how")
+        if how == "Number of bins":
+            n_bins = int(c2.number_input("Number of bins", min_value=1, max_value=200, value=100, step=1,
+                                         key=f"{PAGE}.bins.n"))
+            bins = histogram_bins(plotted[column], n_bins=n_bins)
+        else:
+            width0 = (rng[1] - rng[0]) / 100 or 1.0
+            size = float(c2.number_input("Bin size", min_value=1e-12, value=float(width0), format="%g",
+                                         key=f"{PAGE}.bins.size.{column}"))
+            bins = histogram_bins(plotted[column], bin_size=size)
+        opts2 = plot_options(PAGE, lower_opts_key, x_title=pretty, y_title="Count")
+        fig2 = histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
+                                pretty=pretty, legend_title=legend, options=opts2)
+    else:
+        curves, skipped = density_curves(plotted, column, group_col, order=order)
+        if skipped:
+            st.caption(f"No density for {', '.join(map(str, skipped))}: fewer than 2 distinct values.")
+        opts2 = plot_options(PAGE, lower_opts_key, x_title=pretty, y_title="Density")
+        fig2 = density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend, options=opts2)
+    show_chart(fig2, f"{PAGE}.distribution", "distribution", selectable=False)
+
+    with st.expander("Summary table", expanded=False):
+        summary = group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
+        st.dataframe(summary, hide_index=True, width="stretch")
+    out = view.rename(columns={column: pretty}).assign(group=view[group_col])[["ID", "set", "group", pretty]]
+    csv_download(out, f"univariate_{column}.csv", f"{PAGE}.csv")
+
+
+render()
