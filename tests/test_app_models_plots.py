@@ -133,7 +133,7 @@ def test_critical_difference_joins_close_models():
 def test_longitudinal_figure_labels():
     summary = pd.DataFrame({"time_point": [1, 2], "ID": ["P_001_1", "P_001_2"], "observed": [100.0, 150.0],
                             "predicted": [110.0, 120.0], "error_pct": [10.0, -20.0],
-                            "growth_observed_pct": [np.nan, 50.0], "growth_predicted_pct": [np.nan, 9.0909]})
+                            "observed_growth_pct": [np.nan, 50.0], "predicted_growth_pct": [np.nan, 9.0909]})
     fig = pm.longitudinal_figure(summary)
     texts = sorted(a.text for a in fig.layout.annotations)
     assert texts == sorted(["10%", "-20%", "50%", "9%"])

@@ -365,3 +365,78 @@ def metric_tables(cfg: AppConfig):
         st.caption(data.LEGACY_NOTICE.format(sets=", ".join(tables.legacy_sets)))
     return tables
 
+
+
+# --------------------------------------------------------------------------- cached analyses
+def metrics_key(cfg: AppConfig) -> tuple:
+    """Cache key of the metric CSVs' state (path, mtime, size per set)."""
+    from auditapp.app import data
+
+    return tuple((name, data.file_signature(path)) for name, path in cfg.metrics.items())
+
+
+def features_key(cfg: AppConfig) -> tuple:
+    """Cache key of the feature CSVs' state."""
+    from auditapp.app import data
+
+    return tuple((name, data.file_signature(path)) for name, path in cfg.features.items())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def aggregated_improvement(key: tuple, _df: pd.DataFrame, metric: str, baseline: str,
+                           benchmark: str, method: str = "of-means") -> pd.DataFrame:
+    """``analysis.aggregated_improvement`` of one set's metric rows, cached on ``key`` (data state + set)."""
+    from auditapp import analysis
+
+    return analysis.aggregated_improvement(_df, metric, baseline, benchmark, method=method)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def subject_improvement(key: tuple, _df: pd.DataFrame, metric: str, baseline: str, benchmark: str) -> pd.DataFrame:
+    """``analysis.subject_improvement`` cached on ``key``."""
+    from auditapp import analysis
+
+    return analysis.subject_improvement(_df, metric, baseline, benchmark)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def paired_samples(key: tuple, _df: pd.DataFrame, metric: str, baseline: str, benchmark: str,
+                   region: str | None = None) -> pd.DataFrame:
+    """``analysis.paired_samples`` (region means per subject, or one region) cached on ``key``."""
+    from auditapp import analysis
+
+    return analysis.paired_samples(_df, metric, baseline, benchmark, region=region)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def paired_tests(key: tuple, _df: pd.DataFrame, metric: str, baseline: str, benchmark: str,
+                 rule: str) -> pd.DataFrame:
+    """``analysis.paired_tests`` per region with Holm-adjusted p-values, cached on ``key``."""
+    from auditapp import analysis
+
+    return analysis.paired_tests(_df, metric, baseline, benchmark, per_region=True, rule=rule)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def paired_test(x: np.ndarray, y: np.ndarray, rule: str, alpha: float = 0.05):
+    """``analysis.paired_test`` cached on its inputs (10,000 bootstrap resamples, seed 0)."""
+    from auditapp import analysis
+
+    return analysis.paired_test(x, y, alpha=alpha, rule=rule)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compare_models(key: tuple, _df: pd.DataFrame, metric: str, models: tuple[str, ...], aggregated: bool):
+    """``analysis.compare_models`` cached on ``key`` (data state, set, regions) and the selection."""
+    from auditapp import analysis
+
+    return analysis.compare_models(_df, metric, list(models), aggregated=aggregated)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def longitudinal_summary(key: tuple, _features: pd.DataFrame, _metrics: pd.DataFrame, model: str, _labels,
+                         patient: str | None, dataset: str | None) -> pd.DataFrame:
+    """``analysis.longitudinal_summary`` cached on ``key`` (feature and metric state) and the selection."""
+    from auditapp import analysis
+
+    return analysis.longitudinal_summary(_features, _metrics, model, labels=_labels, patient=patient, dataset=dataset)

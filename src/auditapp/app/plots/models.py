@@ -495,8 +495,8 @@ def longitudinal_figure(summary: pd.DataFrame, *, options: dict | None = None) -
     ----------
     summary : DataFrame
         Sorted by ``time_point``; columns ``time_point``, ``ID``, ``observed``,
-        ``predicted``, ``error_pct`` and optional ``growth_observed_pct`` /
-        ``growth_predicted_pct`` (NaN = no label).
+        ``predicted``, ``error_pct`` and optional ``observed_growth_pct`` /
+        ``predicted_growth_pct`` (NaN = no label), as ``analysis.longitudinal_summary``.
     """
     t = summary["time_point"].to_numpy(dtype=float)
     obs = summary["observed"].to_numpy(dtype=float)
@@ -512,8 +512,8 @@ def longitudinal_figure(summary: pd.DataFrame, *, options: dict | None = None) -
             fig.add_annotation(x=ti, y=(o + p) / 2, text=f"{e:.0f}%", showarrow=False, xshift=22,
                                font=dict(color=ERROR_SEGMENT))
     for name, vals, color, growth_col in (
-        ("Observed lesion size", obs, OBSERVED, "growth_observed_pct"),
-        ("Predicted lesion size", pred, PREDICTED, "growth_predicted_pct"),
+        ("Observed lesion size", obs, OBSERVED, "observed_growth_pct"),
+        ("Predicted lesion size", pred, PREDICTED, "predicted_growth_pct"),
     ):
         fig.add_trace(go.Scatter(
             x=t, y=vals, mode="lines+markers", name=name, line=dict(color=color, width=3),

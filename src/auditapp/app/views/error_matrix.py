@@ -1,6 +1,138 @@
-"""Segmentation error matrix page (coming: built in the model-evaluation pages work)."""
+"""Segmentation error matrix page (dashboard.md §4.4, analysis.md §1).
+
+Which classes a model confuses, voxel-wise, for one subject or summed over a dataset.
+Counts come from the ``error_matrix_<x>.csv`` side output when present, else from the
+NIfTI ground truth and predictions (read once per file, cached per subject).
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("Segmentation error matrix")
-st.info("This page is coming in a next version of auditapp.")
+from auditapp.app import data_models as dm
+from auditapp.app.plots import models as pm
+from auditapp.app.views import _common as ui
+
+PAGE = "error_matrix"
+ALL = "All"
+
+
+def _classes(cfg):
+    """Single-value labels of the config, or None after a message."""
+    from auditapp import analysis
+
+    labels = cfg.labels or ()
+    if not any(lab.is_background for lab in labels):
+        st.info("The error matrix needs `labels:` in app.yaml including the background label with value 0 "
+                "(e.g. `labels: {BKG: 0, NETC: 1, SNFH: 2, ET: 3, RC: 4}`).")
+        return None
+    try:
+        return analysis.matrix_classes(labels)
+    except ValueError as exc:
+        st.info(f"The labels of app.yaml cannot be used as matrix classes: {exc}")
+        return None
+
+
+def body() -> None:
+    st.title("Segmentation error matrix")
+    cfg = dm.app_config()
+    if cfg is None:
+        return
+    if not cfg.predictions and not cfg.error_matrices and not any(
+            dm.error_matrix_csv_path(cfg, s) for s in cfg.metrics):
+        st.info("No predictions configured. Add `predictions:` (per dataset, one folder per model) and "
+                "`raw_datasets:` (per dataset, the subject folders with the ground truth) to app.yaml, or "
+                "`error_matrices:` (the `error_matrix_<x>.csv` written by `auditapp metric-extraction`).")
+        return
+    classes = _classes(cfg)
+    if classes is None:
+        return
+    sets = dm.error_matrix_sets(cfg)
+    if not sets:
+        st.info("No dataset has predictions or an error-matrix CSV.")
+        return
+    dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
+    models = dm.error_matrix_models(cfg, dataset)
+    if not models:
+        st.info(f"No models for {dataset}: add `predictions: {{{dataset}: {{<model>: <folder>}}}}` to app.yaml.")
+        return
+    model = ui.select_one("Model", models, PAGE, "model", shared="model")
+    source = dm.error_matrix_source(cfg, dataset, model)
+    if source.problem:
+        st.info(source.problem)
+        return
+    if not source.subjects:
+        st.info(f"No subject of {dataset} has a prediction of {model}."
+                + (f" Skipped: {_skipped_text(source.skipped)}" if source.skipped else ""))
+        return
+    subject = ui.select_one("Subject", [ALL, *source.subjects], PAGE, "subject")
+
+    kind_label = st.radio("Matrix", ["Error matrix", "Confusion matrix"], horizontal=True, key=f"{PAGE}.kind",
+                          help="Error matrix: voxels where GT ≠ prediction (reference definition). Confusion "
+                               "matrix: every voxel, diagonal = per-class recall.")
+    kind = "error" if kind_label == "Error matrix" else "confusion"
+    c1, c2 = st.columns(2)
+    normalize = c1.checkbox("Normalized per ground truth label", value=True, key=f"{PAGE}.normalize")
+    average = False
+    if subject == ALL and kind == "error":
+        average = c2.checkbox("Averaged per number of subjects", value=True, key=f"{PAGE}.average")
+
+    wanted = source.subjects if subject == ALL else [subject]
+    bar = None
+
+    def progress(done: int, total: int, current: str) -> None:
+        nonlocal bar
+        if total == 0:
+            return
+        if bar is None:
+            bar = st.progress(0.0, text="Computing error matrices")
+        bar.progress(min(done / total, 1.0), text=f"Computing error matrices: {done}/{total} subjects")
+
+    counts, used, skipped = dm.gather_counts(source, model, wanted, progress=progress)
+    if bar is not None:
+        bar.empty()
+    skipped = {**source.skipped, **skipped} if subject == ALL else skipped
+    if not used:
+        st.info(f"No error matrix could be computed for {subject} ({model}). {_skipped_text(skipped)}")
+        return
+    total = dm.summed_counts(counts)
+    labels = dict(classes)
+    matrix = dm.matrix_view(total, labels, kind=kind, normalize=normalize, n_subjects=len(used), average=average)
+    fmt = "percent" if normalize else ("mean" if average else "count")
+
+    with st.sidebar.expander("Plot options"):
+        x_title = st.text_input("X axis label", "Predicted label", key=f"{PAGE}.xtitle")
+        y_title = st.text_input("Y axis label", "True label", key=f"{PAGE}.ytitle")
+        font_size = st.slider("Font size", 4, 48, 14, key=f"{PAGE}.font")
+        names = {}
+        for name in matrix.index:
+            names[name] = st.text_input(f"Display name of {name}", name, key=f"{PAGE}.name.{name}")
+    shown = matrix.rename(index=names, columns=names)
+    title = f"{dataset} · {model} · {subject}"
+    fig = pm.error_matrix_figure(shown, kind=kind, fmt=fmt, title=title, x_title=x_title, y_title=y_title,
+                                 font_size=font_size)
+    st.plotly_chart(fig, theme="streamlit", width="content", key=f"{PAGE}.chart",
+                    config=pm.svg_config(pm.SVG_NAMES[PAGE]))
+    source_text = (f"error-matrix CSV {source.csv}" if source.kind == "csv" else "NIfTI ground truth and predictions")
+    caption = f"Subjects used: {len(used)}. Source: {source_text}."
+    if skipped:
+        caption += f" Skipped ({len(skipped)}): {_skipped_text(skipped)}"
+    st.caption(caption)
+    if subject != ALL and st.button(f"Open {subject} in ITK-SNAP with {model}", key=f"{PAGE}.itksnap"):
+        ui.open_in_itksnap(cfg, dataset, subject, models=[model], force=True)
+    out = shown.copy()
+    out.index.name = "ground_truth"
+    suffix = "normalized" if normalize else ("averaged" if average else "counts")
+    ui.csv_download(out.reset_index(), f"{kind}_matrix_{dataset}_{model}_{subject}_{suffix}.csv",
+                    f"{PAGE}.download", label="Download matrix (CSV)")
+
+
+def _skipped_text(skipped: dict[str, str]) -> str:
+    items = sorted(skipped.items())
+    text = "; ".join(f"{s} ({why})" for s, why in items[:10])
+    if len(items) > 10:
+        text += f"; and {len(items) - 10} more"
+    return text
+
+
+ui.guard(body)

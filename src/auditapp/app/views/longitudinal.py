@@ -1,6 +1,83 @@
-"""Longitudinal analysis page (coming: built in the model-evaluation pages work)."""
+"""Longitudinal analysis page (dashboard.md §4.8, analysis.md §6).
+
+Per patient, observed vs predicted lesion size across time points (sorted by time),
+with the estimation error at each time point and the growth between time points.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("Longitudinal analysis")
-st.info("This page is coming in a next version of auditapp.")
+from auditapp.app import data
+from auditapp.app import data_models as dm
+from auditapp.app.plots import models as pm
+from auditapp.app.views import _common as ui
+
+PAGE = "longitudinal"
+SIZE_COLUMNS = ("predicted_size", "pred_vol", "numb_pred")
+NO_LONGITUDINAL = ("No longitudinal subjects in these datasets. Configure `longitudinal:` (pattern, longitudinal_id, "
+                   "time_point) in the feature-extraction config and run it again.")
+
+
+def body() -> None:
+    st.title("Longitudinal analysis")
+    cfg = dm.app_config()
+    if cfg is None:
+        return
+    if not ui.require(cfg, "features"):
+        return
+    feats = data.features(cfg)
+    for problem in feats.problems:
+        st.info(problem)
+    if feats.empty:
+        return
+    fdf = feats.df
+    if "longitudinal_id" not in fdf.columns or "time_point" not in fdf.columns:
+        st.info(NO_LONGITUDINAL)
+        return
+    lid = fdf["longitudinal_id"]
+    long_rows = fdf[lid.notna() & (lid.astype(str).str.strip() != "") & fdf["time_point"].notna()]
+    if long_rows.empty:
+        st.info(NO_LONGITUDINAL)
+        return
+    tables = dm.metric_tables(cfg)
+    if tables is None:
+        return
+    sets = [s for s in feats.sets if s in set(long_rows["set"]) and s in tables.sets]
+    if not sets:
+        st.info("The datasets with longitudinal subjects have no metrics: add their metric CSVs under `metrics:` "
+                "in app.yaml (same dataset names as under `features:`).")
+        return
+    dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
+    mdf = tables.df[tables.df["set"] == dataset]
+    size_col = next((c for c in SIZE_COLUMNS if c in mdf.columns and mdf[c].notna().any()), None)
+    if size_col is None:
+        st.info(f"The metric CSV of {dataset} has no predicted_size column; enable it in metric extraction.")
+        return
+    model = ui.select_one("Model", data.models_of(mdf), PAGE, "model", shared="model")
+    patients = sorted(long_rows.loc[long_rows["set"] == dataset, "longitudinal_id"].astype(str).unique().tolist())
+    patient = ui.select_one("Subject", patients, PAGE, f"subject.{dataset}")
+    fset = fdf[fdf["set"] == dataset]
+    key = (dm.features_key(cfg), dm.metrics_key(cfg), repr(cfg.labels))
+    summary = dm.longitudinal_summary(key, fset, mdf, model, cfg.labels, patient, dataset)
+    if summary.empty:
+        st.info(f"No time points of {patient} in {dataset}.")
+        return
+    options = ui.plot_options(PAGE, "lines", title=f"{patient} · {model}", x_title="Time point",
+                              y_title="Lesion size (mm³)")
+    fig = pm.longitudinal_figure(summary, options=options)
+    ui.show_chart(fig, f"{PAGE}.chart", pm.SVG_NAMES[PAGE], selectable=False)
+    if summary["predicted"].isna().any():
+        missing = summary.loc[summary["predicted"].isna(), "ID"].tolist()
+        st.caption(f"No predicted size of {model} for: {', '.join(missing)}.")
+    table = summary[["time_point", "ID", "observed", "predicted", "error_pct", "observed_growth_pct",
+                     "predicted_growth_pct"]].rename(columns={
+                         "time_point": "Time point", "observed": "Observed (mm³)", "predicted": "Predicted (mm³)",
+                         "error_pct": "Error (%)", "observed_growth_pct": "Observed growth (%)",
+                         "predicted_growth_pct": "Predicted growth (%)"})
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[2:]})
+    ui.csv_download(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
+
+
+ui.guard(body)

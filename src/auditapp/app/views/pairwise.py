@@ -1,6 +1,293 @@
-"""Pairwise model performance page (coming: built in the model-evaluation pages work)."""
+"""Pairwise model performance page (dashboard.md §4.6, analysis.md §2-3).
 
+Does the benchmark model improve on the baseline, in which regions, and is it
+significant? Improvements and tests come from :mod:`auditapp.analysis`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Pairwise model performance")
-st.info("This page is coming in a next version of auditapp.")
+from auditapp.app import data
+from auditapp.app import data_models as dm
+from auditapp.app.plots import models as pm
+from auditapp.app.views import _common as ui
+
+PAGE = "pairwise"
+KINDS = {"Relative": "relative", "Absolute": "absolute", "Ratio": "ratio"}
+AXIS = {"relative": "Relative improvement (%)", "absolute": "Absolute improvement", "ratio": "Ratio"}
+RULES = {"Paired differences (recommended)": "paired-differences", "AUDIT reference rule": "reference"}
+EFFECT_NAMES = {"cohen_dz": "Cohen's d_z", "rank_biserial": "Rank-biserial r"}
+
+
+def _favourable(values: np.ndarray, kind: str, metric: str) -> list[bool]:
+    """Green when the change goes the metric's way (by sign for metrics without direction)."""
+    from auditapp import analysis
+
+    direction = analysis.metric_direction(metric) or 1
+    change = values - 1.0 if kind == "ratio" else values
+    return [bool(np.isfinite(c) and c * direction >= 0) for c in change]
+
+
+def _fmt(value, spec: str = ".4f") -> str:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return "–" if not np.isfinite(value) else format(value, spec)
+
+
+def _formulas() -> None:
+    st.markdown(
+        "* Absolute = M<sub>bench</sub> − M<sub>base</sub>\n"
+        "* Relative = 100 · (M<sub>bench</sub> − M<sub>base</sub>) / M<sub>base</sub>\n"
+        "* Ratio = M<sub>bench</sub> / M<sub>base</sub>\n\n"
+        "Aggregated: per region the mean over subjects of each model, then the change of the means; "
+        "the Average row is the plain mean of the region means.",
+        unsafe_allow_html=True,
+    )
+
+
+def body() -> None:
+    st.title("Pairwise model performance")
+    cfg = dm.app_config()
+    if cfg is None:
+        return
+    tables = dm.metric_tables(cfg)
+    if tables is None:
+        return
+    df = tables.df
+    sets = [s for s in tables.sets if data.models_of(df, s)]
+    dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
+    set_rows = df[df["set"] == dataset]
+    models = data.models_of(df, dataset)
+    if len(models) < 2:
+        st.info(f"{dataset} has {len(models)} model ({', '.join(models)}); the pairwise comparison needs at least "
+                "two models in the same metrics CSV.")
+        return
+    baseline = ui.select_one("Baseline model", models, PAGE, "baseline", shared="model")
+    others = [m for m in models if m != baseline]
+    benchmark = ui.select_one("Benchmark model", others, PAGE, "benchmark",
+                              default=models[1] if models[1] != baseline else others[0])
+    metric_cols = data.metric_columns(set_rows, tables.meta_columns)
+    if not metric_cols:
+        st.info(f"The metrics CSV of {dataset} has no numeric metric column.")
+        return
+    metric = ui.select_one("Metric", metric_cols, PAGE, "metric", shared="metric", default="dice",
+                           format_func=data.metric_name)
+    kind = KINDS[st.sidebar.radio("Comparison", list(KINDS), key=f"{PAGE}.comparison")]
+    aggregated = st.sidebar.toggle("Aggregated", value=True, key=f"{PAGE}.aggregated")
+    if st.sidebar.toggle("Show formulas", value=False, key=f"{PAGE}.formulas"):
+        with st.sidebar:
+            _formulas()
+
+    rows = set_rows[set_rows["model"].isin([baseline, benchmark])][["ID", "region", "model", metric]]
+    key = (dm.metrics_key(cfg), dataset, metric)
+    name = data.metric_name(metric)
+    st.caption(f"{dataset}: {baseline} (baseline) → {benchmark} (benchmark), {name}.")
+    if aggregated:
+        _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind)
+    else:
+        _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind)
+
+
+# --------------------------------------------------------------------------- aggregated
+def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind) -> None:
+    table = dm.aggregated_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark)
+    if table["n_baseline"].iloc[:-1].sum() != table["n_benchmark"].iloc[:-1].sum() or \
+            table["n_pairs"].iloc[-1] < max(table["n_baseline"].iloc[-1], table["n_benchmark"].iloc[-1]):
+        st.caption(f"The two models were evaluated on different subjects ({baseline}: "
+                   f"{table['n_baseline'].iloc[-1]}, {benchmark}: {table['n_benchmark'].iloc[-1]}, both: "
+                   f"{table['n_pairs'].iloc[-1]}); the means use all rows of each model.")
+    shown = table.set_index("region")
+    hover = [f"<br>{baseline}: {_fmt(b)}<br>{benchmark}: {_fmt(m)}<br>n: {nb} / {nm}"
+             for b, m, nb, nm in zip(shown["baseline_mean"], shown["benchmark_mean"], shown["n_baseline"],
+                                     shown["n_benchmark"])]
+    options = ui.plot_options(PAGE, "bars", title=f"{name}: {benchmark} vs {baseline} ({dataset})",
+                              x_title=AXIS[kind], legend=False)
+    fig = pm.improvement_bars(shown, value=kind, favourable=_favourable(shown[kind].to_numpy(float), kind, metric),
+                              label=AXIS[kind], percent=kind == "relative", hover_extra=hover, options=options)
+    ui.show_chart(fig, f"{PAGE}.bars", pm.SVG_NAMES[PAGE], selectable=False)
+    display = table.rename(columns={
+        "region": "Region", "baseline_mean": f"Mean {baseline}", "benchmark_mean": f"Mean {benchmark}",
+        "absolute": "Absolute", "relative": "Relative (%)", "ratio": "Ratio", "n_baseline": f"n {baseline}",
+        "n_benchmark": f"n {benchmark}", "n_pairs": "n both"})
+    st.dataframe(display, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                for c in display.columns[1:6]})
+    ui.csv_download(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
+                    label="Download table (CSV)")
+    _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark)
+
+
+def _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark) -> None:
+    st.subheader("Statistical test")
+    if not st.checkbox("Perform statistical test", value=False, key=f"{PAGE}.test"):
+        return
+    rule = RULES[st.radio("Test", list(RULES), horizontal=True, key=f"{PAGE}.rule")]
+    per_region = st.checkbox("Per region (Holm-adjusted)", value=False, key=f"{PAGE}.per_region")
+    samples = dm.paired_samples(key + (baseline, benchmark), rows, metric, baseline, benchmark)
+    _one_test(samples, rule, name, baseline, benchmark,
+              title=f"{name}, region mean per subject, {dataset}")
+    if per_region:
+        _region_tests(rows, key, rule, metric, name, baseline, benchmark)
+    region_means = data.region_means(cfg)
+    st.download_button("Download data used in the statistical tests as CSV",
+                       region_means.to_csv(index=False).encode("utf-8"), file_name="raw_data_statistical_test.csv",
+                       mime="text/csv", key=f"{PAGE}.download.stats")
+
+
+def _one_test(samples: pd.DataFrame, rule: str, name: str, baseline: str, benchmark: str, *, title: str) -> None:
+    x = samples["baseline"].to_numpy(dtype=float)
+    y = samples["benchmark"].to_numpy(dtype=float)
+    try:
+        result = dm.paired_test(x, y, rule)
+    except ValueError as exc:  # the reference rule refuses fewer than 5 values per sample
+        st.info(f"No test: {exc}")
+        return
+    if result.test == "none" or not np.isfinite(result.p_value):
+        st.info(f"No test ({result.decision}): {result.interpretation or result.reason}")
+        return
+    with st.container(border=True):
+        st.markdown(f"**{result.test}** — {title}")
+        c = st.columns(4)
+        c[0].metric("n (pairs)", f"{result.n}", help=f"{result.n_dropped} subject(s) without both values dropped")
+        c[1].metric("p-value", f"{result.p_value:.4e}")
+        c[2].metric(EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "Effect size"),
+                    _fmt(result.effect_size, ".3f"))
+        c[3].metric("95 % CI of mean difference", f"[{_fmt(result.ci_low)}, {_fmt(result.ci_high)}]")
+        st.write(f"Decision: **{result.decision}** (α = {result.alpha}). {result.interpretation}")
+        st.caption(f"Why this test: {result.reason}. Mean {baseline} {_fmt(result.mean_baseline)}, mean {benchmark} "
+                   f"{_fmt(result.mean_benchmark)}, mean difference {_fmt(result.mean_difference)}, median "
+                   f"difference {_fmt(result.median_difference)}.")
+    diffs = samples["difference"].to_numpy(dtype=float)
+    fig = pm.histogram_figure({f"{benchmark} − {baseline}": diffs}, nbins=20, x_title=f"Paired difference of {name}",
+                              title="Paired differences (benchmark − baseline)")
+    ui.show_chart(fig, f"{PAGE}.diffs", "paired_differences", selectable=False)
+    if rule == "reference":
+        _reference_details(result, samples, name, baseline, benchmark)
+    elif result.normality:
+        norm = result.normality[0]
+        st.caption(f"Normality of the differences: {norm.test}, p = {_fmt(norm.p_value, '.3e')} → "
+                   f"{'normal' if norm.normal else 'not normal'}.")
+
+
+def normality_table(result) -> pd.DataFrame:
+    """The reference's normality report of one sample as a two-column table."""
+    return pd.DataFrame({"": [
+        "Test performed", "Sample length", "Alpha", "Statistic", "P-value", "Normally distributed",
+        "Null hypothesis interpretation"], "value": [
+        result.test, str(result.n), str(result.alpha), f"{result.statistic:.3e}", f"{result.p_value:.3e}",
+        str(bool(result.normal)), result.interpretation or result.note]})
+
+
+def _reference_details(result, samples, name, baseline, benchmark) -> None:
+    st.markdown("**Normality of each sample** (AUDIT reference rule)")
+    cols = st.columns(2)
+    by_sample = {n.sample: n for n in result.normality}
+    for col, which, model in zip(cols, ("baseline", "benchmark"), (baseline, benchmark)):
+        with col:
+            st.caption(f"{model} ({which})")
+            if which in by_sample:
+                st.dataframe(normality_table(by_sample[which]), hide_index=True, width="stretch")
+            fig = pm.histogram_figure({model: samples[which].to_numpy(dtype=float)}, nbins=10, x_title=name,
+                                      colors=pm.color_map([baseline, benchmark], sort=True))
+            ui.show_chart(fig, f"{PAGE}.hist.{which}", f"normality_{which}", selectable=False)
+    lev = result.levene
+    if lev is not None:
+        st.caption(f"Levene (median-centred): statistic {_fmt(lev.statistic, '.3e')}, p = {_fmt(lev.p_value, '.4f')} → "
+                   f"{'equal variances' if lev.equal_variances else 'different variances'}.")
+
+
+def _region_tests(rows, key, rule, metric, name, baseline, benchmark) -> None:
+    try:
+        tests = dm.paired_tests(key + (baseline, benchmark), rows, metric, baseline, benchmark, rule)
+    except ValueError as exc:
+        st.info(f"No per-region tests: {exc}")
+        return
+    cols = [c for c in ("region", "n", "test", "p_value", "p_holm", "reject_holm", "effect_size_name",
+                        "effect_size", "mean_difference", "ci_low", "ci_high", "decision") if c in tests.columns]
+    table = tests[cols].rename(columns={
+        "region": "Region", "test": "Test", "p_value": "p", "p_holm": "Holm p", "reject_holm": "Significant (Holm)",
+        "effect_size_name": "Effect size", "effect_size": "Effect", "mean_difference": "Mean difference",
+        "ci_low": "CI low", "ci_high": "CI high", "decision": "Decision (unadjusted)"})
+    if "Effect size" in table:
+        table["Effect size"] = table["Effect size"].map(lambda v: EFFECT_NAMES.get(v, v))
+    st.markdown(f"**Per region** — {name}, Holm-adjusted across regions")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"p": st.column_config.NumberColumn(format="%.4e"),
+                                "Holm p": st.column_config.NumberColumn(format="%.4e"),
+                                "Effect": st.column_config.NumberColumn(format="%.3f"),
+                                "Mean difference": st.column_config.NumberColumn(format="%.4f"),
+                                "CI low": st.column_config.NumberColumn(format="%.4f"),
+                                "CI high": st.column_config.NumberColumn(format="%.4f")})
+    ui.csv_download(tests, f"pairwise_tests_per_region_{metric}_{baseline}_vs_{benchmark}.csv",
+                    f"{PAGE}.download.regions", label="Download per-region tests (CSV)")
+
+
+# --------------------------------------------------------------------------- per subject
+def _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind) -> None:
+    table = dm.subject_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark)
+    if table.empty:
+        st.info(f"No subject of {dataset} has values of {name}.")
+        return
+    c1, c2, c3 = st.columns(3)
+    top_k = c1.number_input("Maximum subjects to visualize", min_value=1, value=5, step=1, key=f"{PAGE}.top")
+    sort_labels = ["subject ID", f"Performance ({baseline})", f"Performance ({benchmark})", "Improvement"]
+    sort_by = c2.selectbox("Sorted by", sort_labels, key=f"{PAGE}.sort")
+    order = c3.radio("Order", ["Ascending", "Descending"], horizontal=True, key=f"{PAGE}.order")
+    averages = table[table["region"] == "Average"].set_index("ID")
+    sort_col = {sort_labels[0]: None, sort_labels[1]: "baseline", sort_labels[2]: "benchmark",
+                sort_labels[3]: kind}[sort_by]
+    ascending = order == "Ascending"
+    if sort_col is None:
+        ordered = averages.sort_index(ascending=ascending)
+    else:
+        ordered = averages.sort_values(sort_col, ascending=ascending, na_position="last", kind="stable")
+    chosen = list(ordered.index[: int(top_k)])
+    shown = table[table["ID"].isin(chosen)]
+    vals = shown[kind].to_numpy(dtype=float)
+    finite = vals[np.isfinite(vals)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    clip = st.checkbox("Clip the metric", value=False, key=f"{PAGE}.clip")
+    if clip and hi > lo:
+        lo, hi = st.slider("Range", lo, hi, (lo, hi), key=f"{PAGE}.clip.range")
+        vals = np.clip(vals, lo, hi)
+        shown = shown.assign(**{kind: vals})
+    pad = 0.15 * (hi - lo if hi > lo else 1.0)
+    x_range = (min(lo, 0.0 if kind != "ratio" else lo) - pad, max(hi, 0.0 if kind != "ratio" else hi) + pad)
+    feats = _subject_features(cfg, dataset, chosen)
+    for subject in chosen:
+        part = shown[shown["ID"] == subject].set_index("region")
+        avg = averages.loc[subject]
+        info = feats.get(subject, {})
+        loc = info.get("whole_tumor_location")
+        size = info.get("lesion_size_whole")
+        title = (f"Subject: {subject} - Lesion location: {_fmt(loc, '.2f')} mm - Lesion size: "
+                 f"{_fmt(size, ',.0f')} mm³<br>Average baseline: {_fmt(avg['baseline'], '.3f')} - Average "
+                 f"benchmark: {_fmt(avg['benchmark'], '.3f')}")
+        fig = pm.improvement_bars(part, value=kind, favourable=_favourable(part[kind].to_numpy(float), kind, metric),
+                                  label=AXIS[kind], percent=kind == "relative", x_range=x_range, title=title)
+        ui.show_chart(fig, f"{PAGE}.subject.{subject}", pm.SVG_NAMES[PAGE], selectable=False)
+        if st.button(f"Open {subject} in ITK-SNAP with {baseline} and {benchmark}",
+                     key=f"{PAGE}.itksnap.{subject}"):
+            ui.open_in_itksnap(cfg, dataset, subject, models=[baseline, benchmark], force=True)
+    ui.csv_download(shown, f"pairwise_subjects_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv",
+                    f"{PAGE}.download.subjects", label="Download data (CSV)")
+
+
+def _subject_features(cfg, dataset: str, subjects: list[str]) -> dict[str, dict]:
+    """Lesion location and size of the subjects, joined on (ID, set) (reference: ID only)."""
+    if not cfg.features:
+        return {}
+    feats = data.features(cfg).df
+    if feats.empty:
+        return {}
+    cols = [c for c in ("whole_tumor_location", "lesion_size_whole") if c in feats.columns]
+    part = feats[(feats["set"] == dataset) & (feats["ID"].isin(subjects))]
+    return {row["ID"]: {c: row[c] for c in cols} for _, row in part.iterrows()}
+
+
+ui.guard(body)

@@ -1,6 +1,153 @@
-"""Single model performance page (coming: built in the model-evaluation pages work)."""
+"""Single model performance page (dashboard.md §4.5).
 
+Is one model's performance related to a feature or metadata column (a bias)?
+Scatter of a metric against a feature per dataset, optional trend lines, Spearman
+correlation per dataset (and region), click-to-highlight with ITK-SNAP click-through.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.title("Single model performance")
-st.info("This page is coming in a next version of auditapp.")
+from auditapp.app import data
+from auditapp.app import data_models as dm
+from auditapp.app.plots import models as pm
+from auditapp.app.selection import selected_subjects
+from auditapp.app.views import _common as ui
+
+PAGE = "single_model"
+HIGHLIGHT_KEY = f"{PAGE}.highlighted"
+CHART_COUNTER = f"{PAGE}.chart_counter"
+
+
+def _consume_click(chart_key: str) -> None:
+    """Toggle the clicked subjects in the highlight list, then give the chart a fresh key.
+
+    The selection event is read *before* the figure is built, so the red markers appear in
+    the same rerun (reference: one rerun late). A fresh key clears the selection, so
+    clicking the same point again removes it.
+    """
+    event = st.session_state.get(chart_key)
+    clicked = selected_subjects(event)
+    if not clicked:
+        return
+    current = list(st.session_state.get(HIGHLIGHT_KEY, []))
+    for subject in clicked:
+        if subject in current:
+            current.remove(subject)
+        else:
+            current.append(subject)
+    st.session_state[HIGHLIGHT_KEY] = current
+    st.session_state[CHART_COUNTER] = st.session_state.get(CHART_COUNTER, 0) + 1
+
+
+def body() -> None:
+    st.title("Single model performance")
+    cfg = dm.app_config()
+    if cfg is None:
+        return
+    tables = dm.metric_tables(cfg)
+    if tables is None:
+        return
+    if not ui.require(cfg, "features"):
+        return
+    feats = data.features(cfg)
+    for problem in feats.problems:
+        st.info(problem)
+    if feats.empty:
+        return
+    aggregated = st.checkbox("Aggregated", value=True, key=f"{PAGE}.aggregated",
+                             help="On: each subject's mean over its regions. Off: one panel per region.")
+    st.caption("Click a point to highlight it; click again to remove it.")
+    sets = [s for s in tables.sets if s in feats.sets]
+    if not sets:
+        st.info("No dataset has both metrics and features: the names under `metrics:` and `features:` in app.yaml "
+                "must match.")
+        return
+    chosen = ui.dataset_multiselect(sets, PAGE)
+    if not chosen:
+        st.info("Select at least one dataset in the sidebar.")
+        return
+    df = tables.df
+    models = data.models_of(df[df["set"].isin(chosen)])
+    model = ui.select_one("Model", models, PAGE, "model", shared="model")
+    metric_cols = data.metric_columns(df, tables.meta_columns)
+    metric = ui.select_one("Metric", metric_cols, PAGE, "metric", shared="metric", default="dice",
+                           format_func=data.metric_name)
+    catalog = data.catalog(cfg, feats)
+    feature = ui.feature_picker(catalog, PAGE, default="whole_tumor_location")
+    if feature is None or metric is None or model is None:
+        st.info("No feature, metric or model to show.")
+        return
+    joined = data.metrics_with_features(cfg, aggregated)
+    rows = joined[joined["set"].isin(chosen) & (joined["model"] == model)]
+    if not aggregated:
+        all_regions = sorted(rows["region"].dropna().unique().tolist())
+        regions = st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions")
+        rows = rows[rows["region"].isin(regions)]
+    rows = ui.subset_filter(rows, feats.meta_columns, PAGE)
+    trend = st.sidebar.checkbox("Trend line (least squares)", value=False, key=f"{PAGE}.trend")
+    if feature not in rows.columns or metric not in rows.columns:
+        st.info(f"No values of {catalog.name(feature)} for {model}.")
+        return
+    cols = ["ID", "set", "region", "model", feature, metric]
+    shown = rows[cols].dropna(subset=[feature, metric])
+    if shown.empty:
+        st.info(f"No values of {data.metric_name(metric)} and {catalog.name(feature)} for {model} in the selected "
+                "datasets.")
+        return
+
+    counter = st.session_state.get(CHART_COUNTER, 0)
+    _consume_click(f"{PAGE}.chart.{counter}")
+    chart_key = f"{PAGE}.chart.{st.session_state.get(CHART_COUNTER, 0)}"
+    highlighted = [tuple(h) for h in st.session_state.get(HIGHLIGHT_KEY, [])]
+    x_title, y_title = catalog.name(feature), data.metric_name(metric)
+    options = ui.plot_options(PAGE, "scatter", title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
+                              y_title=y_title)
+    fig = pm.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
+                            sets=[s for s in chosen if s in set(shown["set"])],
+                            facet=None if aggregated else "region", highlight=highlighted, trend=trend,
+                            model=model, options=options)
+    ui.show_chart(fig, chart_key, pm.SVG_NAMES[PAGE])
+
+    _highlight_list(cfg, highlighted, model)
+
+    from auditapp.analysis.distributions import spearman_by_group
+
+    by = ["set"] if aggregated else ["set", "region"]
+    corr = spearman_by_group(shown, feature, metric, by)
+    corr = corr.rename(columns={"set": "Dataset", "region": "Region", "rho": "Spearman ρ", "p": "p-value"})
+    st.markdown(f"**Spearman correlation** of {x_title} and {y_title}")
+    st.dataframe(corr, hide_index=True, width="stretch",
+                 column_config={"Spearman ρ": st.column_config.NumberColumn(format="%.3f"),
+                                "p-value": st.column_config.NumberColumn(format="%.3e")})
+    c1, c2 = st.columns(2)
+    with c1:
+        ui.csv_download(shown.rename(columns={feature: feature, metric: metric}),
+                        f"single_model_performance_{model}_{metric}_{feature}.csv", f"{PAGE}.download.data")
+    with c2:
+        ui.csv_download(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
+                        label="Download correlations (CSV)")
+
+
+def _highlight_list(cfg, highlighted: list[tuple[str, str]], model: str) -> None:
+    if not highlighted:
+        return
+    with st.container(border=True):
+        top = st.columns([3, 1])
+        top[0].markdown(f"**Highlighted cases** ({len(highlighted)})")
+        if top[1].button("Reset highlighted cases", key=f"{PAGE}.reset"):
+            st.session_state[HIGHLIGHT_KEY] = []
+            st.rerun()
+        for i, (set_name, subject) in enumerate(highlighted[:30]):
+            c1, c2, c3 = st.columns([2, 1, 1])
+            c1.markdown(f"{subject} ({set_name})")
+            if c2.button(f"ITK-SNAP (GT + {model})", key=f"{PAGE}.itksnap.{i}"):
+                ui.open_in_itksnap(cfg, set_name, subject, models=[model], force=True)
+            if c3.button("Subjects exploration", key=f"{PAGE}.explore.{i}"):
+                st.session_state["subjects.request"] = (set_name, subject)
+                st.switch_page(str(ui.VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
+
+
+ui.guard(body)
