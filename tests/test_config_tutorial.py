@@ -275,3 +275,22 @@ def test_template_text_kinds() -> None:
     assert "extracted_information_dataset_1.csv" in template_text("app")
     with pytest.raises(ValueError, match="unknown config kind"):
         template_text("nope")
+
+
+def test_commented_template_options_work_once_uncommented(tmp_path: Path) -> None:
+    init_project(tmp_path)
+    for d in ("dataset_1/dataset_1_images", "dataset_2/dataset_2_images"):
+        (tmp_path / "datasets" / d).mkdir(parents=True)
+    (tmp_path / "metadata").mkdir()
+    (tmp_path / "metadata" / "dataset_1.csv").write_text("ID,age\n")
+    (tmp_path / "metadata.xlsx").write_bytes(b"")
+    for kind in ("feature_extraction", "app"):
+        path = tmp_path / "configs" / f"{kind}.yaml"
+        lines = [re.sub(r"^# ?(?=[a-z ]+[a-z_0-9]+:)", "", line) for line in path.read_text().splitlines()]
+        path.write_text("\n".join(lines) + "\n")
+    features = load_feature_config(tmp_path / "configs" / "feature_extraction.yaml")
+    assert features.cpu_cores == 4
+    assert features.longitudinal["dataset_2"].time_point == 2
+    assert features.metadata["dataset_1"][0].path == tmp_path / "metadata" / "dataset_1.csv"
+    app = load_app_config(tmp_path / "configs" / "app.yaml")
+    assert app.metadata[0].file == tmp_path / "metadata.xlsx"
