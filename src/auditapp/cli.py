@@ -108,26 +108,10 @@ def _printed_warnings(seen: set[str] | None = None) -> Iterator[set[str]]:
 
 
 def _config_path(name: str, given: Path | None) -> Path:
-    """``given`` or ./configs/<name>.yaml|.yml (the config engineer's ``resolve_config_path``)."""
-    from auditapp import config as config_pkg
+    """``given``, else ./configs/<name>.yaml then .yml; ConfigError naming the path otherwise."""
+    from auditapp.config import resolve_config_path
 
-    resolve = getattr(config_pkg, "resolve_config_path", None)
-    if resolve is not None:
-        return Path(resolve(name, given))
-    # until auditapp.config.resolve_config_path exists: the same rule, minimal
-    if given is not None:
-        if not Path(given).is_file():
-            raise ConfigError([f"error: {given}: config file not found"])
-        return Path(given)
-    for ext in (".yaml", ".yml"):
-        candidate = Path("configs") / f"{name}{ext}"
-        if candidate.is_file():
-            return candidate
-    raise ConfigError([
-        f"error: configs/{name}.yaml: config file not found (no --config given and neither "
-        f"./configs/{name}.yaml nor ./configs/{name}.yml exists); pass --config PATH, or create a "
-        "project with 'auditapp init' or a ready-to-run example with 'auditapp demo'"
-    ])
+    return Path(resolve_config_path(name, given))
 
 
 def _load(name: str, loader_name: str, given: Path | None) -> Any:
@@ -261,7 +245,8 @@ def metric_extraction(config: ConfigOption = None) -> None:
 
 def _serve(config_path: Path, host: str, port: int) -> int:
     launch = _module(LAUNCH_MODULE)
-    return int(launch.serve(Path(config_path).resolve(), host=host, port=port) or 0)
+    return int(launch.serve(Path(config_path).resolve(), host=host, port=port,
+                            echo=lambda m: typer.echo(m, err=m.startswith("warning"))) or 0)
 
 
 @app.command("run-app")
@@ -298,7 +283,7 @@ def run_app(
 
 @app.command("init")
 def init(
-    directory: Annotated[Path, typer.Argument(help="Project folder (created if missing).", file_okay=False)] = Path("."),
+    directory: Annotated[Path, typer.Argument(help="Project folder (created if missing).", metavar="DIR", file_okay=False)] = Path("."),
 ) -> None:
     """Create a project skeleton: datasets/ configs/ outputs/ logs/ and the three commented config templates.
 
@@ -325,7 +310,7 @@ def init(
 
 @app.command("demo")
 def demo(
-    directory: Annotated[Path, typer.Argument(help="Folder of the demo project.", file_okay=False)] = Path("auditapp_demo"),
+    directory: Annotated[Path, typer.Argument(help="Folder of the demo project.", metavar="DIR", file_okay=False)] = Path("auditapp_demo"),
     serve: Annotated[bool, typer.Option("--serve", help="Launch the dashboard on the demo project afterwards.")] = False,
     subjects: Annotated[int, typer.Option(help="Subjects per site.", min=1, max=200)] = 8,
     shape: Annotated[tuple[int, int, int], typer.Option(help="Volume shape K J I (slices, rows, columns).")] = (48, 64, 64),

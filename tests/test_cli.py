@@ -1,0 +1,302 @@
+"""The ``auditapp`` CLI through typer.testing.CliRunner (and main() for the exit-code mapping)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from auditapp import __version__, cli
+from auditapp.cli import app, main
+from auditapp.demo.synthetic import write_dataset
+
+runner = CliRunner()
+COMMANDS = ["feature-extraction", "metric-extraction", "run-app", "init", "demo", "organize"]
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+# --------------------------------------------------------------------------- help, version, exit codes
+
+
+def test_root_help_lists_every_command():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command, expected", [
+    ("feature-extraction", "--config"),
+    ("metric-extraction", "--config"),
+    ("run-app", "--port"),
+    ("init", "DIR"),
+    ("demo", "--serve"),
+    ("organize", "Usage"),
+])
+def test_every_command_has_help(command, expected):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert expected in result.stdout
+    assert "Usage" in result.stdout
+
+
+def test_run_app_help_shows_defaults():
+    text = invoke("run-app", "--help").stdout
+    assert "127.0.0.1" in text and "8501" in text
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"auditapp {__version__}"
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["--version"], 0),
+    (["feature-extraction", "--no-such-option"], 1),  # Click usage error 2 -> 1
+    (["no-such-command"], 1),
+    (["run-app", "--port", "0"], 1),                    # out of range -> usage error -> 1
+    (["run-app", "--port", "eighty"], 1),
+])
+def test_main_maps_usage_errors_to_1(argv, code, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == code
+    if code:
+        assert "Usage" in capsys.readouterr().err
+
+
+def test_main_keeps_not_implemented_exit_2(monkeypatch, tmp_path, capsys):
+    """A missing pipeline module exits 2 with a plain message, after the config validated."""
+    project = _tiny_project(tmp_path, n=1)
+    monkeypatch.setattr(cli, "FEATURE_PIPELINE", "auditapp.pipelines.not_there")
+    with pytest.raises(SystemExit) as exc:
+        main(["feature-extraction", "--config", str(project / "configs" / "feature_extraction.yaml")])
+    assert exc.value.code == 2
+    assert "feature-extraction is not implemented yet" in capsys.readouterr().err
+    assert not (project / "outputs" / "features").exists()
+
+
+# --------------------------------------------------------------------------- config errors
+
+
+@pytest.mark.parametrize("command, default", [
+    ("feature-extraction", "configs/feature_extraction.yaml"),
+    ("metric-extraction", "configs/metric_extraction.yaml"),
+    ("run-app", "configs/app.yaml"),
+])
+def test_missing_default_config_names_path_and_suggests_init_or_demo(command, default, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(command)
+    assert result.exit_code == 1
+    assert default in result.stderr
+    assert "auditapp init" in result.stderr and "auditapp demo" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing created
+
+
+def test_missing_given_config(tmp_path):
+    result = invoke("metric-extraction", "--config", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 1
+    assert "nope.yaml" in result.stderr and "not found" in result.stderr
+
+
+def test_broken_config_prints_every_problem_and_creates_nothing(tmp_path):
+    config = tmp_path / "configs" / "feature_extraction.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        "data_paths:\n  A: ../missing_dataset\n"
+        "output_path: ../out\n"
+        "labels: {BKG: 0, NETC: '1'}\n"
+        "features: {statistical: maybe}\n"
+        "cpu_core: 2\n",  # typo -> warning with a suggestion
+        encoding="utf-8",
+    )
+    result = invoke("feature-extraction", "--config", str(config))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) >= 4, result.stderr
+    joined = "\n".join(errors)
+    for key in ("data_paths.A", "labels.NETC", "sequences", "features.statistical"):
+        assert key in joined
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["configs"]
+
+
+def test_run_app_broken_config_exits_1(tmp_path):
+    config = tmp_path / "app.yaml"
+    config.write_text("features: [not, a, mapping]\nlabels: {BKG: 0, ET: '3'}\n", encoding="utf-8")
+    result = invoke("run-app", "--config", str(config))
+    assert result.exit_code == 1
+    assert result.stderr.count("error:") >= 2
+
+
+# --------------------------------------------------------------------------- init
+
+
+def test_init_twice_keeps_existing_files(tmp_path):
+    target = tmp_path / "proj"
+    first = invoke("init", str(target))
+    assert first.exit_code == 0, first.output
+    for name in ("datasets", "configs", "outputs", "logs"):
+        assert (target / name).is_dir()
+    configs = sorted(p.name for p in (target / "configs").iterdir())
+    assert configs == ["app.yaml", "feature_extraction.yaml", "metric_extraction.yaml"]
+    assert first.stdout.count("created") >= 7
+    edited = target / "configs" / "app.yaml"
+    edited.write_text("# my edits\n", encoding="utf-8")
+    (target / "configs" / "metric_extraction.yaml").unlink()
+    second = invoke("init", str(target))
+    assert second.exit_code == 0
+    assert edited.read_text(encoding="utf-8") == "# my edits\n"
+    assert "metric_extraction.yaml" in next(l for l in second.stdout.splitlines() if l.startswith("created"))
+    kept = [l for l in second.stdout.splitlines() if l.startswith("kept")]
+    assert len(kept) == 2 and any("app.yaml" in l for l in kept)
+
+
+def test_init_on_a_file_fails(tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("x", encoding="utf-8")
+    result = invoke("init", str(target))
+    assert result.exit_code in (1, 2)  # Click refuses a file for DIRECTORY (usage error) or init reports it
+    assert target.read_text(encoding="utf-8") == "x"
+
+
+# --------------------------------------------------------------------------- extraction runs
+
+
+def _tiny_project(root: Path, n: int = 2, corrupt: str | None = None) -> Path:
+    """A one-site project with ``n`` synthetic 24^3 subjects and its two configs."""
+    images = root / "datasets" / "S" / "S_images"
+    ds = write_dataset(images, site="S", n_subjects=n, shape=(20, 24, 24), seed=5,
+                       pred_root=root / "datasets" / "S" / "S_seg")
+    if corrupt:
+        path = images / ds.ids[0] / f"{ds.ids[0]}{corrupt}"
+        path.write_bytes(gzip.compress(b"not a nifti file at all"))
+    (root / "configs").mkdir(parents=True, exist_ok=True)
+    (root / "configs" / "feature_extraction.yaml").write_text(
+        "project_root: ..\n"
+        "data_paths:\n  S: ${project_root}/datasets/S/S_images\n"
+        "output_path: ${project_root}/outputs/features\n"
+        "logs_path: ${project_root}/logs/features\n"
+        "sequences: [_t1, _t2, _t1ce, _flair]\n"
+        "labels: {BKG: 0, NEC: 1, EDE: 2, ENH: 3}\n"
+        "features: {statistical: true, texture: false, spatial: true, tumor: true}\n"
+        "cpu_cores: 1\n",
+        encoding="utf-8",
+    )
+    (root / "configs" / "metric_extraction.yaml").write_text(
+        "project_root: ..\n"
+        "data_path: ${project_root}/datasets/S/S_images\n"
+        "model_predictions_paths:\n  modelA: ${project_root}/datasets/S/S_seg/modelA\n"
+        "labels: {BKG: 0, NEC: 1, EDE: 2, ENH: 3}\n"
+        "output_path: ${project_root}/outputs/metrics\n"
+        "filename: S\n"
+        "cpu_cores: 1\n"
+        "cpu_core: 1\n",  # typo: a warning, not an error
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_feature_extraction_writes_csv_log_file_and_summary(tmp_path, monkeypatch):
+    project = _tiny_project(tmp_path)
+    monkeypatch.chdir(project)  # default --config: ./configs/feature_extraction.yaml
+    result = invoke("feature-extraction")
+    assert result.exit_code == 0, result.output
+    csv = project / "outputs" / "features" / "extracted_information_S.csv"
+    assert pd.read_csv(csv)["ID"].tolist() == ["S-001", "S-002"]
+    assert re.search(r"^S: 2 written, 0 failed, .* -> .*extracted_information_S\.csv$", result.stdout, re.M)
+    logs = list((project / "logs" / "features").glob("*.log"))
+    assert len(logs) == 1 and re.fullmatch(r"\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d(_\d+)?\.log", logs[0].name)
+    text = logs[0].read_text(encoding="utf-8")
+    assert "resolved config" in text and str(project / "datasets" / "S" / "S_images") in text
+    assert "resolved config" not in result.stderr  # the dump goes to the file only
+
+
+def test_metric_extraction_prints_config_warnings_and_runs(tmp_path):
+    project = _tiny_project(tmp_path)
+    result = invoke("metric-extraction", "--config", str(project / "configs" / "metric_extraction.yaml"))
+    assert result.exit_code == 0, result.output
+    warning = [l for l in result.stderr.splitlines() if l.startswith("warning:") and "cpu_core" in l]
+    assert warning and "cpu_cores" in warning[0]  # did-you-mean suggestion
+    assert (project / "outputs" / "metrics" / "extracted_information_S.csv").is_file()
+
+
+def test_partial_failure_exits_3_with_failures_file(tmp_path):
+    project = _tiny_project(tmp_path, n=2, corrupt="_seg.nii.gz")
+    result = invoke("feature-extraction", "--config", str(project / "configs" / "feature_extraction.yaml"))
+    assert result.exit_code == 3, result.output
+    out = project / "outputs" / "features"
+    assert pd.read_csv(out / "extracted_information_S.csv")["ID"].tolist() == ["S-002"]
+    failures = pd.read_csv(out / "failures_S.csv")
+    assert failures["ID"].tolist() == ["S-001"]
+    assert "S: 1 written, 1 failed" in result.stdout and "failures_S.csv" in result.stdout
+
+
+def test_second_run_in_the_same_second_gets_a_suffixed_log(tmp_path):
+    from datetime import datetime
+
+    from auditapp.logs import new_log_path
+
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    assert new_log_path(tmp_path, now).name == "2026_01_02_03_04_05.log"
+    assert new_log_path(tmp_path, now).name == "2026_01_02_03_04_05_2.log"
+    assert new_log_path(tmp_path, now).name == "2026_01_02_03_04_05_3.log"
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def test_demo_tiny_runs_both_extractions(tmp_path):
+    target = tmp_path / "demo"
+    result = invoke("demo", str(target), "--subjects", "2", "--shape", "20", "24", "24")
+    assert result.exit_code == 0, result.output
+    for site in ("SiteA", "SiteB", "SiteC"):
+        assert (target / "outputs" / "features" / f"extracted_information_{site}.csv").is_file()
+        metrics = pd.read_csv(target / "outputs" / "metrics" / f"extracted_information_{site}.csv")
+        assert sorted(metrics["model"].unique()) == ["modelA", "modelB"]
+    assert "auditapp run-app --config" in result.stdout
+    # the app config it wrote validates, with no missing-file warning
+    from auditapp.config import load_app_config
+
+    cfg = load_app_config(target / "configs" / "app.yaml")
+    assert sorted(cfg.features) == ["SiteA", "SiteB", "SiteC"] and cfg.warnings == ()
+    # longitudinal IDs parsed from SiteC
+    features_c = pd.read_csv(target / "outputs" / "features" / "extracted_information_SiteC.csv")
+    assert features_c["time_point"].tolist() == [0, 12]
+
+
+def test_demo_refuses_a_non_demo_folder(tmp_path):
+    (tmp_path / "mine.txt").write_text("precious", encoding="utf-8")
+    result = invoke("demo", str(tmp_path), "--subjects", "1")
+    assert result.exit_code == 1
+    assert "not an auditapp demo project" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def test_ctrl_c_exits_130(tmp_path):
+    """A real SIGINT during 'auditapp demo' (data generation) ends with exit code 130."""
+    target = tmp_path / "demo"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "auditapp", "demo", str(target), "--subjects", "200", "--shape", "64", "64", "64"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while not (target / "datasets" / "SiteA" / "SiteA_images").is_dir():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
