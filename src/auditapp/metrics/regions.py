@@ -165,11 +165,18 @@ def bounding_box(mask: np.ndarray) -> tuple[slice, ...] | None:
     >>> bounding_box(m)
     (slice(1, 3, None), slice(2, 4, None))
     """
-    box = []
-    for axis in range(mask.ndim):
-        others = tuple(a for a in range(mask.ndim) if a != axis)
-        hit = np.flatnonzero(mask.any(axis=others)) if others else np.flatnonzero(mask)
-        if hit.size == 0:
-            return None
-        box.append(slice(int(hit[0]), int(hit[-1]) + 1))
+    if mask.ndim == 0:
+        return None
+    # one reduction over the first axis gives the extent of every other axis
+    first = mask.any(axis=tuple(range(1, mask.ndim))) if mask.ndim > 1 else mask
+    hit = np.flatnonzero(first)
+    if hit.size == 0:
+        return None
+    box = [slice(int(hit[0]), int(hit[-1]) + 1)]
+    if mask.ndim > 1:
+        rest = mask.any(axis=0)
+        for axis in range(rest.ndim):
+            others = tuple(a for a in range(rest.ndim) if a != axis)
+            hit = np.flatnonzero(rest.any(axis=others) if others else rest)
+            box.append(slice(int(hit[0]), int(hit[-1]) + 1))
     return tuple(box)

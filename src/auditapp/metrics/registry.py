@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditapp.metrics import overlap
-from auditapp.metrics.counts import value_pair_counts
+from auditapp.metrics.counts import as_label_array, value_pair_counts
 from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, distance_metrics
 from auditapp.metrics.regions import (
     Confusion,
@@ -143,6 +143,19 @@ class PairEvaluation:
     confusions: dict[str, Confusion]
 
 
+def _add_background(pairs: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Add ``n`` voxels to the ``(0, 0)`` cell of a sorted joint table."""
+    hit = np.flatnonzero((pairs[:, 0] == 0) & (pairs[:, 1] == 0))
+    if hit.size:
+        counts = counts.copy()
+        counts[hit[0]] += n
+        return pairs, counts
+    pairs = np.vstack([pairs, [[0, 0]]]).astype(np.int64)
+    counts = np.append(counts, n).astype(np.int64)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    return pairs[order], counts[order]
+
+
 def evaluate_pair(
     gt: np.ndarray,
     pred: np.ndarray,
@@ -157,8 +170,9 @@ def evaluate_pair(
 
     Parameters
     ----------
-    gt, pred : ndarray of int, same shape
-        Label volumes (see :func:`~auditapp.metrics.counts.as_label_array`).
+    gt, pred : ndarray, same shape
+        Label volumes, integer or float with integral values (a non-integral value
+        matches no label and triggers an :class:`~auditapp.errors.AuditappWarning`).
     spacing : sequence of float
         Ground-truth voxel size per axis (mm); also gives the voxel volume.
     regions : sequence of Region
@@ -177,9 +191,9 @@ def evaluate_pair(
 
     Notes
     -----
-    Count metrics come from one :func:`value_pair_counts` pass over the volume;
-    distance metrics work on the bounding box of the non-zero voxels of GT and
-    prediction, then on each region's own box. Per-metric formulas and empty
+    Count metrics come from one :func:`value_pair_counts` pass over the bounding box
+    of the non-zero voxels of GT and prediction (every voxel outside it is a
+    ``(0, 0)`` voxel); distance metrics work on that box, then on each region's own box. Per-metric formulas and empty
     conventions: :mod:`auditapp.metrics.overlap`, :mod:`auditapp.metrics.distances`.
 
     Examples
@@ -195,25 +209,34 @@ def evaluate_pair(
     wanted = list(dict.fromkeys(wanted))
     count_metrics = [m for m in wanted if METRICS[m].kind == "count"]
     dist_metrics = [m for m in wanted if METRICS[m].kind == "distance"]
+    gt = np.asarray(gt)
+    pred = np.asarray(pred)
     if gt.shape != pred.shape:
         raise ValueError(f"gt and pred must have the same shape; got {gt.shape} and {pred.shape}")
     spacing = tuple(float(s) for s in spacing)
+    if len(spacing) != gt.ndim:
+        raise ValueError(f"spacing must have one value per axis ({gt.ndim}); got {len(spacing)}")
     # voxel volume in the file's (i, j, k) axis order, as the reference multiplies it
     voxel_volume = float(np.prod(spacing[::-1]))
 
-    pairs, counts = value_pair_counts(gt, pred)
-
-    box = None
-    if dist_metrics:
-        if isinstance(gt_box, str):
-            gt_box = bounding_box(gt != 0)
-        pred_box = bounding_box(pred != 0)
-        boxes = [b for b in (gt_box, pred_box) if b is not None]
-        if boxes:
-            box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes))
-                        for a in range(gt.ndim))
-    gt_crop = gt[box] if box is not None else None
-    pred_crop = pred[box] if box is not None else None
+    # Everything outside the bounding box of the non-zero voxels of GT and prediction is
+    # (0, 0): count the box only, then add the rest to that cell.
+    if isinstance(gt_box, str):
+        gt_box = bounding_box(gt != 0)
+    pred_box = bounding_box(pred != 0)
+    boxes = [b for b in (gt_box, pred_box) if b is not None]
+    if boxes:
+        box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes))
+                    for a in range(gt.ndim))
+        gt_crop = as_label_array(gt[box], name="ground truth", non_integral="mark")
+        pred_crop = as_label_array(pred[box], name="prediction", non_integral="mark")
+        pairs, counts = value_pair_counts(gt_crop, pred_crop)
+    else:
+        gt_crop = pred_crop = None
+        pairs, counts = np.empty((0, 2), np.int64), np.empty(0, np.int64)
+    outside = gt.size - (gt_crop.size if gt_crop is not None else 0)
+    if outside:
+        pairs, counts = _add_background(pairs, counts, outside)
 
     rows = []
     confusions = {}

@@ -24,7 +24,6 @@ from auditapp.config.model import MetricExtractionConfig
 from auditapp.errors import ConfigError, SubjectError
 from auditapp.io import list_subject_dirs, read_volume, write_csv_atomic
 from auditapp.io.nifti import NIFTI_EXTENSIONS
-from auditapp.metrics.counts import as_label_array
 from auditapp.metrics.regions import Region, bounding_box, regions_from_labels, unconfigured_values
 from auditapp.metrics.registry import METRICS, canonical_metric_name, evaluate_pair, output_columns
 from auditapp.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
@@ -207,7 +206,7 @@ def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spa
                 f"prediction {_fmt_spacing(volume.spacing)}.",
                 model.path,
             )
-        pred = as_label_array(volume.data, name=f"prediction {Path(model.path).name}", non_integral="mark")
+        pred = volume.data
         del volume
         result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=task.metrics,
                                nsd_tolerance=task.nsd_tolerance, gt_box=gt_box)
@@ -237,8 +236,7 @@ def evaluate_subject(task: SubjectTask) -> SubjectResult:
                 raise SubjectError(subject, "discovery", f"ground truth not found: {' or '.join(task.gt_tried)}",
                                    task.gt_tried[0] if task.gt_tried else None)
             volume = read_volume(task.gt_path, subject=subject, stage="read ground truth")
-            gt = as_label_array(volume.data, name=f"ground truth {Path(task.gt_path).name}",
-                                non_integral="mark")
+            gt = volume.data
             gt_spacing = volume.spacing
             del volume
         except SubjectError as exc:
