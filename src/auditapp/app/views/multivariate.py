@@ -72,8 +72,7 @@ def render() -> None:
     log_x = c1.checkbox("Log X", key=f"{PAGE}.logx")
     log_y = c2.checkbox("Log Y", key=f"{PAGE}.logy")
     x_name, y_name = catalog.name(x), catalog.name(y)
-    continuous = colour_col is not None and pd.api.types.is_numeric_dtype(view[colour_col]) and (
-        colour_mode == "Feature" or view[colour_col].nunique() > 30)
+    continuous = colour_col is not None and pd.api.types.is_numeric_dtype(view[colour_col])
     opts = plot_options(PAGE, "scatter", x_title=x_name, y_title=y_name)
     if colour_col is None:
         fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=sets, colors=color_map(ftab.sets),

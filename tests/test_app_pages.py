@@ -1,0 +1,218 @@
+"""Every dashboard page through ``streamlit.testing.v1.AppTest`` from the entry point (dashboard.md §7)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app_fixtures import MAIN, OUTLIER, SETS, make_project
+
+st_testing = pytest.importorskip("streamlit.testing.v1")
+
+MY_PAGES = ("univariate", "multivariate", "subjects")
+MODEL_PAGES = ("error_matrix", "single_model", "pairwise", "multi_model", "longitudinal")
+TIMEOUT = 60
+
+
+def app(config, monkeypatch, page: str | None = None):
+    monkeypatch.setenv("AUDITAPP_CONFIG", str(config))
+    at = st_testing.AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+    at.run()
+    if page is not None:
+        at.switch_page(f"views/{page}.py").run()
+    return at
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def widget(elements, label):
+    found = [w for w in elements if w.label == label]
+    assert found, f"no widget labelled {label!r}; have {[w.label for w in elements]}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("app"))
+
+
+@pytest.fixture(scope="module")
+def step6(tmp_path_factory):
+    """Tutorial step 6: features only, empty ``metrics:`` / ``predictions:``."""
+    return make_project(tmp_path_factory.mktemp("step6"), metrics=False, images=False, metadata=False)
+
+
+def subject_points(fig: dict) -> list[tuple[str, str]]:
+    out = []
+    for trace in fig["data"]:
+        if trace["type"] in ("scatter", "scattergl") and "customdata" in trace:
+            out += [(c[0], c[1]) for c in trace["customdata"]]
+    return out
+
+
+def test_home_lists_status_and_pages(project, monkeypatch):
+    at = app(project, monkeypatch)
+    assert not at.exception and not errors(at)
+    assert at.title[0].value == "AUDIT"
+    status = at.dataframe[0].value
+    assert list(status["Dataset"]) == list(SETS)
+    assert status["Features"].iloc[0] == "✓ 12 subjects, 40 columns"
+    assert status["Metrics"].iloc[0] == "✓ 72 rows, 2 models, 3 regions, legacy columns"
+    assert status["Metadata"].iloc[0] == "12 of 12 subjects"
+    pages = at.dataframe[1].value
+    status_of = dict(zip(pages["Page"], pages["Status"]))
+    assert status_of.pop("Longitudinal analysis") == "needs features with longitudinal IDs"
+    assert len(status_of) == 7 and set(status_of.values()) == {"available"}
+
+
+def test_univariate_default_figure_has_every_subject(project, monkeypatch):
+    at = app(project, monkeypatch, "univariate")
+    assert not at.exception and not errors(at)
+    assert widget(at.sidebar.multiselect, "Datasets").value == list(SETS)
+    assert widget(at.selectbox, "Feature").value == "Max. intensity (T1)"
+    assert widget(at.selectbox, "Plot type").value == "Box + Points"
+    upper, lower = figures(at)
+    points = subject_points(upper)
+    assert sorted(points) == sorted((s, f"{s}-{i:03d}") for s in SETS for i in range(12))
+    assert [t["type"] for t in upper["data"]].count("box") == 2
+    assert upper["layout"]["xaxis"]["title"]["text"] == "Max. intensity (T1)"
+    assert upper["layout"]["height"] == 150 + 90 * 2
+    assert {t["name"] for t in lower["data"]} == set(SETS)  # one density curve per dataset
+    assert lower["layout"]["yaxis"]["title"]["text"] == "Density"
+    assert at.get("download_button")
+
+
+def test_univariate_interactions(project, monkeypatch):
+    at = app(project, monkeypatch, "univariate")
+    widget(at.selectbox, "Plot type").select("Violin").run()
+    assert [t["type"] for t in figures(at)[0]["data"]].count("violin") == 2
+    widget(at.selectbox, "Distribution").select("Histogram").run()
+    hist = figures(at)[1]
+    assert [t["type"] for t in hist["data"]] == ["histogram", "histogram"]
+    assert hist["layout"]["barmode"] == "overlay"
+    widget(at.radio, "Filter").set_value("Standard deviations").run()
+    widget(at.number_input, "Number of standard deviations").set_value(1).run()
+    assert not at.exception and not errors(at)
+    kept = subject_points(figures(at)[0])
+    assert 0 < len(kept) < 24
+    widget(at.sidebar.multiselect, "Datasets").set_value(["SiteB"]).run()
+    widget(at.radio, "Filter").set_value("No filter").run()
+    widget(at.selectbox, "Dataset").select("SiteB").run()
+    widget(at.selectbox, "Subject").select("SiteB-005").run()
+    last = figures(at)[0]["data"][-1]
+    assert last["customdata"] == [["SiteB", "SiteB-005"]] and last["marker"]["color"] == "#e31231"
+    widget(at.sidebar.multiselect, "Datasets").set_value([]).run()
+    assert "Select at least one dataset in the sidebar." in [i.value for i in at.info]
+
+
+def test_univariate_groups_by_metadata(project, monkeypatch):
+    at = app(project, monkeypatch, "univariate")
+    widget(at.sidebar.selectbox, "Colour / group by").select("Scanner").run()
+    assert not at.exception and not errors(at)
+    upper = figures(at)[0]
+    boxes = [t["name"] for t in upper["data"] if t["type"] == "box"]
+    assert boxes == ["GE", "Philips", "Siemens"]
+    assert upper["layout"]["legend"]["title"]["text"] == "Scanner"
+
+
+def test_multivariate_continuous_colour_keeps_subject_ids(project, monkeypatch):
+    at = app(project, monkeypatch, "multivariate")
+    assert not at.exception and not errors(at)
+    fig = figures(at)[0]
+    assert [t["name"] for t in fig["data"]] == list(SETS)
+    assert fig["layout"]["xaxis"]["title"]["text"] == "Max. intensity (T1)"
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Max. intensity (T2)"
+    assert any("Spearman ρ" in c.value for c in at.caption)
+    widget(at.sidebar.selectbox, "Colour by").select("Age").run()
+    fig = figures(at)[0]
+    assert len(fig["data"]) == 1 and fig["data"][0]["marker"]["colorscale"]
+    assert fig["data"][0]["marker"]["colorbar"]["title"]["text"] == "Age"
+    assert len(fig["data"][0]["customdata"]) == 24
+    widget(at.checkbox, "Log X").check().run()
+    assert figures(at)[0]["layout"]["xaxis"]["type"] == "log"
+    assert not at.exception and not errors(at)
+
+
+def test_subjects_iqr_outlier_and_query_params(project, monkeypatch):
+    monkeypatch.setenv("AUDITAPP_CONFIG", str(project))
+    at = st_testing.AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+    at.run()
+    at.query_params["set"] = OUTLIER[0]
+    at.query_params["id"] = OUTLIER[1]
+    at.switch_page("views/subjects.py").run()
+    assert not at.exception and not errors(at)
+    assert widget(at.sidebar.selectbox, "Subject").value == OUTLIER[1]
+    assert [t.label for t in at.tabs] == ["Statistical", "Texture", "Spatial", "Tumor", "Metadata"]
+    outliers = at.dataframe[-1].value
+    assert "Lesion size (ET)" in list(outliers["Feature"])
+    row = outliers[outliers["Feature"] == "Lesion size (ET)"].iloc[0]
+    assert row["Subject"] == "1,000,000.00" and row["Side"] == "high"
+    widget(at.sidebar.selectbox, "Subject").select(f"{OUTLIER[0]}-004").run()
+    assert not at.exception
+
+
+@pytest.mark.parametrize("page", MY_PAGES + MODEL_PAGES)
+def test_step6_every_page_renders(step6, monkeypatch, page):
+    at = app(step6, monkeypatch, page)
+    assert not at.exception and not errors(at)
+    if page in MODEL_PAGES:
+        assert at.info, "a model page must say what to configure"  # exact wording: the model pages' tests
+    else:
+        assert figures(at) or at.dataframe
+
+
+def test_missing_csv_is_explained(tmp_path, monkeypatch):
+    config = make_project(tmp_path, metrics=False, images=False, metadata=False, missing_csv=True)
+    for page in (None, "univariate", "subjects"):
+        at = app(config, monkeypatch, page)
+        assert not at.exception and not errors(at)
+        assert any("File not found:" in w.value and "features.Ghost" in w.value for w in at.warning)
+
+
+def test_no_features_configured(tmp_path, monkeypatch):
+    config = tmp_path / "app.yaml"
+    config.write_text("features:\nmetrics:\n", encoding="utf-8")
+    for page in MY_PAGES:
+        at = app(config, monkeypatch, page)
+        assert not at.exception and not errors(at)
+        assert any(i.value.startswith("No features configured. Add `features:`") for i in at.info)
+
+
+def test_invalid_config_message(tmp_path, monkeypatch):
+    config = tmp_path / "app.yaml"
+    config.write_text("labels: {BKG: 0, ET: '3'}\n", encoding="utf-8")
+    at = app(config, monkeypatch)
+    assert not at.exception
+    assert errors(at) and "The app config is not valid" in errors(at)[0]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("page", ("home",) + MY_PAGES + MODEL_PAGES)
+def test_by_site_every_page(shared_dir, tmp_path, monkeypatch, page):
+    root = shared_dir / "data" / "brats2024_by_site"
+    sites = ("Duke", "Indiana", "Missouri", "UCSD", "UCSF")
+    lines = ["features:"] + [f"  {s}: {root}/features/extracted_information_{s}.csv" for s in sites]
+    lines += ["metrics:"] + [f"  {s}: {root}/metrics/extracted_information_{s}.csv" for s in sites]
+    lines += ["labels: {BKG: 0, NETC: 1, SNFH: 2, ET: 3, RC: 4}"]
+    config = tmp_path / "app.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    at = app(config, monkeypatch, None if page == "home" else page)
+    assert not at.exception and not errors(at)
+    if page == "univariate":
+        assert len(subject_points(figures(at)[0])) == 1621
+    if page == "subjects":
+        widget(at.sidebar.selectbox, "Subject").select("Duke-02060-100").run()
+        table = at.dataframe[-1].value
+        assert table.to_dict("records") == [{
+            "Feature": "Lesion size (NETC)", "Median (Dataset)": "0.00", "Mean ± Std (Dataset)": "1,865.94 ± 5,116.73",
+            "Subject": "2,867.00", "Side": "high",
+        }]
+        widget(at.checkbox, "Extreme outlier").check().run()
+        assert list(at.dataframe[-1].value["Feature"]) == ["Lesion size (NETC)"]
