@@ -281,3 +281,15 @@ def test_resolve_config_path_relative_default(tmp_path: Path, monkeypatch: pytes
         resolve_config_path("feature_extraction", None)
     with pytest.raises(ValueError, match="unknown config kind"):
         resolve_config_path("features", None)
+
+
+def test_relative_interpolation_at_top_level(project: Path) -> None:
+    cfg = write(project / "configs", "f.yaml", f"""
+        base: {project}/datasets
+        data_paths: {{Duke: "${{..base}}/Duke/Duke_images"}}
+        output_path: ${{.base}}/../out
+        sequences: [_t1]
+        {LABELS}""")
+    config = load_feature_config(cfg)  # `base` is a variable: no unknown-key warning
+    assert config.data_paths["Duke"] == project / "datasets" / "Duke" / "Duke_images"
+    assert config.output_path == project / "out"

@@ -233,9 +233,9 @@ def read_config(path: str | Path, cwd: Path | None = None) -> tuple[Ctx, dict[st
     for _, value in _walk_strings(plain, ""):
         for m in _REF.finditer(value):
             name, end = m.group(1), m.group(2)
-            if end == ":" or not name or name.startswith("."):
-                continue
-            variables.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+            if end == ":" or not name.lstrip("."):
+                continue  # a resolver such as oc.env, or nothing
+            variables.add(re.split(r"[.\[]", name.lstrip("."), maxsplit=1)[0])
     variables &= {str(k) for k in plain}
 
     plain = _drop_bad_syntax(plain, "", ctx)
