@@ -23,23 +23,6 @@ TEXTURE_NAMES = tuple(f"{stat}_{prop}" for prop in TEXTURE_PROPERTIES for stat i
 #: Number of grey levels.
 LEVELS = 256
 
-# Weights over the 65536 unordered pair codes ``lo * 256 + hi`` (lo <= hi), one column each:
-# (hi - lo)^2, |hi - lo|, 1 / (1 + (hi - lo)^2), lo + hi, lo^2 + hi^2, lo * hi.
-_WEIGHTS: np.ndarray | None = None
-
-
-def _weights() -> np.ndarray:
-    global _WEIGHTS
-    if _WEIGHTS is None:
-        lo, hi = np.divmod(np.arange(LEVELS * LEVELS, dtype=np.float64), LEVELS)
-        diff = hi - lo
-        _WEIGHTS = np.ascontiguousarray(np.stack(
-            [diff * diff, np.abs(diff), 1.0 / (1.0 + diff * diff), lo + hi, lo * lo + hi * hi, lo * hi],
-            axis=1,
-        ))
-    return _WEIGHTS
-
-
 def crop_to_nonzero(image: np.ndarray, *, padding: int = 0) -> np.ndarray | None:
     """The block of ``image`` inside the bounding box of its non-zero voxels.
 
@@ -94,6 +77,16 @@ def quantize(block: np.ndarray) -> np.ndarray:
     return work.astype(np.uint8)
 
 
+# (first view, second view) of each angle as rows/columns dropped from the plane:
+# angle: ((first drop_row, first drop_col), (second drop_row, second drop_col)); None = nothing dropped.
+_DROPS = (
+    ((None, -1), (None, 0)),   # 0:      (0, +1)
+    ((-1, -1), (0, 0)),        # pi/4:   (+1, +1)
+    ((-1, None), (0, None)),   # pi/2:   (+1, 0)
+    ((-1, 0), (0, -1)),        # 3pi/4:  (+1, -1)
+)
+
+
 def _pair_views(q: np.ndarray):
     """(first, second, pairs per plane) for offsets (0,+1), (+1,+1), (+1,0), (+1,-1)."""
     rows, cols = q.shape[1], q.shape[2]
@@ -103,6 +96,26 @@ def _pair_views(q: np.ndarray):
         (q[:, :-1, :], q[:, 1:, :], (rows - 1) * cols),
         (q[:, :-1, 1:], q[:, 1:, :-1], (rows - 1) * (cols - 1)),
     )
+
+
+class _PlaneSums:
+    """Per-plane sums of a function of the pixel values over a plane minus one row and/or column."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values  # (Z, R, C) int64
+        self.row_sums = values.sum(axis=2)  # (Z, R)
+        self.col_sums = values.sum(axis=1)  # (Z, C)
+        self.total = self.row_sums.sum(axis=1)  # (Z,)
+
+    def view_sum(self, drop_row, drop_col) -> np.ndarray:
+        out = self.total.copy()
+        if drop_row is not None:
+            out -= self.row_sums[:, drop_row]
+        if drop_col is not None:
+            out -= self.col_sums[:, drop_col]
+        if drop_row is not None and drop_col is not None:
+            out += self.values[:, drop_row, drop_col]
+        return out
 
 
 def glcm_plane_properties(q: np.ndarray) -> np.ndarray:
@@ -123,17 +136,20 @@ def glcm_plane_properties(q: np.ndarray) -> np.ndarray:
 
     Notes
     -----
-    One co-occurrence count per plane and angle gives all six properties. The pair
-    codes are unordered, ``min(a, b) * 256 + max(a, b)``; with ``U`` their counts
-    and ``N`` the number of pairs, the symmetric normalised matrix is
+    One co-occurrence count per plane and angle gives all six properties, without
+    building the 256 x 256 matrix densely. For the ``N`` pixel pairs ``(a, b)`` of a
+    plane and angle, with ``d = |a - b|`` and ``U`` the counts of the unordered
+    codes ``min(a, b) * 256 + max(a, b)``, the symmetric normalised matrix is
     ``P[i, j] = U[i, j] / (2N)`` off the diagonal and ``U[i, i] / N`` on it, so
 
-    * contrast, dissimilarity, homogeneity = ``sum(U * w) / N`` with
-      ``w = (i - j)^2, |i - j|, 1 / (1 + (i - j)^2)``;
-    * asm = ``(sum(U^2) + sum(diag(U)^2)) / (2 N^2)``, energy = ``sqrt(asm)``;
+    * contrast, dissimilarity, homogeneity = mean over the pairs of
+      ``d^2``, ``d``, ``1 / (1 + d^2)`` (from the per-plane histogram of ``d``);
+    * asm = ``(sum(U^2) + sum(diag(U)^2)) / (2 N^2)`` where ``sum(U^2)`` is the sum over
+      the per-plane code counts; energy = ``sqrt(asm)``;
     * correlation = ``(4N S_ij - S_1^2) / (2N S_2 - S_1^2)`` with the exact integer sums
-      ``S_1 = sum(U (i + j))``, ``S_2 = sum(U (i^2 + j^2))``, ``S_ij = sum(U i j)``;
+      ``S_1 = sum(a + b)``, ``S_2 = sum(a^2 + b^2)``, ``S_ij = sum(a b) = (S_2 - sum(d^2)) / 2``;
       1 when the denominator is 0 (uniform plane: scikit-image's ``sigma < 1e-15`` rule).
+      ``S_1`` and ``S_2`` come from per-plane row and column sums (plane minus one row/column).
 
     A plane without any pair (one row or one column) gives a zero matrix:
     contrast, dissimilarity, homogeneity, asm, energy 0, correlation 1 (as scikit-image).
@@ -147,36 +163,52 @@ def glcm_plane_properties(q: np.ndarray) -> np.ndarray:
     """
     q = np.ascontiguousarray(q, dtype=np.uint8)
     nz = q.shape[0]
-    weights = _weights()
     bins = LEVELS * LEVELS
     diag = np.arange(LEVELS) * (LEVELS + 1)
+    levels = np.arange(LEVELS, dtype=np.float64)
+    diff_weights = np.stack([levels * levels, levels, 1.0 / (1.0 + levels * levels)], axis=1)  # (256, 3)
+    values = q.astype(np.int64)
+    sums1 = _PlaneSums(values)
+    sums2 = _PlaneSums(values * values)
+    del values
     out = np.zeros((4, nz, 6), dtype=np.float64)
-    counts = np.empty((nz, bins), dtype=np.float64)
+    dhist = np.zeros((nz, LEVELS), dtype=np.float64)
+    code_sq = np.zeros(nz, dtype=np.float64)
     for angle, (first, second, npairs) in enumerate(_pair_views(q)):
         if npairs <= 0:
             out[angle, :, 5] = 1.0
             continue
-        lo = np.minimum(first, second).astype(np.uint16)
-        lo <<= 8
-        lo |= np.maximum(first, second)
+        low = np.minimum(first, second)
+        high = np.maximum(first, second)
+        diff = high - low
+        code = low.astype(np.uint16)
+        code <<= 8
+        code |= high
+        del low, high
         for z in range(nz):
-            counts[z] = np.bincount(lo[z].ravel(), minlength=bins)
-        sums = counts @ weights  # exact: integer counts and weights, sums < 2**53
-        sq = np.einsum("ij,ij->i", counts, counts)
-        sq_diag = np.einsum("ij,ij->i", counts[:, diag], counts[:, diag])
+            plane_codes = code[z].ravel()
+            counts = np.bincount(plane_codes, minlength=bins)
+            on_diag = counts[diag]
+            code_sq[z] = float(np.dot(counts, counts) + np.dot(on_diag, on_diag))
+            dhist[z] = np.bincount(diff[z].ravel(), minlength=LEVELS)
+        del code, diff
+        linear = dhist @ diff_weights  # exact integer sums for the first two columns
         n = float(npairs)
-        out[angle, :, 0] = sums[:, 0] / n
-        out[angle, :, 1] = sums[:, 1] / n
-        out[angle, :, 2] = sums[:, 2] / n
-        asm = (sq + sq_diag) / (2.0 * n * n)
+        out[angle, :, 0] = linear[:, 0] / n
+        out[angle, :, 1] = linear[:, 1] / n
+        out[angle, :, 2] = linear[:, 2] / n
+        asm = code_sq / (2.0 * n * n)
         out[angle, :, 3] = asm
         out[angle, :, 4] = np.sqrt(asm)
-        s1, s2, sij = sums[:, 3], sums[:, 4], sums[:, 5]
-        den = 2.0 * n * s2 - s1 * s1
-        num = 4.0 * n * sij - s1 * s1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            corr = np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
-        out[angle, :, 5] = corr
+        (first_drop, second_drop) = _DROPS[angle]
+        s1 = sums1.view_sum(*first_drop) + sums1.view_sum(*second_drop)
+        s2 = sums2.view_sum(*first_drop) + sums2.view_sum(*second_drop)
+        sij = (s2 - linear[:, 0].astype(np.int64)) // 2
+        npairs_i = int(npairs)
+        den = 2 * npairs_i * s2 - s1 * s1
+        num = 4 * npairs_i * sij - s1 * s1
+        safe = np.where(den > 0, den, 1).astype(np.float64)
+        out[angle, :, 5] = np.where(den > 0, num.astype(np.float64) / safe, 1.0)
     return out
 
 

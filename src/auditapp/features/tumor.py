@@ -131,10 +131,10 @@ def tumor_features(
 
     Examples
     --------
-    >>> seg = np.zeros((2, 3, 3), np.uint8); seg[1, 0, 0] = 1; seg[1, 2, 2] = 2
+    >>> seg = np.zeros((2, 3, 3), np.uint8); seg[1, 0, 0] = 1; seg[1, 2, 2] = 1
     >>> f = tumor_features(seg, spacing=(2.0, 1.0, 1.0), labels=(Label("BKG", (0,)), Label("A", (1,))))
     >>> f["axial_whole_center_mass"], f["lesion_size_a"], f["lesion_size_whole"], f["coronal_tumor_slices"]
-    (2.0, 2, 4.0, 2)
+    (2.0, 4, 4.0, 2)
     """
     seg = np.asarray(seg)
     spacing = tuple(float(s) for s in spacing)
