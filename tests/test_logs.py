@@ -1,0 +1,119 @@
+"""auditapp.logs (loguru sinks, per-run log file) and auditapp.progress (plain stderr bar)."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from loguru import logger
+
+from auditapp.logs import buffer_records, configure_logging, log_config, shutdown_logging
+from auditapp.progress import ProgressBar, ProgressPrinter, active_bar, format_bar
+
+
+@pytest.fixture(autouse=True)
+def _restore_loguru():
+    yield
+    shutdown_logging()
+
+
+def test_console_level_and_log_file(tmp_path, capsys):
+    path = configure_logging("warning", tmp_path)
+    assert path.parent == tmp_path and re.fullmatch(r"\d{4}(_\d\d){5}\.log", path.name)
+    logger.debug("debug line")
+    logger.info("info line")
+    logger.warning("warning line")
+    logger.bind(file_only=True).info("config dump")
+    shutdown_logging()
+    err = capsys.readouterr().err
+    assert "warning line" in err and "info line" not in err and "config dump" not in err
+    text = path.read_text(encoding="utf-8")
+    assert "info line" in text and "warning line" in text and "config dump" in text
+    assert "debug line" not in text  # the file is at INFO
+
+
+def test_console_only_and_bad_level(tmp_path, capsys):
+    assert configure_logging("DEBUG") is None
+    logger.debug("shown at debug")
+    assert "shown at debug" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown log level 'LOUD'; expected one of"):
+        configure_logging("loud", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@dataclass(frozen=True)
+class _Cfg:
+    output_path: Path
+    labels: tuple[str, ...]
+    resolved: dict
+    source: Path | None = None
+
+
+def test_log_config_writes_resolved_yaml_to_file_only(tmp_path, capsys):
+    path = configure_logging("INFO", tmp_path)
+    log_config(_Cfg(tmp_path / "out", ("BKG",), {"output_path": "/abs/out", "labels": {"BKG": 0}},
+                    source=Path("/abs/c.yaml")), "feature-extraction")
+    log_config(_Cfg(tmp_path / "o2", ("A", "B"), {}), "metric-extraction")  # no resolved: the fields
+    shutdown_logging()
+    text = path.read_text(encoding="utf-8")
+    assert "auditapp feature-extraction: resolved config (/abs/c.yaml):" in text
+    assert "output_path: /abs/out" in text and "  BKG: 0" in text
+    assert f"output_path: {tmp_path / 'o2'}" in text and "- A" in text
+    assert "resolved config" not in capsys.readouterr().err
+
+
+def test_buffered_records_replayed_into_the_file(tmp_path, capsys):
+    configure_logging("WARNING")
+    with buffer_records() as early:
+        logger.info("alias jacc -> jaccard")
+        logger.warning("a warning already shown on the console")
+    path = configure_logging("WARNING", tmp_path)
+    early.replay()
+    shutdown_logging()
+    text = path.read_text(encoding="utf-8")
+    assert "alias jacc -> jaccard" in text
+    assert "a warning already shown" not in text
+    assert "alias jacc" not in capsys.readouterr().err
+
+
+def test_format_bar_clamps():
+    assert format_bar("S", 12, 10, width=4) == "S [####]  12/10"
+    assert format_bar("S", 1, 3, "x", width=3) == "S [#--]   1/3  x"
+    assert format_bar("S", 1000, 1000, width=2) == "S [##] 1000/1000"
+
+
+def test_printer_non_interactive_prints_one_final_line_per_dataset():
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream=stream, interactive=False)
+    for name, total in (("SiteA", 3), ("SiteB", 2)):
+        printer(name, 0, total, "")
+        for done in range(1, total + 1):
+            printer(name, done, total, f"{name}-{done:03d}")
+    printer("SiteC", 0, 4, "")
+    printer("SiteC", 1, 4, "C-1")  # interrupted: closed by close()
+    printer.close()
+    assert stream.getvalue().splitlines() == [
+        "SiteA [####################]   3/3",
+        "SiteB [####################]   2/2",
+        "SiteC [#####---------------]   1/4",
+    ]
+
+
+def test_interactive_bar_redraws_in_place_and_yields_to_log_lines(capsys):
+    stream = io.StringIO()
+    bar = ProgressBar("SiteA", 4, stream=stream, interactive=True, min_interval=0.0, width=4)
+    bar.update(1, "A-001")
+    assert active_bar() is bar
+    configure_logging("WARNING")
+    logger.warning("something odd")  # the console sink clears the bar, logs, redraws it
+    bar.update(4, "A-004")
+    bar.close()
+    assert active_bar() is None
+    out = stream.getvalue()
+    assert out.startswith("\rSiteA [#---]   1/4  A-001")
+    assert "\r" + " " * len("SiteA [#---]   1/4  A-001") + "\r" in out
+    assert re.search(r"\rSiteA \[####\]   4/4 *\n$", out)  # padded over the longer previous line
+    assert "something odd" in capsys.readouterr().err
