@@ -227,14 +227,21 @@ def test_path_to_a_file_where_a_folder_is_expected(project: Path) -> None:
 
 # ---------------------------------------------------------------------------- file-level errors
 def test_invalid_yaml_is_one_clear_error(tmp_path: Path) -> None:
-    cfg = write(tmp_path, "f.yaml", "data_paths: {Duke: /x\nlabels: [\n")
-    with pytest.raises(ConfigError, match=rf"^error: {cfg}: \(file\): invalid YAML: .*; expected a YAML mapping"):
+    cfg = write(tmp_path, "f.yaml", "output_path: /x\nlabels: [1, 2\nsequences: [_t1]\n")
+    with pytest.raises(ConfigError) as info:
+        load_feature_config(cfg)
+    assert info.value.problems == [
+        f"error: {cfg}: (file): invalid YAML at line 3, column 10: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence at line 2); expected a valid YAML mapping of keys"]
+    cfg = write(tmp_path, "g.yaml", "data_paths: {Duke: ${root}/Duke}\n")
+    with pytest.raises(ConfigError, match=r"invalid YAML at line 1, column 21: expected ',' or '}', but got '{' .*"
+                                          r"; expected valid YAML: quote a value holding \$\{...\} inside"):
         load_feature_config(cfg)
 
 
 def test_duplicate_yaml_keys_are_an_error(tmp_path: Path) -> None:
     cfg = write(tmp_path, "f.yaml", "output_path: /a\noutput_path: /b\n")
-    with pytest.raises(ConfigError, match=r"invalid YAML: .*found duplicate key output_path"):
+    with pytest.raises(ConfigError, match=r"invalid YAML at line 2, column 1: found duplicate key output_path"):
         load_feature_config(cfg)
 
 

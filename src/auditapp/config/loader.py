@@ -70,6 +70,25 @@ def _yaml_loader() -> type:
     return _YamlLoader
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """``invalid YAML at line L, column C: <problem> (<context> at line L2)``."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or problem is None:
+        return "invalid YAML: " + " ".join(str(exc).split())
+    text = f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context:
+        text += f" ({context}" + (f" at line {cmark.line + 1}" if cmark is not None else "") + ")"
+    return text
+
+
+def _yaml_expected(exc: yaml.YAMLError) -> str:
+    if "'{'" in str(getattr(exc, "problem", "")):
+        return "expected valid YAML: quote a value holding ${...} inside [ ] or { }, e.g. {a: \"${root}/x\"}"
+    return "expected a valid YAML mapping of keys"
+
+
 def _file_error(source: str, problem: str, expected: str) -> ConfigError:
     return ConfigError([f"error: {source}: (file): {problem}; {expected}"])
 
@@ -217,8 +236,7 @@ def read_config(path: str | Path, cwd: Path | None = None) -> tuple[Ctx, dict[st
         text = file.read_text(encoding="utf-8")
         plain = yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
-        detail = " ".join(str(exc).split())
-        raise _file_error(source, f"invalid YAML: {detail}", "expected a YAML mapping of keys") from None
+        raise _file_error(source, _yaml_problem(exc), _yaml_expected(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _file_error(source, f"cannot read the file: {exc}", "expected a readable UTF-8 YAML file") from None
     if plain is None:
