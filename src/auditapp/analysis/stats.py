@@ -250,7 +250,8 @@ def normality_test(values, alpha: float = 0.05, *, sample: str = "difference",
     if note:
         test = NO_TEST if not reference else test
     normal = (not p <= alpha) if reference else bool(p > alpha)
-    return NormalityResult(sample, test, n, statistic, p, alpha, normal, _NORMAL_SENTENCE[normal], note)
+    sentence = f"Not testable: {note}." if note else _NORMAL_SENTENCE[normal]
+    return NormalityResult(sample, test, n, statistic, p, alpha, normal, sentence, note)
 
 
 def _rank_biserial(d: np.ndarray) -> float:
@@ -351,8 +352,10 @@ def paired_test(
     to perform the test"); identical samples -> p = 1.0 without a test; normality of each
     sample separately (n counts NaN; Shapiro-Wilk omits NaN; Lilliefors of a sample with
     NaN is NaN, read as normal); Levene (median-centred) on the raw samples; both normal
-    and ``not levene_p <= alpha`` -> paired t-test, else Wilcoxon; Wilcoxon returning NaN
-    -> "test failed" (the reference raised). Effect size and CI are added (not in the
+    and ``not levene_p <= alpha`` -> paired t-test, else Wilcoxon; complete pairs all
+    equal (samples differing only through NaN) -> p = 1.0 (scipy >= 1.15 gives 1.0 for the
+    Wilcoxon, older versions NaN); a test returning NaN (e.g. no complete pair) -> "test
+    failed" (the reference raised "Wilcoxon returned NaN"). Effect size and CI are added (not in the
     reference).
 
     Bootstrap CI: ``rng = default_rng(seed)``, ``idx = rng.integers(0, n, (n_boot, n))``,
@@ -466,13 +469,19 @@ def _reference(x, y, xc, yc, d, base, alpha, n_boot, seed) -> PairedTestResult:
         why = "a sample not normal" if not both_normal else "unequal variances (Levene p <= alpha)"
         test, reason = WILCOXON, why
         effect_name, effect = "rank_biserial", _rank_biserial(d)
-    statistic, p = _run_test(test, xc, yc) if d.size else (nan, nan)
     common = dict(normality=normality, levene=levene, effect_size_name=effect_name, effect_size=effect,
                   ci_low=low, ci_high=high, **base)
+    if d.size and np.all(d == 0):
+        return PairedTestResult(
+            test=NO_TEST, statistic=nan, p_value=1.0, reject=False, decision="no difference",
+            reason="all complete paired differences are 0",
+            interpretation=_REFERENCE_SENTENCES[(test, False)].format(a=alpha), **common,
+        )
+    statistic, p = _run_test(test, xc, yc) if d.size else (nan, nan)
     if np.isnan(p):
         return PairedTestResult(
             test=test, statistic=statistic, p_value=p, reject=False, decision="test failed",
-            reason=reason, interpretation=f"The {test} test returned NaN (no non-zero paired difference).",
+            reason=reason, interpretation=f"The {test} returned NaN (no usable paired difference).",
             **common,
         )
     reject = bool(p <= alpha)
