@@ -300,3 +300,18 @@ def test_relative_interpolation_at_top_level(project: Path) -> None:
     config = load_feature_config(cfg)  # `base` is a variable: no unknown-key warning
     assert config.data_paths["Duke"] == project / "datasets" / "Duke" / "Duke_images"
     assert config.output_path == project / "out"
+
+
+def test_interpolation_error_inside_a_list_is_reported_once(project: Path) -> None:
+    cfg = write(project / "configs", "f.yaml", f"""
+        data_paths: {{Duke: {project}/datasets/Duke/Duke_images}}
+        output_path: {project}/out
+        sequences:
+          - _t1
+          - ${{flair}}
+        labels: {{BKG: 0, TC: [1, "${{et}}"]}}
+        """)
+    with pytest.raises(ConfigError) as info:
+        load_feature_config(cfg)
+    assert [line.split(": ")[2] for line in info.value.problems] == ["sequences[1]", "labels.TC[1]"]
+    assert all("unknown interpolation name" in line for line in info.value.problems)

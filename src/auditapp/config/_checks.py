@@ -224,7 +224,9 @@ class Ctx:
         out: list[str] = []
         ok = True
         for i, item in enumerate(value):
-            if isinstance(item, str) and item != "":
+            if self.is_bad(f"{key}[{i}]"):
+                ok = False  # interpolation problem, already reported
+            elif isinstance(item, str) and item != "":
                 out.append(item)
             else:
                 self.error(f"{key}[{i}]", f"got {describe(item)}", "expected a non-empty text value")
@@ -351,6 +353,8 @@ class Ctx:
         return tuple(out) if ok else None
 
     def _label_value(self, key: str, item: Any) -> int | None:
+        if self.is_bad(key):
+            return None  # interpolation problem, already reported
         if isinstance(item, str):
             if _numeric_text(item):
                 self.error(key, f"label values must be integers, got the string '{item}'",

@@ -72,8 +72,6 @@ def _resolved_dict(data: dict, ctx: Ctx) -> dict:
             last = parts[-1]
             if last.startswith("["):
                 node[int(last[1:-1])] = value
-            elif isinstance(node.get(last), dict) and "file" in node[last]:  # pragma: no cover
-                node[last]["file"] = value
             else:
                 node[last] = value
         except (KeyError, IndexError, TypeError, AttributeError):
