@@ -131,7 +131,8 @@ def test_invalid_interpolation_syntax_reported_with_other_problems(project: Path
     with pytest.raises(ConfigError) as info:
         load_feature_config(cfg)
     assert len(info.value.problems) == 2
-    assert info.value.problems[0].startswith(f"error: {cfg}: data_paths.Duke: invalid interpolation syntax in '${{root'")
+    assert info.value.problems[0].startswith(
+        f"error: {cfg}: data_paths.Duke: invalid interpolation syntax in '${{root'")
     assert info.value.problems[1].startswith(f"error: {cfg}: labels.ET: label values must be integers")
 
 

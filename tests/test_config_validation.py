@@ -74,7 +74,8 @@ def test_feature_config_reports_every_problem_at_once_in_exact_format(proj: Path
         "[_t1, _t2, _t1ce, _flair]",
         f"error: {path}: labels.NETC: label values must be integers, got the string '1'; "
         "expected an integer: remove the quotes",
-        f"error: {path}: labels.ET: value 2 is already used by label 'SNFH'; expected distinct values for scalar labels",
+        f"error: {path}: labels.ET: value 2 is already used by label 'SNFH'; "
+        "expected distinct values for scalar labels",
         f"error: {path}: labels.WT[0]: value 0 (the background) inside a list; "
         "expected only non-zero values in a composite label",
         f"error: {path}: texture_crop_padding: got the string '1'; "
@@ -282,7 +283,8 @@ def test_ignored_reference_keys_warn_once(proj: Path) -> None:
     load_feature_config(cfg("f.yaml", FEATURE_OK + "preprocessing: {}\nreader_options: {}\n"))  # empty: silent
     with pytest.warns(ConfigWarning, match=r"^configs/g\.yaml: preprocessing: ignored: preprocessing is a no-op"):
         load_feature_config(cfg("g.yaml", FEATURE_OK + "preprocessing: {normalize: true}\n"))
-    with pytest.warns(ConfigWarning, match=r"^configs/m\.yaml: calculate_stats: ignored: it only applied to the pymia back end"):
+    with pytest.warns(ConfigWarning,
+                      match=r"^configs/m\.yaml: calculate_stats: ignored: it only applied to the pymia back end"):
         load_metric_config(cfg("m.yaml", METRIC_OK + "calculate_stats: true\n"))
     path = cfg("h.yaml", FEATURE_OK + "reader_options: 3\n")
     assert problems_of(load_feature_config, path) == [
