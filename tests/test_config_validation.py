@@ -297,6 +297,9 @@ def test_feature_families_sequences_and_names(proj: Path) -> None:
             config.features.tumor) == (True, False, False, False)
     with pytest.warns(ConfigWarning, match=r"features\.tumour: unknown key 'tumour', ignored; did you mean 'tumor'"):
         load_feature_config(cfg("g.yaml", FEATURE_OK + "features: {tumour: true}\n"))
+    with pytest.warns(ConfigWarning, match=r"features\.glcm: unknown key 'glcm', ignored; known keys here: "
+                                           r"statistical, texture, spatial, tumor$"):
+        load_feature_config(cfg("g.yaml", FEATURE_OK + "features: {glcm: true}\n"))
     with pytest.warns(ConfigWarning, match=r"sequences\[0\]: 't1' has no leading '_'"):
         load_feature_config(cfg("h.yaml", FEATURE_OK.replace("[_t1,", "[t1,")))
     path = cfg("i.yaml", FEATURE_OK.replace("[_t1, _t2, _t1ce, _flair]", "[_t1ce, _t1_ce, _t2, _t2]")

@@ -132,7 +132,12 @@ class Ctx:
             if key in known or key in variables:
                 continue
             hint = suggest(key, known)
-            tail = f"did you mean '{hint}'?" if hint else "known keys here: " + ", ".join(known)
+            if hint:
+                tail = f"did you mean '{hint}'?"
+            elif len(known) > 8:
+                tail = "not a key of this kind of config (docs/config.md lists them)"
+            else:
+                tail = "known keys here: " + ", ".join(known)
             self.warn(f"{prefix}{key}", f"unknown key '{key}', ignored; {tail}")
 
     def missing(self, key: str, expected: str, mapping: dict | None = None,
