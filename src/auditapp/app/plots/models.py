@@ -95,6 +95,40 @@ def _apply_options(fig: go.Figure, options: dict | None) -> go.Figure:
     return fig
 
 
+def _grid(fig: go.Figure, nrows: int, ncols: int, titles: Sequence[str] | None = None, *,
+          hspace: float = 0.04, vspace: float = 0.12, share_y: bool = True, share_x: bool = False,
+          count: int | None = None) -> list[dict]:
+    """Lay out an ``nrows x ncols`` grid of axes (row-major) without ``make_subplots`` (which is slow).
+
+    Returns the ``xaxis``/``yaxis`` references of each cell, to pass to traces.
+    """
+    refs, layout = [], {}
+    width = (1.0 - hspace * (ncols - 1)) / ncols
+    height = (1.0 - vspace * (nrows - 1)) / nrows
+    annotations = []
+    for k in range(nrows * ncols if count is None else count):
+        r, c = divmod(k, ncols)
+        n = "" if k == 0 else str(k + 1)
+        x0 = c * (width + hspace)
+        y1 = 1.0 - r * (height + vspace)
+        layout[f"xaxis{n}"] = dict(domain=[max(0.0, x0), min(1.0, x0 + width)], anchor=f"y{n}")
+        layout[f"yaxis{n}"] = dict(domain=[max(0.0, y1 - height), min(1.0, y1)], anchor=f"x{n}")
+        if share_y and k > 0:
+            layout[f"yaxis{n}"]["matches"] = "y"
+            if c > 0:
+                layout[f"yaxis{n}"]["showticklabels"] = False
+        if share_x and k > 0:
+            layout[f"xaxis{n}"]["matches"] = "x"
+        refs.append({"xaxis": f"x{n}", "yaxis": f"y{n}"})
+        if titles is not None and k < len(titles):
+            annotations.append(dict(text=str(titles[k]), x=x0 + width / 2, y=y1, xref="paper", yref="paper",
+                                    xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14)))
+    fig.update_layout(**layout)
+    if annotations:
+        fig.update_layout(annotations=annotations)
+    return refs
+
+
 # --------------------------------------------------------------------------- error matrix
 def error_matrix_figure(
     matrix: pd.DataFrame,
@@ -219,20 +253,16 @@ def metric_scatter(
     colors = color_map(sets)
     use_gl = len(df) > SCATTERGL_ABOVE
     Trace = go.Scattergl if use_gl else go.Scatter
-    if facet is None:
-        fig = go.Figure()
-    else:
-        from plotly.subplots import make_subplots
-
-        fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[str(f) for f in facets],
-                            shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.12)
+    fig = go.Figure()
+    refs = [{}] if facet is None else _grid(fig, nrows, ncols, [str(f) for f in facets],
+                                            vspace=0.12 if nrows > 1 else 0.0, count=len(facets))
     hl = {(str(s), str(i)) for s, i in highlight}
     hover = ("ID: %{customdata[1]}<br>Dataset: %{customdata[0]}<br>" + x_title + ": %{x:.2f}<br>"
              + y_title + ": %{y:.3f}<br>Model: %{customdata[3]}<extra></extra>")
     hl_frames = []
     for k, fval in enumerate(facets):
         sub = df if fval is None else df[df[facet] == fval]
-        pos = {} if fval is None else dict(row=k // ncols + 1, col=k % ncols + 1)
+        pos = refs[k]
         for s in sets:
             part = sub[sub["set"] == s]
             if part.empty:
@@ -246,15 +276,16 @@ def metric_scatter(
                 x=part[x], y=part[y], mode="markers", name=s, legendgroup=s, showlegend=k == 0,
                 marker=dict(size=10, color=colors[s], line=dict(width=1, color="DarkSlateGrey")),
                 customdata=custom, hovertemplate=hover,
-            ), **pos)
+                **pos,
+            ))
             if trend:
                 line = _trend(part[x].to_numpy(float), part[y].to_numpy(float))
                 if line is not None:
                     fig.add_trace(go.Scatter(
                         x=line[0], y=line[1], mode="lines", name=f"{s} trend", legendgroup=s,
                         showlegend=False, line=dict(color=colors[s], width=2, dash="dash"),
-                        hoverinfo="skip",
-                    ), **pos)
+                        hoverinfo="skip", **pos,
+                    ))
         if hl:
             keys = list(zip(sub["set"].astype(str), sub["ID"].astype(str)))
             mask = np.array([key in hl for key in keys], dtype=bool)
@@ -271,16 +302,21 @@ def metric_scatter(
             x=part[x], y=part[y], mode="markers", name="Highlighted", legendgroup="highlight",
             showlegend=fval == facets[0],
             marker=dict(size=12, color=HIGHLIGHT, line=dict(width=1, color="#444")),
-            customdata=custom, hovertemplate=hover,
-        ), **pos)
+            customdata=custom, hovertemplate=hover, **pos,
+        ))
     height = 500 if facet is None else 120 + 330 * nrows
     fig.update_layout(height=height, legend_title_text="Dataset", margin=dict(t=60),
                       title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))
-    fig.update_xaxes(title_text=x_title)
     if facet is None:
+        fig.update_xaxes(title_text=x_title)
         fig.update_yaxes(title_text=y_title)
     else:
-        fig.update_yaxes(title_text=y_title, col=1)
+        for k, ref in enumerate(refs):
+            n = ref["xaxis"][1:]
+            if k // ncols == nrows - 1 or k + ncols >= len(facets):
+                fig.layout[f"xaxis{n}"].title = dict(text=x_title)
+            if k % ncols == 0:
+                fig.layout[f"yaxis{n}"].title = dict(text=y_title)
     return _apply_options(fig, options)
 
 
@@ -385,24 +421,23 @@ def model_boxes(
     facet : str, optional
         Column (``region``) giving one row of boxes per value (250 px each).
     """
-    from plotly.subplots import make_subplots
-
     colors = color_map(models, sort=True)
     facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
-    fig = make_subplots(rows=len(facets), cols=1, shared_xaxes=True,
-                        subplot_titles=None if facet is None else [str(f) for f in facets],
-                        vertical_spacing=0.06 if len(facets) > 1 else 0.0)
-    for r, fval in enumerate(facets, start=1):
+    fig = go.Figure()
+    refs = [{}] if facet is None else _grid(fig, len(facets), 1, [str(f) for f in facets], vspace=0.08,
+                                            share_y=False, share_x=True)
+    for r, fval in enumerate(facets):
         sub = df if fval is None else df[df[facet] == fval]
         for m in models:
             part = sub[sub["model"] == m]
             fig.add_trace(go.Box(
                 x=part["metric"].map(metric_titles), y=part["value"], name=m, legendgroup=m,
-                showlegend=r == 1, marker=dict(color=colors[m]), boxpoints="outliers",
+                showlegend=r == 0, marker=dict(color=colors[m]), boxpoints="outliers",
                 customdata=np.column_stack([part["ID"].astype(str), np.full(len(part), m, dtype=object)])
                 if len(part) else None,
                 hovertemplate="Model: %{customdata[1]}<br>ID: %{customdata[0]}<br>Value: %{y:.3f}<extra></extra>",
-            ), row=r, col=1)
+                **refs[r],
+            ))
     height = 500 if facet is None else max(300, 250 * len(facets) + 80)
     fig.update_layout(
         boxmode="group", height=height,

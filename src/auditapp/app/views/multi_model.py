@@ -82,7 +82,7 @@ def body() -> None:
                          value_name="value")
         facet = "region"
     long = long.dropna(subset=["value"])
-    options = ui.plot_options(PAGE, "boxes", title="Average models performance" if aggregated else
+    options = ui.plot_options(PAGE, f"boxes.{aggregated}", title="Average models performance" if aggregated else
                               "Models performance by region", y_title="Value")
     fig = pm.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
                          facet=facet, options=options)

@@ -105,7 +105,7 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
     hover = [f"<br>{baseline}: {_fmt(b)}<br>{benchmark}: {_fmt(m)}<br>n: {nb} / {nm}"
              for b, m, nb, nm in zip(shown["baseline_mean"], shown["benchmark_mean"], shown["n_baseline"],
                                      shown["n_benchmark"])]
-    options = ui.plot_options(PAGE, "bars", title=f"{name}: {benchmark} vs {baseline} ({dataset})",
+    options = ui.plot_options(PAGE, f"bars.{dataset}.{metric}.{baseline}.{benchmark}.{kind}", title=f"{name}: {benchmark} vs {baseline} ({dataset})",
                               x_title=AXIS[kind], legend=False)
     fig = pm.improvement_bars(shown, value=kind, favourable=_favourable(shown[kind].to_numpy(float), kind, metric),
                               label=AXIS[kind], percent=kind == "relative", hover_extra=hover, options=options)

@@ -103,7 +103,7 @@ def body() -> None:
     chart_key = f"{PAGE}.chart.{st.session_state.get(CHART_COUNTER, 0)}"
     highlighted = [tuple(h) for h in st.session_state.get(HIGHLIGHT_KEY, [])]
     x_title, y_title = catalog.name(feature), data.metric_name(metric)
-    options = ui.plot_options(PAGE, "scatter", title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
+    options = ui.plot_options(PAGE, f"scatter.{model}.{metric}.{feature}", title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
                               y_title=y_title)
     fig = pm.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
                             sets=[s for s in chosen if s in set(shown["set"])],
@@ -113,10 +113,8 @@ def body() -> None:
 
     _highlight_list(cfg, highlighted, model)
 
-    from auditapp.analysis.distributions import spearman_by_group
-
-    by = ["set"] if aggregated else ["set", "region"]
-    corr = spearman_by_group(shown, feature, metric, by)
+    by = ("set",) if aggregated else ("set", "region")
+    corr = dm.spearman(shown, feature, metric, by)
     corr = corr.rename(columns={"set": "Dataset", "region": "Region", "rho": "Spearman ρ", "p": "p-value"})
     st.markdown(f"**Spearman correlation** of {x_title} and {y_title}")
     st.dataframe(corr, hide_index=True, width="stretch",
