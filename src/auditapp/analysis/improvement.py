@@ -94,15 +94,17 @@ def aggregated_improvement(
         Model names.
     method : {"of-means", "of-changes"}, default "of-means"
         ``"of-means"`` (reference): improvements computed from the means. ``"of-changes"``
-        (ours): the mean over matched subjects of the per-subject improvements; the
-        Average row then averages each subject's region mean.
+        (ours): the mean over matched subjects of the per-subject improvements (NaN
+        changes, e.g. a 0 baseline, skipped); the Average row uses each subject's region
+        means (as :func:`auditapp.analysis.paired_samples`).
 
     Returns
     -------
     DataFrame
         One row per region (sorted) then ``"Average"``; columns ``region, baseline_mean,
         benchmark_mean, absolute, relative, ratio, n_baseline, n_benchmark, n_pairs``
-        (``n_*`` = subjects with a non-NaN value; ``n_pairs`` = subjects with both).
+        (``n_*`` = subjects with a non-NaN value; ``n_pairs`` = subjects with both; for the
+        Average row, subjects with a non-NaN region mean).
 
     Raises
     ------
@@ -150,7 +152,10 @@ def aggregated_improvement(
     complete = paired.dropna()
     table["n_pairs"] = complete.groupby(level="region").size().reindex(table.index).fillna(0).astype(int)
     means = table[["baseline_mean", "benchmark_mean"]].mean(axis=0)
-    subject_means = complete.groupby(level="ID").mean()
+    subject_means = pd.DataFrame({
+        baseline: b_rows.groupby("ID")[metric].mean(),
+        benchmark: m_rows.groupby("ID")[metric].mean(),
+    }).dropna()
     average = {
         "baseline_mean": means["baseline_mean"],
         "benchmark_mean": means["benchmark_mean"],

@@ -212,7 +212,8 @@ def compare_models(
     -----
     Friedman (ours, for k >= 3 models): rows = subjects' region means with a value for
     every model (others dropped and counted in ``n_dropped``), columns = models; needs
-    n >= 5, otherwise ``note`` says why and the statistics are NaN. Ranks within each
+    n >= 5, otherwise (or when every subject has the same value for all models) ``note``
+    says why and the statistics are NaN. Ranks within each
     subject: 1 = best per the metric direction (average ranks for ties); metrics without
     direction rank the largest value first. Nemenyi: see :func:`nemenyi`.
 
@@ -266,6 +267,8 @@ def compare_models(
             note=f"Friedman test needs at least {MIN_SUBJECTS} subjects with every model (n = {n})",
         )
     values = complete.to_numpy(dtype=float)
+    if np.all(values == values[:, :1]):
+        return ModelComparison(**common, **empty, note="every subject has the same value for all models")
     signed = -values if direction >= 0 else values  # rank 1 = best
     ranks = pd.DataFrame(stats.rankdata(signed, axis=1), index=complete.index, columns=models)
     mean_ranks = ranks.mean(axis=0).sort_values(kind="stable")
