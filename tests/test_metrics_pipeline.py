@@ -15,6 +15,7 @@ from loguru import logger
 
 from auditapp.config.model import ALL_METRICS, Formats, Label, MetricExtractionConfig
 from auditapp.errors import ConfigError
+from auditapp.metrics.distances import distance_metrics
 from auditapp.pipelines.metrics import run_metric_extraction
 
 SHAPE = (10, 12, 14)  # (k, j, i)
@@ -383,3 +384,41 @@ def test_nan_policy_in_csv_roundtrip(dataset):
     # every region is present in GT and predictions here: no NaN anywhere
     assert not frame.isna().any().any()
     assert all(math.isfinite(v) for v in frame["hd95"])
+
+
+# --------------------------------------------------------------------------- CLI end to end
+
+
+def test_cli_metric_extraction_end_to_end(dataset):
+    from typer.testing import CliRunner
+
+    from auditapp.cli import app
+
+    tmp_path, gt_root, models = dataset
+    (models["nnUnet"] / "S2" / "S2_pred.nii.gz").unlink()
+    config = tmp_path / "metric_extraction.yaml"
+    config.write_text(
+        "data_path: gt\n"
+        "model_predictions_paths:\n  nnUnet: pred_nn\n  SegResNet: pred_srn\n"
+        "labels: {BKG: 0, EDE: 3, ENH: 1, NEC: 2, WT: [1, 2, 3]}\n"
+        "package: audit\n"  # the tutorial's key
+        "metrics: {dice: true, jacc: true, haus: true, size: true, hd95: true, nsd: true}\n"
+        "nsd_tolerance: 0.5\n"
+        "output_path: out\nfilename: DS\ncpu_cores: 1\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["metric-extraction", "--config", str(config)])
+    assert result.exit_code == 3, result.output
+    assert re.search(r"^DS: 5 written, 1 failed", result.stdout, re.M)
+    frame = read_csv(tmp_path / "out" / "extracted_information_DS.csv")
+    assert list(frame.columns) == ["ID", "region", "model", "dice", "hausdorff_distance", "hd95", "jaccard",
+                                   "nsd", "predicted_size"]
+    assert len(frame) == 5 * 4 and set(frame["region"]) == {"EDE", "ENH", "NEC", "WT"}
+    failures = read_csv(tmp_path / "out" / "failures_DS.csv")
+    assert failures[["ID", "model"]].values.tolist() == [["S2", "nnUnet"]]
+    assert "prediction not found" in failures["error"].iloc[0]
+    # nsd_tolerance reached the computation: with τ = 0.5 mm the 1-slice shift counts
+    row = frame[(frame.model == "nnUnet") & (frame.ID == "S1") & (frame.region == "EDE")].iloc[0]
+    expected = distance_metrics(make_seg(0) == 3, make_seg(0, shift=1) == 3, spacing=(1.0, 1.0, 1.0),
+                                nsd_tolerance=0.5, metrics=["nsd"])["nsd"]
+    assert row["nsd"] == expected < 1.0
