@@ -40,23 +40,42 @@ def read_metadata_table(path: str | Path, *, sheet: int | str = 0, id_column: st
     if not path.is_file():
         raise FileNotFoundError(f"metadata file not found: {path}")
     suffix = path.suffix.lower()
-    converters = {id_column: str} if id_column else None
+    if suffix not in METADATA_EXTENSIONS:
+        raise ValueError(f"metadata file {path}: unsupported extension '{path.suffix}'; "
+                         f"expected one of {', '.join(METADATA_EXTENSIONS)}")
     try:
         if suffix in (".csv", ".tsv"):
             sep = "," if suffix == ".csv" else "\t"
-            frame = pd.read_csv(path, sep=sep, dtype={id_column: str} if id_column else None)
-            if id_column and id_column not in frame.columns:
-                frame = pd.read_csv(path, sep=sep)
-        elif suffix in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, sheet_name=sheet, converters=converters)
+            header = pd.read_csv(path, sep=sep, nrows=0).columns
+            actual = _match_column(header, id_column)
+            frame = pd.read_csv(path, sep=sep, dtype={actual: str} if actual is not None else None)
         else:
-            raise ValueError(f"metadata file {path}: unsupported extension '{path.suffix}'; "
-                             f"expected one of {', '.join(METADATA_EXTENSIONS)}")
+            header = pd.read_excel(path, sheet_name=sheet, nrows=0).columns
+            actual = _match_column(header, id_column)
+            frame = pd.read_excel(path, sheet_name=sheet,
+                                  converters={actual: _as_text} if actual is not None else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read metadata file {path}: {exc}") from exc
-    if id_column and id_column not in frame.columns:
-        stripped = {str(c).strip(): c for c in frame.columns}
-        if id_column.strip() in stripped:
-            frame = frame.rename(columns={stripped[id_column.strip()]: id_column})
-            frame[id_column] = frame[id_column].map(lambda v: v if pd.isna(v) else str(v))
+    if actual is not None and actual != id_column:
+        frame = frame.rename(columns={actual: id_column})
     return frame
+
+
+def _as_text(value) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _match_column(columns, id_column: str | None):
+    """The column named ``id_column``, exactly or ignoring surrounding spaces; None if absent."""
+    if not id_column:
+        return None
+    if id_column in columns:
+        return id_column
+    for col in columns:
+        if str(col).strip() == id_column.strip():
+            return col
+    return None
