@@ -290,3 +290,15 @@ def test_paired_tests_per_region_with_holm():
 def test_table_helpers_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call(metric_table())
+
+
+def test_levene_by_hand_and_nan_reads_as_equal():
+    from auditapp.analysis import levene_test
+
+    # |x - 2.5| = 1.5, .5, .5, 1.5 ; |y - 5| = 3, 1, 1, 3 -> between SS 2 (df 1), within SS 5 (df 6)
+    result = levene_test([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])
+    assert_allclose(result.statistic, 2.4, rtol=1e-12)
+    assert_allclose(result.p_value, stats.f.sf(2.4, 1, 6), rtol=1e-12)
+    assert result.center == "median" and result.equal_variances
+    with_nan = levene_test([1.0, np.nan, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])
+    assert np.isnan(with_nan.p_value) and with_nan.equal_variances  # reference reading

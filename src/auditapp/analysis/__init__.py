@@ -27,16 +27,10 @@ from auditapp.analysis.improvement import aggregated_improvement, improvement, s
 from auditapp.analysis.longitudinal import longitudinal_summary, size_regions
 from auditapp.analysis.multimodel import ModelComparison, compare_models, nemenyi, summary_table
 from auditapp.analysis.outliers import iqr_outliers
-from auditapp.analysis.stats import (
-    LeveneResult,
-    NormalityResult,
-    PairedTestResult,
-    holm,
-    normality_test,
-    paired_samples,
-    paired_test,
-    paired_tests,
-)
+from auditapp.analysis.multiplicity import holm
+from auditapp.analysis.normality import LeveneResult, NormalityResult, levene_test, normality_test
+from auditapp.analysis.pairwise import paired_samples, paired_tests
+from auditapp.analysis.stats import PairedTestResult, paired_test
 from auditapp.analysis.tables import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
@@ -66,6 +60,7 @@ __all__ = [
     "holm",
     "improvement",
     "iqr_outliers",
+    "levene_test",
     "load_features",
     "load_metrics",
     "load_tables",

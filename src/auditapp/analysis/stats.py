@@ -1,4 +1,4 @@
-"""Paired comparison of two models: normality, paired t-test / Wilcoxon, effect size, bootstrap CI, Holm.
+"""Paired comparison of two models: paired t-test / Wilcoxon, effect size, bootstrap CI.
 
 Two decision rules (analysis.md §3):
 
@@ -13,37 +13,22 @@ chosen and why, and ``interpretation`` is one plain-language sentence.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
-from auditapp.analysis.tables import check_pair_table
+from auditapp.analysis.normality import NO_TEST, LeveneResult, NormalityResult, _quiet, levene_test, normality_test
 
-__all__ = [
-    "LeveneResult",
-    "NormalityResult",
-    "PairedTestResult",
-    "RULES",
-    "holm",
-    "normality_test",
-    "paired_samples",
-    "paired_test",
-    "paired_tests",
-]
+__all__ = ["MIN_N", "RULES", "PairedTestResult", "paired_test"]
 
 #: Decision rules of :func:`paired_test`.
 RULES = ("paired-differences", "reference")
-#: Sample size at or below which Shapiro-Wilk is used (Lilliefors above), as the reference.
-SHAPIRO_MAX_N = 50
 #: Minimum number of values (reference: per sample; default rule: complete pairs).
 MIN_N = 5
 
 T_TEST = "paired t-test"
 WILCOXON = "Wilcoxon signed-rank"
-NO_TEST = "none"
 
 _REFERENCE_TOO_FEW = "Each sample must contain at least 5 elements to perform the test"
 _REFERENCE_SENTENCES = {
@@ -56,58 +41,6 @@ _REFERENCE_SENTENCES = {
     (WILCOXON, False): "Given the significance level {a}, it fails to reject the null hypothesis. The "
                        "differences between both samples are not statistically significant.",
 }
-_NORMAL_SENTENCE = {
-    False: "Null hypothesis rejected, the sample does not follow a normal distribution.",
-    True: "Fail to reject the null hypothesis, the sample follows a normal distribution.",
-}
-
-
-@dataclass(frozen=True)
-class NormalityResult:
-    """Normality test of one sample (reference rule) or of the paired differences.
-
-    Attributes
-    ----------
-    sample : str
-        ``"baseline"``, ``"benchmark"`` or ``"difference"``.
-    test : str
-        ``"Shapiro-Wilk"`` (n <= 50), ``"Lilliefors"`` (n > 50) or ``"none"`` (not testable).
-    n : int
-        Sample length that chose the test (reference: NaN included).
-    statistic, p_value : float
-        Raw test outputs (NaN when not testable).
-    alpha : float
-    normal : bool
-        The decision (``p > alpha``; the reference rule also reads a NaN p as normal).
-    interpretation : str
-        The reference's sentence for the decision.
-    note : str
-        Why the test could not run, if so.
-    """
-
-    sample: str
-    test: str
-    n: int
-    statistic: float
-    p_value: float
-    alpha: float
-    normal: bool
-    interpretation: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class LeveneResult:
-    """Levene test (median-centred, Brown-Forsythe) of equal variances of two samples.
-
-    ``equal_variances`` follows the reference: ``not p <= alpha`` (a NaN p reads as equal).
-    """
-
-    statistic: float
-    p_value: float
-    alpha: float
-    equal_variances: bool
-    center: str = "median"
 
 
 @dataclass(frozen=True)
@@ -187,71 +120,6 @@ class PairedTestResult:
             out["levene_p"] = self.levene.p_value
             out["levene_equal_variances"] = self.levene.equal_variances
         return out
-
-
-def _quiet(function, *args, **kwargs):
-    """Call a scipy/statsmodels test with its numerical warnings silenced (edge cases are handled)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return function(*args, **kwargs)
-
-
-def normality_test(values, alpha: float = 0.05, *, sample: str = "difference",
-                   reference: bool = False) -> NormalityResult:
-    """Shapiro-Wilk (n <= 50) or Lilliefors (n > 50) normality test.
-
-    Parameters
-    ----------
-    values : array_like of float
-        The sample.
-    alpha : float, default 0.05
-    sample : str
-        Name stored in the result.
-    reference : bool, default False
-        Reference 0.2.0 behaviour: n counts NaN values (Shapiro omits them, Lilliefors
-        then returns NaN) and a NaN p-value reads as normal. Otherwise NaN values are
-        dropped first, and a sample with fewer than 3 values or zero range is not testable
-        (p NaN, not normal).
-
-    Returns
-    -------
-    NormalityResult
-
-    Notes
-    -----
-    Lilliefors: ``statsmodels.stats.diagnostic.lilliefors(x, dist="norm",
-    pvalmethod="approx")`` (the reference's choice). Normal ⇔ p > alpha.
-
-    Examples
-    --------
-    >>> r = normality_test([2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 2.8])
-    >>> r.test, r.n, r.normal
-    ('Shapiro-Wilk', 7, True)
-    """
-    x = np.asarray(values, dtype=float)
-    if not reference:
-        x = x[~np.isnan(x)]
-    n = int(x.size)
-    finite = x[~np.isnan(x)]
-    test = "Shapiro-Wilk" if n <= SHAPIRO_MAX_N else "Lilliefors"
-    note = ""
-    statistic = p = float("nan")
-    if finite.size < 3:
-        note = f"fewer than 3 values (n = {finite.size})"
-    elif not reference and np.ptp(finite) == 0:
-        note = "all values equal"
-    elif test == "Shapiro-Wilk":
-        result = _quiet(stats.shapiro, finite)
-        statistic, p = float(result.statistic), float(result.pvalue)
-    else:
-        from statsmodels.stats.diagnostic import lilliefors
-
-        statistic, p = (float(v) for v in _quiet(lilliefors, x, dist="norm", pvalmethod="approx"))
-    if note:
-        test = NO_TEST if not reference else test
-    normal = (not p <= alpha) if reference else bool(p > alpha)
-    sentence = f"Not testable: {note}." if note else _NORMAL_SENTENCE[normal]
-    return NormalityResult(sample, test, n, statistic, p, alpha, normal, sentence, note)
 
 
 def _rank_biserial(d: np.ndarray) -> float:
@@ -459,8 +327,7 @@ def _reference(x, y, xc, yc, d, base, alpha, n_boot, seed) -> PairedTestResult:
         normality_test(x, alpha, sample="baseline", reference=True),
         normality_test(y, alpha, sample="benchmark", reference=True),
     )
-    lev = _quiet(stats.levene, x, y, center="median")
-    levene = LeveneResult(float(lev.statistic), float(lev.pvalue), alpha, not float(lev.pvalue) <= alpha)
+    levene = levene_test(x, y, alpha)
     both_normal = all(r.normal for r in normality)
     if both_normal and levene.equal_variances:
         test, reason = T_TEST, "both samples normal and equal variances (Levene)"
@@ -490,170 +357,3 @@ def _reference(x, y, xc, yc, d, base, alpha, n_boot, seed) -> PairedTestResult:
         decision="significant" if reject else "not significant", reason=reason,
         interpretation=_REFERENCE_SENTENCES[(test, reject)].format(a=alpha), **common,
     )
-
-
-def holm(pvalues) -> np.ndarray:
-    """Holm step-down adjusted p-values, in the input order.
-
-    Parameters
-    ----------
-    pvalues : array_like of float
-        Raw p-values in [0, 1]; NaN values stay NaN and do not count in m.
-
-    Returns
-    -------
-    ndarray of float
-        ``p~(i) = max_{j <= i} min(1, (m - j + 1) p(j))`` over the ascending p-values,
-        returned in the original order.
-
-    Raises
-    ------
-    ValueError
-        If a p-value is outside [0, 1].
-
-    References
-    ----------
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
-    Scandinavian Journal of Statistics, 6(2), 65-70.
-
-    Examples
-    --------
-    >>> holm([0.01, 0.04, 0.03]).tolist()
-    [0.03, 0.06, 0.06]
-    """
-    p = np.asarray(pvalues, dtype=float).ravel()
-    valid = ~np.isnan(p)
-    if np.any((p[valid] < 0) | (p[valid] > 1)):
-        raise ValueError(f"p-values must be in [0, 1]; got {p[valid][(p[valid] < 0) | (p[valid] > 1)].tolist()}")
-    out = np.full(p.shape, np.nan)
-    values = p[valid]
-    m = values.size
-    if m == 0:
-        return out
-    order = np.argsort(values, kind="stable")
-    scaled = np.minimum(1.0, (m - np.arange(m)) * values[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.maximum.accumulate(scaled)
-    out[valid] = adjusted
-    return out
-
-
-def paired_samples(
-    metrics: pd.DataFrame, metric: str, baseline: str, benchmark: str, *, region: str | None = None
-) -> pd.DataFrame:
-    """Per-subject paired values of two models: the samples of :func:`paired_test`.
-
-    Parameters
-    ----------
-    metrics : DataFrame
-        Metric table of **one** set (``ID, region, model`` and ``metric``).
-    metric, baseline, benchmark : str
-        Metric column and the two model names.
-    region : str, optional
-        One region's values; default the subjects' region means (``region_mean``).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``ID, baseline, benchmark, difference`` (``benchmark - baseline``), one row
-        per subject present in either model (sorted by ID); NaN where a model lacks the
-        subject or the value.
-
-    Raises
-    ------
-    ValueError
-        If a column or model is missing, the table has several sets, or the models are equal.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"ID": ["a", "a", "b", "b"], "region": ["X", "Y"] * 2,
-    ...                    "model": ["m1", "m1", "m2", "m2"], "dice": [0.2, 0.4, 0.5, 0.7]})
-    >>> paired_samples(df, "dice", "m1", "m2").values.tolist()
-    [['a', 0.30000000000000004, nan, nan], ['b', nan, 0.6, nan]]
-    """
-    check_pair_table(metrics, metric, baseline, benchmark)
-    for model in (baseline, benchmark):
-        if not (metrics["model"] == model).any():
-            raise ValueError(f"model {model!r} has no rows; models present: {sorted(metrics['model'].unique())}")
-    rows = metrics[metrics["model"].isin([baseline, benchmark])]
-    if region is not None:
-        rows = rows[rows["region"] == region]
-        if rows.empty:
-            raise ValueError(f"region {region!r} has no rows for these models")
-    wide = rows.groupby(["ID", "model"])[metric].mean().unstack("model").reindex(columns=[baseline, benchmark])
-    out = pd.DataFrame({
-        "ID": wide.index.astype(str),
-        "baseline": wide[baseline].to_numpy(dtype=float),
-        "benchmark": wide[benchmark].to_numpy(dtype=float),
-    })
-    out["difference"] = out["benchmark"] - out["baseline"]
-    return out
-
-
-def paired_tests(
-    metrics: pd.DataFrame,
-    metric: str | list[str],
-    baseline: str,
-    benchmark: str,
-    *,
-    per_region: bool = True,
-    rule: str = "paired-differences",
-    alpha: float = 0.05,
-    n_boot: int = 10000,
-    seed: int | None = 0,
-) -> pd.DataFrame:
-    """Run :func:`paired_test` per region (and/or per metric) and add Holm-adjusted p-values.
-
-    Parameters
-    ----------
-    metrics : DataFrame
-        Metric table of **one** set.
-    metric : str or list of str
-        One or several metric columns.
-    baseline, benchmark : str
-        Model names.
-    per_region : bool, default True
-        One test per region (sorted); False = one test on the region means per metric.
-    rule, alpha, n_boot, seed
-        As :func:`paired_test`.
-
-    Returns
-    -------
-    DataFrame
-        One row per (metric, region): ``metric, region`` then the fields of
-        :meth:`PairedTestResult.to_dict`, plus ``p_holm`` (Holm over all rows of the table
-        with a p-value) and ``reject_holm`` (``p_holm <= alpha``). Decisions should use
-        the adjusted values.
-
-    Raises
-    ------
-    ValueError
-        As :func:`paired_samples` and :func:`paired_test`.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"ID": np.repeat([f"s{i}" for i in range(8)], 2).tolist() * 2,
-    ...     "region": ["X", "Y"] * 16, "model": ["m1"] * 16 + ["m2"] * 16,
-    ...     "dice": np.r_[rng.uniform(0.5, 0.9, 16), rng.uniform(0.6, 1.0, 16)]})
-    >>> t = paired_tests(df, "dice", "m1", "m2", n_boot=0)
-    >>> t[["metric", "region", "n"]].values.tolist()
-    [['dice', 'X', 8], ['dice', 'Y', 8]]
-    >>> bool((t["p_holm"] >= t["p_value"]).all())
-    True
-    """
-    names = [metric] if isinstance(metric, str) else list(metric)
-    if not names:
-        raise ValueError("metric is empty: give at least one metric column")
-    rows = []
-    for name in names:
-        regions = sorted(metrics["region"].dropna().unique()) if per_region else [None]
-        for region in regions:
-            sample = paired_samples(metrics, name, baseline, benchmark, region=region)
-            result = paired_test(sample["baseline"], sample["benchmark"], alpha=alpha, rule=rule,
-                                 n_boot=n_boot, seed=seed)
-            rows.append({"metric": name, "region": region if region is not None else "ALL", **result.to_dict()})
-    table = pd.DataFrame(rows)
-    table["p_holm"] = holm(table["p_value"])
-    table["reject_holm"] = table["p_holm"] <= alpha
-    return table
