@@ -91,7 +91,13 @@ def _apply_options(fig: go.Figure, options: dict | None) -> go.Figure:
     if "show_legend" in options:
         fig.update_layout(showlegend=bool(options["show_legend"]))
     if options.get("legend_position"):
-        fig.update_layout(legend=_legend(options["legend_position"]))
+        if fig.layout.legend.orientation == "h":  # horizontal legends stay outside the plot area
+            pos = options["legend_position"]
+            fig.update_layout(legend=dict(
+                x=0 if "left" in pos else 1, xanchor="left" if "left" in pos else "right",
+                y=1.02 if "top" in pos else -0.15, yanchor="bottom" if "top" in pos else "top"))
+        else:
+            fig.update_layout(legend=_legend(options["legend_position"]))
     return fig
 
 
@@ -359,6 +365,12 @@ def improvement_bars(
     ))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=label, zeroline=True, zerolinecolor="#888", zerolinewidth=1)
+    if x_range is None:
+        finite = vals[np.isfinite(vals)]
+        if finite.size:
+            lo, hi = min(0.0, float(finite.min())), max(0.0, float(finite.max()))
+            pad = 0.18 * ((hi - lo) or 1.0)  # room for the outside value labels
+            x_range = (lo - pad if lo < 0 else lo, hi + pad if hi > 0 else hi + pad * 0.1)
     if x_range is not None:
         fig.update_xaxes(range=list(x_range))
     fig.update_layout(height=max(220, 70 + 45 * len(names)), showlegend=False,

@@ -1,0 +1,113 @@
+"""The model pages in a real browser: the dashboard served as ``auditapp run-app`` does, driven by headless
+Chromium through Playwright. Every page URL renders its title and figures with no Streamlit exception and no
+"Something went wrong" box; screenshots go to ``test-artifacts/`` (git-ignored).
+
+Skipped when ``/usr/bin/chromium`` or playwright is missing (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from test_app_models_pages import make_models_project
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+# (url path, title, number of Plotly figures expected at least)
+PAGES = (
+    ("error_matrix", "Segmentation error matrix", 1),
+    ("single_model", "Single model performance", 1),
+    ("pairwise", "Pairwise model performance", 1),
+    ("multi_model", "Multi-model performance", 3),
+    ("longitudinal", "Longitudinal analysis", 1),
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"dashboard did not start at {url}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+    from auditapp.app.launch import streamlit_command
+
+    project = make_models_project(tmp_path_factory.mktemp("browser_models"))
+    port = _free_port()
+    log = tmp_path_factory.mktemp("browser_log") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(streamlit_command(project["config"], port=port), stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(url, 30)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_model_pages_render_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    started = time.monotonic()
+    timings = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for path, title, n_figs in PAGES:
+                t0 = time.monotonic()
+                page.goto(f"{server}/{path}", timeout=30_000)
+                page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
+                page.wait_for_function(
+                    f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_figs}", timeout=30_000)
+                page.wait_for_timeout(300)  # let the last figure paint
+                timings[path] = time.monotonic() - t0
+                page.screenshot(path=str(ARTIFACTS / f"models_{path}.png"), full_page=True)
+                assert page.locator("[data-testid='stException']").count() == 0, path
+                assert page.get_by_text("Something went wrong").count() == 0, path
+                assert page.url.rstrip("/").endswith(path)  # one URL per page
+            # an interaction: pairwise statistical test, rendered end to end
+            page.goto(f"{server}/pairwise", timeout=30_000)
+            page.get_by_text("Perform statistical test").wait_for(timeout=30_000)
+            t0 = time.monotonic()
+            page.get_by_text("Perform statistical test").click()
+            page.get_by_text("p-value").first.wait_for(timeout=30_000)
+            timings["pairwise: test on"] = time.monotonic() - t0
+            page.screenshot(path=str(ARTIFACTS / "models_pairwise_test.png"), full_page=True)
+            assert page.locator("[data-testid='stException']").count() == 0
+        finally:
+            browser.close()
+    print("browser timings (s):", {k: round(v, 2) for k, v in timings.items()})
+    assert time.monotonic() - started < 60
