@@ -171,6 +171,8 @@ _WARNING_KINDS = (
     (re.compile(r"label values not in the config"), "unconfigured label values"),
     (re.compile(r"non-integral values"), "non-integral label values"),
     (re.compile(r"different voxel spacings"), "spacing mismatch"),
+    (re.compile(r"^cannot parse longitudinal"), "longitudinal ID"),
+    (re.compile(r"^metadata '"), "metadata"),
 )
 
 
