@@ -75,6 +75,7 @@ def test_copy_same_name_twice_is_a_clash(tmp_path, capsys):
 def test_copy_none_found_and_errors(seg_tree, tmp_path, capsys, monkeypatch):
     assert copy_files_by_extension(seg_tree, tmp_path / "d", ".mha", safe_mode=False, verbose=True) == []
     assert capsys.readouterr().out == "No files with the extension '.mha' were found to copy.\n"
+    assert (tmp_path / "d").is_dir()  # real mode creates the destination folder
     with pytest.raises(ValueError, match=r"Source directory '.*nope' does not exist\."):
         copy_files_by_extension(tmp_path / "nope", tmp_path / "d", ".nii.gz")
 

@@ -119,8 +119,7 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
             emit(f"{SAFE} Would copy: {s} -> {d}")
         done = plan
     else:
-        if plan:
-            os.makedirs(dst, exist_ok=True)
+        os.makedirs(dst, exist_ok=True)
         for s, d in plan:
             try:
                 shutil.copy2(s, d)
