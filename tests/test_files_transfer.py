@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from auditapp.files import (
+    add_string_dirs,
+    add_string_files,
+    add_suffix_to_files,
     copy_files_by_extension,
     create_project_structure,
     delete_dirs_by_pattern,
@@ -16,6 +19,8 @@ from auditapp.files import (
     move_files_to_parent,
     organize_files_into_dirs,
     organize_subdirs_into_named_dirs,
+    rename_dirs,
+    rename_files,
 )
 from test_files_rename import make_tree, snapshot
 
@@ -27,6 +32,43 @@ def both_outputs(func, capsys, *args, **kwargs) -> str:
     func(*args, verbose=True, **kwargs)
     assert capsys.readouterr().out == quiet
     return quiet
+
+
+# ----------------------------------------------------------------------------- every helper: safe mode
+
+SAFE_CALLS = {
+    "rename_dirs": (rename_dirs, lambda r: (r, "week", "wk"), {}),
+    "rename_files": (rename_files, lambda r: (r, "-t1", "_t1"), {}),
+    "add_string_dirs": (add_string_dirs, lambda r: (r, "pre_"), {}),
+    "add_string_files": (add_string_files, lambda r: (r, "pre_", "_suf"), {}),
+    "add_suffix_to_files": (add_suffix_to_files, lambda r: (r,), {}),
+    "copy_files_by_extension": (copy_files_by_extension, lambda r: (r, r / "copies", ".nii.gz"), {}),
+    "delete_files_by_extension": (delete_files_by_extension, lambda r: (r, ".txt"), {}),
+    "delete_dirs_by_pattern": (delete_dirs_by_pattern, lambda r: (r, "week"), {}),
+    "move_files_to_parent": (move_files_to_parent, lambda r: (r,), {}),
+    "organize_files_into_dirs": (organize_files_into_dirs, lambda r: (r,), {"extension": ""}),
+    "organize_subdirs_into_named_dirs": (organize_subdirs_into_named_dirs, lambda r: (r,), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAFE_CALLS))
+def test_safe_mode_is_the_default_changes_nothing_and_prints_the_plan(name, tmp_path, capsys):
+    func, args, kwargs = SAFE_CALLS[name]
+    root = make_tree(tmp_path / "root", ["loose.nii.gz", "notes.txt", "P1/week-000/P1-t1.nii.gz",
+                                         "P1/week-000/P1-seg.nii.gz", "P2/week-001/P2-t1.nii.gz", "P2/x.txt"])
+    before = snapshot(root)
+    planned = func(*args(root), **kwargs)  # no safe_mode argument: the default is a dry run
+    out = capsys.readouterr().out
+    func(*args(root), verbose=True, **kwargs)
+    assert capsys.readouterr().out == out  # the same plan whatever verbose says
+    assert snapshot(root) == before
+    assert planned  # something was planned ...
+    plan_lines = [line for line in out.splitlines() if line.startswith("[SAFE MODE] Would ")]
+    assert plan_lines and all(str(root) in line for line in plan_lines)  # ... and printed, one line per action
+    if isinstance(planned, dict):  # organize_subdirs_into_named_dirs returns creations and removals too
+        assert len(plan_lines) == sum(len(v) for v in planned.values())
+    else:  # folders to create are printed but not returned
+        assert len([line for line in plan_lines if "Would create" not in line]) == len(planned)
 
 
 # ----------------------------------------------------------------------------- copy_files_by_extension
@@ -52,7 +94,8 @@ def test_copy_real_mode_flat_preserving_metadata(seg_tree, tmp_path, capsys):
     done = copy_files_by_extension(seg_tree, dst, "_seg.nii.gz", safe_mode=False, verbose=True)
     assert done == [(f"{seg_tree}/S1/S1_seg.nii.gz", f"{dst}/S1_seg.nii.gz"),
                     (f"{seg_tree}/S2/S2_seg.nii.gz", f"{dst}/S2_seg.nii.gz")]
-    assert snapshot(dst) == {"S1_seg.nii.gz": "content of S1/S1_seg.nii.gz", "S2_seg.nii.gz": "content of S2/S2_seg.nii.gz"}
+    assert snapshot(dst) == {"S1_seg.nii.gz": "content of S1/S1_seg.nii.gz",
+                             "S2_seg.nii.gz": "content of S2/S2_seg.nii.gz"}
     assert (dst / "S1_seg.nii.gz").stat().st_mtime == 1_000_000
     assert capsys.readouterr().out.splitlines()[-1] == "Total files copied: 2"
     (dst / "S1_seg.nii.gz").write_text("edited")
