@@ -137,6 +137,7 @@ def test_summary_tables():
         (lambda t: compare_models(t, "hd95"), r"missing the column\(s\) \['hd95'\]"),
         (lambda t: compare_models(pd.concat([t, t.assign(set="B")]), "dice"), "several sets"),
         (lambda t: compare_models(t, "dice", models=[]), "models is empty"),
+        (lambda t: compare_models(t, "dice", models=["a", "b", "a"]), "models must be distinct"),
         (lambda t: compare_models(t, "dice", models=["a", "z"]), r"model\(s\) \['z'\] have no rows"),
         (lambda t: compare_models(t, "dice", alpha=1.0), r"alpha must be in \(0, 1\)"),
         (lambda t: summary_table(t, "dice", by_region=True).pipe(lambda _: summary_table(t.drop(columns="region"),

@@ -28,6 +28,14 @@ def test_holm_by_hand_with_cap_monotonicity_and_nan():
     assert_allclose(holm([0.2]), [0.2])
 
 
+def test_holm_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    pvalues = np.random.default_rng(1).uniform(0, 0.2, size=17)
+    pvalues[[3, 9]] = pvalues[[1, 1]]  # ties
+    assert_allclose(holm(pvalues), multipletests(pvalues, method="holm")[1], rtol=1e-12)
+
+
 def test_holm_rejects_out_of_range():
     with pytest.raises(ValueError, match=r"p-values must be in \[0, 1\]; got \[1.5\]"):
         holm([0.1, 1.5])

@@ -205,8 +205,8 @@ def compare_models(
     Raises
     ------
     ValueError
-        If a column is missing, the table has several sets, a model has no rows, no model
-        is selected, or ``alpha`` is outside (0, 1).
+        If a column is missing, the table has several sets, a model has no rows or is
+        repeated, no model is selected, or ``alpha`` is outside (0, 1).
 
     Notes
     -----
@@ -243,6 +243,8 @@ def compare_models(
     models = present if models is None else list(models)
     if not models:
         raise ValueError("models is empty: select at least one model")
+    if len(set(models)) != len(models):
+        raise ValueError(f"models must be distinct; got {models}")
     absent = [m for m in models if m not in present]
     if absent:
         raise ValueError(f"model(s) {absent} have no rows; models present: {present}")

@@ -13,7 +13,7 @@ chosen and why, and ``interpretation`` is one plain-language sentence.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats
@@ -106,11 +106,10 @@ class PairedTestResult:
     mean_difference: float = float("nan")
     median_difference: float = float("nan")
     interpretation: str = ""
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """Flat dict of the scalar fields (normality and Levene flattened with prefixes)."""
-        out = {k: v for k, v in asdict(self).items() if k not in ("normality", "levene", "extra")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("normality", "levene")}
         for result in self.normality:
             prefix = f"normality_{result.sample}"
             out[f"{prefix}_test"] = result.test
