@@ -223,9 +223,11 @@ def test_iterative_labels_replacement_keeps_header_affine_dtype(tmp_path, logs):
     t1 = save(tmp_path / "S1" / "S1_t1.nii.gz", seg.astype(np.float32))
     (tmp_path / "S3").mkdir()
     (tmp_path / "S3" / "S3_seg.nii.gz").write_bytes(b"broken")
-    t1_bytes = t1.read_bytes()
+    p4 = save(tmp_path / "S4" / "S4_seg.nii.gz", np.zeros((4, 5, 6), np.uint8))  # nothing to relabel
+    t1_bytes, p4_bytes, p4_mtime = t1.read_bytes(), p4.read_bytes(), p4.stat().st_mtime_ns
     result = iterative_labels_replacement(tmp_path, [1, 2, 4], [2, 1, 3], verbose=True)
-    assert result == {"processed": [str(p1), str(p2)], "skipped": [str(tmp_path / "S3" / "S3_seg.nii.gz")]}
+    assert result == {"processed": [str(p1), str(p2), str(p4)], "skipped": [str(tmp_path / "S3" / "S3_seg.nii.gz")]}
+    assert p4.read_bytes() == p4_bytes and p4.stat().st_mtime_ns == p4_mtime  # unchanged file not rewritten
     expected = label_replacement(seg, [1, 2, 4], [2, 1, 3])
     for path, dtype in [(p1, np.uint8), (p2, np.int16)]:
         img = nib.load(str(path))
@@ -239,7 +241,7 @@ def test_iterative_labels_replacement_keeps_header_affine_dtype(tmp_path, logs):
     assert sorted(os.listdir(tmp_path / "S1")) == ["S1_seg.nii.gz", "S1_t1.nii.gz"]  # no temp files left
     messages = [m for _, m in logs]
     assert "Processed file S1_seg.nii.gz" in messages
-    assert messages[-1] == "Iterative label replacement completed: 2 files processed, 1 files skipped."
+    assert messages[-1] == "Iterative label replacement completed: 3 files processed, 1 files skipped."
 
 
 def test_iterative_labels_replacement_safe_mode(tmp_path, capsys):

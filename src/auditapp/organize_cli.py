@@ -27,7 +27,7 @@ def _parse_where(where: list[str]) -> list[tuple[str, list[str]]]:
 
 def organize(
     metadata: Annotated[Path, typer.Argument(
-        help="Metadata table: .csv, .tsv, .xlsx or .xls (first sheet).", show_default=False)],
+        help="Metadata table: .csv, .tsv, .xlsx or .xls (first sheet).", metavar="METADATA", show_default=False)],
     column: Annotated[str, typer.Option(
         "--column", help="Column giving the category folder (e.g. Site). Surrounding spaces are ignored.",
         show_default=False)],

@@ -344,7 +344,8 @@ def iterative_labels_replacement(root_dir: PathLike, original_labels: Sequence, 
     Notes
     -----
     Each file is written back with its original affine, header (qform/sform, codes, description)
-    and on-disk dtype, atomically (temporary file, then rename). Deviation from reference 0.2.0:
+    and on-disk dtype, atomically (temporary file, then rename); a file in which no voxel changes
+    is counted as processed but not rewritten. Deviation from reference 0.2.0:
     the rewritten files had spacing 1, origin 0 and identity direction.
     """
     if len(original_labels) != len(new_labels):
@@ -365,10 +366,10 @@ def iterative_labels_replacement(root_dir: PathLike, original_labels: Sequence, 
             continue
         data = np.asanyarray(image.dataobj)
         relabelled = label_replacement(data, original_labels, new_labels)
+        changed = int(np.count_nonzero(relabelled != data))
         if safe_mode:
-            changed = int(np.count_nonzero(relabelled != data))
             print(f"[SAFE MODE] Would relabel: {path} ({changed} voxels change)")
-        else:
+        elif changed:  # an unchanged file is left untouched (same bytes, same modification time)
             header = image.header.copy()
             out = nib.Nifti1Image(relabelled, image.affine, header) if isinstance(image, nib.Nifti1Image) \
                 else image.__class__(relabelled, image.affine, header)
