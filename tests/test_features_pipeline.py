@@ -255,3 +255,35 @@ def test_parallel_output_is_byte_identical(tmp_path, good_dataset):
     a = (tmp_path / "a" / "out" / "extracted_information_DS.csv").read_bytes()
     b = (tmp_path / "b" / "out" / "extracted_information_DS.csv").read_bytes()
     assert a == b
+
+
+def test_cli_end_to_end_with_a_failing_subject(tmp_path):
+    from typer.testing import CliRunner
+
+    from auditapp.cli import app
+
+    root = tmp_path / "data"
+    write_subject(root, "S1", 1)
+    bad = write_subject(root, "S2", 2)
+    raw = (bad / "S2_t1.nii.gz").read_bytes()
+    (bad / "S2_t1.nii.gz").write_bytes(raw[:200])
+    cfg = tmp_path / "feature_extraction.yaml"
+    cfg.write_text(
+        "data_paths:\n  Demo: ./data\n"
+        "output_path: ./outputs\nlogs_path: ./logs\n"
+        "sequences: [_t1, _t2, _t1ce, _flair]\n"
+        "labels: {BKG: 0, EDE: 3, ENH: 1, NEC: 2}\n"
+        "features: {statistical: true, texture: true, spatial: true, tumor: true}\n"
+        "texture: {crop_padding: 1}\n"
+        "cpu_cores: 1\n"
+    )
+    result = CliRunner().invoke(app, ["feature-extraction", "--config", str(cfg)])
+    assert result.exit_code == 3, result.output
+    frame = read_output(tmp_path / "outputs" / "extracted_information_Demo.csv")
+    assert frame["ID"].tolist() == ["S1"] and len(frame.columns) == 126
+    failures = pd.read_csv(tmp_path / "outputs" / "failures_Demo.csv")
+    assert failures.to_dict("list")["ID"] == ["S2"] and failures["stage"][0] == "read"
+    assert "S2_t1.nii.gz" in failures["error"][0]
+    images, _ = make_images(1)
+    expected = texture_features(images["_t1"], padding=1)["mean_contrast"]
+    assert frame["t1_mean_contrast"][0] == pytest.approx(expected, rel=1e-15)
