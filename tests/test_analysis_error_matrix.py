@@ -96,7 +96,7 @@ def test_classes_skip_composite_labels_and_keep_config_order():
     labels = (Label("BKG", (0,)), Label("ET", (3,)), Label("WT", (1, 2, 3), composite=True), Label("NETC", (1,)),
               Label("X", (2,), composite=True))
     assert matrix_classes(labels) == [("BKG", 0), ("ET", 3), ("NETC", 1)]
-    assert matrix_classes({"BKG": 0, "TC": [1, 3], "ONE": [2]}) == [("BKG", 0), ("ONE", 2)]
+    assert matrix_classes({"BKG": 0, "TC": [1, 3], "ONE": [2], "A": 1}) == [("BKG", 0), ("A", 1)]  # lists: composite
     gt = np.array([3, 3, 1])
     pred = np.array([1, 0, 3])
     assert error_matrix(gt, pred, labels).values.tolist() == [[0, 0, 0], [1, 0, 1], [0, 1, 0]]

@@ -132,7 +132,7 @@ def test_size_regions():
     labels = (Label("BKG", (0,)), Label("ET", (3,)), Label("TC", (1, 3), composite=True), Label("NETC", (1,)))
     assert size_regions(labels, ["NETC", "TC", "ET"]) == ["ET", "NETC"]
     assert size_regions(LABELS, ["EDE", "ENH"]) == ["EDE", "ENH"]  # nothing matches -> all regions
-    assert size_regions({"BKG": [0], "A": [4]}, ["A"]) == ["A"]
+    assert size_regions({"BKG": 0, "A": 4, "B": [5]}, ["A", "B"]) == ["A"]  # a list label is composite
 
 
 @pytest.mark.parametrize(

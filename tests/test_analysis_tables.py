@@ -67,7 +67,8 @@ def test_canonical_names_win_and_other_numeric_columns_are_metrics(tmp_path):
     ("call", "match", "error"),
     [
         (lambda p: load_tables({"S": p}, "images"), "kind must be one of", ValueError),
-        (lambda p: load_metrics({"S": p.parent / "missing.csv"}), "metrics CSV of dataset 'S' not found", FileNotFoundError),
+        (lambda p: load_metrics({"S": p.parent / "missing.csv"}), "metrics CSV of dataset 'S' not found",
+         FileNotFoundError),
         (lambda p: load_metrics({"S": write(p, "ID,DICE,model\ns,0.5,m\n")}), r"key column\(s\) \['region'\]",
          ValueError),
         (lambda p: canonical_metric_columns(pd.DataFrame({"region": ["x"]})), r"\['ID', 'model'\]", ValueError),

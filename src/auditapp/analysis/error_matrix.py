@@ -40,7 +40,8 @@ def matrix_classes(labels: LabelsLike) -> list[tuple[str, int]]:
     ----------
     labels : mapping of str to int or list of int, or sequence of :class:`~auditapp.config.Label`
         The configured labels, background included (e.g. ``{"BKG": 0, "EDE": 3, ...}``).
-        Composite labels (a list of values, or ``Label.composite``) are not classes.
+        Composite labels (written as a list, even of one value, or ``Label.composite``)
+        are not classes.
 
     Returns
     -------
@@ -59,10 +60,8 @@ def matrix_classes(labels: LabelsLike) -> list[tuple[str, int]]:
     classes: list[tuple[str, int]] = []
     if isinstance(labels, Mapping):
         for name, value in labels.items():
-            if isinstance(value, (list, tuple)):
-                if len(value) != 1:
-                    continue
-                value = value[0]
+            if isinstance(value, (list, tuple)):  # written as a list: composite, even with one value
+                continue
             classes.append((str(name), int(value)))
     else:
         for label in labels:

@@ -46,8 +46,7 @@ def size_regions(labels, regions) -> list[str]:
     singles: list[str] = []
     if isinstance(labels, Mapping):
         for name, value in labels.items():
-            values = list(value) if isinstance(value, (list, tuple)) else [value]
-            if len(values) == 1 and int(values[0]) != 0:
+            if not isinstance(value, (list, tuple)) and int(value) != 0:  # lists are composite
                 singles.append(str(name))
     elif isinstance(labels, Sequence):
         singles = [lab.name for lab in labels
