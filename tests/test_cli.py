@@ -286,17 +286,28 @@ def test_demo_refuses_a_non_demo_folder(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
 
 
+def _default_sigint() -> None:  # runs in the child before exec
+    # a background CI job may start us with SIGINT ignored; Python then never raises KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130(tmp_path):
     """A real SIGINT during 'auditapp demo' (data generation) ends with exit code 130."""
     target = tmp_path / "demo"
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditapp", "demo", str(target), "--subjects", "200", "--shape", "64", "64", "64"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_default_sigint,
     )
-    deadline = time.monotonic() + 60
-    while not (target / "datasets" / "SiteA" / "SiteA_images").is_dir():
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while not (target / "datasets" / "SiteA" / "SiteA_images").is_dir():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 130, err.decode()
