@@ -98,3 +98,21 @@ def test_script_command_line(tmp_path):
     assert done.stdout.rstrip().endswith(f"auditapp run-app --config {project / 'configs' / 'app.yaml'}")
     assert "[SAFE MODE] 8 subjects would be organized into 4 folders." in done.stdout
     assert "Subject BraTS-GLI-09999-100 not found in" in done.stdout
+
+
+def test_notebook_cells_run(tmp_path, monkeypatch, capsys):
+    """Execute the notebook's code cells in order, as Jupyter would (run from a scratch folder)."""
+    import json
+
+    notebook = json.loads((EXAMPLE.parent / "tutorial.ipynb").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))
+    namespace: dict = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec(compile("".join(cell["source"]), "tutorial.ipynb", "exec"), namespace)
+    assert namespace["result"]["missing"] == []
+    assert namespace["features"].shape == (3, 131)
+    assert len(namespace["metrics"]) == 3 * 2 * 4
+    assert capsys.readouterr().out.rstrip().endswith(
+        "auditapp run-app --config brats2024_project/configs/app.yaml")
