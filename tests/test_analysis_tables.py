@@ -63,6 +63,13 @@ def test_canonical_names_win_and_other_numeric_columns_are_metrics(tmp_path):
     assert has_legacy_columns(["ID", "HAUS"]) and not has_legacy_columns(["ID", "hd95"])
 
 
+def test_header_only_metric_file(tmp_path):
+    empty = write(tmp_path / "e.csv", "ID,region,DICE,HAUS,model\n")
+    table = load_metrics({"S": empty})
+    assert table.empty and table.columns.tolist() == ["ID", "region", "model", "set", "dice", "hausdorff_distance"]
+    assert table["dice"].dtype == np.float64
+
+
 @pytest.mark.parametrize(
     ("call", "match", "error"),
     [

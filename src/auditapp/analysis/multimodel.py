@@ -218,7 +218,15 @@ def compare_models(
     direction rank the largest value first. Nemenyi: see :func:`nemenyi`.
 
     The summary's aggregated view uses the subjects' region means (Duke, BraTS25_1 Dice
-    0.852 ± 0.128); reference 0.2.0 pooled the per-region rows (0.852 ± 0.263).
+    0.852 ± 0.128); reference 0.2.0 pooled the per-region rows (0.852 ± 0.263) and had no
+    ranking or post-hoc test.
+
+    References
+    ----------
+    Friedman, M. (1937). The use of ranks to avoid the assumption of normality implicit in
+    the analysis of variance. JASA, 32(200), 675-701. doi:10.1080/01621459.1937.10503522
+    Demšar, J. (2006). Statistical comparisons of classifiers over multiple data sets.
+    Journal of Machine Learning Research, 7, 1-30.
 
     Examples
     --------

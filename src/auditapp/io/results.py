@@ -80,8 +80,8 @@ def canonical_metric_columns(df: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         Columns ``ID, region, model[, set]`` then the metric columns in their original
         order. Each legacy column is renamed only when its canonical name is not already
-        present (otherwise the legacy column is dropped). Non-numeric, non-key columns
-        (e.g. an unnamed index column) are dropped.
+        present (otherwise the legacy column is dropped). Non-numeric, non-key columns and
+        unnamed index columns are dropped (a header-only table keeps every column, as float).
 
     Raises
     ------
@@ -108,11 +108,10 @@ def canonical_metric_columns(df: pd.DataFrame) -> pd.DataFrame:
                 renames[legacy] = canonical
     out = df.drop(columns=drops).rename(columns=renames)
     keys = [key for key in METRIC_KEY_COLUMNS if key in out.columns]
-    metrics = [
-        column for column in out.columns
-        if column not in keys and pd.api.types.is_numeric_dtype(out[column])
-        and not str(column).startswith("Unnamed:")
-    ]
+    candidates = [c for c in out.columns if c not in keys and not str(c).startswith("Unnamed:")]
+    if out.empty:  # a header-only file: no values to tell metrics from text, keep every column as float
+        return out[keys + candidates].astype({c: float for c in candidates})
+    metrics = [c for c in candidates if pd.api.types.is_numeric_dtype(out[c])]
     return out[keys + metrics]
 
 
