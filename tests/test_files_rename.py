@@ -60,6 +60,7 @@ def test_list_files_multi_part_extension_matches(listing_tree):
     assert list_files(listing_tree, extensions=["nii.gz"]) == ["top.NII.GZ"]
     assert list_files(listing_tree, extensions=["gz"]) == ["top.NII.GZ", "x.gz"]
     assert list_files(listing_tree, extensions=".txt") == []
+    assert list_files(listing_tree, extensions=[]) == list_files(listing_tree) == ["top.NII.GZ", "x.gz"]
     assert list_files(listing_tree, recursive=True, extensions=[".nii.gz"], pattern="seg") == [
         "P1/week-000/a_seg.nii.gz"]
     assert list_files(listing_tree, recursive=True, full_path=True, extensions=[".txt"]) == [

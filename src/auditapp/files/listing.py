@@ -23,10 +23,10 @@ def _check_listable(path: PathLike) -> str:
 
 
 def _normalise_extensions(extensions: Optional[Iterable[str]]) -> Optional[tuple[str, ...]]:
-    if extensions is None:
-        return None
     if isinstance(extensions, str):
         extensions = [extensions]
+    if not extensions:  # None or empty: no filter
+        return None
     out = []
     for ext in extensions:
         ext = str(ext).lower()
@@ -122,7 +122,7 @@ def list_files(path: PathLike, recursive: bool = False, full_path: bool = False,
         Keep only names where ``re.search(pattern, name)`` matches.
     extensions : list of str, optional
         Keep a file when its lower-cased name ends with one of the lower-cased extensions;
-        a missing leading dot is added (``'gz'`` means ``'.gz'``).
+        a missing leading dot is added (``'gz'`` means ``'.gz'``). None or empty: no filter.
 
     Returns
     -------
