@@ -15,6 +15,7 @@ dilated/eroded), then, in a fresh subprocess (so that peak RSS is that of one wo
 
 It also times the nested-spheres case (prediction ball r20 inside GT ball r40, one region),
 for which the reference 0.2.0 needs ≈ 20 s (``directed_hausdorff`` on voxel lists); target < 1 s.
+When ``../shared/data/brats`` exists, every real pair there is measured the same way.
 Times are medians of ``--repeats`` runs measured within one process, so machine load
 affects both sides of the ratio alike.
 """
@@ -146,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtype", choices=("float32", "uint8", "both"), default="both")
+    parser.add_argument("--no-real", action="store_true", help="skip the real pairs of ../shared/data/brats")
     parser.add_argument("--worker", nargs=4, metavar=("GT", "PRED", "REGIONS", "REPEATS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -165,6 +167,20 @@ def main() -> None:
                   f"evaluate only {r['compute']:.3f} s")
             print(f"  ratio pair/read = {r['pair'] / r['read']:.2f} (target <= 2.0) | "
                   f"peak RSS {r['peak_rss_mb']:.0f} MB (target < 600)")
+        shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "brats"
+        if shared.is_dir() and not args.no_real:
+            ratios = []
+            print("real pairs in ../shared/data/brats (GT float32, predictions float64), 3 regions, 13 metrics:")
+            for gt_path in sorted(shared.glob("*/*_images/*/*_seg.nii.gz")):
+                subject = gt_path.parent.name
+                dataset_root = gt_path.parents[2]
+                for pred_path in sorted(dataset_root.glob(f"*_seg/*/{subject}/{subject}_pred.nii.gz")):
+                    r = _run_worker(gt_path, pred_path, "EDE=3,ENH=1,NEC=2", args.repeats)
+                    ratios.append(r["pair"] / r["read"])
+                    print(f"  {subject} / {pred_path.parents[1].name}: read {r['read']:.3f} s | pair "
+                          f"{r['pair']:.3f} s | evaluate {r['compute']:.3f} s | ratio {ratios[-1]:.2f} | "
+                          f"peak RSS {r['peak_rss_mb']:.0f} MB")
+            print(f"  median ratio {statistics.median(ratios):.2f}, max {max(ratios):.2f} (target <= 2.0)")
         folder = Path(tmp) / "nested"
         gt_path, pred_path = make_nested_case(folder)
         r = _run_worker(gt_path, pred_path, "BALL=1", args.repeats)

@@ -11,7 +11,7 @@ import pytest
 from auditapp.config.model import ALL_METRICS, EXTRA_METRICS, REFERENCE_METRICS, Label
 from auditapp.errors import AuditappWarning
 from auditapp.metrics import overlap
-from auditapp.metrics.counts import as_label_array, value_pair_counts
+from auditapp.metrics.counts import NON_INTEGRAL, as_label_array, value_pair_counts
 from auditapp.metrics.regions import (
     Confusion,
     Region,
@@ -187,8 +187,8 @@ def test_region_confusion_from_pair_table_matches_masks():
 
 
 def test_unconfigured_values_are_listed_per_side():
-    pairs = np.array([[0, 0], [0, 7], [1, 1], [5, 1], [-1, 0]])
-    assert unconfigured_values(pairs, (1, 2, 3)) == ([5], [7])
+    pairs = np.array([[0, 0], [0, 7], [1, 1], [5, 1], [-1, 0], [0, NON_INTEGRAL]])
+    assert unconfigured_values(pairs, (1, 2, 3)) == ([-1, 5], [7])
 
 
 def test_bounding_box_and_empty():
@@ -232,7 +232,7 @@ def test_float_labels_match_by_value_and_non_integral_matches_nothing():
     with pytest.warns(AuditappWarning, match=r"prediction holds 1 voxels with non-integral values \(e.g. 1.5\)"):
         out = evaluate_pair(gt, pred, spacing=SPACING, regions=[Region("A", (1,))], metrics=["dice"])
     assert out.confusions["A"] == Confusion(tp=2, fp=0, fn=1, tn=24)
-    assert [-1, 1] not in out.pairs.tolist() and [1, -1] in out.pairs.tolist()
+    assert [1, NON_INTEGRAL] in out.pairs.tolist()
 
 
 def test_as_label_array_raises_on_nan_by_default():

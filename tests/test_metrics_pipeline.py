@@ -422,3 +422,15 @@ def test_cli_metric_extraction_end_to_end(dataset):
     expected = distance_metrics(make_seg(0) == 3, make_seg(0, shift=1) == 3, spacing=(1.0, 1.0, 1.0),
                                 nsd_tolerance=0.5, metrics=["nsd"])["nsd"]
     assert row["nsd"] == expected < 1.0
+
+
+def test_negative_label_values_are_counted_in_the_error_matrix(tmp_path):
+    seg = make_seg(0).astype(np.int16)
+    gt = seg.copy()
+    gt[0, 0, 0] = -1
+    write_nifti(tmp_path / "gt" / "A" / "A_seg.nii.gz", gt)
+    write_nifti(tmp_path / "m" / "A_pred.nii.gz", seg)
+    run_metric_extraction(make_config(tmp_path, tmp_path / "gt", {"m": tmp_path / "m"}))
+    matrix = read_csv(tmp_path / "out" / "error_matrix_DS.csv")
+    assert matrix[(matrix.gt_value == -1)]["count"].tolist() == [1]
+    assert matrix["count"].sum() == gt.size

@@ -12,7 +12,10 @@ import numpy as np
 
 from auditapp.errors import AuditappWarning
 
-__all__ = ["value_pair_counts", "as_label_array"]
+__all__ = ["value_pair_counts", "as_label_array", "NON_INTEGRAL"]
+
+#: Value given by ``as_label_array(..., non_integral="mark")`` to non-integral voxels.
+NON_INTEGRAL = int(np.iinfo(np.int32).min)
 
 
 def as_label_array(volume: np.ndarray, *, name: str = "segmentation",
@@ -30,7 +33,7 @@ def as_label_array(volume: np.ndarray, *, name: str = "segmentation",
         Used in the error message.
     non_integral : {"raise", "mark"}
         What to do with a non-integral or NaN value: ``"raise"`` a ValueError,
-        or ``"mark"`` it with the value ``-1`` (which matches no label) and
+        or ``"mark"`` it with the value :data:`NON_INTEGRAL` (-2**31, matching no label) and
         emit an :class:`~auditapp.errors.AuditappWarning`.
 
     Raises
@@ -59,7 +62,7 @@ def as_label_array(volume: np.ndarray, *, name: str = "segmentation",
         f"(e.g. {float(example)!r}); they match no label",
         AuditappWarning, stacklevel=2,
     )
-    as_int[bad] = -1
+    as_int[bad] = NON_INTEGRAL
     return as_int
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from auditapp.metrics.counts import NON_INTEGRAL
+
 __all__ = [
     "Region",
     "Confusion",
@@ -143,14 +145,14 @@ def region_mask(labels: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
 def unconfigured_values(pairs: np.ndarray, configured: Iterable[int]) -> tuple[list[int], list[int]]:
     """Non-zero label values present but not configured, in the GT and in the prediction.
 
-    The value -1 (non-integral voxels, see :func:`as_label_array`) is not reported here.
+    The marker of non-integral voxels (:data:`~auditapp.metrics.counts.NON_INTEGRAL`) is not reported here.
 
     Examples
     --------
-    >>> unconfigured_values(np.array([[0, 0], [1, 4], [5, 1]]), [1, 2, 3])
-    ([5], [4])
+    >>> unconfigured_values(np.array([[0, 0], [1, 4], [5, 1], [-1, 0]]), [1, 2, 3])
+    ([-1, 5], [4])
     """
-    known = {0, -1} | {int(v) for v in configured}
+    known = {0, NON_INTEGRAL} | {int(v) for v in configured}
     gt = sorted({int(v) for v in np.unique(pairs[:, 0])} - known) if len(pairs) else []
     pred = sorted({int(v) for v in np.unique(pairs[:, 1])} - known) if len(pairs) else []
     return gt, pred

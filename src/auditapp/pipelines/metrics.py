@@ -24,6 +24,7 @@ from auditapp.config.model import MetricExtractionConfig
 from auditapp.errors import ConfigError, SubjectError
 from auditapp.io import list_subject_dirs, read_volume, write_csv_atomic
 from auditapp.io.nifti import NIFTI_EXTENSIONS
+from auditapp.metrics.counts import NON_INTEGRAL
 from auditapp.metrics.regions import Region, bounding_box, regions_from_labels, unconfigured_values
 from auditapp.metrics.registry import METRICS, canonical_metric_name, evaluate_pair, output_columns
 from auditapp.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
@@ -211,7 +212,7 @@ def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spa
         result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=task.metrics,
                                nsd_tolerance=task.nsd_tolerance, gt_box=gt_box)
     un_gt, un_pred = unconfigured_values(result.pairs, task.configured_values)
-    keep = (result.pairs[:, 0] >= 0) & (result.pairs[:, 1] >= 0)
+    keep = (result.pairs[:, 0] != NON_INTEGRAL) & (result.pairs[:, 1] != NON_INTEGRAL)
     cells = tuple((int(g), int(p), int(c)) for (g, p), c in zip(result.pairs[keep], result.counts[keep]))
     rows = tuple({"ID": subject, "model": model.model, **row} for row in result.rows)
     return PairResult(
@@ -357,8 +358,12 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
                 logger.info(f"{result.subject} / {pair.model}: {len(pair.rows)} regions in {pair.seconds:.2f} s")
             for failure in result.failures:
                 logger.warning(f"{failure.subject} / {failure.model}: failed ({failure.stage}): {failure.error}")
+                if failure.traceback:
+                    logger.bind(file_only=True).info(failure.traceback)
         else:
             logger.warning(f"{task.subject}: failed ({outcome.failure.stage}): {outcome.failure.error}")
+            if outcome.failure.traceback:
+                logger.bind(file_only=True).info(outcome.failure.traceback)
         for message in outcome.warnings:
             warning_counts["warning"] += 1
             logger.warning(f"{task.subject}: {message}")
