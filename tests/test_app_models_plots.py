@@ -62,12 +62,13 @@ def test_metric_scatter_customdata_and_highlight_on_top():
     points = [t for t in fig.data if t.name in ("Duke", "UCSF")]
     assert len(points) == 4  # 2 sets x 2 facets
     first = points[0]
-    assert list(first.customdata[0]) == ["Duke", "Duke-0", "ET", "m1"]
+    assert list(first.customdata[0]) == ["Duke", "Duke-0", "ET"]
+    assert "Model: m1" in first.hovertemplate
     hl = [t for t in fig.data if t.name == "Highlighted"]
     assert len(hl) == 2  # one per facet
     assert fig.data[-1].name == "Highlighted" and fig.data[-2].name == "Highlighted"
     assert hl[0].marker.color == pm.HIGHLIGHT and hl[0].marker.size == 12
-    assert [list(c) for c in hl[0].customdata] == [["UCSF", "UCSF-1", "ET", "m1"]]
+    assert [list(c) for c in hl[0].customdata] == [["UCSF", "UCSF-1", "ET"]]
     assert fig.layout.annotations[0].text == "ET"
 
 

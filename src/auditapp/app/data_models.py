@@ -448,3 +448,12 @@ def spearman(df: pd.DataFrame, x: str, y: str, by: tuple[str, ...]) -> pd.DataFr
     from auditapp.analysis.distributions import spearman_by_group
 
     return spearman_by_group(df, x, y, list(by))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def models_by_set(key: tuple, _df: pd.DataFrame) -> dict[str, list[str]]:
+    """Sorted model names per set of a metrics table, cached on ``key`` (the metric CSVs' state)."""
+    if _df.empty:
+        return {}
+    pairs = _df[["set", "model"]].drop_duplicates()
+    return {str(s): sorted(g["model"].astype(str).tolist()) for s, g in pairs.groupby("set", sort=False)}

@@ -251,7 +251,7 @@ def metric_scatter(
     Returns
     -------
     go.Figure
-        Points carry ``customdata = [set, ID, facet value or "", model]``.
+        Points carry ``customdata = [set, ID, facet value or ""]``.
     """
     facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
     ncols = min(4, len(facets))
@@ -264,52 +264,51 @@ def metric_scatter(
                                             vspace=0.12 if nrows > 1 else 0.0, count=len(facets))
     hl = {(str(s), str(i)) for s, i in highlight}
     hover = ("ID: %{customdata[1]}<br>Dataset: %{customdata[0]}<br>" + x_title + ": %{x:.2f}<br>"
-             + y_title + ": %{y:.3f}<br>Model: %{customdata[3]}<extra></extra>")
-    hl_frames = []
+             + y_title + ": %{y:.3f}<br>Model: " + model.replace("%", "%%") + "<extra></extra>")
+    # plain numpy arrays once (pandas/arrow columns are slow to hand to Plotly trace by trace)
+    set_arr = df["set"].astype(str).to_numpy(dtype=object)
+    id_arr = df["ID"].astype(str).to_numpy(dtype=object)
+    xs = df[x].to_numpy(dtype=float)
+    ys = df[y].to_numpy(dtype=float)
+    facet_arr = None if facet is None else df[facet].to_numpy(dtype=object)
+    hl_mask = (np.fromiter(((a, b) in hl for a, b in zip(set_arr, id_arr)), dtype=bool, count=len(df))
+               if hl else np.zeros(len(df), dtype=bool))
+
+    def custom(mask, fval) -> np.ndarray:
+        return np.column_stack([set_arr[mask], id_arr[mask],
+                                np.full(int(mask.sum()), "" if fval is None else str(fval), dtype=object)])
+
+    hl_traces = []
     for k, fval in enumerate(facets):
-        sub = df if fval is None else df[df[facet] == fval]
+        in_facet = np.ones(len(df), dtype=bool) if fval is None else facet_arr == fval
         pos = refs[k]
         for s in sets:
-            part = sub[sub["set"] == s]
-            if part.empty:
+            mask = in_facet & (set_arr == s)
+            if not mask.any():
                 continue
-            custom = np.column_stack([
-                part["set"].astype(str), part["ID"].astype(str),
-                np.full(len(part), "" if fval is None else str(fval), dtype=object),
-                np.full(len(part), model, dtype=object),
-            ])
             fig.add_trace(Trace(
-                x=part[x], y=part[y], mode="markers", name=s, legendgroup=s, showlegend=k == 0,
+                x=xs[mask], y=ys[mask], mode="markers", name=s, legendgroup=s, showlegend=k == 0,
                 marker=dict(size=10, color=colors[s], line=dict(width=1, color="DarkSlateGrey")),
-                customdata=custom, hovertemplate=hover,
-                **pos,
+                customdata=custom(mask, fval), hovertemplate=hover, **pos,
             ))
             if trend:
-                line = _trend(part[x].to_numpy(float), part[y].to_numpy(float))
+                line = _trend(xs[mask], ys[mask])
                 if line is not None:
                     fig.add_trace(go.Scatter(
                         x=line[0], y=line[1], mode="lines", name=f"{s} trend", legendgroup=s,
                         showlegend=False, line=dict(color=colors[s], width=2, dash="dash"),
                         hoverinfo="skip", **pos,
                     ))
-        if hl:
-            keys = list(zip(sub["set"].astype(str), sub["ID"].astype(str)))
-            mask = np.array([key in hl for key in keys], dtype=bool)
-            hl_frames.append((sub[mask], fval, pos))
-    for part, fval, pos in hl_frames:  # added last: drawn on top
-        if part.empty:
-            continue
-        custom = np.column_stack([
-            part["set"].astype(str), part["ID"].astype(str),
-            np.full(len(part), "" if fval is None else str(fval), dtype=object),
-            np.full(len(part), model, dtype=object),
-        ])
-        fig.add_trace(Trace(
-            x=part[x], y=part[y], mode="markers", name="Highlighted", legendgroup="highlight",
-            showlegend=fval == facets[0],
-            marker=dict(size=12, color=HIGHLIGHT, line=dict(width=1, color="#444")),
-            customdata=custom, hovertemplate=hover, **pos,
-        ))
+        mask = in_facet & hl_mask
+        if mask.any():
+            hl_traces.append(Trace(
+                x=xs[mask], y=ys[mask], mode="markers", name="Highlighted", legendgroup="highlight",
+                showlegend=not hl_traces,
+                marker=dict(size=12, color=HIGHLIGHT, line=dict(width=1, color="#444")),
+                customdata=custom(mask, fval), hovertemplate=hover, **pos,
+            ))
+    for trace in hl_traces:  # added last: drawn on top
+        fig.add_trace(trace)
     height = 500 if facet is None else 120 + 330 * nrows
     fig.update_layout(height=height, legend_title_text="Dataset", margin=dict(t=60),
                       title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))

@@ -31,7 +31,7 @@ def body() -> None:
                              help="On: each subject's mean over its regions. Off: one box per region.")
     dataset = ui.select_one("Dataset", list(tables.sets), PAGE, "dataset", shared="dataset")
     set_rows = df[df["set"] == dataset]
-    all_models = data.models_of(df, dataset)
+    all_models = dm.models_by_set(dm.metrics_key(cfg), df).get(dataset, [])
     models = st.sidebar.multiselect("Models", all_models, default=all_models, key=f"{PAGE}.models.{dataset}")
     all_regions = sorted(set_rows["region"].dropna().unique().tolist())
     regions = all_regions

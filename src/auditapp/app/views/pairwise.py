@@ -59,10 +59,11 @@ def body() -> None:
     if tables is None:
         return
     df = tables.df
-    sets = [s for s in tables.sets if data.models_of(df, s)]
+    by_set = dm.models_by_set(dm.metrics_key(cfg), df)
+    sets = [s for s in tables.sets if by_set.get(s)]
     dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
     set_rows = df[df["set"] == dataset]
-    models = data.models_of(df, dataset)
+    models = by_set.get(dataset, [])
     if len(models) < 2:
         st.info(f"{dataset} has {len(models)} model ({', '.join(models)}); the pairwise comparison needs at least "
                 "two models in the same metrics CSV.")

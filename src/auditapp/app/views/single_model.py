@@ -105,8 +105,9 @@ def body() -> None:
     x_title, y_title = catalog.name(feature), data.metric_name(metric)
     options = ui.plot_options(PAGE, f"scatter.{model}.{metric}.{feature}", title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
                               y_title=y_title)
+    present = set(shown["set"].unique())
     fig = pm.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
-                            sets=[s for s in chosen if s in set(shown["set"])],
+                            sets=[s for s in chosen if s in present],
                             facet=None if aggregated else "region", highlight=highlighted, trend=trend,
                             model=model, options=options)
     ui.show_chart(fig, chart_key, pm.SVG_NAMES[PAGE])
