@@ -42,8 +42,8 @@ def iqr_outliers(
     Returns
     -------
     DataFrame
-        One row per feature (column order): ``feature, value, median, mean, std, q1, q3,
-        iqr, lower, upper, n, outlier, side``; statistics are over the dataset **without
+        One row per feature (column order; values as float): ``feature, value, median,
+        mean, std, q1, q3, iqr, lower, upper, n, outlier, side``; statistics are over the dataset **without
         the subject** (NaN ignored, linear quantiles, std ddof 1, ``n`` = values used);
         ``lower = q1 - k iqr``, ``upper = q3 + k iqr``; ``outlier`` is
         ``value < lower or value > upper``; ``side`` is ``"low"``, ``"high"`` or ``""``.
@@ -66,7 +66,7 @@ def iqr_outliers(
     ...                    "site": ["x"] * 6})
     >>> r = iqr_outliers(df, "f")
     >>> r[["feature", "value", "q1", "q3", "upper", "outlier", "side"]].values.tolist()
-    [['size', 40, 11.0, 13.0, 16.0, True, 'high']]
+    [['size', 40.0, 11.0, 13.0, 16.0, True, 'high']]
     """
     if not k > 0:
         raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
@@ -99,20 +99,22 @@ def iqr_outliers(
         bad = [c for c in features if c not in rows.columns or not pd.api.types.is_numeric_dtype(rows[c])]
         if bad:
             raise ValueError(f"features {bad} are missing or not numeric")
-    others = rows[rows["ID"] != subject]
-    out = []
-    for column in features:
-        value = mine[column].iloc[0]
-        values = others[column].dropna().to_numpy(dtype=float)
-        if values.size:
-            q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
-            mean = values.mean()
-            std = values.std(ddof=1) if values.size > 1 else np.nan
-        else:
-            q1 = median = q3 = mean = std = np.nan
-        iqr = q3 - q1
-        lower, upper = q1 - k * iqr, q3 + k * iqr
-        side = "low" if value < lower else "high" if value > upper else ""
-        out.append([column, value, median, mean, std, q1, q3, iqr, lower, upper, int(values.size),
-                    bool(side), side])
-    return pd.DataFrame(out, columns=_COLUMNS)
+    others = rows.loc[rows["ID"] != subject, features].astype(float)
+    quartiles = others.quantile([0.25, 0.5, 0.75])  # linear, NaN ignored
+    out = pd.DataFrame({
+        "feature": features,
+        "value": mine[features].iloc[0].to_numpy(dtype=float),
+        "median": quartiles.loc[0.5].to_numpy(),
+        "mean": others.mean().to_numpy(),
+        "std": others.std(ddof=1).to_numpy(),
+        "q1": quartiles.loc[0.25].to_numpy(),
+        "q3": quartiles.loc[0.75].to_numpy(),
+        "n": others.count().to_numpy(),
+    })
+    out["iqr"] = out["q3"] - out["q1"]
+    out["lower"] = out["q1"] - k * out["iqr"]
+    out["upper"] = out["q3"] + k * out["iqr"]
+    value = out["value"]
+    out["side"] = np.where(value < out["lower"], "low", np.where(value > out["upper"], "high", ""))
+    out["outlier"] = out["side"] != ""
+    return out[_COLUMNS]
