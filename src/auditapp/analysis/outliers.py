@@ -43,8 +43,9 @@ def iqr_outliers(
     -------
     DataFrame
         One row per feature (column order; values as float): ``feature, value, median,
-        mean, std, q1, q3, iqr, lower, upper, n, outlier, side``; statistics are over the dataset **without
-        the subject** (NaN ignored, linear quantiles, std ddof 1, ``n`` = values used);
+        mean, std, q1, q3, iqr, lower, upper, n, outlier, side``; statistics are over the
+        dataset **without the subject** (NaN ignored, linear quantiles, std ddof 1, ``n`` =
+        values used);
         ``lower = q1 - k iqr``, ``upper = q3 + k iqr``; ``outlier`` is
         ``value < lower or value > upper``; ``side`` is ``"low"``, ``"high"`` or ``""``.
         Keep ``result[result.outlier]`` for the page's table.
