@@ -138,3 +138,16 @@ def test_single_row_planes_have_no_vertical_pairs():
     np.testing.assert_array_equal(props[1:, :, 5], 1.0)
     for z in range(2):
         np.testing.assert_allclose(props[:, z, :], skimage_plane(quantize(img)[z]), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("background", [None, 0, 3, 200])
+def test_background_hint_never_changes_the_result(background):
+    """Pairs outside each plane's non-background box are counted without being visited."""
+    rng = np.random.default_rng(5)
+    q = np.zeros((4, 11, 13), dtype=np.uint8)
+    q[1, 3:7, 4:9] = rng.integers(0, 256, size=(4, 5))
+    q[2, 0, 12] = 9  # a corner pixel
+    q[3] = 3  # a plane of one level
+    ours = glcm_plane_properties(q, background=background)
+    for z in range(q.shape[0]):
+        np.testing.assert_allclose(ours[:, z, :], skimage_plane(q[z]), rtol=1e-10, atol=1e-12)

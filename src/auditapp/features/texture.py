@@ -118,13 +118,26 @@ class _PlaneSums:
         return out
 
 
-def glcm_plane_properties(q: np.ndarray) -> np.ndarray:
+def _first_last(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a 2-D bool array: first and last True index, -1 when none."""
+    n = flags.shape[1]
+    has = flags.any(axis=1)
+    first = np.where(has, np.argmax(flags, axis=1), -1)
+    last = np.where(has, n - 1 - np.argmax(flags[:, ::-1], axis=1), -1)
+    return first, last
+
+
+def glcm_plane_properties(q: np.ndarray, *, background: int | None = None) -> np.ndarray:
     """GLCM properties of every axial plane and angle of a quantised block.
 
     Parameters
     ----------
     q : (Z, R, C) ndarray of uint8
         Grey levels 0..255; planes along axis 0.
+    background : int, optional
+        The level of the background (default: the most frequent level). Only a
+        speed hint: pairs outside each plane's box of non-background pixels are
+        counted without being visited; the result does not depend on it.
 
     Returns
     -------
@@ -171,6 +184,16 @@ def glcm_plane_properties(q: np.ndarray) -> np.ndarray:
     sums1 = _PlaneSums(values)
     sums2 = _PlaneSums(values * values)
     del values
+    if background is None:
+        background = int(np.bincount(q.ravel(), minlength=LEVELS).argmax()) if q.size else 0
+    bg_code = int(background) * (LEVELS + 1)
+    # per plane: first/last row and column holding a non-background pixel (-1 when none)
+    foreground = q != background
+    row_any = foreground.any(axis=2)
+    col_any = foreground.any(axis=1)
+    del foreground
+    row_lo, row_hi = _first_last(row_any)
+    col_lo, col_hi = _first_last(col_any)
     out = np.zeros((4, nz, 6), dtype=np.float64)
     dhist = np.zeros((nz, LEVELS), dtype=np.float64)
     code_sq = np.zeros(nz, dtype=np.float64)
@@ -185,12 +208,25 @@ def glcm_plane_properties(q: np.ndarray) -> np.ndarray:
         code <<= 8
         code |= high
         del low, high
+        rows_pairs, cols_pairs = code.shape[1], code.shape[2]
         for z in range(nz):
-            plane_codes = code[z].ravel()
-            counts = np.bincount(plane_codes, minlength=bins)
+            if row_lo[z] < 0:  # the whole plane is background: one code
+                code_sq[z] = 2.0 * float(npairs) ** 2
+                dhist[z] = 0.0
+                dhist[z, 0] = npairs
+                continue
+            # pairs outside the plane's non-background box (grown by 1) are background-background
+            r0, r1 = max(int(row_lo[z]) - 1, 0), min(int(row_hi[z]) + 1, rows_pairs)
+            c0, c1 = max(int(col_lo[z]) - 1, 0), min(int(col_hi[z]) + 1, cols_pairs)
+            sub_codes = code[z, r0:r1, c0:c1].ravel()
+            extra = npairs - sub_codes.size
+            counts = np.bincount(sub_codes, minlength=bins)
+            counts[bg_code] += extra
             on_diag = counts[diag]
             code_sq[z] = float(np.dot(counts, counts) + np.dot(on_diag, on_diag))
-            dhist[z] = np.bincount(diff[z].ravel(), minlength=LEVELS)
+            dh = np.bincount(diff[z, r0:r1, c0:c1].ravel(), minlength=LEVELS)
+            dh[0] += extra
+            dhist[z] = dh
         del code, diff
         linear = dhist @ diff_weights  # exact integer sums for the first two columns
         n = float(npairs)
@@ -258,7 +294,12 @@ def texture_features(image: np.ndarray, *, padding: int = 0) -> dict[str, float]
     block = crop_to_nonzero(np.asarray(image), padding=int(padding))
     if block is None:
         return {name: math.nan for name in TEXTURE_NAMES}
-    props = glcm_plane_properties(quantize(block))
+    q = quantize(block)
+    lo, hi = float(block.min()), float(block.max())
+    background = None
+    if lo <= 0.0 <= hi and hi > lo:  # the level of the zero background, same arithmetic as quantize
+        background = int(np.trunc((255.0 * (0.0 - lo)) / (hi - lo)))
+    props = glcm_plane_properties(q, background=background)
     per_plane = props.mean(axis=0)  # (Z, 6)
     means = per_plane.mean(axis=0)
     stds = per_plane.std(axis=0)
