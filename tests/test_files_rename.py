@@ -335,3 +335,24 @@ def test_add_suffix_to_files_clash(tmp_path):
     with pytest.raises(FileExistsError, match=r"Target already exists: '.*x_pred.nii.gz'"):
         add_suffix_to_files(tmp_path, safe_mode=False)
     assert (tmp_path / "a.nii.gz").exists()
+
+
+def test_add_string_dirs_chain_between_siblings_keeps_children_first(tmp_path):
+    # a -> xa must wait for xa -> xxa, and xa's child must be renamed before xa itself
+    make_tree(tmp_path, ["a/c/f.txt", "xa/d/g.txt"])
+    add_string_dirs(tmp_path, prefix="x", safe_mode=False)
+    assert snapshot(tmp_path) == {"xa": None, "xa/xc": None, "xa/xc/f.txt": "content of a/c/f.txt",
+                                  "xxa": None, "xxa/xd": None, "xxa/xd/g.txt": "content of xa/d/g.txt"}
+
+
+def test_rename_cycle_goes_through_a_temporary_name(tmp_path, capsys):
+    from auditapp.files._common import execute_moves, order_renames
+
+    make_tree(tmp_path, ["a", "b", "c"])
+    plan = [(f"{tmp_path}/a", f"{tmp_path}/b"), (f"{tmp_path}/b", f"{tmp_path}/a"), (f"{tmp_path}/c", f"{tmp_path}/d")]
+    ordered = order_renames(plan)
+    assert len(ordered) == 4 and ordered[0] == plan[2]  # the first action that can run, runs first
+    execute_moves(plan, overwrite=False, verbose=True, label="Renamed")
+    assert snapshot(tmp_path) == {"a": "content of b", "b": "content of a", "d": "content of c"}
+    assert capsys.readouterr().out.splitlines() == [f"Renamed: {s} -> {d}" for s, d in [plan[2], plan[1], plan[0]]]
+    assert order_renames(plan[2:]) == plan[2:]  # no chain: unchanged

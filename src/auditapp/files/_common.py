@@ -177,25 +177,39 @@ def _remove_target(dst: str) -> None:
 def order_renames(plan: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Order actions so a target occupied by another pending source is freed first.
 
-    Cycles (``a -> b``, ``b -> a``) are broken through a temporary name in the same folder.
-    The relative order of independent actions is kept.
+    The plan order is kept except where an action must wait for the one that frees its target
+    (``x -> xx`` waits for ``xx -> xxx``); the first action that can run always runs first, so
+    children still go before parents. Cycles (``a -> b``, ``b -> a``) are broken through a
+    temporary name in the same folder. Plans without such chains (the usual case) are returned
+    unchanged in O(n).
     """
+    norm = os.path.normpath
+    sources: dict[str, int] = {}
+    for src, _ in plan:
+        sources[norm(src)] = sources.get(norm(src), 0) + 1
+    if not any(norm(dst) in sources and norm(dst) != norm(src) for src, dst in plan):
+        return list(plan)
     pending = list(plan)
     ordered: list[tuple[str, str]] = []
     while pending:
-        pending_sources = {os.path.normpath(s) for s, _ in pending}
-        progressed = False
         for i, (src, dst) in enumerate(pending):
-            key = os.path.normpath(dst)
-            if key not in pending_sources or key == os.path.normpath(src):
-                ordered.append(pending.pop(i))
-                progressed = True
+            key = norm(dst)
+            if key not in sources or key == norm(src):
                 break
-        if not progressed:  # a cycle: park the first source under a temporary name
+        else:  # a cycle: park the first source under a temporary name
+            i = -1
+        if i >= 0:
+            src, dst = pending.pop(i)
+            ordered.append((src, dst))
+        else:
             src, dst = pending.pop(0)
             tmp = os.path.join(os.path.dirname(src), f".auditapp-tmp-{uuid.uuid4().hex}")
             ordered.append((src, tmp))
             pending.insert(0, (tmp, dst))
+            sources[norm(tmp)] = 1
+        sources[norm(src)] -= 1
+        if not sources[norm(src)]:
+            del sources[norm(src)]
     return ordered
 
 
@@ -209,6 +223,7 @@ def execute_moves(plan: list[tuple[str, str]], *, overwrite: bool, verbose: bool
     OSError
         ``Failed to rename '<src>' to '<dst>': <e>``.
     """
+    parked: dict[str, str] = {}  # temporary name -> original source (cycles)
     for src, dst in order_renames(plan):
         try:
             if overwrite and _lexists(dst) and os.path.normpath(src) != os.path.normpath(dst):
@@ -221,8 +236,10 @@ def execute_moves(plan: list[tuple[str, str]], *, overwrite: bool, verbose: bool
             raise PermissionError(f"Permission denied: cannot rename '{src}'") from exc
         except OSError as exc:
             raise OSError(f"Failed to rename '{src}' to '{dst}': {exc}") from exc
-        if verbose and not os.path.basename(dst).startswith(".auditapp-tmp-"):
-            emit(f"{label}: {src} -> {dst}")
+        if os.path.basename(dst).startswith(".auditapp-tmp-"):
+            parked[dst] = src
+        elif verbose:
+            emit(f"{label}: {parked.pop(src, src)} -> {dst}")
 
 
 def run_plan(plan: list[tuple[str, str]], *, safe_mode: bool, overwrite: bool, verbose: bool,
