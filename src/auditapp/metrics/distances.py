@@ -97,6 +97,34 @@ def _distances_at(ft: np.ndarray, points: tuple[np.ndarray, ...], spacing: tuple
     return np.sqrt(total)
 
 
+def _directed(
+    features: np.ndarray,
+    surface: np.ndarray,
+    outside: np.ndarray | None,
+    spacing: tuple,
+    want_surface: bool,
+) -> tuple[np.ndarray | None, float]:
+    """Distances to the nearest ``features`` voxel at the ``surface`` voxels, and their max over ``outside``.
+
+    One feature transform; the query voxels of both uses are gathered with one ``nonzero``.
+    Returns ``(distances at surface voxels in C order or None, max over outside or 0.0)``.
+    """
+    has_outside = outside is not None and outside.any()
+    if not want_surface and not has_outside:
+        return None, 0.0
+    if want_surface and has_outside:
+        query = surface | outside
+    else:
+        query = surface if want_surface else outside
+    points = np.nonzero(query)
+    ft = _nearest_features(features, spacing)
+    distances = _distances_at(ft, points, spacing)
+    del ft
+    on_surface = distances[surface[points]] if want_surface else None
+    farthest = float(distances[outside[points]].max()) if has_outside else 0.0
+    return on_surface, farthest
+
+
 def distance_metrics(
     gt: np.ndarray,
     pred: np.ndarray,
@@ -179,24 +207,10 @@ def distance_metrics(
     want_surface = any(m in wanted for m in ("hd95", "assd", "nsd"))
 
     out: dict[str, float] = {}
-    d_p = d_g = None
-    hd = 0.0
-    only_p = np.nonzero(p & ~g) if want_hd else None
-    only_g = np.nonzero(g & ~p) if want_hd else None
-    if want_surface or (want_hd and only_p[0].size):
-        ft = _nearest_features(surf_g, spacing)  # nearest voxel of ∂G
-        if want_surface:
-            d_p = _distances_at(ft, np.nonzero(surf_p), spacing)
-        if want_hd and only_p[0].size:
-            hd = max(hd, float(_distances_at(ft, only_p, spacing).max()))
-        del ft
-    if want_surface or (want_hd and only_g[0].size):
-        ft = _nearest_features(surf_p, spacing)  # nearest voxel of ∂P
-        if want_surface:
-            d_g = _distances_at(ft, np.nonzero(surf_g), spacing)
-        if want_hd and only_g[0].size:
-            hd = max(hd, float(_distances_at(ft, only_g, spacing).max()))
-        del ft
+    # P -> G: distances to ∂G at ∂P (surface metrics) and at P∖G (Hausdorff); G -> P likewise
+    d_p, h_pg = _directed(surf_g, surf_p, (p & ~g) if want_hd else None, spacing, want_surface)
+    d_g, h_gp = _directed(surf_p, surf_g, (g & ~p) if want_hd else None, spacing, want_surface)
+    hd = max(h_pg, h_gp)
 
     for name in wanted:
         if name == "hausdorff_distance":
