@@ -214,3 +214,13 @@ def test_cli_organize_help():
     for option in ["--column", "--input-dir", "--output-dir", "--id-column", "--subdir", "--mode", "--where",
                    "--dry-run", "--overwrite"]:
         assert option in result.stdout
+
+
+def test_cli_organize_reports_duplicate_ids_as_warning(meta, dataset, tmp_path):
+    pd.concat([meta, meta.iloc[[1]]], ignore_index=True).to_csv(tmp_path / "dup.csv", index=False)
+    result = CliRunner().invoke(cli_app(), ["organize", str(tmp_path / "dup.csv"), "--column", "Site",
+                                            "--input-dir", str(dataset), "--output-dir", str(tmp_path / "o"),
+                                            "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "warning: Duplicate IDs in column 'BraTS Subject ID', only the first row of each is used: " \
+           "['BraTS-GLI-00002-100']" in result.stderr
