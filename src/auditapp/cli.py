@@ -361,12 +361,23 @@ def demo(
     typer.echo(f"  (or edit the configs in {project.root / 'configs'} and re-run the commands above)")
     if serve:
         typer.echo("")
+        _release_workers()
         try:
             raise typer.Exit(code=_serve(project.app_config, host, port))
         except NotImplementedYet:
             _not_implemented("the dashboard (run-app)")
     code = max(codes) if codes else EXIT_OK
     raise typer.Exit(code=code)
+
+
+def _release_workers() -> None:
+    """Stop joblib's idle loky workers before a long-running dashboard (they would idle for minutes)."""
+    try:
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
+    except Exception:  # noqa: BLE001 - best effort; never block the dashboard
+        pass
 
 
 app.command("organize")(organize)
