@@ -20,7 +20,7 @@ from auditapp.io.nifti_write import write_volume
 
 st_testing = pytest.importorskip("streamlit.testing.v1")
 
-from app_fixtures import MAIN  # noqa: E402
+from app_fixtures import MAIN, env_with_path, fake_itksnap, wait_for  # noqa: E402
 
 TIMEOUT = 60
 LABELS = {"BKG": 0, "NETC": 1, "SNFH": 2, "ET": 3}
@@ -90,7 +90,8 @@ def _counts_rows(subject: str, model: str, gt: np.ndarray, pred: np.ndarray) -> 
             for (g, p), c in zip(pairs, counts)]
 
 
-def make_models_project(root, *, with_predictions=True, labels=True, metrics=True, features=True) -> dict:
+def make_models_project(root, *, with_predictions=True, labels=True, metrics=True, features=True,
+                        metadata=False) -> dict:
     """Write the project; return paths and the generated tables for expected values."""
     out = {"root": root, "metrics": {}, "features": {}, "gt": {}, "pred": {}}
     lines = []
@@ -133,6 +134,7 @@ def make_models_project(root, *, with_predictions=True, labels=True, metrics=Tru
                 gt_path = raw / sid / f"{sid}_seg.nii.gz"
                 if not gt_path.exists():
                     write_volume(gt_path, _gt())
+                    write_volume(raw / sid / f"{sid}_t1ce.nii.gz", np.zeros(SHAPE, dtype=np.int16))
                 out["gt"][sid] = _gt()
                 if model == "m2" and k == 2:
                     continue  # A-002 has no prediction of m2
@@ -142,6 +144,11 @@ def make_models_project(root, *, with_predictions=True, labels=True, metrics=Tru
                 out["pred"][(sid, model)] = pred
     else:
         lines.append("predictions:")
+    if metadata:
+        ids = _ids("SiteA") + _ids("SiteB")
+        meta = pd.DataFrame({"ID": ids, "Scanner": (["GE", "Siemens", "Philips"] * len(ids))[: len(ids)]})
+        meta.to_csv(root / "metadata.csv", index=False)
+        lines.append(f"metadata: {{file: {root / 'metadata.csv'}, id_column: ID}}")
     if labels:
         lines.append("labels: {" + ", ".join(f"{k}: {v}" for k, v in LABELS.items()) + "}")
     cfg = root / "app.yaml"
@@ -286,6 +293,25 @@ def test_error_matrix_csv_source_equals_counts(project, monkeypatch):
     assert "error-matrix CSV" in " ".join(c.value for c in at.caption)
 
 
+def test_error_matrix_opens_subject_with_prediction_in_itksnap(project, monkeypatch, tmp_path):
+    record = tmp_path / "args.txt"
+    fake_itksnap(tmp_path / "bin", record)
+    monkeypatch.setenv("PATH", env_with_path(tmp_path / "bin"))
+    at = app(project["config"], monkeypatch, "error_matrix")
+    widget(at.sidebar.selectbox, "Model").set_value("m2")
+    widget(at.sidebar.selectbox, "Subject").set_value("A-001")
+    at.run()
+    at.button(key="error_matrix.itksnap").click().run()
+    ok(at)
+    assert wait_for(record)
+    args = record.read_text().splitlines()
+    root = project["root"]
+    assert args[:2] == ["-g", str(root / "SiteA" / "SiteA_images" / "A-001" / "A-001_t1ce.nii.gz")]
+    assert args[2:4] == ["-s", str(root / "SiteA" / "SiteA_images" / "A-001" / "A-001_seg.nii.gz")]
+    assert str(root / "SiteA" / "SiteA_seg" / "m2" / "A-001" / "A-001_pred.nii.gz") in args
+    assert args[-2] == "-l"
+
+
 def test_error_matrix_needs_background_label(tmp_path, monkeypatch):
     proj = make_models_project(tmp_path, labels=False)
     at = app(proj["config"], monkeypatch, "error_matrix")
@@ -325,6 +351,20 @@ def test_single_model_scatter_points_and_correlation(project, monkeypatch):
     mA = means["SiteA"]
     rho = stats.spearmanr(f.loc[mA.index], mA).statistic
     assert corr.loc[corr["Dataset"] == "SiteA", "Spearman ρ"].iloc[0] == pytest.approx(rho)
+
+
+def test_single_model_colour_by_metadata(tmp_path, monkeypatch):
+    proj = make_models_project(tmp_path, with_predictions=False, metadata=True)
+    at = app(proj["config"], monkeypatch, "single_model")
+    ok(at)
+    widget(at.sidebar.selectbox, "Colour / group by").set_value("Scanner").run()
+    ok(at)
+    fig = figures(at)[0]
+    assert [t["name"] for t in fig["data"]] == ["GE", "Philips", "Siemens"]
+    assert fig["layout"]["legend"]["title"]["text"] == "Scanner"
+    ge = {c[1] for c in fig["data"][0]["customdata"]}
+    ids = _ids("SiteA") + _ids("SiteB")
+    assert ge == {sid for i, sid in enumerate(ids) if i % 3 == 0}
 
 
 def test_single_model_disaggregated_facets_and_highlight(project, monkeypatch):
@@ -545,3 +585,13 @@ def test_missing_metric_csv_is_named(tmp_path, monkeypatch, page):
     at = app(proj["config"], monkeypatch, page)
     ok(at)
     assert f"File not found: {missing} (metrics.SiteA in app.yaml)." in infos(at)
+
+
+def test_pairwise_mean_of_subject_changes(project, monkeypatch):
+    at = app(project["config"], monkeypatch, "pairwise")
+    at.sidebar.radio(key="pairwise.method").set_value("mean of per-subject changes").run()
+    ok(at)
+    m = project["metrics"]["SiteA"]
+    wide = m.pivot_table(index=["ID", "region"], columns="model", values="dice")
+    rel = (100 * (wide["m2"] - wide["m1"]) / wide["m1"]).groupby(level="region").mean()
+    np.testing.assert_allclose(arr(figures(at)[0]["data"][0]["x"])[:3], rel.to_numpy(), rtol=1e-12)

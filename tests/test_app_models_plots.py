@@ -145,3 +145,19 @@ def test_longitudinal_figure_labels():
 
 def test_svg_config():
     assert pm.svg_config("x")["toImageButtonOptions"] == {"format": "svg", "filename": "x"}
+
+
+def test_metric_scatter_colour_by_metadata():
+    df = _scatter_frame(n_per_set=20)
+    df["Scanner"] = np.where(df["ID"].str.endswith("1"), "GE", None)
+    fig = pm.metric_scatter(df, x="x", y="y", x_title="X", y_title="Y", sets=["Duke", "UCSF"], color="Scanner")
+    assert [t.name for t in fig.data] == ["GE", "missing"]
+    assert fig.layout.legend.title.text == "Scanner"
+    assert "Scanner: %{fullData.name}" in fig.data[0].hovertemplate
+    df["Age"] = np.arange(len(df), dtype=float)
+    cont = pm.metric_scatter(df, x="x", y="y", x_title="X", y_title="Y", sets=["Duke", "UCSF"], color="Age",
+                             color_title="Age (years)")
+    assert len(cont.data) == 1
+    np.testing.assert_array_equal(cont.data[0].marker.color, df["Age"].to_numpy())
+    assert cont.data[0].marker.colorbar.title.text == "Age (years)"
+    assert [list(c[:2]) for c in cont.data[0].customdata[:2]] == [["Duke", "Duke-0"], ["Duke", "Duke-0"]]

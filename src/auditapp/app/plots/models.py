@@ -42,6 +42,7 @@ OBSERVED = "#f4a261"
 PREDICTED = "#e9c46a"
 ERROR_SEGMENT = "#005f73"
 SCATTERGL_ABOVE = 1000
+MAX_GROUPS = 30
 
 #: Mode-bar SVG file names, as the reference names its downloads.
 SVG_NAMES = {
@@ -231,6 +232,8 @@ def metric_scatter(
     highlight: Iterable[tuple[str, str]] = (),
     trend: bool = False,
     model: str = "",
+    color: str | None = None,
+    color_title: str | None = None,
     options: dict | None = None,
 ) -> go.Figure:
     """Scatter of a metric (y) against a feature (x), one colour per dataset, optional facets.
@@ -247,6 +250,10 @@ def metric_scatter(
         Subjects drawn as red markers (size 12, ``#444`` outline) on top in every facet.
     trend : bool
         Add a least-squares line per dataset (and facet).
+    color : str, optional
+        Colour / group by this column instead of the dataset: numeric with more than 30
+        distinct values -> continuous ``Blues`` scale with a colour bar titled
+        ``color_title``; else one group (trace) per value, missing values as ``"missing"``.
 
     Returns
     -------
@@ -256,7 +263,6 @@ def metric_scatter(
     facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
     ncols = min(4, len(facets))
     nrows = int(np.ceil(len(facets) / ncols)) if facets else 1
-    colors = color_map(sets)
     use_gl = len(df) > SCATTERGL_ABOVE
     Trace = go.Scattergl if use_gl else go.Scatter
     fig = go.Figure()
@@ -264,9 +270,26 @@ def metric_scatter(
                                             vspace=0.12 if nrows > 1 else 0.0, count=len(facets))
     hl = {(str(s), str(i)) for s, i in highlight}
     hover = ("ID: %{customdata[1]}<br>Dataset: %{customdata[0]}<br>" + x_title + ": %{x:.2f}<br>"
-             + y_title + ": %{y:.3f}<br>Model: " + model.replace("%", "%%") + "<extra></extra>")
+             + y_title + ": %{y:.3f}<br>Model: " + model.replace("%", "%%"))
+    if color is not None:
+        name = (color_title or color).replace("%", "%%")
+        hover += f"<br>{name}: " + ("%{marker.color:,.2f}" if (pd.api.types.is_numeric_dtype(df[color])
+                                                               and df[color].nunique() > MAX_GROUPS)
+                                    else "%{fullData.name}")
+    hover += "<extra></extra>"
     # plain numpy arrays once (pandas/arrow columns are slow to hand to Plotly trace by trace)
     set_arr = df["set"].astype(str).to_numpy(dtype=object)
+    continuous = None
+    if color is None:
+        group_arr, groups = set_arr, list(sets)
+    elif pd.api.types.is_numeric_dtype(df[color]) and df[color].nunique() > MAX_GROUPS:
+        group_arr, groups = np.full(len(df), "all", dtype=object), ["all"]
+        continuous = df[color].to_numpy(dtype=float)
+    else:
+        values = df[color]
+        group_arr = np.where(values.isna(), "missing", values.astype(str)).astype(object)
+        groups = sorted(set(group_arr.tolist()), key=lambda v: (v == "missing", v))
+    colors = color_map(groups)
     id_arr = df["ID"].astype(str).to_numpy(dtype=object)
     xs = df[x].to_numpy(dtype=float)
     ys = df[y].to_numpy(dtype=float)
@@ -282,13 +305,17 @@ def metric_scatter(
     for k, fval in enumerate(facets):
         in_facet = np.ones(len(df), dtype=bool) if fval is None else facet_arr == fval
         pos = refs[k]
-        for s in sets:
-            mask = in_facet & (set_arr == s)
+        for s in groups:
+            mask = in_facet & (group_arr == s)
             if not mask.any():
                 continue
+            marker = dict(size=10, color=colors[s], line=dict(width=1, color="DarkSlateGrey"))
+            if continuous is not None:
+                marker.update(color=continuous[mask], colorscale="Blues", showscale=k == 0,
+                              colorbar=dict(title=dict(text=color_title or color)))
             fig.add_trace(Trace(
-                x=xs[mask], y=ys[mask], mode="markers", name=s, legendgroup=s, showlegend=k == 0,
-                marker=dict(size=10, color=colors[s], line=dict(width=1, color="DarkSlateGrey")),
+                x=xs[mask], y=ys[mask], mode="markers", name=s, legendgroup=s,
+                showlegend=k == 0 and continuous is None, marker=marker,
                 customdata=custom(mask, fval), hovertemplate=hover, **pos,
             ))
             if trend:
@@ -310,7 +337,8 @@ def metric_scatter(
     for trace in hl_traces:  # added last: drawn on top
         fig.add_trace(trace)
     height = 500 if facet is None else 120 + 330 * nrows
-    fig.update_layout(height=height, legend_title_text="Dataset", margin=dict(t=60),
+    fig.update_layout(height=height, legend_title_text="Dataset" if color is None else (color_title or color),
+                      margin=dict(t=60),
                       title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))
     if facet is None:
         fig.update_xaxes(title_text=x_title)

@@ -19,6 +19,7 @@ PAGE = "pairwise"
 KINDS = {"Relative": "relative", "Absolute": "absolute", "Ratio": "ratio"}
 AXIS = {"relative": "Relative improvement (%)", "absolute": "Absolute improvement", "ratio": "Ratio"}
 RULES = {"Paired differences (recommended)": "paired-differences", "AUDIT reference rule": "reference"}
+METHODS = {"change of the means (reference)": "of-means", "mean of per-subject changes": "of-changes"}
 EFFECT_NAMES = {"cohen_dz": "Cohen's d_z", "rank_biserial": "Rank-biserial r"}
 
 
@@ -96,7 +97,12 @@ def body() -> None:
 
 # --------------------------------------------------------------------------- aggregated
 def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind) -> None:
-    table = dm.aggregated_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark)
+    method = METHODS[st.sidebar.radio(
+        "Improvement of", list(METHODS), key=f"{PAGE}.method",
+        help="Change of the means (reference): improvements computed from the per-region means of each model. "
+             "Mean of per-subject changes: the mean over subjects evaluated by both models of each subject's "
+             "change.")]
+    table = dm.aggregated_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark, method)
     if table["n_baseline"].iloc[:-1].sum() != table["n_benchmark"].iloc[:-1].sum() or \
             table["n_pairs"].iloc[-1] < max(table["n_baseline"].iloc[-1], table["n_benchmark"].iloc[-1]):
         st.caption(f"The two models were evaluated on different subjects ({baseline}: "

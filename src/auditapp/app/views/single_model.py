@@ -86,12 +86,14 @@ def body() -> None:
         all_regions = sorted(rows["region"].dropna().unique().tolist())
         regions = st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions")
         rows = rows[rows["region"].isin(regions)]
-    rows = ui.subset_filter(rows, feats.meta_columns, PAGE)
+    meta = tuple(c for c in (*feats.meta_columns, *tables.meta_columns) if c in rows.columns)
+    color = ui.colour_group_by(rows, meta, PAGE)
+    rows = ui.subset_filter(rows, meta, PAGE)
     trend = st.sidebar.checkbox("Trend line (least squares)", value=False, key=f"{PAGE}.trend")
     if feature not in rows.columns or metric not in rows.columns:
         st.info(f"No values of {catalog.name(feature)} for {model}.")
         return
-    cols = ["ID", "set", "region", "model", feature, metric]
+    cols = list(dict.fromkeys(["ID", "set", "region", "model", feature, metric] + ([color] if color else [])))
     shown = rows[cols].dropna(subset=[feature, metric])
     if shown.empty:
         st.info(f"No values of {data.metric_name(metric)} and {catalog.name(feature)} for {model} in the selected "
@@ -109,7 +111,7 @@ def body() -> None:
     fig = pm.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
                             sets=[s for s in chosen if s in present],
                             facet=None if aggregated else "region", highlight=highlighted, trend=trend,
-                            model=model, options=options)
+                            model=model, color=color, options=options)
     ui.show_chart(fig, chart_key, pm.SVG_NAMES[PAGE])
 
     _highlight_list(cfg, highlighted, model)
