@@ -124,9 +124,7 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
     if not files:
         if safe_mode or verbose:
             emit(f"No files with the extension '{extension}' were found to organize.")
-    elif safe_mode:
-        emit(f"{SAFE} {len(done)} files would be organized.")
-    elif verbose:
+    elif verbose and not safe_mode:
         emit(f"Total files organized: {len(done)}")
     return done
 
