@@ -208,3 +208,34 @@ def test_bad_masks():
         distance_metrics(np.zeros((2, 2, 2), bool), np.zeros((2, 2, 3), bool), spacing=(1, 1, 1))
     with pytest.raises(ValueError, match="gt must be a binary mask"):
         distance_metrics(np.full((2, 2, 2), 2), np.zeros((2, 2, 2), bool), spacing=(1, 1, 1))
+
+
+def test_masks_touching_the_volume_border_match_brute_force():
+    gt = np.zeros((9, 10, 11), bool)
+    pred = np.zeros((9, 10, 11), bool)
+    gt[0:5, 0:10, 3:8] = True  # touches three faces of the volume
+    pred[0:4, 2:10, 4:11] = True
+    spacing = (1.5, 1.0, 0.7)
+    ours = distance_metrics(gt, pred, spacing=spacing)
+    ref = _brute_force(gt, pred, spacing)
+    for name in ("hausdorff_distance", "hd95", "assd", "nsd"):
+        assert ours[name] == pytest.approx(ref[name], rel=1e-12), name
+
+
+def test_cropping_in_evaluate_pair_changes_nothing():
+    rng = np.random.default_rng(7)
+    shape = (20, 22, 24)
+    gt = np.zeros(shape, np.uint8)
+    pred = np.zeros(shape, np.uint8)
+    gt[_ball(shape, (8, 9, 10), 5)] = 1
+    gt[_ball(shape, (9, 9, 11), 2)] = 2
+    pred[_ball(shape, (9, 10, 10), 5)] = 1
+    pred[_ball(shape, (9, 10, 12), 2)] = 2
+    pred[rng.random(shape) < 0.003] = 2  # scattered false positives, some far away
+    spacing = (2.0, 0.9, 1.1)
+    regions = [Region("A", (1,)), Region("B", (2,)), Region("AB", (1, 2))]
+    out = evaluate_pair(gt, pred, spacing=spacing, regions=regions,
+                        metrics=["hausdorff_distance", "hd95", "assd", "nsd"])
+    for region, row in zip(regions, out.rows):
+        full = distance_metrics(np.isin(gt, region.values), np.isin(pred, region.values), spacing=spacing)
+        assert {k: row[k] for k in full} == full
