@@ -15,13 +15,14 @@ from auditapp.errors import AuditappError, AuditappWarning
 
 __all__ = ["organize"]
 
+
 def _parse_where(where: list[str]) -> list[tuple[str, list[str]]]:
     filters = []
     for item in where:
         column, sep, values = item.partition("=")
         if not sep or not column.strip():
             raise ValueError(f"--where expects COLUMN=VALUE[,VALUE...], got {item!r}")
-        filters.append((column, [v for v in values.split(",")]))
+        filters.append((column, values.split(",")))
     return filters
 
 
@@ -78,7 +79,7 @@ def organize(
     except (AuditappError, KeyError, ValueError, TypeError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=1) from None
     for w in caught:
         typer.echo(f"warning: {w.message}", err=True)
     organized = sum(len(ids) for ids in result["organized"].values())
