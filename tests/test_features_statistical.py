@@ -84,3 +84,18 @@ def test_float32_input_computed_in_float64():
     f = statistical_features(img)
     v = img.astype(np.float64).ravel()
     assert f["mean_intensity"] == pytest.approx(v.mean(), rel=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 10, 11, 20, 101, 1000])
+def test_order_statistics_match_numpy_for_small_samples_and_ties(n):
+    rng = np.random.default_rng(n)
+    for ties in (False, True):
+        v = (rng.integers(1, 5, size=n) if ties else rng.random(n) + 0.1).astype(np.float32)
+        f = intensity_statistics(v)
+        w = v.astype(np.float64)
+        assert f["median_intensity"] == pytest.approx(np.median(w), rel=1e-15)
+        assert f["10th_percentile_intensity"] == pytest.approx(np.percentile(w, 10), rel=1e-14)
+        assert f["90th_percentile_intensity"] == pytest.approx(np.percentile(w, 90), rel=1e-14)
+    before = v.copy()
+    intensity_statistics(v)
+    np.testing.assert_array_equal(v, before)  # the input is never modified

@@ -30,6 +30,20 @@ def _nan_result() -> dict[str, float]:
     return {name: math.nan for name in STATISTICAL_NAMES}
 
 
+def _select(part: np.ndarray, floors: list[int]) -> None:
+    """Put the order statistics ``floors`` (sorted, unique) in place, one single-kth partition each.
+
+    numpy's multi-kth ``partition`` is several times slower than successive single
+    partitions on the shrinking sub-ranges (measured 36 ms vs 9 ms on 2 M values).
+    """
+    if not floors:
+        return
+    mid = floors[len(floors) // 2]
+    part.partition(mid)
+    _select(part[:mid], [f for f in floors if f < mid])
+    _select(part[mid + 1:], [f - mid - 1 for f in floors if f > mid])
+
+
 def intensity_statistics(values: np.ndarray) -> dict[str, float]:
     """The ten statistics of a 1-D sample (no filtering; float64 arithmetic).
 
@@ -55,30 +69,33 @@ def intensity_statistics(values: np.ndarray) -> dict[str, float]:
     n = raw.size
     if n == 0:
         return _nan_result()
-    # One partition for the median and both percentiles (numpy "linear" method:
-    # position (n - 1) * q, interpolated between its floor and ceil neighbours).
+    # One partition at the three floor positions (numpy "linear" method: position
+    # (n - 1) * q, interpolated between its floor and the next order statistic). The
+    # next order statistic is the minimum of the block that follows each floor position.
     positions = {q: (n - 1) * q for q in (0.1, 0.5, 0.9)}
-    kth = sorted({int(math.floor(p)) for p in positions.values()}
-                 | {min(int(math.floor(p)) + 1, n - 1) for p in positions.values()})
-    # order statistics are exact in the input's float dtype (float32 partitions faster)
-    part = np.partition(raw, kth)
-    v = raw.astype(np.float64, copy=False)
+    floors = sorted({int(math.floor(p)) for p in positions.values()})
+    part = raw.copy()  # order statistics are exact in the input's float dtype
+    _select(part, floors)
+    bounds = floors[1:] + [n - 1]
+    following = {}
+    for k, stop in zip(floors, bounds):
+        following[k] = float(part[k]) if k + 1 >= n else float(part[k + 1:stop + 1].min())
+
+    def order_pair(pos: float) -> tuple[float, float, float]:
+        lo = int(math.floor(pos))
+        return float(part[lo]), following[lo], pos - lo
 
     def quantile(q: float) -> float:
-        pos = positions[q]
-        lo = int(math.floor(pos))
-        hi = min(lo + 1, n - 1)
-        frac = pos - lo
-        a, b = float(part[lo]), float(part[hi])
-        # same formula as numpy's _lerp: a + (b - a) * t, evaluated from the nearer end
+        a, b, frac = order_pair(positions[q])
+        # numpy's _lerp: a + (b - a) * t, evaluated from the nearer end
         if frac >= 0.5:
             return b - (b - a) * (1.0 - frac)
         return a + (b - a) * frac
 
-    vmax = float(v.max())
-    vmin = float(v.min())
-    mean = float(v.mean())
-    dev = v - mean
+    vmax = float(raw.max())
+    vmin = float(raw.min())
+    mean = float(raw.mean(dtype=np.float64))
+    dev = np.subtract(raw, mean, dtype=np.float64)
     dev2 = dev * dev
     m2 = float(dev2.mean())
     if m2 <= (np.finfo(np.float64).eps * mean) ** 2:
@@ -89,7 +106,11 @@ def intensity_statistics(values: np.ndarray) -> dict[str, float]:
         m4 = float(np.dot(dev2, dev2)) / n
         skew = m3 / m2 ** 1.5
         kurt = m4 / (m2 * m2) - 3.0
-    median = quantile(0.5) if n % 2 else 0.5 * (float(part[(n - 1) // 2]) + float(part[n // 2]))
+    if n % 2:
+        median = quantile(0.5)
+    else:
+        a, b, _ = order_pair(positions[0.5])
+        median = 0.5 * (a + b)
     return {
         "max_intensity": vmax,
         "min_intensity": vmin,
