@@ -239,3 +239,15 @@ def test_cropping_in_evaluate_pair_changes_nothing():
     for region, row in zip(regions, out.rows):
         full = distance_metrics(np.isin(gt, region.values), np.isin(pred, region.values), spacing=spacing)
         assert {k: row[k] for k in full} == full
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 5), (1, 3, 3), (2, 2, 2), (3, 1, 4), (7, 8, 9), (5, 6)])
+def test_surface_mask_equals_6_connected_erosion(shape):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(len(shape) * 100 + shape[-1])
+    for density in (0.5, 0.9, 1.0):
+        mask = rng.random(shape) < density
+        structure = ndimage.generate_binary_structure(mask.ndim, 1)
+        expected = mask & ~ndimage.binary_erosion(mask, structure=structure, border_value=0)
+        assert np.array_equal(surface_mask(mask), expected)
