@@ -12,7 +12,8 @@ Pure array functions
   multi-label tumour: necrotic core (label 1), enhancing rim (3) and oedema (2) around it,
   optionally small satellite lesions.
 * :func:`dilate_labels`, :func:`erode_labels`, :func:`swap_labels`, :func:`remove_lesion`
-  -- controlled segmentation errors; :func:`make_prediction` applies a :class:`ModelErrors`.
+  -- controlled segmentation errors; :func:`make_prediction` applies a :class:`ModelErrors`
+  (defined in :mod:`auditapp.demo.model_errors`, re-exported here).
 
 Writers
 -------
@@ -45,7 +46,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
+
+from auditapp.demo._shapes import _bbox, _ellipsoid, _rng, _smooth_noise, _validate_shape
+from auditapp.demo.model_errors import (
+    DEFAULT_MODELS,
+    ModelErrors,
+    dilate_labels,
+    erode_labels,
+    make_prediction,
+    remove_lesion,
+    swap_labels,
+)
 
 __all__ = [
     "SEQUENCES",
@@ -101,41 +112,6 @@ class SyntheticSubject:
     spacing: tuple[float, float, float]
     n_lesions: int
 
-
-@dataclass(frozen=True)
-class ModelErrors:
-    """Controlled errors a synthetic model makes, applied in the order of the fields.
-
-    Attributes
-    ----------
-    dilation : int
-        Grow the tumour outward by this many voxels (new voxels take the nearest label).
-    erosion : int
-        Shrink the whole tumour by this many voxels (removed voxels become background).
-    swap : (int, int) or None
-        Exchange these two label values ...
-    swap_fraction : float
-        ... in this fraction of the tumour's extent along k (1.0: everywhere).
-    miss_probability : float
-        Per subject, probability of missing a lesion: the smallest connected component
-        (the whole tumour when there is only one, giving an empty prediction).
-    """
-
-    dilation: int = 0
-    erosion: int = 0
-    swap: tuple[int, int] | None = None
-    swap_fraction: float = 1.0
-    miss_probability: float = 0.0
-
-
-#: Two models with different, controlled errors: A over-segments; B under-segments,
-#: confuses necrosis and enhancing tumour in part of the lesion and sometimes misses a lesion.
-DEFAULT_MODELS: dict[str, ModelErrors] = {
-    "modelA": ModelErrors(dilation=1),
-    "modelB": ModelErrors(erosion=1, swap=(1, 3), swap_fraction=0.5, miss_probability=0.3),
-}
-
-
 @dataclass(frozen=True)
 class SiteSpec:
     """A synthetic acquisition site: how its images differ from the others.
@@ -175,67 +151,6 @@ class SyntheticDataset:
     root: Path
     ids: tuple[str, ...]
     predictions: dict[str, Path] = field(default_factory=dict)  # model -> folder
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _rng(*keys: int) -> np.random.Generator:
-    return np.random.default_rng([int(k) & 0xFFFFFFFF for k in keys])
-
-
-def _interp_matrix(n_out: int, n_in: int) -> np.ndarray:
-    """(n_out, n_in) float32 linear-interpolation weights mapping a coarse axis onto a fine one."""
-    x = np.linspace(0.0, n_in - 1.0, n_out)
-    lo = np.minimum(np.floor(x).astype(int), n_in - 2)
-    frac = (x - lo).astype(np.float32)
-    w = np.zeros((n_out, n_in), dtype=np.float32)
-    rows = np.arange(n_out)
-    w[rows, lo] = 1.0 - frac
-    w[rows, lo + 1] = frac
-    return w
-
-
-def _smooth_noise(rng: np.random.Generator, shape: tuple[int, ...], cell: int) -> np.ndarray:
-    """Zero-mean float32 noise, smooth at the scale of ``cell`` voxels.
-
-    A coarse Gaussian grid is interpolated (trilinear, as three small matrix products,
-    much faster than ``ndimage.zoom`` on 9 M voxels).
-    """
-    coarse = tuple(max(2, int(np.ceil(s / cell)) + 1) for s in shape)
-    grid = rng.standard_normal(coarse, dtype=np.float32)
-    w0, w1, w2 = (_interp_matrix(s, c) for s, c in zip(shape, coarse))
-    out = (w0 @ grid.reshape(coarse[0], -1)).reshape(shape[0], coarse[1], coarse[2])
-    out = np.matmul(w1, out)  # (J, b) @ (K, b, c) -> (K, J, c)
-    return np.ascontiguousarray(out @ w2.T)
-
-
-def _ellipsoid(shape, centre, radii) -> np.ndarray:
-    """Normalised squared ellipsoid distance (float32), < 1 inside."""
-    grids = np.ogrid[tuple(slice(0, s) for s in shape)]
-    d = np.zeros(shape, dtype=np.float32)
-    for g, c, r in zip(grids, centre, radii):
-        d = d + ((g.astype(np.float32) - np.float32(c)) / np.float32(r)) ** 2
-    return d
-
-
-def _bbox(mask: np.ndarray, margin: int = 0) -> tuple[slice, ...] | None:
-    if not mask.any():
-        return None
-    slices = []
-    for axis in range(mask.ndim):
-        other = tuple(a for a in range(mask.ndim) if a != axis)
-        nz = np.flatnonzero(mask.any(axis=other))
-        slices.append(slice(max(0, nz[0] - margin), min(mask.shape[axis], nz[-1] + 1 + margin)))
-    return tuple(slices)
-
-
-def _validate_shape(shape) -> tuple[int, int, int]:
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != 3 or min(shape) < 16:
-        raise ValueError(f"shape must be 3 integers >= 16 in (k, j, i) order; got {shape}")
-    return shape
-
 
 # --------------------------------------------------------------------------- subjects
 
@@ -399,124 +314,6 @@ def make_subject(
         full[bb] = img
         images[name] = full
     return SyntheticSubject(images=images, seg=seg, spacing=spacing, n_lesions=n_lesions)
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def dilate_labels(seg: np.ndarray, iterations: int = 1) -> np.ndarray:
-    """Grow every labelled region outward into the background by ``iterations`` voxels.
-
-    Each new voxel takes the label of its nearest labelled voxel (Euclidean, voxel units).
-    Returns a new array of the same dtype.
-
-    Examples
-    --------
-    >>> a = np.zeros((1, 1, 7), np.uint8); a[0, 0, 3] = 2
-    >>> dilate_labels(a, 2)[0, 0].tolist()
-    [0, 2, 2, 2, 2, 2, 0]
-    """
-    out = seg.copy()
-    mask = seg > 0
-    box = _bbox(mask, margin=iterations + 1)
-    if box is None or iterations <= 0:
-        return out
-    local = seg[box]
-    m = local > 0
-    grown = ndimage.binary_dilation(m, ndimage.generate_binary_structure(3, 1), iterations=iterations)
-    _, idx = ndimage.distance_transform_edt(~m, return_indices=True)
-    nearest = local[tuple(idx)]
-    new = grown & ~m
-    local_out = out[box]
-    local_out[new] = nearest[new]
-    return out
-
-
-def erode_labels(seg: np.ndarray, iterations: int = 1) -> np.ndarray:
-    """Shrink the whole tumour by ``iterations`` voxels (removed voxels become 0).
-
-    Examples
-    --------
-    >>> a = np.zeros((7, 7, 7), np.uint8); a[1:6, 1:6, 1:6] = 2; a[3, 3, 3] = 3
-    >>> b = erode_labels(a, 1)
-    >>> int((b > 0).sum()), int(b[3, 3, 3])
-    (27, 3)
-    """
-    out = seg.copy()
-    mask = seg > 0
-    box = _bbox(mask, margin=1)
-    if box is None or iterations <= 0:
-        return out
-    m = mask[box]
-    kept = ndimage.binary_erosion(m, ndimage.generate_binary_structure(3, 1), iterations=iterations,
-                                  border_value=0)
-    local_out = out[box]
-    local_out[m & ~kept] = 0
-    return out
-
-
-def swap_labels(seg: np.ndarray, a: int, b: int, *, fraction: float = 1.0) -> np.ndarray:
-    """Exchange label values ``a`` and ``b`` in the first ``fraction`` of the tumour's extent along k.
-
-    Examples
-    --------
-    >>> a = np.array([[[1, 3, 2]], [[1, 3, 2]]], np.uint8)
-    >>> swap_labels(a, 1, 3).ravel().tolist()
-    [3, 1, 2, 3, 1, 2]
-    >>> swap_labels(a, 1, 3, fraction=0.5).ravel().tolist()
-    [3, 1, 2, 1, 3, 2]
-    """
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be in [0, 1]; got {fraction}")
-    out = seg.copy()
-    box = _bbox(seg > 0)
-    if box is None:
-        return out
-    k0, k1 = box[0].start, box[0].stop
-    stop = k0 + int(round((k1 - k0) * fraction))
-    part = out[k0:stop]
-    is_a, is_b = part == a, part == b
-    part[is_a] = b
-    part[is_b] = a
-    return out
-
-
-def remove_lesion(seg: np.ndarray) -> np.ndarray:
-    """Remove the smallest connected tumour component (26-connectivity); the only one if there is one.
-
-    Examples
-    --------
-    >>> a = np.zeros((1, 1, 8), np.uint8); a[0, 0, 1:4] = 2; a[0, 0, 6] = 3
-    >>> remove_lesion(a)[0, 0].tolist()
-    [0, 2, 2, 2, 0, 0, 0, 0]
-    """
-    out = seg.copy()
-    box = _bbox(seg > 0)
-    if box is None:
-        return out
-    comp, n = ndimage.label(seg[box] > 0, structure=np.ones((3, 3, 3), bool))
-    sizes = np.bincount(comp.ravel())[1:]
-    smallest = int(np.argmin(sizes)) + 1
-    out[box][comp == smallest] = 0
-    return out
-
-
-def make_prediction(seg: np.ndarray, errors: ModelErrors, *, seed: int = 0) -> np.ndarray:
-    """Apply a model's controlled errors to a ground truth (uint8 result, same shape).
-
-    ``seed`` only drives ``miss_probability``; everything else is deterministic.
-    """
-    pred = np.asarray(seg).astype(np.uint8, copy=True)
-    if errors.dilation:
-        pred = dilate_labels(pred, errors.dilation)
-    if errors.erosion:
-        pred = erode_labels(pred, errors.erosion)
-    if errors.swap is not None:
-        pred = swap_labels(pred, errors.swap[0], errors.swap[1], fraction=errors.swap_fraction)
-    if errors.miss_probability > 0 and _rng(seed, 4).random() < errors.miss_probability:
-        pred = remove_lesion(pred)
-    return pred
-
 
 # --------------------------------------------------------------------------- writers
 
