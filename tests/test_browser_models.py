@@ -105,8 +105,16 @@ def test_model_pages_render_in_chromium(server):
             page.get_by_text("Perform statistical test").click()
             page.get_by_text("p-value").first.wait_for(timeout=30_000)
             timings["pairwise: test on"] = time.monotonic() - t0
+            page.get_by_text("AUDIT reference rule").click()
+            page.get_by_text("Per region (Holm-adjusted)").click()
+            page.get_by_text("Normality of each sample").wait_for(timeout=30_000)
+            page.get_by_text("Holm-adjusted across regions").wait_for(timeout=30_000)
+            page.wait_for_timeout(300)
+            page.locator("[data-testid='stMain']").evaluate("e => e.scrollTo(0, e.scrollHeight)")
+            page.wait_for_timeout(300)
             page.screenshot(path=str(ARTIFACTS / "models_pairwise_test.png"), full_page=True)
             assert page.locator("[data-testid='stException']").count() == 0
+            assert page.get_by_text("Something went wrong").count() == 0
         finally:
             browser.close()
     print("browser timings (s):", {k: round(v, 2) for k, v in timings.items()})
