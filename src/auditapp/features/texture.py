@@ -44,10 +44,15 @@ def crop_to_nonzero(image: np.ndarray, *, padding: int = 0) -> np.ndarray | None
     ((1, 2, 1), (3, 4, 3))
     """
     nonzero = image != 0
+    if image.ndim == 3:
+        plane = nonzero.any(axis=0)  # (J, I)
+        profiles = (nonzero.any(axis=(1, 2)), plane.any(axis=1), plane.any(axis=0))
+    else:
+        profiles = tuple(nonzero.any(axis=tuple(a for a in range(image.ndim) if a != axis))
+                         for axis in range(image.ndim))
     slices = []
-    for axis in range(image.ndim):
-        other = tuple(a for a in range(image.ndim) if a != axis)
-        idx = np.flatnonzero(nonzero.any(axis=other))
+    for axis, profile in enumerate(profiles):
+        idx = np.flatnonzero(profile)
         if idx.size == 0:
             return None
         lo = max(int(idx[0]) - padding, 0)
@@ -66,15 +71,21 @@ def quantize(block: np.ndarray) -> np.ndarray:
     >>> quantize(np.array([0.0, 1.0, 2.0, 4.0])).tolist()
     [0, 63, 127, 255]
     """
-    lo = float(block.min())
-    hi = float(block.max())
+    return _quantize(block)[0]
+
+
+def _quantize(block: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``quantize`` plus the block's min and max (one strided read of the block)."""
+    work = np.array(block, dtype=np.float64, order="C")  # contiguous: fast reductions below
+    lo = float(work.min())
+    hi = float(work.max())
     if hi == lo:
-        return np.zeros(block.shape, dtype=np.uint8)
-    work = np.subtract(block, lo, dtype=np.float64)
+        return np.zeros(block.shape, dtype=np.uint8), lo, hi
+    work -= lo
     work *= 255.0
     work /= hi - lo
     # every value is in [0, 255]: the conversion truncates toward zero
-    return work.astype(np.uint8)
+    return work.astype(np.uint8), lo, hi
 
 
 # (first view, second view) of each angle as rows/columns dropped from the plane:
@@ -102,9 +113,9 @@ class _PlaneSums:
     """Per-plane sums of a function of the pixel values over a plane minus one row and/or column."""
 
     def __init__(self, values: np.ndarray):
-        self.values = values  # (Z, R, C) int64
-        self.row_sums = values.sum(axis=2)  # (Z, R)
-        self.col_sums = values.sum(axis=1)  # (Z, C)
+        self.values = values  # (Z, R, C) unsigned integers
+        self.row_sums = values.sum(axis=2, dtype=np.int64)  # (Z, R)
+        self.col_sums = values.sum(axis=1, dtype=np.int64)  # (Z, C)
         self.total = self.row_sums.sum(axis=1)  # (Z,)
 
     def view_sum(self, drop_row, drop_col) -> np.ndarray:
@@ -114,7 +125,7 @@ class _PlaneSums:
         if drop_col is not None:
             out -= self.col_sums[:, drop_col]
         if drop_row is not None and drop_col is not None:
-            out += self.values[:, drop_row, drop_col]
+            out += self.values[:, drop_row, drop_col].astype(np.int64)
         return out
 
 
@@ -180,10 +191,10 @@ def glcm_plane_properties(q: np.ndarray, *, background: int | None = None) -> np
     diag = np.arange(LEVELS) * (LEVELS + 1)
     levels = np.arange(LEVELS, dtype=np.float64)
     diff_weights = np.stack([levels * levels, levels, 1.0 / (1.0 + levels * levels)], axis=1)  # (256, 3)
-    values = q.astype(np.int64)
-    sums1 = _PlaneSums(values)
-    sums2 = _PlaneSums(values * values)
-    del values
+    sums1 = _PlaneSums(q)
+    squares = q.astype(np.uint16)
+    squares *= squares  # 255^2 = 65025 fits uint16
+    sums2 = _PlaneSums(squares)
     if background is None:
         background = int(np.bincount(q.ravel(), minlength=LEVELS).argmax()) if q.size else 0
     bg_code = int(background) * (LEVELS + 1)
@@ -294,8 +305,7 @@ def texture_features(image: np.ndarray, *, padding: int = 0) -> dict[str, float]
     block = crop_to_nonzero(np.asarray(image), padding=int(padding))
     if block is None:
         return {name: math.nan for name in TEXTURE_NAMES}
-    q = quantize(block)
-    lo, hi = float(block.min()), float(block.max())
+    q, lo, hi = _quantize(block)
     background = None
     if lo <= 0.0 <= hi and hi > lo:  # the level of the zero background, same arithmetic as quantize
         background = int(np.trunc((255.0 * (0.0 - lo)) / (hi - lo)))
