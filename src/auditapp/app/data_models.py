@@ -457,3 +457,13 @@ def models_by_set(key: tuple, _df: pd.DataFrame) -> dict[str, list[str]]:
         return {}
     pairs = _df[["set", "model"]].drop_duplicates()
     return {str(s): sorted(g["model"].astype(str).tolist()) for s, g in pairs.groupby("set", sort=False)}
+
+
+def download_csv(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:
+    """CSV download button whose file is built only when clicked (no ``to_csv`` on every rerun)."""
+    frame = df
+
+    def build() -> bytes:
+        return frame.to_csv(index=False).encode("utf-8")
+
+    st.download_button(label, build, file_name=file_name, mime="text/csv", key=key)

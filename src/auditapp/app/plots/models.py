@@ -78,27 +78,34 @@ def _legend(position: str) -> dict:
 
 
 def _apply_options(fig: go.Figure, options: dict | None) -> go.Figure:
-    """Apply the "Plot options" expander values (legend, title, axis labels, font size)."""
+    """Apply the "Plot options" expander values (legend, title, axis labels, font size) in one update.
+
+    Axis labels replace the titles the builder gave (so facets keep one label per row/column).
+    """
     if not options:
         return fig
+    update: dict = {}
     if "font_size" in options:
-        fig.update_layout(font=dict(size=int(options["font_size"])))
+        update["font"] = dict(size=int(options["font_size"]))
     if options.get("title"):
-        fig.update_layout(title=dict(text=options["title"]))
-    if options.get("x_title"):
-        fig.update_xaxes(title_text=options["x_title"])
-    if options.get("y_title"):
-        fig.update_yaxes(title_text=options["y_title"])
+        update["title"] = dict(text=options["title"])
+    current = fig.layout.to_plotly_json()
+    for axis, key in (("xaxis", "x_title"), ("yaxis", "y_title")):
+        if not options.get(key):
+            continue
+        for name, value in current.items():
+            if name.startswith(axis) and isinstance(value, dict) and value.get("title", {}).get("text"):
+                update[name] = dict(title=dict(text=options[key]))
     if "show_legend" in options:
-        fig.update_layout(showlegend=bool(options["show_legend"]))
+        update["showlegend"] = bool(options["show_legend"])
     if options.get("legend_position"):
-        if fig.layout.legend.orientation == "h":  # horizontal legends stay outside the plot area
-            pos = options["legend_position"]
-            fig.update_layout(legend=dict(
-                x=0 if "left" in pos else 1, xanchor="left" if "left" in pos else "right",
-                y=1.02 if "top" in pos else -0.15, yanchor="bottom" if "top" in pos else "top"))
+        pos = options["legend_position"]
+        if current.get("legend", {}).get("orientation") == "h":  # horizontal legends stay outside the plot
+            update["legend"] = dict(x=0 if "left" in pos else 1, xanchor="left" if "left" in pos else "right",
+                                    y=1.02 if "top" in pos else -0.15, yanchor="bottom" if "top" in pos else "top")
         else:
-            fig.update_layout(legend=_legend(options["legend_position"]))
+            update["legend"] = _legend(pos)
+    fig.update_layout(**update)
     return fig
 
 
@@ -203,10 +210,10 @@ def error_matrix_figure(
     fig.update_layout(
         annotations=annotations, width=side + 80, height=side, font=dict(size=font_size),
         title=dict(text=title) if title else None, margin=dict(l=80, r=20, t=90, b=20),
+        xaxis=dict(title=dict(text=x_title), side="top", type="category", showgrid=False),
+        yaxis=dict(title=dict(text=y_title), autorange="reversed", type="category", showgrid=False,
+                   scaleanchor="x", scaleratio=1),
     )
-    fig.update_xaxes(title_text=x_title, side="top", type="category", showgrid=False)
-    fig.update_yaxes(title_text=y_title, autorange="reversed", type="category", showgrid=False,
-                     scaleanchor="x", scaleratio=1)
     return fig
 
 
@@ -337,19 +344,19 @@ def metric_scatter(
     for trace in hl_traces:  # added last: drawn on top
         fig.add_trace(trace)
     height = 500 if facet is None else 120 + 330 * nrows
-    fig.update_layout(height=height, legend_title_text="Dataset" if color is None else (color_title or color),
-                      margin=dict(t=60),
-                      title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))
+    layout = dict(height=height, legend=dict(title=dict(text="Dataset" if color is None else (color_title or color))),
+                  margin=dict(t=60), title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))
     if facet is None:
-        fig.update_xaxes(title_text=x_title)
-        fig.update_yaxes(title_text=y_title)
+        layout["xaxis"] = dict(title=dict(text=x_title))
+        layout["yaxis"] = dict(title=dict(text=y_title))
     else:
         for k, ref in enumerate(refs):
             n = ref["xaxis"][1:]
             if k // ncols == nrows - 1 or k + ncols >= len(facets):
-                fig.layout[f"xaxis{n}"].title = dict(text=x_title)
+                layout[f"xaxis{n}"] = dict(title=dict(text=x_title))
             if k % ncols == 0:
-                fig.layout[f"yaxis{n}"].title = dict(text=y_title)
+                layout[f"yaxis{n}"] = dict(title=dict(text=y_title))
+    fig.update_layout(**layout)
     return _apply_options(fig, options)
 
 
@@ -385,23 +392,25 @@ def improvement_bars(
     unit = "%" if percent else ""
     texts = ["" if not np.isfinite(v) else f"{v:+.2f}{unit}" for v in vals]
     extra = list(hover_extra) if hover_extra is not None else [""] * len(vals)
-    fig = go.Figure(go.Bar(
-        x=vals, y=names, orientation="h", marker=dict(color=colors, line=dict(color="black", width=1)),
-        text=texts, textposition="outside", cliponaxis=False, customdata=np.array(extra, dtype=object),
-        hovertemplate="Region: %{y}<br>Improvement: %{x:.2f}" + unit + "%{customdata}<extra></extra>",
-    ))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=label, zeroline=True, zerolinecolor="#888", zerolinewidth=1)
     if x_range is None:
         finite = vals[np.isfinite(vals)]
         if finite.size:
             lo, hi = min(0.0, float(finite.min())), max(0.0, float(finite.max()))
             pad = 0.18 * ((hi - lo) or 1.0)  # room for the outside value labels
             x_range = (lo - pad if lo < 0 else lo, hi + pad if hi > 0 else hi + pad * 0.1)
+    xaxis = dict(title=dict(text=label), zeroline=True, zerolinecolor="#888", zerolinewidth=1)
     if x_range is not None:
-        fig.update_xaxes(range=list(x_range))
-    fig.update_layout(height=max(220, 70 + 45 * len(names)), showlegend=False,
-                      title=dict(text=title) if title else None, margin=dict(t=70 if title else 30))
+        xaxis["range"] = list(x_range)
+    layout = dict(xaxis=xaxis, yaxis=dict(autorange="reversed", type="category"),
+                  height=max(220, 70 + 45 * len(names)), showlegend=False,
+                  margin=dict(t=70 if title else 30))
+    if title:
+        layout["title"] = dict(text=title)
+    fig = go.Figure(data=[go.Bar(
+        x=vals, y=names, orientation="h", marker=dict(color=colors, line=dict(color="black", width=1)),
+        text=texts, textposition="outside", cliponaxis=False, customdata=np.array(extra, dtype=object),
+        hovertemplate="Region: %{y}<br>Improvement: %{x:.2f}" + unit + "%{customdata}<extra></extra>",
+    )], layout=layout)
     return _apply_options(fig, options)
 
 
@@ -421,21 +430,22 @@ def histogram_figure(
     clean = {k: np.asarray(v, dtype=float) for k, v in series.items()}
     clean = {k: v[np.isfinite(v)] for k, v in clean.items()}
     pooled = np.concatenate([v for v in clean.values()]) if clean else np.array([])
-    fig = go.Figure()
+    traces = []
     if pooled.size:
         lo, hi = float(pooled.min()), float(pooled.max())
         size = (hi - lo) / nbins if hi > lo else 1.0
         cmap = colors or color_map(clean)
         for name, v in clean.items():
-            fig.add_trace(go.Histogram(
+            traces.append(go.Histogram(
                 x=v, name=name, xbins=dict(start=lo, end=hi + size * 1e-9, size=size), opacity=0.7,
                 marker=dict(color=cmap.get(name), line=dict(color="black", width=0.8)),
             ))
-    fig.update_layout(barmode="overlay", height=300, title=dict(text=title) if title else None,
-                      margin=dict(t=50 if title else 20), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text="Count")
-    return fig
+    layout = dict(barmode="overlay", height=300, margin=dict(t=50 if title else 20),
+                  legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+                  xaxis=dict(title=dict(text=x_title)), yaxis=dict(title=dict(text="Count")))
+    if title:
+        layout["title"] = dict(text=title)
+    return go.Figure(data=traces, layout=layout)
 
 
 # --------------------------------------------------------------------------- multi-model
@@ -478,13 +488,17 @@ def model_boxes(
                 **refs[r],
             ))
     height = 500 if facet is None else max(300, 250 * len(facets) + 80)
+    axes = {}
+    for r in range(len(facets)):
+        n = "" if r == 0 else str(r + 1)
+        axes[f"xaxis{n}"] = dict(categoryorder="array", categoryarray=list(metric_titles.values()))
+        axes[f"yaxis{n}"] = dict(title=dict(text="Value"))
     fig.update_layout(
         boxmode="group", height=height,
         title=dict(text="Average models performance" if facet is None else "Models performance by region"),
         legend=dict(title=dict(text="Model"), orientation="h", y=1.02, yanchor="bottom", x=0),
-        margin=dict(t=100),
+        margin=dict(t=100), **axes,
     )
-    fig.update_xaxes(categoryorder="array", categoryarray=list(metric_titles.values()))
     return _apply_options(fig, options)
 
 
@@ -601,8 +615,8 @@ def longitudinal_figure(summary: pd.DataFrame, *, options: dict | None = None) -
                     fig.add_annotation(x=(t[i] + t[i - 1]) / 2, y=(vals[i] + vals[i - 1]) / 2,
                                        text=f"{growth[i]:.0f}%", showarrow=False, yshift=12,
                                        font=dict(color=color))
-    fig.update_xaxes(title_text="Time point", tickmode="array", tickvals=sorted(set(t.tolist())))
-    fig.update_yaxes(title_text="Lesion size (mm³)")
     fig.update_layout(hovermode="x unified", height=450,
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), margin=dict(t=60))
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), margin=dict(t=60),
+                      xaxis=dict(title=dict(text="Time point"), tickmode="array", tickvals=sorted(set(t.tolist()))),
+                      yaxis=dict(title=dict(text="Lesion size (mm³)")))
     return _apply_options(fig, options)

@@ -123,7 +123,7 @@ def body() -> None:
     out = shown.copy()
     out.index.name = "ground_truth"
     suffix = "normalized" if normalize else ("averaged" if average else "counts")
-    ui.csv_download(out.reset_index(), f"{kind}_matrix_{dataset}_{model}_{subject}_{suffix}.csv",
+    dm.download_csv(out.reset_index(), f"{kind}_matrix_{dataset}_{model}_{subject}_{suffix}.csv",
                     f"{PAGE}.download", label="Download matrix (CSV)")
 
 

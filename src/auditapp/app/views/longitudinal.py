@@ -77,7 +77,7 @@ def body() -> None:
                          "predicted_growth_pct": "Predicted growth (%)"})
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[2:]})
-    ui.csv_download(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
+    dm.download_csv(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
 
 
 ui.guard(body)

@@ -68,7 +68,7 @@ def body() -> None:
         table = part if table is None else table.join(part, how="outer")
     table = table.reset_index().rename(columns={"model": "Model", "region": "Region"})
     st.dataframe(table, hide_index=True, width="stretch")
-    ui.csv_download(table, f"multimodel_summary_{dataset}.csv", f"{PAGE}.download.summary",
+    dm.download_csv(table, f"multimodel_summary_{dataset}.csv", f"{PAGE}.download.summary",
                     label="Download table (CSV)")
 
     # ---- box plots
@@ -87,7 +87,7 @@ def body() -> None:
     fig = pm.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
                          facet=facet, options=options)
     ui.show_chart(fig, f"{PAGE}.boxes", pm.SVG_NAMES[PAGE], selectable=False)
-    ui.csv_download(long, f"multimodel_data_{dataset}.csv", f"{PAGE}.download.data")
+    dm.download_csv(long, f"multimodel_data_{dataset}.csv", f"{PAGE}.download.data")
 
     # ---- ranking
     st.subheader("Ranking (Friedman test, Nemenyi post-hoc)")
@@ -122,7 +122,7 @@ def _ranking(res, name: str, dataset: str, aggregated: bool) -> None:
         ui.show_chart(pm.critical_difference_figure(res.mean_ranks, res.critical_difference),
                       f"{PAGE}.cd.{name}", f"critical_difference_{name}", selectable=False)
         out = ranks.merge(res.nemenyi_p.add_prefix("p vs ").rename_axis("Model").reset_index(), on="Model")
-        ui.csv_download(out, f"multimodel_ranking_{dataset}_{name}.csv", f"{PAGE}.download.rank.{name}",
+        dm.download_csv(out, f"multimodel_ranking_{dataset}_{name}.csv", f"{PAGE}.download.rank.{name}",
                         label="Download ranking (CSV)")
 
 

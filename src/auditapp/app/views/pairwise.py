@@ -124,7 +124,7 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
     st.dataframe(display, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f")
                                 for c in display.columns[1:6]})
-    ui.csv_download(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
+    dm.download_csv(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
                     label="Download table (CSV)")
     _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark)
 
@@ -140,10 +140,8 @@ def _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark) -> N
               title=f"{name}, region mean per subject, {dataset}")
     if per_region:
         _region_tests(rows, key, rule, metric, name, baseline, benchmark)
-    region_means = data.region_means(cfg)
-    st.download_button("Download data used in the statistical tests as CSV",
-                       region_means.to_csv(index=False).encode("utf-8"), file_name="raw_data_statistical_test.csv",
-                       mime="text/csv", key=f"{PAGE}.download.stats")
+    dm.download_csv(data.region_means(cfg), "raw_data_statistical_test.csv", f"{PAGE}.download.stats",
+                    label="Download data used in the statistical tests as CSV")
 
 
 def _one_test(samples: pd.DataFrame, rule: str, name: str, baseline: str, benchmark: str, *, title: str) -> None:
@@ -230,7 +228,7 @@ def _region_tests(rows, key, rule, metric, name, baseline, benchmark) -> None:
                                 "Mean difference": st.column_config.NumberColumn(format="%.4f"),
                                 "CI low": st.column_config.NumberColumn(format="%.4f"),
                                 "CI high": st.column_config.NumberColumn(format="%.4f")})
-    ui.csv_download(tests, f"pairwise_tests_per_region_{metric}_{baseline}_vs_{benchmark}.csv",
+    dm.download_csv(tests, f"pairwise_tests_per_region_{metric}_{baseline}_vs_{benchmark}.csv",
                     f"{PAGE}.download.regions", label="Download per-region tests (CSV)")
 
 
@@ -281,7 +279,7 @@ def _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kin
         if st.button(f"Open {subject} in ITK-SNAP with {baseline} and {benchmark}",
                      key=f"{PAGE}.itksnap.{subject}"):
             ui.open_in_itksnap(cfg, dataset, subject, models=[baseline, benchmark], force=True)
-    ui.csv_download(shown, f"pairwise_subjects_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv",
+    dm.download_csv(shown, f"pairwise_subjects_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv",
                     f"{PAGE}.download.subjects", label="Download data (CSV)")
 
 

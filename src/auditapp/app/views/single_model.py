@@ -125,10 +125,10 @@ def body() -> None:
                                 "p-value": st.column_config.NumberColumn(format="%.3e")})
     c1, c2 = st.columns(2)
     with c1:
-        ui.csv_download(shown.rename(columns={feature: feature, metric: metric}),
+        dm.download_csv(shown.rename(columns={feature: feature, metric: metric}),
                         f"single_model_performance_{model}_{metric}_{feature}.csv", f"{PAGE}.download.data")
     with c2:
-        ui.csv_download(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
+        dm.download_csv(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
                         label="Download correlations (CSV)")
 
 
