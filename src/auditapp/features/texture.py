@@ -234,7 +234,7 @@ def glcm_plane_properties(q: np.ndarray, *, background: int | None = None) -> np
             counts = np.bincount(sub_codes, minlength=bins)
             counts[bg_code] += extra
             on_diag = counts[diag]
-            code_sq[z] = float(np.dot(counts, counts) + np.dot(on_diag, on_diag))
+            code_sq[z] = float(np.einsum("i,i->", counts, counts) + np.dot(on_diag, on_diag))
             dh = np.bincount(diff[z, r0:r1, c0:c1].ravel(), minlength=LEVELS)
             dh[0] += extra
             dhist[z] = dh
