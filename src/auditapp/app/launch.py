@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["MAIN_SCRIPT", "THEME", "is_loopback", "serve", "streamlit_command"]
+__all__ = ["MAIN_SCRIPT", "THEME", "is_loopback", "serve", "startup_messages", "streamlit_command"]
 
 MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
 THEME = {
@@ -53,6 +53,21 @@ def streamlit_command(config_path: str | Path, *, host: str = "127.0.0.1", port:
     return cmd
 
 
+def startup_messages(host: str, port: int) -> list[str]:
+    """Lines printed when the server starts: a warning for a non-loopback host, then the URL.
+
+    >>> startup_messages("127.0.0.1", 8501)
+    ['AUDIT dashboard: http://127.0.0.1:8501']
+    """
+    lines = []
+    if not is_loopback(host):
+        lines.append(f"warning: --host {host}: the dashboard will be reachable from the network and can launch a "
+                     "viewer process on this machine.")
+    shown = f"[{host}]" if ":" in host else host
+    lines.append(f"AUDIT dashboard: http://{shown}:{port}")
+    return lines
+
+
 def serve(config_path: str | Path, *, host: str = "127.0.0.1", port: int = 8501,
           echo: Callable[[str], None] = print) -> int:
     """Run the dashboard until it stops or Ctrl-C; return Streamlit's exit code (130 after Ctrl-C).
@@ -61,11 +76,8 @@ def serve(config_path: str | Path, *, host: str = "127.0.0.1", port: int = 8501,
     warning when ``host`` is not a loopback address (the dashboard then is reachable from the network and can start
     a viewer process on this machine).
     """
-    if not is_loopback(host):
-        echo(f"warning: --host {host}: the dashboard will be reachable from the network and can launch a viewer "
-             "process on this machine.")
-    shown = f"[{host}]" if ":" in host else host
-    echo(f"AUDIT dashboard: http://{shown}:{port}")
+    for line in startup_messages(host, port):
+        echo(line)
     proc = subprocess.Popen(streamlit_command(config_path, host=host, port=port))  # noqa: S603 - no shell
     try:
         return proc.wait()

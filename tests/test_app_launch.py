@@ -1,0 +1,90 @@
+"""``streamlit_command`` / ``serve`` and ``auditapp run-app`` config errors (dashboard.md §1)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app_fixtures import make_project
+from auditapp.app import launch
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_streamlit_command(tmp_path):
+    cmd = launch.streamlit_command(tmp_path / "app.yaml", port=8765)
+    assert cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(launch.MAIN_SCRIPT)]
+    assert Path(cmd[4]).is_file() and cmd[4].endswith("auditapp/app/main.py")
+    pairs = dict(zip(cmd[5:cmd.index("--")][::2], cmd[5:cmd.index("--")][1::2]))
+    assert pairs == {
+        "--server.address": "127.0.0.1", "--server.port": "8765", "--browser.gatherUsageStats": "false",
+        "--server.fileWatcherType": "none", "--server.headless": "true", "--theme.primaryColor": "#45ad87",
+        "--theme.backgroundColor": "#FFFFFF", "--theme.secondaryBackgroundColor": "#f1ebe6",
+        "--theme.textColor": "#262730", "--theme.font": "sans serif",
+    }
+    assert cmd[cmd.index("--"):] == ["--", "--config", str((tmp_path / "app.yaml").resolve())]
+    assert launch.streamlit_command("x.yaml", host="0.0.0.0")[6] == "0.0.0.0"
+
+
+def test_is_loopback():
+    assert launch.is_loopback("127.0.0.1") and launch.is_loopback("localhost") and launch.is_loopback("::1")
+    assert not launch.is_loopback("0.0.0.0") and not launch.is_loopback("192.168.1.5")
+
+
+def test_serve_prints_url_and_returns_130_on_ctrl_c(tmp_path):
+    config = make_project(tmp_path, metrics=False, images=False, metadata=False)
+    port = free_port()
+    said: list[str] = []
+    healthy = threading.Event()
+
+    def interrupt_when_up():
+        end = time.monotonic() + 40
+        while time.monotonic() < end:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        healthy.set()
+                        break
+            except OSError:
+                time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while serve() waits on Streamlit
+
+    threading.Thread(target=interrupt_when_up, daemon=True).start()
+    code = launch.serve(config, port=port, echo=said.append)
+    assert healthy.is_set()
+    assert code == 130
+    assert said == [f"AUDIT dashboard: http://127.0.0.1:{port}"]
+
+
+def test_startup_messages_warn_for_network_host():
+    assert launch.startup_messages("0.0.0.0", 9000) == [
+        "warning: --host 0.0.0.0: the dashboard will be reachable from the network and can launch a viewer "
+        "process on this machine.",
+        "AUDIT dashboard: http://0.0.0.0:9000",
+    ]
+    assert launch.startup_messages("::1", 8501) == ["AUDIT dashboard: http://[::1]:8501"]
+
+
+def test_run_app_config_error_exits_1(tmp_path):
+    from auditapp.cli import app
+
+    config = tmp_path / "app.yaml"
+    config.write_text("labels: {BKG: 0, ET: '3'}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run-app", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "error:" in result.output and "labels.ET" in result.output
+    missing = CliRunner().invoke(app, ["run-app", "--config", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 1 and "nope.yaml" in missing.output

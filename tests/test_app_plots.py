@@ -1,0 +1,137 @@
+"""Dataset plot builders without Streamlit, and the selection -> subject function (dashboard.md §7 click tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditapp.app.plots import datasets as plots
+from auditapp.app.selection import selected_subjects
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    # deliberately unsorted, with a NaN value: the reference mapped clicks by point index and got these wrong
+    return pd.DataFrame({
+        "ID": ["b2", "a1", "a3", "b1", "a2"],
+        "set": ["B", "A", "A", "B", "A"],
+        "v": [5.0, 1.0, np.nan, 4.0, 2.0],
+        "w": [50.0, 10.0, 30.0, 40.0, 20.0],
+        "age": [70.0, 30.0, 50.0, 60.0, 40.0],
+    })
+
+
+def click(fig, trace_index: int, point_index: int) -> dict:
+    """The selection event Streamlit sends for a click on one point (customdata copied from the trace)."""
+    trace = fig.data[trace_index]
+    return {"selection": {"points": [{"curve_number": trace_index, "point_index": point_index,
+                                      "x": trace.x[point_index], "y": trace.y[point_index],
+                                      "customdata": list(trace.customdata[point_index])}],
+                          "point_indices": [point_index], "box": [], "lasso": []}}
+
+
+def test_builders_do_not_import_streamlit():
+    code = "import sys, auditapp.app.plots, auditapp.app.selection; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_jitter_is_deterministic_and_bounded():
+    a = plots.jitter(["x", "y", "z"], 0.1)
+    np.testing.assert_array_equal(a, plots.jitter(["x", "y", "z"], 0.1))
+    assert np.all(np.abs(a) <= 0.1) and len(set(a)) == 3
+
+
+@pytest.mark.parametrize("plot_type", ["Box + Points", "Violin"])
+def test_univariate_click_gives_the_clicked_subject(frame, plot_type):
+    fig = plots.univariate_figure(frame, "v", order=["A", "B"], pretty="Val", plot_type=plot_type)
+    kinds = [t.type for t in fig.data]
+    body = "box" if plot_type.startswith("Box") else "violin"
+    assert kinds == [body, "scatter", body, "scatter"]
+    # A first (top, y=0), its points below; NaN dropped
+    assert fig.data[0].y0 == 0 and fig.data[2].y0 == -1
+    assert fig.data[1].customdata.tolist() == [["A", "a1"], ["A", "a2"]]
+    assert np.all((np.array(fig.data[1].y) < -0.3) & (np.array(fig.data[1].y) > -0.6))
+    assert selected_subjects(click(fig, 3, 0)) == [("B", "b2")]
+    assert fig.layout.height == 150 + 90 * 2
+    assert "ID: %{customdata[1]}<br>Val: %{x:,.2f}<br>Dataset: %{customdata[0]}" in fig.data[1].hovertemplate
+
+
+def test_univariate_box_only_and_highlight_on_top(frame):
+    fig = plots.univariate_figure(frame, "v", plot_type="Box", highlight=("B", "b1"))
+    assert [t.type for t in fig.data] == ["box", "box", "scatter"]
+    top = fig.data[-1]
+    assert top.customdata.tolist() == [["B", "b1"]] and top.marker.color == "#e31231" and top.marker.size == 10
+    with pytest.raises(ValueError, match="unknown plot type 'Strip'"):
+        plots.univariate_figure(frame, "v", plot_type="Strip")
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['nope'\]"):
+        plots.univariate_figure(frame, "nope")
+
+
+def test_webgl_above_1000_points_with_highlight_same_type():
+    n = 1200
+    df = pd.DataFrame({"ID": [f"s{i}" for i in range(n)], "set": "A", "v": np.arange(n, dtype=float),
+                       "w": np.arange(n, dtype=float) ** 2})
+    uni = plots.univariate_figure(df, "v", highlight=("A", "s7"))
+    assert [t.type for t in uni.data] == ["box", "scattergl", "scattergl"]
+    sc = plots.scatter_figure(df, "v", "w", highlight=("A", "s7"))
+    assert [t.type for t in sc.data] == ["scattergl", "scattergl"]
+    assert selected_subjects(click(sc, 0, 1100)) == [("A", "s1100")]
+
+
+def test_scatter_continuous_colour_click(frame):
+    fig = plots.scatter_figure(frame, "v", "w", color="age", color_name="Age", continuous=True,
+                               x_name="V", y_name="W", log_y=True)
+    assert len(fig.data) == 1
+    trace = fig.data[0]
+    assert trace.marker.colorscale and trace.marker.colorbar.title.text == "Age"
+    assert trace.marker.size == 10 and trace.marker.line.color == "DarkSlateGrey"
+    # the NaN row is not drawn; the remaining order is the frame's, and clicks follow customdata
+    assert [c[1] for c in trace.customdata] == ["b2", "a1", "b1", "a2"]
+    assert selected_subjects(click(fig, 0, 2)) == [("B", "b1")]
+    assert fig.layout.yaxis.type == "log" and fig.layout.xaxis.title.text == "V"
+    assert "Age: %{customdata[2]}" in trace.hovertemplate
+
+
+def test_scatter_by_dataset_and_by_category(frame):
+    fig = plots.scatter_figure(frame, "v", "w", order=["A", "B"], colors={"A": "#111111", "B": "#222222"})
+    assert [t.name for t in fig.data] == ["A", "B"]
+    assert [t.marker.color for t in fig.data] == ["#111111", "#222222"]
+    frame = frame.assign(kind=["x", None, "y", "x", "y"])
+    fig = plots.scatter_figure(frame, "v", "w", color="kind")
+    assert sorted(t.name for t in fig.data) == ["(missing)", "x", "y"]
+
+
+def test_histogram_and_density(frame):
+    hist = plots.histogram_figure(frame, "v", bins=(1.0, 5.0, 0.5), order=["A", "B"], pretty="V")
+    assert [t.type for t in hist.data] == ["histogram", "histogram"]
+    assert hist.data[0].xbins.size == 0.5 and hist.data[0].opacity == 0.6
+    assert hist.data[0].marker.line.width == 0.8 and hist.layout.yaxis.title.text == "Count"
+    curves = pd.DataFrame({"group": ["A", "A", "B", "B"], "x": [0, 1, 0, 1], "density": [0.1, 0.2, 0.3, 0.4]})
+    dens = plots.density_figure(curves, order=["B", "A"], pretty="V")
+    assert [t.name for t in dens.data] == ["B", "A"] and list(dens.data[0].y) == [0.3, 0.4]
+
+
+def test_plot_options_applied(frame):
+    opts = {"show_legend": False, "legend_position": "bottom left", "title": "T", "font_size": 20,
+            "x_title": "X!", "y_title": "Y!"}
+    fig = plots.scatter_figure(frame, "v", "w", options=opts)
+    assert fig.layout.showlegend is False and fig.layout.title.text == "T" and fig.layout.font.size == 20
+    assert fig.layout.xaxis.title.text == "X!" and fig.layout.legend.x == 0.01
+
+
+def test_selected_subjects_several_points_and_edge_cases():
+    event = {"selection": {"points": [{"customdata": ["A", "a1"]}, {"customdata": ["B", "b1", "ET"]},
+                                      {"customdata": ["A", "a1"]}, {"x": 1}, {"customdata": "oops"}]}}
+    assert selected_subjects(event) == [("A", "a1"), ("B", "b1")]
+    assert selected_subjects(None) == []
+    assert selected_subjects({"selection": {"points": []}}) == []
+
+    class Event:  # attribute access, as Streamlit's PlotlyState
+        selection = {"points": [{"customdata": [1, 2]}]}
+
+    assert selected_subjects(Event()) == [("1", "2")]
