@@ -189,12 +189,21 @@ def evaluate_pair(
     -------
     PairEvaluation
 
+    Raises
+    ------
+    ValueError
+        Shapes differ, or ``spacing`` does not have one value per axis.
+    KeyError
+        Unknown metric name.
+
     Notes
     -----
     Count metrics come from one :func:`value_pair_counts` pass over the bounding box
     of the non-zero voxels of GT and prediction (every voxel outside it is a
-    ``(0, 0)`` voxel); distance metrics work on that box, then on each region's own box. Per-metric formulas and empty
-    conventions: :mod:`auditapp.metrics.overlap`, :mod:`auditapp.metrics.distances`.
+    ``(0, 0)`` voxel); distance metrics work on that box, then on each region's own
+    box. Per-metric formulas and empty conventions: :mod:`auditapp.metrics.overlap`,
+    :mod:`auditapp.metrics.distances`; they follow the reference 0.2.0 for its eight
+    metrics.
 
     Examples
     --------
