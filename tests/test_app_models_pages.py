@@ -595,3 +595,20 @@ def test_pairwise_mean_of_subject_changes(project, monkeypatch):
     wide = m.pivot_table(index=["ID", "region"], columns="model", values="dice")
     rel = (100 * (wide["m2"] - wide["m1"]) / wide["m1"]).groupby(level="region").mean()
     np.testing.assert_allclose(arr(figures(at)[0]["data"][0]["x"])[:3], rel.to_numpy(), rtol=1e-12)
+
+
+def test_single_model_click_toggles_highlight_in_the_same_rerun(project, monkeypatch):
+    """A selection event (as Streamlit stores it under the chart key) highlights at once; a second click removes."""
+    at = app(project["config"], monkeypatch, "single_model")
+    point = {"selection": {"points": [{"customdata": ["SiteA", "A-004", ""]}]}}
+    at.session_state["single_model.chart.0"] = point
+    at.run()
+    ok(at)
+    hl = [t for t in figures(at)[0]["data"] if t["name"] == "Highlighted"]
+    assert [list(c[:2]) for c in hl[0]["customdata"]] == [["SiteA", "A-004"]]
+    assert at.session_state["single_model.highlighted"] == [("SiteA", "A-004")]
+    at.session_state["single_model.chart.1"] = point  # the chart got a fresh key: same point again
+    at.run()
+    ok(at)
+    assert not [t for t in figures(at)[0]["data"] if t["name"] == "Highlighted"]
+    assert at.session_state["single_model.highlighted"] == []

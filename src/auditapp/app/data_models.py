@@ -467,3 +467,21 @@ def download_csv(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Do
         return frame.to_csv(index=False).encode("utf-8")
 
     st.download_button(label, build, file_name=file_name, mime="text/csv", key=key)
+
+
+def toggle_subjects(current: list[tuple[str, str]], clicked: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Highlight list after a click: clicked subjects not in the list are added, those in it removed.
+
+    Examples
+    --------
+    >>> toggle_subjects([("A", "1"), ("A", "2")], [("A", "2"), ("B", "3")])
+    [('A', '1'), ('B', '3')]
+    """
+    out = [tuple(s) for s in current]
+    for subject in clicked:
+        subject = tuple(subject)
+        if subject in out:
+            out.remove(subject)
+        else:
+            out.append(subject)
+    return out

@@ -32,13 +32,7 @@ def _consume_click(chart_key: str) -> None:
     clicked = selected_subjects(event)
     if not clicked:
         return
-    current = list(st.session_state.get(HIGHLIGHT_KEY, []))
-    for subject in clicked:
-        if subject in current:
-            current.remove(subject)
-        else:
-            current.append(subject)
-    st.session_state[HIGHLIGHT_KEY] = current
+    st.session_state[HIGHLIGHT_KEY] = dm.toggle_subjects(st.session_state.get(HIGHLIGHT_KEY, []), clicked)
     st.session_state[CHART_COUNTER] = st.session_state.get(CHART_COUNTER, 0) + 1
 
 
