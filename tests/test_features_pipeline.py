@@ -287,3 +287,19 @@ def test_cli_end_to_end_with_a_failing_subject(tmp_path):
     images, _ = make_images(1)
     expected = texture_features(images["_t1"], padding=1)["mean_contrast"]
     assert frame["t1_mean_contrast"][0] == pytest.approx(expected, rel=1e-15)
+
+
+def test_exception_in_a_family_fails_the_subject_with_that_stage(tmp_path):
+    root = tmp_path / "data"
+    write_subject(root, "A", 1)
+    nan_subject = write_subject(root, "B", 2)
+    images, _ = make_images(2)
+    images["_t2"][4, 5, 6] = np.nan
+    write_nifti(nan_subject / "B_t2.nii.gz", images["_t2"])
+    summary = run_feature_extraction(make_config(tmp_path, {"DS": root}))
+    assert summary.exit_code == 3
+    failures = pd.read_csv(tmp_path / "out" / "failures_DS.csv")
+    assert failures.to_dict("list") == {
+        "ID": ["B"], "stage": ["texture"],
+        "error": ["ValueError: the image holds NaN or infinite values: its texture is undefined"]}
+    assert read_output(tmp_path / "out" / "extracted_information_DS.csv")["ID"].tolist() == ["A"]

@@ -99,3 +99,10 @@ def test_order_statistics_match_numpy_for_small_samples_and_ties(n):
     before = v.copy()
     intensity_statistics(v)
     np.testing.assert_array_equal(v, before)  # the input is never modified
+
+
+def test_infinite_values_are_refused_and_nan_dropped():
+    img = np.array([1.0, np.inf, 2.0])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        statistical_features(img)
+    assert statistical_features(np.array([1.0, np.nan, 3.0]))["mean_intensity"] == 2.0

@@ -151,3 +151,10 @@ def test_background_hint_never_changes_the_result(background):
     ours = glcm_plane_properties(q, background=background)
     for z in range(q.shape[0]):
         np.testing.assert_allclose(ours[:, z, :], skimage_plane(q[z]), rtol=1e-10, atol=1e-12)
+
+
+def test_non_finite_values_are_refused():
+    img = np.ones((2, 3, 3), dtype=np.float32)
+    img[1, 1, 1] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        texture_features(img)

@@ -133,7 +133,7 @@ def _call_safely(work: Callable[[Any], Any], task: Any, parent_pid: int | None =
             result = None
             failure = Failure(
                 subject=exc.subject or _task_subject(task), stage=exc.stage, error=exc.message,
-                path=exc.path, model=_task_model(task),
+                path=exc.path, model=_task_model(task), traceback=getattr(exc, "traceback", None),
             )
         except Exception as exc:  # noqa: BLE001 - one subject must never stop the run
             result = None

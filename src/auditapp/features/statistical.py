@@ -94,6 +94,8 @@ def intensity_statistics(values: np.ndarray) -> dict[str, float]:
 
     vmax = float(raw.max())
     vmin = float(raw.min())
+    if not (math.isfinite(vmax) and math.isfinite(vmin)):
+        raise ValueError("the sample holds NaN or infinite values")
     mean = float(raw.mean(dtype=np.float64))
     dev = np.subtract(raw, mean, dtype=np.float64)
     dev2 = dev * dev
@@ -147,6 +149,11 @@ def statistical_features(image: np.ndarray, *, name: str = "sequence") -> dict[s
     -----
     AuditappWarning
         When no voxel is positive (all values NaN).
+
+    Raises
+    ------
+    ValueError
+        When a positive voxel is infinite (NaN voxels are not positive: dropped).
 
     Notes
     -----

@@ -79,6 +79,8 @@ def _quantize(block: np.ndarray) -> tuple[np.ndarray, float, float]:
     work = np.array(block, dtype=np.float64, order="C")  # contiguous: fast reductions below
     lo = float(work.min())
     hi = float(work.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError("the image holds NaN or infinite values: its texture is undefined")
     if hi == lo:
         return np.zeros(block.shape, dtype=np.uint8), lo, hi
     work -= lo
@@ -290,6 +292,8 @@ def texture_features(image: np.ndarray, *, padding: int = 0) -> dict[str, float]
 
     A constant non-zero volume gives contrast 0, dissimilarity 0, homogeneity 1,
     asm 1, energy 1, correlation 1 and std 0.
+
+    Raises ``ValueError`` when the image holds NaN or infinite values.
 
     Deviation from the reference 0.2.0: quantisation in float64 for every dtype
     (the reference overflowed for integer images); one co-occurrence count per
