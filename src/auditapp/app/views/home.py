@@ -60,7 +60,7 @@ def _status(cfg, ftab: data.Tables, mtab: data.Tables) -> pd.DataFrame:
             row["Metrics"] = "not configured"
         raw = cfg.raw_datasets.get(name)
         row["Raw images"] = ("not configured" if raw is None else
-                             f"{OK} {raw}" if raw.is_dir() else f"✗ folder not found: {raw}")
+                             f"{OK} {raw.name}/" if raw.is_dir() else f"✗ folder not found: {raw}")
         preds = cfg.predictions.get(name, {})
         if preds:
             bad = [m for m, p in preds.items() if not p.is_dir()]

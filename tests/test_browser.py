@@ -1,0 +1,113 @@
+"""Real browser: serve the dashboard with ``streamlit_command`` and visit every page URL in headless Chromium.
+
+Skipped when ``/usr/bin/chromium`` or Playwright is missing (never runs ``playwright install``). Screenshots go to
+``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from app_fixtures import make_project
+from auditapp.app.launch import streamlit_command
+from auditapp.app.main import PAGES
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+# text that proves each page rendered its content (not only the title)
+EXPECTED = {
+    "home": "Project status",
+    "univariate": "Click a point to open the subject in ITK-SNAP.",
+    "multivariate": "Spearman",
+    "subjects": "IQR outlier detection",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.is_file():
+        pytest.skip("/usr/bin/chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+    config = make_project(tmp_path_factory.mktemp("browser"))
+    port = _free_port()
+    log = tmp_path_factory.mktemp("log") / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(streamlit_command(config, port=port), stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        end = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > end or proc.poll() is not None:
+                pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_every_page_url_renders(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    started = time.monotonic()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for file, title, url_path, _ in PAGES:
+                target = server + ("/" if url_path == "home" else f"/{url_path}")
+                page.goto(target, wait_until="domcontentloaded")
+                page.get_by_role("heading", name="AUDIT" if url_path == "home" else title).first.wait_for(
+                    timeout=20000)
+                if url_path in EXPECTED:
+                    page.get_by_text(EXPECTED[url_path]).first.wait_for(timeout=20000)
+                else:  # model pages: their content or the message saying what to configure
+                    page.locator("[data-testid='stMain'] [data-testid='stMarkdownContainer']").first.wait_for(
+                        timeout=20000)
+                if url_path in ("univariate", "multivariate"):
+                    page.locator(".js-plotly-plot").first.wait_for(timeout=20000)
+                if url_path in ("home", "subjects"):
+                    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=20000)
+                page.wait_for_function(
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=20000)
+                page.screenshot(path=str(ARTIFACTS / f"page_{url_path}.png"), full_page=True)
+                assert page.locator("[data-testid='stException']").count() == 0, f"exception on {target}"
+                assert page.get_by_text("Something went wrong on this page").count() == 0, target
+                if url_path != "home":  # one URL per page: a reload stays on the page
+                    assert urlparse(page.url).path.rstrip("/") == f"/{url_path}"
+            page.reload(wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Subjects exploration").first.wait_for(timeout=20000)
+        finally:
+            browser.close()
+    assert time.monotonic() - started < 60
