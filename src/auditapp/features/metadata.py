@@ -46,9 +46,10 @@ def merge_metadata(features: pd.DataFrame, table: pd.DataFrame, *, id_column: st
     Examples
     --------
     >>> feats = pd.DataFrame({"ID": ["a", "b"], "x": [1, 2]})
-    >>> meta = pd.DataFrame({"ID": ["b", "c"], "age": [40, 50], "x": [9, 9]})
-    >>> merge_metadata(feats, meta).to_dict("list")  # doctest: +SKIP
-    {'ID': ['a', 'b'], 'x': [1, 2], 'age': [nan, 40.0], 'x_meta': [nan, 9.0]}
+    >>> meta = pd.DataFrame({"ID": ["b", "c"], "age": [40, 50]})
+    >>> out = merge_metadata(feats, meta)
+    >>> list(out.columns), out["age"].tolist()
+    (['ID', 'x', 'age'], [nan, 40.0])
     """
     if id_column not in table.columns:
         warnings.warn(f"metadata '{name}' has no column '{id_column}': skipped", AuditappWarning, stacklevel=2)
