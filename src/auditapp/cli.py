@@ -167,9 +167,8 @@ def _run_extraction(command: str, config: Any, pipeline: str, function: str, *, 
         logger.info(f"auditapp {__version__} {command}: output folder {config.output_path}")
         with _printed_warnings(), ProgressPrinter() as progress:
             summary = run(config, progress=progress)
-        for line in _summary_lines(summary):
+        for line in _summary_lines(summary):  # the pipelines log their own summary in the file
             typer.echo(line)
-            logger.bind(file_only=True).info(line)
         typer.echo(f"Log file: {log_file}")
         return int(summary.exit_code)
     finally:
