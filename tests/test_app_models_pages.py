@@ -612,3 +612,22 @@ def test_single_model_click_toggles_highlight_in_the_same_rerun(project, monkeyp
     ok(at)
     assert not [t for t in figures(at)[0]["data"] if t["name"] == "Highlighted"]
     assert at.session_state["single_model.highlighted"] == []
+
+
+def test_selections_carry_over_between_model_pages(project, monkeypatch):
+    at = app(project["config"], monkeypatch, "pairwise")
+    widget(at.sidebar.selectbox, "Dataset").set_value("SiteB").run()
+    widget(at.sidebar.selectbox, "Baseline model").set_value("m3").run()
+    widget(at.sidebar.selectbox, "Metric").set_value("hausdorff_distance").run()
+    ok(at)
+    at.switch_page("views/single_model.py").run()
+    ok(at)
+    assert widget(at.sidebar.selectbox, "Model").value == "m3"
+    assert widget(at.sidebar.selectbox, "Metric").value == "hausdorff_distance"
+    at.switch_page("views/multi_model.py").run()
+    ok(at)
+    assert widget(at.sidebar.selectbox, "Dataset").value == "SiteB"
+    at.switch_page("views/error_matrix.py").run()
+    ok(at)
+    assert widget(at.sidebar.selectbox, "Dataset").value == "SiteB"
+    assert widget(at.sidebar.selectbox, "Model").value == "m1"  # the only model of SiteB's error-matrix CSV
