@@ -324,6 +324,8 @@ def demo(
     from auditapp.logs import buffer_records, configure_logging
 
     configure_logging("WARNING")
+    typer.echo(f"Writing a synthetic project to {directory}: 3 sites x {subjects} subjects, "
+               f"volumes {shape[0]}x{shape[1]}x{shape[2]}, 2 models ...")
     try:
         project = build_demo(directory, n_subjects=subjects, shape=shape)
     except (AuditappError, OSError, ValueError) as exc:
