@@ -56,7 +56,7 @@ def center_of_mass(mask: np.ndarray, spacing=(1.0, 1.0, 1.0), *, offset=(0, 0, 0
     return tuple(result)
 
 
-def spatial_features(image: np.ndarray, *, spacing) -> dict[str, float]:
+def spatial_features(image: np.ndarray, *, spacing, box: tuple[slice, ...] | None = None) -> dict[str, float]:
     """Shape and brain centre of mass of the reference sequence.
 
     Parameters
@@ -65,6 +65,9 @@ def spatial_features(image: np.ndarray, *, spacing) -> dict[str, float]:
         The reference sequence (the first configured one).
     spacing : sequence of 3 float
         Its voxel size in (k, j, i) order.
+    box : tuple of 3 slices, optional
+        A box known to hold every non-zero voxel (e.g. from
+        :func:`auditapp.features.texture.nonzero_box`); only it is scanned.
 
     Returns
     -------
@@ -87,7 +90,10 @@ def spatial_features(image: np.ndarray, *, spacing) -> dict[str, float]:
     (3, 2.0, 2.0)
     """
     arr = np.asarray(image)
-    com = center_of_mass(arr != 0, spacing)
+    if box is None:
+        com = center_of_mass(arr != 0, spacing)
+    else:
+        com = center_of_mass(arr[box] != 0, spacing, offset=tuple(sl.start or 0 for sl in box))
     out: dict[str, float] = {}
     for axis, plane in enumerate(PLANES):
         out[f"{plane}_plane_resolution"] = int(arr.shape[axis])

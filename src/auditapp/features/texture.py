@@ -7,6 +7,9 @@ import math
 import numpy as np
 
 __all__ = [
+    "block_texture",
+    "nonzero_box",
+    "pad_box",
     "TEXTURE_PROPERTIES",
     "TEXTURE_NAMES",
     "LEVELS",
@@ -22,6 +25,49 @@ TEXTURE_PROPERTIES = ("contrast", "dissimilarity", "homogeneity", "asm", "energy
 TEXTURE_NAMES = tuple(f"{stat}_{prop}" for prop in TEXTURE_PROPERTIES for stat in ("mean", "std"))
 #: Number of grey levels.
 LEVELS = 256
+
+def nonzero_box(image: np.ndarray, *, padding: int = 0) -> tuple[slice, ...] | None:
+    """Bounding box of the non-zero voxels of ``image`` as slices, or None when all are 0.
+
+    Parameters
+    ----------
+    image : ndarray
+    padding : int
+        Voxels added on every side, clipped to the volume.
+
+    Examples
+    --------
+    >>> img = np.zeros((3, 4, 5)); img[1, 1:3, 2] = 7
+    >>> nonzero_box(img)
+    (slice(1, 2, None), slice(1, 3, None), slice(2, 3, None))
+    """
+    nonzero = image != 0
+    if image.ndim == 3:
+        plane = nonzero.any(axis=0)  # (J, I): two passes over the volume instead of three
+        profiles = (nonzero.any(axis=(1, 2)), plane.any(axis=1), plane.any(axis=0))
+    else:
+        profiles = tuple(nonzero.any(axis=tuple(a for a in range(image.ndim) if a != axis))
+                         for axis in range(image.ndim))
+    slices = []
+    for profile in profiles:
+        idx = np.flatnonzero(profile)
+        if idx.size == 0:
+            return None
+        slices.append(slice(int(idx[0]), int(idx[-1]) + 1))
+    return pad_box(tuple(slices), padding, image.shape)
+
+
+def pad_box(box: tuple[slice, ...], padding: int, shape: tuple[int, ...]) -> tuple[slice, ...]:
+    """Grow a box of slices by ``padding`` voxels on every side, clipped to ``shape``.
+
+    Examples
+    --------
+    >>> pad_box((slice(0, 2), slice(3, 4)), 1, (5, 4))
+    (slice(0, 3, None), slice(2, 4, None))
+    """
+    return tuple(slice(max(sl.start - padding, 0), min(sl.stop + padding, size))
+                 for sl, size in zip(box, shape))
+
 
 def crop_to_nonzero(image: np.ndarray, *, padding: int = 0) -> np.ndarray | None:
     """The block of ``image`` inside the bounding box of its non-zero voxels.
@@ -43,22 +89,8 @@ def crop_to_nonzero(image: np.ndarray, *, padding: int = 0) -> np.ndarray | None
     >>> crop_to_nonzero(img).shape, crop_to_nonzero(img, padding=1).shape
     ((1, 2, 1), (3, 4, 3))
     """
-    nonzero = image != 0
-    if image.ndim == 3:
-        plane = nonzero.any(axis=0)  # (J, I)
-        profiles = (nonzero.any(axis=(1, 2)), plane.any(axis=1), plane.any(axis=0))
-    else:
-        profiles = tuple(nonzero.any(axis=tuple(a for a in range(image.ndim) if a != axis))
-                         for axis in range(image.ndim))
-    slices = []
-    for axis, profile in enumerate(profiles):
-        idx = np.flatnonzero(profile)
-        if idx.size == 0:
-            return None
-        lo = max(int(idx[0]) - padding, 0)
-        hi = min(int(idx[-1]) + 1 + padding, image.shape[axis])
-        slices.append(slice(lo, hi))
-    return image[tuple(slices)]
+    box = nonzero_box(image, padding=padding)
+    return None if box is None else image[box]
 
 
 def quantize(block: np.ndarray) -> np.ndarray:
@@ -309,6 +341,17 @@ def texture_features(image: np.ndarray, *, padding: int = 0) -> dict[str, float]
     block = crop_to_nonzero(np.asarray(image), padding=int(padding))
     if block is None:
         return {name: math.nan for name in TEXTURE_NAMES}
+    return block_texture(block)
+
+
+def block_texture(block: np.ndarray) -> dict[str, float]:
+    """Steps 3-6 of :func:`texture_features` on an already cropped block (no crop here).
+
+    Examples
+    --------
+    >>> block_texture(np.full((2, 3, 3), 4.0))["mean_asm"]
+    1.0
+    """
     q, lo, hi = _quantize(block)
     background = None
     if lo <= 0.0 <= hi and hi > lo:  # the level of the zero background, same arithmetic as quantize

@@ -26,7 +26,7 @@ from auditapp.features.longitudinal import parse_longitudinal
 from auditapp.features.metadata import merge_metadata
 from auditapp.features.spatial import spatial_features
 from auditapp.features.statistical import statistical_features
-from auditapp.features.texture import texture_features
+from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box, pad_box
 from auditapp.features.tumor import tumor_features
 from auditapp.io import find_nifti, list_subject_dirs, read_header, read_volume, write_csv_atomic
 from auditapp.io.metadata import read_metadata_table
@@ -137,16 +137,25 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
                                path)
         key = suffix.replace("_", "")
         data = volume.data
+        # one bounding box of the non-zero voxels serves every family: positive voxels,
+        # the brain centroid and the texture crop all lie inside it
+        box = nonzero_box(data)
         if suffix == reference_suffix and (fam.spatial or fam.tumor):
-            spatial = _family(task, "spatial", spatial_features, data, spacing=volume.spacing)
+            spatial = _family(task, "spatial", spatial_features, data, spacing=volume.spacing,
+                              box=box if box is not None else tuple(slice(0, 0) for _ in data.shape))
             brain_com = tuple(spatial[f"{p}_plane_center_of_mass"] for p in ("axial", "coronal", "sagittal"))
             if fam.spatial:
                 row.update(spatial)
         if fam.statistical:
-            stats = _family(task, "statistical", statistical_features, data, name=suffix)
+            stats = _family(task, "statistical", statistical_features, data if box is None else data[box],
+                            name=suffix)
             row.update({f"{key}_{name}": value for name, value in stats.items()})
         if fam.texture:
-            texture = _family(task, "texture", texture_features, data, padding=task.texture_crop_padding)
+            if box is None:
+                texture = {name: math.nan for name in TEXTURE_NAMES}
+            else:
+                crop = pad_box(box, task.texture_crop_padding, data.shape)
+                texture = _family(task, "texture", block_texture, data[crop])
             row.update({f"{key}_{name}": value for name, value in texture.items()})
         del volume, data
 
