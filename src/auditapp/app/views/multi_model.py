@@ -91,6 +91,9 @@ def body() -> None:
 
     # ---- ranking
     st.subheader("Ranking (Friedman test, Nemenyi post-hoc)")
+    if len(all_models) < 3:
+        st.info(f"The Friedman test and ranking need at least 3 models; {dataset} has {len(all_models)}.")
+        return
     if len(models) < 3:
         st.info("The Friedman test and ranking need at least 3 models; select more models in the sidebar.")
         return
