@@ -27,13 +27,13 @@ from auditapp.features.metadata import merge_metadata
 from auditapp.features.spatial import spatial_features
 from auditapp.features.statistical import statistical_features
 from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box, pad_box
-from auditapp.features.tumor import tumor_features
+from auditapp.features.tumor import size_labels, tumor_features
 from auditapp.io import find_nifti, list_subject_dirs, read_header, read_volume, write_csv_atomic
 from auditapp.io.metadata import read_metadata_table
 from auditapp.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
 
-__all__ = ["SubjectTask", "SubjectResult", "extract_subject", "extract_dataset", "run_feature_extraction",
-           "SEG_SUFFIX"]
+__all__ = ["SubjectTask", "SubjectResult", "extract_subject", "build_table", "extract_dataset",
+           "run_feature_extraction", "SEG_SUFFIX"]
 
 SEG_SUFFIX = "_seg"
 
@@ -85,8 +85,10 @@ def _header(task: SubjectTask, path: str):
 def extract_subject(task: SubjectTask) -> SubjectResult:
     """Compute every enabled feature of one subject (runs in a worker).
 
-    Each file is read once; sequences are processed one at a time so a worker
-    holds at most one image volume (plus the segmentation's crop).
+    The headers of all needed files are read first (a few hundred bytes each) so that
+    a shape mismatch fails the subject before any voxel is decoded; then each file's
+    voxels are read once. Sequences are processed one at a time, so a worker holds at
+    most one image volume and its temporaries.
 
     Raises
     ------
@@ -165,10 +167,9 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
         tumor = _family(task, "tumor", tumor_features, seg.data, spacing=seg.spacing, labels=task.labels,
                         brain_com=brain_com)
         row.update(tumor)
-        configured = {v for lab in task.labels for v in lab.values}
+        expected = {f"lesion_size_{lab.key}" for lab in size_labels(task.labels)} | {"lesion_size_whole"}
         unconfigured = tuple(sorted(int(c[len("lesion_size_"):]) for c in tumor
-                                    if re.fullmatch(r"lesion_size_-?\d+", c)
-                                    and int(c[len("lesion_size_"):]) not in configured))
+                                    if c.startswith("lesion_size_") and c not in expected))
     return SubjectResult(subject=subject, row=row, has_seg=seg_path is not None, unconfigured=unconfigured)
 
 
