@@ -90,21 +90,25 @@ def _not_implemented(what: str) -> None:
 
 @contextlib.contextmanager
 def _printed_warnings(seen: set[str] | None = None) -> Iterator[set[str]]:
-    """Print auditapp warnings raised inside the block as ``warning: ...`` lines on stderr."""
+    """Print auditapp warnings raised inside the block as ``warning: ...`` lines on stderr.
+
+    Other warnings are re-issued after the block, under the caller's filters.
+    """
     seen = set() if seen is None else seen
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             yield seen
-        finally:
-            for w in caught:
-                if issubclass(w.category, AuditappWarning):
-                    text = str(w.message)
-                    if text not in seen:
-                        seen.add(text)
-                        _err(text if text.startswith("warning:") else f"warning: {text}")
-                else:  # not ours: hand it back to the normal machinery
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    finally:
+        for w in caught:
+            if issubclass(w.category, AuditappWarning):
+                text = str(w.message)
+                if text not in seen:
+                    seen.add(text)
+                    _err(text if text.startswith("warning:") else f"warning: {text}")
+            else:  # not ours: hand it back to the normal machinery
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _config_path(name: str, given: Path | None) -> Path:
