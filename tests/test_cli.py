@@ -311,3 +311,17 @@ def test_ctrl_c_exits_130(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == 130, err.decode()
+
+
+def test_config_warnings_printed_once_other_warnings_reissued(capsys):
+    import warnings
+
+    from auditapp.errors import ConfigWarning
+
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        with cli._printed_warnings():
+            warnings.warn("c.yaml: cpu_core: unknown key (did you mean 'cpu_cores'?)", ConfigWarning)
+            warnings.warn("c.yaml: cpu_core: unknown key (did you mean 'cpu_cores'?)", ConfigWarning)
+            warnings.warn("overflow in a computation", RuntimeWarning)
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: c.yaml: cpu_core: unknown key (did you mean 'cpu_cores'?)"]
