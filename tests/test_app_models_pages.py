@@ -631,3 +631,13 @@ def test_selections_carry_over_between_model_pages(project, monkeypatch):
     ok(at)
     assert widget(at.sidebar.selectbox, "Dataset").value == "SiteB"
     assert widget(at.sidebar.selectbox, "Model").value == "m1"  # the only model of SiteB's error-matrix CSV
+
+
+def test_single_model_highlighted_subject_opens_subjects_page(project, monkeypatch):
+    at = app(project["config"], monkeypatch, "single_model")
+    at.session_state["single_model.highlighted"] = [("SiteB", "B-P02-3")]
+    at.run()
+    at.button(key="single_model.explore.0").click().run()
+    ok(at)
+    assert at.title[0].value == "Subjects exploration"
+    assert widget(at.sidebar.selectbox, "Subject").value == "B-P02-3"
