@@ -288,7 +288,8 @@ def extract_dataset(
         subject = outcome.task.subject
         for message in outcome.warnings:
             kinds[_warning_kind(message)] += 1
-            logger.warning(f"{name}: {subject}: {message}")
+            named = f"'{subject}'" in message
+            logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
         if outcome.ok:
             logger.info(f"{name}: {subject} extracted in {outcome.seconds:.2f} s")
         else:
