@@ -41,6 +41,7 @@ __all__ = [
     "catalog",
     "config_path",
     "config_path_from_argv",
+    "density",
     "features",
     "file_signature",
     "get_config",
@@ -561,3 +562,14 @@ def _catalog_cached(cols, seqs, labs, meta) -> FeatureCatalog:
 def config_labels(cfg: AppConfig) -> tuple[Label, ...]:
     """The configured labels (empty when inferred)."""
     return tuple(cfg.labels or ())
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Cached statistical results (key: the inputs)
+# --------------------------------------------------------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def density(values: pd.DataFrame, column: str, group: str, order: tuple) -> tuple[pd.DataFrame, list]:
+    """``analysis.density_curves`` of ``values[[group, column]]``, cached on the values shown."""
+    from auditapp.analysis.distributions import density_curves
+
+    return density_curves(values, column, group, order=list(order))

@@ -40,12 +40,29 @@ def jitter(ids: Sequence[str], amplitude: float = 0.12) -> np.ndarray:
     return (h * 2.0 - 1.0) * amplitude
 
 
-def _scatter_cls(n: int):
-    return go.Scattergl if n > SCATTERGL_ABOVE else go.Scatter
+def _scatter_type(n: int) -> str:
+    return "scattergl" if n > SCATTERGL_ABOVE else "scatter"
 
 
 def _custom(df: pd.DataFrame) -> np.ndarray:
-    return np.stack([df["set"].astype(str).to_numpy(), df["ID"].astype(str).to_numpy()], axis=-1)
+    """``[set, ID]`` per row as a fixed-width string array (cheap to copy and serialise, unlike objects)."""
+    return np.stack([df["set"].to_numpy(dtype=str), df["ID"].to_numpy(dtype=str)], axis=-1)
+
+
+def _values(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+
+
+def _figure(traces: list[dict], layout: dict, options: dict | None) -> go.Figure:
+    """Assemble a figure from plain dicts; the builders produce valid properties, so Plotly's per-property
+    validation (the slowest part of building a 1,621-point figure) is skipped."""
+    fig = go.Figure(data=traces, layout=layout, _validate=False)
+    return _apply_options(fig, options)
+
+
+def _groups(data: pd.DataFrame, group: str, order: list) -> dict:
+    parts = {name: sub for name, sub in data.groupby(group, sort=False, observed=True)}
+    return {name: parts[name] for name in order if name in parts}
 
 
 def univariate_figure(
@@ -94,50 +111,50 @@ def univariate_figure(
         raise ValueError(f"missing column(s) {missing}")
     pretty = pretty or value
     data = df[df[value].notna()]
-    order = list(pd.unique(data[group])) if order is None else [g for g in order if (data[group] == g).any()]
+    order = list(pd.unique(data[group])) if order is None else list(order)
+    parts = _groups(data, group, order)
+    order = list(parts)
     colors = colors or color_map(order)
-    fig = go.Figure()
-    points = plot_type == "Box + Points"
-    scatter = _scatter_cls(len(data))
+    kind = _scatter_type(len(data))
     hover = (f"ID: %{{customdata[1]}}<br>{pretty}: %{{x:,.2f}}<br>Dataset: %{{customdata[0]}}"
              + (f"<br>{legend_title}: %{{meta}}" if group != "set" else "") + "<extra></extra>")
+    traces: list[dict] = []
     positions = {}
-    for i, name in enumerate(order):
+    for i, (name, sub) in enumerate(parts.items()):
         pos = -float(i)
         positions[name] = pos
-        sub = data[data[group] == name]
         color = colors.get(name, PASTEL[i % len(PASTEL)])
-        common = dict(x=sub[value], y0=pos, orientation="h", name=str(name), legendgroup=str(name),
-                      marker_color=color, line=dict(color="#444", width=1), hoverinfo="x")
+        x = _values(sub[value])
+        common = dict(x=x, y0=pos, orientation="h", name=str(name), legendgroup=str(name), marker=dict(color=color),
+                      line=dict(color="#444", width=1), hoverinfo="x", fillcolor=color)
         if plot_type == "Violin":
-            fig.add_trace(go.Violin(**common, points=False, width=0.6, side="both", spanmode="hard",
-                                    fillcolor=color, opacity=0.9, meanline_visible=True))
+            traces.append(dict(type="violin", **common, points=False, width=0.6, side="both", spanmode="hard",
+                               opacity=0.9, meanline=dict(visible=True)))
         else:
-            fig.add_trace(go.Box(**common, boxpoints=False, width=0.4, fillcolor=color))
-        if points or plot_type == "Violin":
-            y = pos - 0.42 + jitter(sub["ID"], 0.08)
-            fig.add_trace(scatter(
-                x=sub[value], y=y, mode="markers", name=str(name), legendgroup=str(name), showlegend=False,
-                marker=dict(color=color, size=6, line=dict(color="#555", width=0.5)), customdata=_custom(sub),
-                meta=str(name), hovertemplate=hover,
+            traces.append(dict(type="box", **common, boxpoints=False, width=0.4))
+        if plot_type != "Box":
+            traces.append(dict(
+                type=kind, x=x, y=pos - 0.42 + jitter(sub["ID"], 0.08), mode="markers", name=str(name),
+                legendgroup=str(name), showlegend=False, customdata=_custom(sub), meta=str(name),
+                marker=dict(color=color, size=6, line=dict(color="#555", width=0.5)), hovertemplate=hover,
             ))
     if highlight is not None:
         hit = data[(data["set"].astype(str) == str(highlight[0])) & (data["ID"].astype(str) == str(highlight[1]))]
-        if not hit.empty:
+        if not hit.empty and hit[group].iloc[0] in positions:
             name = hit[group].iloc[0]
-            fig.add_trace(scatter(
-                x=hit[value], y=positions[name] - 0.42 + jitter(hit["ID"], 0.08), mode="markers",
-                name=f"{highlight[1]}", showlegend=False, customdata=_custom(hit), meta=str(name),
+            traces.append(dict(
+                type=kind, x=_values(hit[value]), y=positions[name] - 0.42 + jitter(hit["ID"], 0.08),
+                mode="markers", name=str(highlight[1]), showlegend=False, customdata=_custom(hit), meta=str(name),
                 marker=dict(color=HIGHLIGHT, size=10, line=dict(color="#444", width=1)), hovertemplate=hover,
             ))
     n = max(len(order), 1)
-    fig.update_layout(
-        height=150 + 90 * n, legend_title_text=legend_title, margin=dict(l=10, r=10, t=40, b=10),
+    layout = dict(
+        height=150 + 90 * n, legend=dict(title=dict(text=legend_title)), margin=dict(l=10, r=10, t=40, b=10),
         yaxis=dict(tickmode="array", tickvals=[positions[g] for g in order], ticktext=[str(g) for g in order],
                    range=[-(n - 1) - 0.75, 0.5], zeroline=False),
-        xaxis_title=pretty, violinmode="overlay", boxmode="overlay",
+        xaxis=dict(title=dict(text=pretty)), violinmode="overlay", boxmode="overlay",
     )
-    return _apply_options(fig, options)
+    return _figure(traces, layout, options)
 
 
 def histogram_figure(
@@ -155,21 +172,20 @@ def histogram_figure(
     """Overlaid histograms per group (opacity 0.6, black 0.8 px outlines) on common bins ``(start, end, size)``."""
     pretty = pretty or value
     data = df[df[value].notna()]
-    order = list(pd.unique(data[group])) if order is None else [g for g in order if (data[group] == g).any()]
-    colors = colors or color_map(order)
+    order = list(pd.unique(data[group])) if order is None else list(order)
+    parts = _groups(data, group, order)
+    colors = colors or color_map(list(parts))
     start, end, size = bins
-    fig = go.Figure()
-    for i, name in enumerate(order):
-        sub = data[data[group] == name]
-        fig.add_trace(go.Histogram(
-            x=sub[value], name=str(name), xbins=dict(start=start, end=end + size * 1e-9, size=size),
-            autobinx=False, opacity=0.6, marker=dict(color=colors.get(name, PASTEL[i % len(PASTEL)]),
-                                                       line=dict(color="black", width=0.8)),
-            hovertemplate=f"{pretty}: %{{x}}<br>Count: %{{y}}<extra>{name}</extra>",
-        ))
-    fig.update_layout(barmode="overlay", xaxis_title=pretty, yaxis_title="Count", legend_title_text=legend_title,
-                      height=400, margin=dict(l=10, r=10, t=40, b=10))
-    return _apply_options(fig, options)
+    traces = [
+        dict(type="histogram", x=_values(sub[value]), name=str(name),
+             xbins=dict(start=start, end=end + size * 1e-9, size=size), autobinx=False, opacity=0.6,
+             marker=dict(color=colors.get(name, PASTEL[i % len(PASTEL)]), line=dict(color="black", width=0.8)),
+             hovertemplate=f"{pretty}: %{{x}}<br>Count: %{{y}}<extra>{name}</extra>")
+        for i, (name, sub) in enumerate(parts.items())
+    ]
+    layout = dict(barmode="overlay", xaxis=dict(title=dict(text=pretty)), yaxis=dict(title=dict(text="Count")),
+                  legend=dict(title=dict(text=legend_title)), height=400, margin=dict(l=10, r=10, t=40, b=10))
+    return _figure(traces, layout, options)
 
 
 def density_figure(
@@ -182,20 +198,19 @@ def density_figure(
     options: dict | None = None,
 ) -> go.Figure:
     """One line per group from ``curves`` (columns ``group, x, density``, e.g. ``analysis.density_curves``)."""
-    order = list(pd.unique(curves["group"])) if order is None else [g for g in order if (curves["group"] == g).any()]
-    colors = colors or color_map(order)
-    fig = go.Figure()
-    for i, name in enumerate(order):
-        sub = curves[curves["group"] == name]
-        color = colors.get(name, PASTEL[i % len(PASTEL)])
-        fig.add_trace(go.Scatter(
-            x=sub["x"], y=sub["density"], mode="lines", name=str(name), line=dict(color=color, width=2),
-            fill="tozeroy", opacity=0.6,
-            hovertemplate=f"{pretty}: %{{x:,.2f}}<br>Density: %{{y:.3g}}<extra>{name}</extra>",
-        ))
-    fig.update_layout(xaxis_title=pretty, yaxis_title="Density", legend_title_text=legend_title, height=400,
-                      margin=dict(l=10, r=10, t=40, b=10))
-    return _apply_options(fig, options)
+    order = list(pd.unique(curves["group"])) if order is None else list(order)
+    parts = _groups(curves, "group", order)
+    colors = colors or color_map(list(parts))
+    traces = [
+        dict(type="scatter", x=sub["x"].to_numpy(dtype=float), y=sub["density"].to_numpy(dtype=float),
+             mode="lines", name=str(name), line=dict(color=colors.get(name, PASTEL[i % len(PASTEL)]), width=2),
+             fill="tozeroy", opacity=0.6,
+             hovertemplate=f"{pretty}: %{{x:,.2f}}<br>Density: %{{y:.3g}}<extra>{name}</extra>")
+        for i, (name, sub) in enumerate(parts.items())
+    ]
+    layout = dict(xaxis=dict(title=dict(text=pretty)), yaxis=dict(title=dict(text="Density")),
+                  legend=dict(title=dict(text=legend_title)), height=400, margin=dict(l=10, r=10, t=40, b=10))
+    return _figure(traces, layout, options)
 
 
 def scatter_figure(
@@ -226,7 +241,7 @@ def scatter_figure(
     color = color or "set"
     color_name = color_name or ("Dataset" if color == "set" else color)
     data = df[df[x].notna() & df[y].notna()]
-    scatter = _scatter_cls(len(data))
+    kind = _scatter_type(len(data))
     colour_part = "" if color == "set" else f"<br>{color_name}: %{{customdata[2]}}"
     hover = (f"ID: %{{customdata[1]}}<br>Dataset: %{{customdata[0]}}<br>{x_name}: %{{x:,.2f}}<br>"
              f"{y_name}: %{{y:,.2f}}{colour_part}<extra></extra>")
@@ -235,40 +250,41 @@ def scatter_figure(
         base = _custom(sub)
         if color == "set":
             return base
-        return np.concatenate([base, sub[[color]].astype(object).to_numpy()], axis=1)
+        return np.concatenate([base.astype(object), sub[[color]].astype(object).to_numpy()], axis=1)
 
-    fig = go.Figure()
+    traces: list[dict] = []
     if continuous:
-        fig.add_trace(scatter(
-            x=data[x], y=data[y], mode="markers", name=color_name, showlegend=False, customdata=custom(data),
-            marker=dict(size=10, line=_OUTLINE, color=data[color], colorscale="Blues", showscale=True,
+        traces.append(dict(
+            type=kind, x=_values(data[x]), y=_values(data[y]), mode="markers", name=color_name, showlegend=False,
+            customdata=custom(data), hovertemplate=hover,
+            marker=dict(size=10, line=_OUTLINE, color=_values(data[color]), colorscale="Blues", showscale=True,
                         colorbar=dict(title=dict(text=color_name))),
-            hovertemplate=hover,
         ))
     else:
-        groups = data[color].astype(object).where(data[color].notna(), "(missing)")
-        order = list(pd.unique(groups)) if order is None else [g for g in order if (groups == g).any()] + [
-            g for g in pd.unique(groups) if g not in set(order)]
-        colors = colors or color_map(order)
-        for i, name in enumerate(order):
-            sub = data[groups == name]
-            fig.add_trace(scatter(
-                x=sub[x], y=sub[y], mode="markers", name=str(name), customdata=custom(sub),
+        data = data.assign(_group=data[color].astype(object).where(data[color].notna(), "(missing)"))
+        present = list(pd.unique(data["_group"]))
+        order = present if order is None else [g for g in order if g in present] + [
+            g for g in present if g not in set(order)]
+        parts = _groups(data, "_group", order)
+        colors = colors or color_map(list(parts))
+        for i, (name, sub) in enumerate(parts.items()):
+            traces.append(dict(
+                type=kind, x=_values(sub[x]), y=_values(sub[y]), mode="markers", name=str(name),
+                customdata=custom(sub), hovertemplate=hover,
                 marker=dict(size=10, line=_OUTLINE, color=colors.get(name, PASTEL[i % len(PASTEL)])),
-                hovertemplate=hover,
             ))
     if highlight is not None:
         hit = data[(data["set"].astype(str) == str(highlight[0])) & (data["ID"].astype(str) == str(highlight[1]))]
         if not hit.empty:
-            fig.add_trace(scatter(
-                x=hit[x], y=hit[y], mode="markers", name=str(highlight[1]), showlegend=False,
-                customdata=custom(hit), hovertemplate=hover,
+            traces.append(dict(
+                type=kind, x=_values(hit[x]), y=_values(hit[y]), mode="markers", name=str(highlight[1]),
+                showlegend=False, customdata=custom(hit), hovertemplate=hover,
                 marker=dict(size=12, color=HIGHLIGHT, line=dict(color="#444", width=1)),
             ))
-    fig.update_layout(xaxis_title=x_name, yaxis_title=y_name, legend_title_text=legend_title, height=550,
-                      margin=dict(l=10, r=10, t=40, b=10))
+    layout = dict(xaxis=dict(title=dict(text=x_name)), yaxis=dict(title=dict(text=y_name)),
+                  legend=dict(title=dict(text=legend_title)), height=550, margin=dict(l=10, r=10, t=40, b=10))
     if log_x:
-        fig.update_xaxes(type="log")
+        layout["xaxis"]["type"] = "log"
     if log_y:
-        fig.update_yaxes(type="log")
-    return _apply_options(fig, options)
+        layout["yaxis"]["type"] = "log"
+    return _figure(traces, layout, options)

@@ -7,7 +7,6 @@ import streamlit as st
 
 from auditapp.analysis.distributions import (
     FILTERS,
-    density_curves,
     filter_feature,
     group_summary,
     histogram_bins,
@@ -131,7 +130,7 @@ def render() -> None:
         fig2 = histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
                                 pretty=pretty, legend_title=legend, options=opts2)
     else:
-        curves, skipped = density_curves(plotted, column, group_col, order=order)
+        curves, skipped = data.density(plotted[[group_col, column]], column, group_col, tuple(order))
         if skipped:
             st.caption(f"No density for {', '.join(map(str, skipped))}: fewer than 2 distinct values.")
         opts2 = plot_options(PAGE, lower_opts_key, x_title=pretty, y_title="Density")
