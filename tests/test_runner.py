@@ -150,3 +150,17 @@ def test_extraction_summary_exit_codes():
     assert ExtractionSummary((ok, partial)).exit_code == EXIT_PARTIAL == 3
     assert ExtractionSummary((ok, partial)).n_failed == 1
     assert ExtractionSummary(()).exit_code == 0
+
+
+def test_unreachable_dask_scheduler_is_a_config_error(monkeypatch):
+    pytest.importorskip("distributed")
+    import socket
+
+    import auditapp.runner
+
+    monkeypatch.setattr(auditapp.runner, "DASK_CONNECT_TIMEOUT", "1s")
+    with socket.socket() as sock:  # a free port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(ConfigError, match=rf"parallel.scheduler: cannot connect to the Dask scheduler at 'tcp://127.0.0.1:{port}'"):
+        run_tasks(work, TASKS[:2], n_jobs=2, parallel=ParallelConfig(backend="dask", scheduler=f"tcp://127.0.0.1:{port}"))

@@ -39,6 +39,8 @@ __all__ = [
 EXIT_OK = 0
 EXIT_CONFIG = 1
 EXIT_PARTIAL = 3
+#: How long to try reaching an existing Dask scheduler (``parallel.scheduler``).
+DASK_CONNECT_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,14 @@ def _backend(parallel: ParallelConfig, n_jobs: int) -> Iterator[None]:
                 "pip install 'auditapp[dask]'"
             ) from exc
         if parallel.scheduler:
-            client = Client(parallel.scheduler)
+            try:
+                client = Client(parallel.scheduler, timeout=DASK_CONNECT_TIMEOUT)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(
+                    f"parallel.scheduler: cannot connect to the Dask scheduler at '{parallel.scheduler}' "
+                    f"({type(exc).__name__}: {exc}); expected the address of a running scheduler, "
+                    "e.g. tcp://host:8786"
+                ) from exc
             cluster = None
         else:
             cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
