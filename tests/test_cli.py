@@ -325,3 +325,21 @@ def test_config_warnings_printed_once_other_warnings_reissued(capsys):
             warnings.warn("overflow in a computation", RuntimeWarning)
     assert capsys.readouterr().err.splitlines() == [
         "warning: c.yaml: cpu_core: unknown key (did you mean 'cpu_cores'?)"]
+
+
+def test_feature_extraction_on_an_existing_dask_cluster_matches_serial(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    project = _tiny_project(tmp_path, n=3)
+    config = project / "configs" / "feature_extraction.yaml"
+    assert invoke("feature-extraction", "--config", str(config)).exit_code == 0
+    csv = project / "outputs" / "features" / "extracted_information_S.csv"
+    serial = csv.read_bytes()
+    csv.unlink()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "cpu_cores: 1\n", f"cpu_cores: 2\nparallel:\n  backend: dask\n  scheduler: {cluster.scheduler_address}\n"),
+            encoding="utf-8")
+        result = invoke("feature-extraction", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert csv.read_bytes() == serial
