@@ -175,7 +175,8 @@ def error_matrix_source(config: AppConfig, dataset: str, model: str) -> ErrorMat
             f"No ground truth folder for {dataset}. Add `raw_datasets: {{{dataset}: <folder>}}` to app.yaml "
             "(the folder with one sub-folder per subject holding <ID>_seg.nii.gz)."))
     if not Path(raw_dir).is_dir():
-        return ErrorMatrixSource(kind="none", problem=f"Folder not found: {raw_dir} (raw_datasets.{dataset} in app.yaml).")
+        return ErrorMatrixSource(kind="none",
+                                 problem=f"Folder not found: {raw_dir} (raw_datasets.{dataset} in app.yaml).")
     if not Path(pred_dir).is_dir():
         return ErrorMatrixSource(kind="none", problem=(
             f"Folder not found: {pred_dir} (predictions.{dataset}.{model} in app.yaml)."))

@@ -63,7 +63,8 @@ def body() -> None:
     if summary.empty:
         st.info(f"No time points of {patient} in {dataset}.")
         return
-    options = ui.plot_options(PAGE, f"lines.{dataset}.{patient}.{model}", title=f"{patient} · {model}", x_title="Time point",
+    options = ui.plot_options(PAGE, f"lines.{dataset}.{patient}.{model}", title=f"{patient} · {model}",
+                              x_title="Time point",
                               y_title="Lesion size (mm³)")
     fig = pm.longitudinal_figure(summary, options=options)
     ui.show_chart(fig, f"{PAGE}.chart", pm.SVG_NAMES[PAGE], selectable=False)

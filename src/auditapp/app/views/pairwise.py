@@ -112,8 +112,9 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
     hover = [f"<br>{baseline}: {_fmt(b)}<br>{benchmark}: {_fmt(m)}<br>n: {nb} / {nm}"
              for b, m, nb, nm in zip(shown["baseline_mean"], shown["benchmark_mean"], shown["n_baseline"],
                                      shown["n_benchmark"])]
-    options = ui.plot_options(PAGE, f"bars.{dataset}.{metric}.{baseline}.{benchmark}.{kind}", title=f"{name}: {benchmark} vs {baseline} ({dataset})",
-                              x_title=AXIS[kind], legend=False)
+    options = ui.plot_options(PAGE, f"bars.{dataset}.{metric}.{baseline}.{benchmark}.{kind}",
+                              title=f"{name}: {benchmark} vs {baseline} ({dataset})", x_title=AXIS[kind],
+                              legend=False)
     fig = pm.improvement_bars(shown, value=kind, favourable=_favourable(shown[kind].to_numpy(float), kind, metric),
                               label=AXIS[kind], percent=kind == "relative", hover_extra=hover, options=options)
     ui.show_chart(fig, f"{PAGE}.bars", pm.SVG_NAMES[PAGE], selectable=False)
@@ -202,7 +203,8 @@ def _reference_details(result, samples, name, baseline, benchmark) -> None:
             ui.show_chart(fig, f"{PAGE}.hist.{which}", f"normality_{which}", selectable=False)
     lev = result.levene
     if lev is not None:
-        st.caption(f"Levene (median-centred): statistic {_fmt(lev.statistic, '.3e')}, p = {_fmt(lev.p_value, '.4f')} → "
+        st.caption(f"Levene (median-centred): statistic {_fmt(lev.statistic, '.3e')}, "
+                   f"p = {_fmt(lev.p_value, '.4f')} → "
                    f"{'equal variances' if lev.equal_variances else 'different variances'}.")
 
 

@@ -7,7 +7,6 @@ correlation per dataset (and region), click-to-highlight with ITK-SNAP click-thr
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from auditapp.app import data
@@ -99,7 +98,8 @@ def body() -> None:
     chart_key = f"{PAGE}.chart.{st.session_state.get(CHART_COUNTER, 0)}"
     highlighted = [tuple(h) for h in st.session_state.get(HIGHLIGHT_KEY, [])]
     x_title, y_title = catalog.name(feature), data.metric_name(metric)
-    options = ui.plot_options(PAGE, f"scatter.{model}.{metric}.{feature}", title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
+    options = ui.plot_options(PAGE, f"scatter.{model}.{metric}.{feature}",
+                              title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
                               y_title=y_title)
     present = set(shown["set"].unique())
     fig = pm.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
