@@ -135,3 +135,13 @@ def test_selected_subjects_several_points_and_edge_cases():
         selection = {"points": [{"customdata": [1, 2]}]}
 
     assert selected_subjects(Event()) == [("1", "2")]
+
+
+def test_scatter_marginal_distributions(frame):
+    fig = plots.scatter_figure(frame, "v", "w", order=["A", "B"], marginal=True, highlight=("A", "a1"))
+    kinds = [(t.type, t.xaxis or "x", t.yaxis or "y") for t in fig.data]
+    assert kinds[:3] == [("scatter", "x", "y")] * 3  # A, B, highlight
+    assert kinds[3:] == [("histogram", "x", "y2"), ("histogram", "x2", "y")] * 2
+    assert fig.layout.xaxis.domain == (0, 0.84) and fig.layout.yaxis2.domain == (0.86, 1)
+    cont = plots.scatter_figure(frame, "v", "w", color="age", continuous=True, marginal=True)
+    assert [t.type for t in cont.data] == ["scatter", "histogram", "histogram"]

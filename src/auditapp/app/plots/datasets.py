@@ -228,6 +228,7 @@ def scatter_figure(
     highlight: tuple[str, str] | None = None,
     log_x: bool = False,
     log_y: bool = False,
+    marginal: bool = False,
     legend_title: str = "Dataset",
     options: dict | None = None,
 ) -> go.Figure:
@@ -236,6 +237,7 @@ def scatter_figure(
 
     Markers size 10 with a DarkSlateGrey 1 px outline; every point has ``customdata = [set, ID]``; hover shows ID,
     dataset, x, y (``:,.2f``) and the colour value. The highlighted subject is a red marker drawn last.
+    ``marginal`` adds the distribution of x above and of y to the right (histograms per group, not selectable).
     """
     x_name, y_name = x_name or x, y_name or y
     color = color or "set"
@@ -283,6 +285,23 @@ def scatter_figure(
             ))
     layout = dict(xaxis=dict(title=dict(text=x_name)), yaxis=dict(title=dict(text=y_name)),
                   legend=dict(title=dict(text=legend_title)), height=550, margin=dict(l=10, r=10, t=40, b=10))
+    if marginal:
+        groups = [(str(t["name"]), t["x"], t["y"], t["marker"]["color"]) for t in traces
+                  if t.get("showlegend", True) is not False and not continuous]
+        if continuous:
+            groups = [(color_name, traces[0]["x"], traces[0]["y"], "#6baed6")]
+        for name, gx, gy, gcolor in groups:
+            common = dict(type="histogram", name=name, legendgroup=name, showlegend=False, opacity=0.6,
+                          marker=dict(color=gcolor), hoverinfo="skip")
+            traces.append(dict(**common, x=gx, xaxis="x", yaxis="y2"))
+            traces.append(dict(**common, y=gy, xaxis="x2", yaxis="y", orientation="h"))
+        layout.update(
+            barmode="overlay", height=650,
+            xaxis=dict(title=dict(text=x_name), domain=[0, 0.84]),
+            yaxis=dict(title=dict(text=y_name), domain=[0, 0.84]),
+            xaxis2=dict(domain=[0.86, 1], showticklabels=False, showgrid=False),
+            yaxis2=dict(domain=[0.86, 1], showticklabels=False, showgrid=False),
+        )
     if log_x:
         layout["xaxis"]["type"] = "log"
     if log_y:

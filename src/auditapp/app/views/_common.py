@@ -255,7 +255,6 @@ def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *
         if c2.button(label, key=f"{page}.viewer.open.{i}"):
             open_in_itksnap(cfg, set_name, subject, models=models, force=True)
         if explore and c3.button("Show in Subjects exploration", key=f"{page}.viewer.explore.{i}"):
-            st.session_state["subjects.request"] = (set_name, subject)
             st.switch_page(str(VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
     if len(subjects) > 20:
         st.caption(f"{len(subjects) - 20} more selected subjects not listed.")

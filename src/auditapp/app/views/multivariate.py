@@ -68,20 +68,21 @@ def render() -> None:
     if view.empty:
         st.info(f"No values of {catalog.name(x)} and {catalog.name(y)} in the selected datasets.")
         return
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     log_x = c1.checkbox("Log X", key=f"{PAGE}.logx")
     log_y = c2.checkbox("Log Y", key=f"{PAGE}.logy")
+    marginal = c3.checkbox("Marginal distributions", key=f"{PAGE}.marginal")
     x_name, y_name = catalog.name(x), catalog.name(y)
     continuous = colour_col is not None and pd.api.types.is_numeric_dtype(view[colour_col])
     opts = plot_options(PAGE, "scatter", x_title=x_name, y_title=y_name)
     if colour_col is None:
         fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=sets, colors=color_map(ftab.sets),
-                             highlight=highlight, log_x=log_x, log_y=log_y, options=opts)
+                             highlight=highlight, log_x=log_x, log_y=log_y, marginal=marginal, options=opts)
     else:
         cname = catalog.name(colour_col)
         fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, color=colour_col, color_name=cname,
                              continuous=continuous, highlight=highlight, log_x=log_x, log_y=log_y,
-                             legend_title=cname, options=opts)
+                             marginal=marginal, legend_title=cname, options=opts)
     selected = show_chart(fig, f"{PAGE}.chart", "multivariate_analysis")
     rho = spearman_by_group(view, x, y, "set")
     parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho) else f"{r.set}: ρ undefined (n = {r.n})"
