@@ -641,3 +641,15 @@ def test_single_model_highlighted_subject_opens_subjects_page(project, monkeypat
     ok(at)
     assert at.title[0].value == "Subjects exploration"
     assert widget(at.sidebar.selectbox, "Subject").value == "B-P02-3"
+
+
+def test_pairwise_notes_different_subject_sets(tmp_path, monkeypatch):
+    proj = make_models_project(tmp_path, with_predictions=False)
+    path = tmp_path / "metrics" / "extracted_information_SiteA.csv"
+    df = pd.read_csv(path)
+    df[~((df["model"] == "m2") & (df["ID"] == "A-000"))].to_csv(path, index=False)
+    at = app(proj["config"], monkeypatch, "pairwise")
+    ok(at)
+    assert any("evaluated on different subjects (m1: 12, m2: 11, both: 11)" in c.value for c in at.caption)
+    widget(at.sidebar.selectbox, "Benchmark model").set_value("m3").run()
+    assert not any("different subjects" in c.value for c in at.caption)

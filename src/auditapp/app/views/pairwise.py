@@ -103,11 +103,11 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
              "Mean of per-subject changes: the mean over subjects evaluated by both models of each subject's "
              "change.")]
     table = dm.aggregated_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark, method)
-    if table["n_baseline"].iloc[:-1].sum() != table["n_benchmark"].iloc[:-1].sum() or \
-            table["n_pairs"].iloc[-1] < max(table["n_baseline"].iloc[-1], table["n_benchmark"].iloc[-1]):
-        st.caption(f"The two models were evaluated on different subjects ({baseline}: "
-                   f"{table['n_baseline'].iloc[-1]}, {benchmark}: {table['n_benchmark'].iloc[-1]}, both: "
-                   f"{table['n_pairs'].iloc[-1]}); the means use all rows of each model.")
+    ids_b = set(rows.loc[rows["model"] == baseline, "ID"])
+    ids_m = set(rows.loc[rows["model"] == benchmark, "ID"])
+    if ids_b != ids_m:
+        st.caption(f"The two models were evaluated on different subjects ({baseline}: {len(ids_b)}, {benchmark}: "
+                   f"{len(ids_m)}, both: {len(ids_b & ids_m)}); the means use all rows of each model.")
     shown = table.set_index("region")
     hover = [f"<br>{baseline}: {_fmt(b)}<br>{benchmark}: {_fmt(m)}<br>n: {nb} / {nm}"
              for b, m, nb, nm in zip(shown["baseline_mean"], shown["benchmark_mean"], shown["n_baseline"],
