@@ -15,6 +15,7 @@ MODULES = [
     "auditapp.features.columns",
     "auditapp.features.longitudinal",
     "auditapp.features.metadata",
+    "auditapp.features._checks",
 ]
 
 

@@ -133,3 +133,14 @@ def test_float_segmentation_and_non_integral_values():
         f = tumor_features(seg, spacing=(1.0, 1.0, 1.0), labels=STANDARD)
     assert f["lesion_size_whole"] == 7.0
     assert not any(k.startswith("lesion_size_2.") for k in f)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match=r"must be a 3-D array \(k, j, i\); got shape \(4, 4\)"):
+        spatial_features(np.zeros((4, 4)), spacing=(1.0, 1.0, 1.0))
+    with pytest.raises(ValueError, match="spacing must have 3 values"):
+        spatial_features(np.zeros((2, 2, 2)), spacing=(1.0, 1.0))
+    with pytest.raises(ValueError, match="finite and positive"):
+        tumor_features(np.zeros((2, 2, 2), np.uint8), spacing=(1.0, 0.0, 1.0), labels=STANDARD)
+    with pytest.raises(ValueError, match="segmentation must be a 3-D array"):
+        tumor_features(np.zeros(8, np.uint8), spacing=(1.0, 1.0, 1.0), labels=STANDARD)

@@ -158,3 +158,10 @@ def test_non_finite_values_are_refused():
     img[1, 1, 1] = np.inf
     with pytest.raises(ValueError, match="NaN or infinite"):
         texture_features(img)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        texture_features(np.ones((2, 2, 2)), padding=-1)
+    with pytest.raises(ValueError, match=r"image must be a 3-D array"):
+        texture_features(np.ones((2, 2)))

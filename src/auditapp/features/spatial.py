@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from auditapp.features._checks import check_spacing, check_volume
+
 __all__ = ["PLANES", "center_of_mass", "spatial_features"]
 
 #: Plane names by array axis: 0 = axial (NIfTI k), 1 = coronal (j), 2 = sagittal (i).
@@ -80,7 +82,8 @@ def spatial_features(image: np.ndarray, *, spacing, box: tuple[slice, ...] | Non
     -----
     ``<plane>_plane_center_of_mass = spacing[a] * mean index along axis a of the
     voxels with image != 0`` (negative values count). No origin, no direction.
-    An all-zero image gives NaN centres (its shape is still reported).
+    An all-zero image gives NaN centres (its shape is still reported). Raises
+    ``ValueError`` for a non-3-D image or a spacing that is not 3 positive finite values.
 
     Examples
     --------
@@ -89,7 +92,8 @@ def spatial_features(image: np.ndarray, *, spacing, box: tuple[slice, ...] | Non
     >>> f["axial_plane_resolution"], f["coronal_plane_center_of_mass"], f["sagittal_plane_center_of_mass"]
     (3, 2.0, 2.0)
     """
-    arr = np.asarray(image)
+    arr = check_volume(image)
+    spacing = check_spacing(spacing)
     if box is None:
         com = center_of_mass(arr != 0, spacing)
     else:

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from auditapp.features._checks import check_volume
+
 __all__ = [
     "block_texture",
     "nonzero_box",
@@ -338,7 +340,9 @@ def texture_features(image: np.ndarray, *, padding: int = 0) -> dict[str, float]
     >>> feats["mean_contrast"], feats["mean_homogeneity"], feats["std_asm"]
     (0.0, 1.0, 0.0)
     """
-    block = crop_to_nonzero(np.asarray(image), padding=int(padding))
+    if int(padding) < 0:
+        raise ValueError(f"padding must be >= 0; got {padding}")
+    block = crop_to_nonzero(check_volume(image), padding=int(padding))
     if block is None:
         return {name: math.nan for name in TEXTURE_NAMES}
     return block_texture(block)
@@ -352,6 +356,7 @@ def block_texture(block: np.ndarray) -> dict[str, float]:
     >>> block_texture(np.full((2, 3, 3), 4.0))["mean_asm"]
     1.0
     """
+    block = check_volume(block, name="block")
     q, lo, hi = _quantize(block)
     background = None
     if lo <= 0.0 <= hi and hi > lo:  # the level of the zero background, same arithmetic as quantize

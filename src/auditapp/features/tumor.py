@@ -10,6 +10,7 @@ import numpy as np
 
 from auditapp.config.model import Label
 from auditapp.errors import AuditappWarning
+from auditapp.features._checks import check_spacing, check_volume
 from auditapp.features.spatial import PLANES, center_of_mass
 
 __all__ = ["tumor_features", "size_labels", "tumor_location"]
@@ -108,6 +109,11 @@ def tumor_features(
         unconfigured value ``v`` present, ``lesion_size_whole``,
         ``<plane>_tumor_slices`` and ``lower_/upper_<plane>_tumor_slice``.
 
+    Raises
+    ------
+    ValueError
+        For a non-3-D segmentation or a spacing that is not 3 positive finite values.
+
     Warns
     -----
     AuditappWarning
@@ -136,8 +142,8 @@ def tumor_features(
     >>> f["axial_whole_center_mass"], f["lesion_size_a"], f["lesion_size_whole"], f["coronal_tumor_slices"]
     (2.0, 4, 4.0, 2)
     """
-    seg = np.asarray(seg)
-    spacing = tuple(float(s) for s in spacing)
+    seg = check_volume(seg, name="segmentation")
+    spacing = check_spacing(spacing)
     voxel_volume = float(np.prod(np.asarray(spacing, dtype=np.float64)))
     out: dict[str, float] = {}
 
