@@ -198,3 +198,27 @@ def test_subjects_page_without_itksnap_says_how_to_install(tmp_path, monkeypatch
     assert not at.exception and not [e.value for e in at.error]
     assert [w.value for w in at.warning] == [itksnap.NOT_FOUND_MESSAGE]
     assert any("Files to open by hand" in m.value and "_t1ce.nii.gz" in m.value for m in at.markdown)
+
+
+@pytest.mark.shared
+def test_command_on_real_brats_folders(shared_dir, tmp_path, monkeypatch):
+    brats = shared_dir / "data" / "brats"
+    ssa = "BraTS2024_SSA-00002-000"
+    cfg = AppConfig(datasets_path=brats, sequences=("_t1", "_t2", "_t1ce", "_flair"),
+                    labels=(Label("BKG", (0,)), Label("EDE", (3,)), Label("ENH", (1,)), Label("NEC", (2,))),
+                    predictions={"BraTS2024_SSA": {"nnUnet": brats / "BraTS2024_SSA" / "BraTS2024_SSA_seg" / "nnUnet"}})
+    record = tmp_path / "args.txt"
+    fake_itksnap(tmp_path / "bin", record)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert itksnap.launch(cfg, "BraTS2024_SSA", ssa, ["nnUnet"], force=True).launched
+    assert wait_for(record)
+    folder = brats / "BraTS2024_SSA" / "BraTS2024_SSA_images" / ssa
+    pred = brats / "BraTS2024_SSA" / "BraTS2024_SSA_seg" / "nnUnet" / ssa / f"{ssa}_pred.nii.gz"
+    args = record.read_text().splitlines()
+    assert args[:-1] == ["-g", str(folder / f"{ssa}_t1ce.nii.gz"), "-s", str(folder / f"{ssa}_seg.nii.gz"), "-o",
+                         str(folder / f"{ssa}_t1.nii.gz"), str(folder / f"{ssa}_t2.nii.gz"),
+                         str(folder / f"{ssa}_flair.nii.gz"), str(pred), "-l"]
+    lines = Path(args[-1]).read_text().splitlines()[5:]
+    assert [line.split('"')[1] for line in lines] == ["Clear Label", "EDE", "ENH", "NEC"]
+    with pytest.raises(itksnap.ViewerError, match="No image files for BraTS2024_PED-00001-000 in"):
+        itksnap.subject_files(cfg, "BraTS2024_PED", "BraTS2024_PED-00001-000")
