@@ -92,9 +92,20 @@ def good_dataset(tmp_path):
 
 
 def test_good_dataset_values_columns_and_warnings(tmp_path, good_dataset):
-    calls = []
+    from loguru import logger
+
+    calls, logged = [], []
     config = make_config(tmp_path, {"DS": good_dataset})
-    summary = run_feature_extraction(config, progress=lambda *a: calls.append(a))
+    sink = logger.add(lambda m: logged.append(m.record["message"]), level="INFO")
+    try:
+        summary = run_feature_extraction(config, progress=lambda *a: calls.append(a))
+    finally:
+        logger.remove(sink)
+    assert "DS: Sequence '_t2' for subject 'S01' was not found" in logged
+    assert ("DS: S03: sequence '_flair' has no positive voxel (all zero): its statistics are NaN"
+            in logged)
+    assert any(m.startswith("DS: folder 'empty' holds none of the expected files") for m in logged)
+    assert "DS: hidden folder '.hidden' skipped" in logged
     assert summary.exit_code == 0
     (ds,) = summary.datasets
     assert (ds.n_written, ds.n_failed, ds.failures_file) == (3, 0, None)
@@ -162,7 +173,16 @@ def test_bad_inputs_fail_only_their_subject(tmp_path):
 
     out = tmp_path / "out"
     out.mkdir()
-    summary = run_feature_extraction(make_config(tmp_path, {"Bad": root}))
+    from loguru import logger
+
+    logged = []
+    sink = logger.add(lambda m: logged.append(m.record["message"]), level="INFO")
+    try:
+        summary = run_feature_extraction(make_config(tmp_path, {"Bad": root}))
+    finally:
+        logger.remove(sink)
+    assert "Bad: Segmentation '_seg' for subject 'E_noseg' was not found" in logged
+    assert any(m.startswith("Bad: D_mismatch failed (check): shape mismatch") for m in logged)
     assert summary.exit_code == 3
     (ds,) = summary.datasets
     assert (ds.n_written, ds.n_failed) == (3, 3)
