@@ -178,3 +178,16 @@ def test_full_brats_size_subject():
     s = make_subject(BRATS_SHAPE, seed=0, dtype="int16", sequences=("t1",))
     assert s.images["t1"].shape == (155, 240, 240) and s.images["t1"].dtype == np.int16
     assert s.seg.shape == (155, 240, 240) and set(np.unique(s.seg).tolist()) == {0, 1, 2, 3}
+
+
+def test_float_segmentations_and_plain_nii(tmp_path):
+    ds = write_dataset(tmp_path / "F", site="F", n_subjects=1, shape=(16, 16, 16), seed=2,
+                       seg_dtype="float32", extension=".nii")
+    sid = ds.ids[0]
+    seg = read_volume(ds.root / sid / f"{sid}_seg.nii")
+    pred = read_volume(ds.predictions["modelB"] / sid / f"{sid}_pred.nii")
+    assert seg.data.dtype == np.float32 and pred.data.dtype == np.float32
+    assert set(np.unique(seg.data).tolist()) <= {0.0, 1.0, 2.0, 3.0}
+    with pytest.raises(ValueError, match="seg_dtype must be one of uint8, int16, float32, float64; got 'bool'"):
+        write_dataset(tmp_path / "G", n_subjects=1, shape=(16, 16, 16), seg_dtype="bool")
+    assert not (tmp_path / "G").exists()

@@ -333,17 +333,31 @@ def subject_ids(site: str, n: int, *, longitudinal: bool = False) -> list[str]:
     return [f"Patient-{i // 3 + 1:03d}-week-{12 * (i % 3):03d}" for i in range(n)]
 
 
+_SEG_DTYPES = ("uint8", "int16", "float32", "float64")
+
+
+def _check_seg_dtype(seg_dtype: str) -> np.dtype:
+    if seg_dtype not in _SEG_DTYPES:
+        raise ValueError(f"seg_dtype must be one of {', '.join(_SEG_DTYPES)}; got {seg_dtype!r}")
+    return np.dtype(seg_dtype)
+
+
 def write_subject(folder: str | Path, subject_id: str, subject: SyntheticSubject, *,
-                  extension: str = ".nii.gz", seg: bool = True) -> Path:
-    """Write ``<folder>/<ID>/<ID>_<sequence><ext>`` for each image and ``<ID>_seg<ext>``; return the subject folder."""
+                  extension: str = ".nii.gz", seg: bool = True, seg_dtype: str = "uint8") -> Path:
+    """Write ``<folder>/<ID>/<ID>_<sequence><ext>`` for each image and ``<ID>_seg<ext>``; return the subject folder.
+
+    ``seg_dtype`` (``uint8``, ``int16``, ``float32``, ``float64``) is the stored label dtype; some
+    datasets store integral labels as floats.
+    """
     from auditapp.io.nifti_write import write_volume
 
+    dtype = _check_seg_dtype(seg_dtype)
     sub = Path(folder) / subject_id
     sub.mkdir(parents=True, exist_ok=True)
     for name, img in subject.images.items():
         write_volume(sub / f"{subject_id}_{name}{extension}", img, subject.spacing)
     if seg:
-        write_volume(sub / f"{subject_id}_seg{extension}", subject.seg, subject.spacing)
+        write_volume(sub / f"{subject_id}_seg{extension}", subject.seg.astype(dtype, copy=False), subject.spacing)
     return sub
 
 
@@ -367,6 +381,7 @@ def write_dataset(
     sequences=SEQUENCES,
     labels: TumourLabels = TumourLabels(),
     extension: str = ".nii.gz",
+    seg_dtype: str = "uint8",
 ) -> SyntheticDataset:
     """Write a synthetic site: subjects under ``root`` and each model's predictions.
 
@@ -389,6 +404,8 @@ def write_dataset(
         folder ``<name>_seg`` (``X_images`` -> ``X_seg``, the tutorial layout).
     extension : str
         ``.nii.gz`` or ``.nii``.
+    seg_dtype : str
+        Stored dtype of ground truth and predictions (``uint8``, ``int16``, ``float32``, ``float64``).
 
     Returns
     -------
@@ -397,6 +414,7 @@ def write_dataset(
     """
     from auditapp.io.nifti_write import write_volume
 
+    label_dtype = _check_seg_dtype(seg_dtype)
     if isinstance(site, str):
         site = SiteSpec(site)
     if n_subjects < 1:
@@ -423,10 +441,10 @@ def write_dataset(
             intensity_scale=site.intensity_scale, intensity_offset=site.intensity_offset,
             noise=site.noise, labels=labels, **kwargs,
         )
-        write_subject(root, sid, subject, extension=extension)
+        write_subject(root, sid, subject, extension=extension, seg_dtype=seg_dtype)
         for m_index, (model, errors) in enumerate(models.items()):
             pred = make_prediction(subject.seg, errors, seed=subject_seed + 7919 * (m_index + 1))
             folder = model_dirs[model] / sid
             folder.mkdir(parents=True, exist_ok=True)
-            write_volume(folder / f"{sid}_pred{extension}", pred, subject.spacing)
+            write_volume(folder / f"{sid}_pred{extension}", pred.astype(label_dtype, copy=False), subject.spacing)
     return SyntheticDataset(root=root, ids=tuple(ids), predictions=model_dirs)
