@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -164,3 +166,24 @@ def test_unreachable_dask_scheduler_is_a_config_error(monkeypatch):
         port = sock.getsockname()[1]
     with pytest.raises(ConfigError, match=rf"parallel.scheduler: cannot connect to the Dask scheduler at 'tcp://127.0.0.1:{port}'"):
         run_tasks(work, TASKS[:2], n_jobs=2, parallel=ParallelConfig(backend="dask", scheduler=f"tcp://127.0.0.1:{port}"))
+
+
+def die_in_worker(task: Task) -> dict:
+    """Kills its worker process for subject 'die' (only ever run in a loky worker)."""
+    if task.subject == "die":
+        os._exit(1)
+    time.sleep(0.05)
+    return {"ID": task.subject, "square": task.value ** 2}
+
+
+def test_a_dead_worker_fails_the_unfinished_tasks_not_the_run():
+    tasks = [Task(f"s{i}", i) for i in range(6)] + [Task("die", 0)] + [Task(f"t{i}", i) for i in range(6)]
+    result = run_tasks(die_in_worker, tasks, n_jobs=2)
+    assert result.n_ok + result.n_failed == len(tasks)
+    failed = {f.subject: f for f in result.failures}
+    assert "die" in failed and failed["die"].stage == "worker"
+    assert "a worker process died" in failed["die"].error and "cpu_cores" in failed["die"].error
+    assert all(f.stage == "worker" for f in failed.values())
+    assert {r["ID"] for r in result.results}.isdisjoint(failed)
+    # the runner recovers: the next run in this process works
+    assert _digest(run_tasks(work, TASKS[:1], n_jobs=2)) == ([("s1", 1)], [], [])

@@ -224,8 +224,11 @@ def run_tasks(
         return result
     n_jobs = max(1, min(int(n_jobs), total))
 
-    def consume(outcomes: Iterable[TaskOutcome]) -> None:
-        for done, outcome in enumerate(outcomes, start=1):
+    finished: set[int] = set()
+
+    def consume(indexed: Iterable[tuple[int, TaskOutcome]]) -> None:
+        for index, outcome in indexed:
+            finished.add(index)
             if outcome.logs:
                 from loguru import logger
 
@@ -233,17 +236,47 @@ def run_tasks(
                     logger.log(level, message)
             result.outcomes.append(outcome)
             if on_outcome is not None:
-                on_outcome(outcome, done, total)
+                on_outcome(outcome, len(finished), total)
 
     if n_jobs == 1 and parallel.backend != "dask":
-        consume(_call_safely(work, task) for task in tasks)
+        consume((i, _call_safely(work, task)) for i, task in enumerate(tasks))
         return result
 
     parent = os.getpid()
-    with _backend(parallel, n_jobs):
-        runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        consume(runner(delayed(_call_safely)(work, task, parent) for task in tasks))
+    try:
+        with _backend(parallel, n_jobs):
+            runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            consume(runner(delayed(_call_indexed)(i, work, task, parent) for i, task in enumerate(tasks)))
+    except _worker_death_errors() as exc:
+        # a worker process was killed (out of memory, segfault in a library, ...): joblib abandons
+        # the run; every task that did not come back is a failure, the others are kept
+        message = (f"not processed: a worker process died ({type(exc).__name__}), often because it ran "
+                   "out of memory; re-run with fewer cpu_cores")
+        consume(
+            (i, TaskOutcome(task=tasks[i], failure=Failure(subject=_task_subject(tasks[i]), stage="worker",
+                                                            error=message, model=_task_model(tasks[i]))))
+            for i in range(total) if i not in finished
+        )
     return result
+
+
+def _call_indexed(index: int, work: Callable[[Any], Any], task: Any, parent_pid: int) -> tuple[int, TaskOutcome]:
+    return index, _call_safely(work, task, parent_pid)
+
+
+def _worker_death_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions joblib raises in the parent when a worker process dies."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    errors: list[type[BaseException]] = [BrokenProcessPool]
+    try:
+        from joblib.externals.loky.process_executor import BrokenProcessPool as LokyBroken
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+        errors += [TerminatedWorkerError, LokyBroken]
+    except ImportError:  # pragma: no cover - joblib internals moved
+        pass
+    return tuple(errors)
 
 
 @dataclass(frozen=True)
