@@ -12,6 +12,10 @@ stderr. (Threaded backends share the process-wide warnings filters, so with
 several threads a warning may be attributed to a neighbouring task; loky, the
 default, and dask process workers are exact.)
 
+If a worker process dies (killed for memory, a crash in a C library), joblib
+abandons the run; the runner keeps what came back and reports every other task
+as a failure with stage ``worker``, so the pipeline still writes its outputs.
+
 The runner never decides exit codes: it returns counts; the CLI maps them.
 """
 
