@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app_fixtures import make_project
+from app_fixtures import env_with_path, fake_itksnap, make_project, wait_for
 from auditapp.app.launch import streamlit_command
 from auditapp.app.main import PAGES
 
@@ -47,12 +47,16 @@ def server(tmp_path_factory):
     if not CHROMIUM.is_file():
         pytest.skip("/usr/bin/chromium is not installed")
     pytest.importorskip("playwright.sync_api")
-    config = make_project(tmp_path_factory.mktemp("browser"))
+    root = tmp_path_factory.mktemp("browser")
+    config = make_project(root)
+    record = root / "itksnap_args.txt"
+    fake_itksnap(root / "bin", record)
     port = _free_port()
-    log = tmp_path_factory.mktemp("log") / "streamlit.log"
+    log = root / "streamlit.log"
+    env = {**os.environ, "PATH": env_with_path(root / "bin")}
     with open(log, "wb") as out:
         proc = subprocess.Popen(streamlit_command(config, port=port), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         end = time.monotonic() + 30
@@ -66,7 +70,7 @@ def server(tmp_path_factory):
             if time.monotonic() > end or proc.poll() is not None:
                 pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
-        yield url
+        yield url, record
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -79,6 +83,7 @@ def server(tmp_path_factory):
 def test_every_page_url_renders(server):
     from playwright.sync_api import sync_playwright
 
+    server, record = server
     ARTIFACTS.mkdir(exist_ok=True)
     started = time.monotonic()
     with sync_playwright() as pw:
@@ -108,6 +113,19 @@ def test_every_page_url_renders(server):
                     assert urlparse(page.url).path.rstrip("/") == f"/{url_path}"
             page.reload(wait_until="domcontentloaded")
             page.get_by_role("heading", name="Subjects exploration").first.wait_for(timeout=20000)
+
+            # click-through: a click on a point of the univariate figure opens that subject in ITK-SNAP
+            page.goto(server + "/univariate", wait_until="domcontentloaded")
+            point = page.locator(".js-plotly-plot .scatterlayer .trace .points path").first
+            point.wait_for(timeout=20000)
+            point.click(force=True)
+            page.get_by_role("button", name="Open again").wait_for(timeout=20000)
+            page.screenshot(path=str(ARTIFACTS / "click_univariate.png"))
+            assert wait_for(record, 10)
+            args = record.read_text().splitlines()
+            assert args[0] == "-g" and args[1].endswith("_t1ce.nii.gz")
+            clicked = Path(args[1]).parent.name
+            assert page.get_by_text(clicked).count() >= 1
         finally:
             browser.close()
     assert time.monotonic() - started < 60
