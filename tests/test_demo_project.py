@@ -66,4 +66,6 @@ def test_rebuild_is_identical_and_foreign_folders_are_refused(demo, tmp_path):
         build_demo(tmp_path / "notes.txt")
     with pytest.raises(ValueError, match="n_subjects must be >= 1; got 0"):
         build_demo(tmp_path / "new", n_subjects=0)
+    with pytest.raises(ValueError, match=r"shape must be 3 integers >= 16 in \(k, j, i\) order; got \(8, 64, 64\)"):
+        build_demo(tmp_path / "new", shape=(8, 64, 64))
     assert not (tmp_path / "new").exists()

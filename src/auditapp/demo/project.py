@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditapp.demo._shapes import _validate_shape
 from auditapp.demo.synthetic import (
     DEFAULT_MODELS,
     DEFAULT_SITES,
@@ -185,6 +186,7 @@ def build_demo(
             )
     if n_subjects < 1:
         raise ValueError(f"n_subjects must be >= 1; got {n_subjects}")
+    shape = _validate_shape(shape)
     root.mkdir(parents=True, exist_ok=True)
     (root / MARKER).write_text("Built by 'auditapp demo'; may be rebuilt by it.\n", encoding="utf-8")
     for sub in ("datasets", "configs", "outputs", "logs"):
