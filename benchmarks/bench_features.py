@@ -123,6 +123,7 @@ def bench(folder: Path, subjects: list[str], repeats: int, label: str) -> None:
                   f"ratio wall {ext_wall / read_wall:.2f}, cpu {ext_cpu / read_cpu:.2f}")
     print(f"median ratio: wall {statistics.median(ratios_wall):.2f}, cpu {statistics.median(ratios_cpu):.2f} "
           "(target <= 2.0)")
+    breakdown(task_for(folder, subjects[0]))
     proc = subprocess.run([sys.executable, __file__, "--rss-worker", str(folder), *subjects],
                           capture_output=True, text=True, check=True)
     print(f"peak RSS of a worker extracting {len(subjects)} subject(s): {proc.stdout.strip()} MB "
@@ -138,6 +139,50 @@ def _vm_hwm_mb() -> float | None:
     except OSError:
         pass
     return None
+
+
+def breakdown(task: SubjectTask) -> None:
+    """CPU time of each step for one subject (best of 3), to show where the time goes."""
+    from auditapp.features import spatial_features, statistical_features, tumor_features
+    from auditapp.features.texture import (
+        _quantize,
+        block_texture,
+        glcm_plane_properties,
+        nonzero_box,
+    )
+
+    def best(func) -> float:
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            func()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    totals: dict[str, float] = {}
+
+    def add(name: str, seconds: float) -> None:
+        totals[name] = totals.get(name, 0.0) + seconds
+
+    for index, (_, path) in enumerate(task.sequences):
+        add("read 4 sequences", best(lambda: read_volume(path)))
+        volume = read_volume(path)
+        data = volume.data
+        box = nonzero_box(data)
+        add("bounding box", best(lambda: nonzero_box(data)))
+        if index == 0:
+            add("spatial", best(lambda: spatial_features(data, spacing=volume.spacing, box=box)))
+        add("statistics", best(lambda: statistical_features(data[box])))
+        add("texture: quantise", best(lambda: _quantize(data[box])))
+        q = _quantize(data[box])[0]
+        add("texture: GLCM", best(lambda: glcm_plane_properties(q, background=0)))
+        add("texture (all)", best(lambda: block_texture(data[box])))
+    add("read seg", best(lambda: read_volume(task.seg)))
+    seg = read_volume(task.seg)
+    add("tumour", best(lambda: tumor_features(seg.data, spacing=seg.spacing, labels=task.labels,
+                                              brain_com=(1.0, 1.0, 1.0))))
+    print("cpu breakdown for " + task.subject + ": "
+          + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in totals.items()))
 
 
 def rss_worker(folder: Path, subjects: list[str]) -> None:
