@@ -13,8 +13,11 @@ from auditapp.features.statistical import STATISTICAL_NAMES, intensity_statistic
 from auditapp.features.texture import (
     TEXTURE_NAMES,
     TEXTURE_PROPERTIES,
+    block_texture,
     crop_to_nonzero,
     glcm_plane_properties,
+    nonzero_box,
+    pad_box,
     quantize,
     texture_features,
 )
@@ -25,6 +28,7 @@ __all__ = [
     "STATISTICAL_NAMES",
     "TEXTURE_NAMES",
     "TEXTURE_PROPERTIES",
+    "block_texture",
     "center_of_mass",
     "crop_to_nonzero",
     "feature_columns",
@@ -32,6 +36,8 @@ __all__ = [
     "integer_columns",
     "intensity_statistics",
     "merge_metadata",
+    "nonzero_box",
+    "pad_box",
     "parse_longitudinal",
     "quantize",
     "size_labels",
