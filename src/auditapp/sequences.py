@@ -34,7 +34,6 @@ __all__ = [
     "count_labels",
     "fit_brain_boundaries",
     "crop_nonzero_region",
-    "logger",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
