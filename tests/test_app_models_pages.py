@@ -653,3 +653,15 @@ def test_pairwise_notes_different_subject_sets(tmp_path, monkeypatch):
     assert any("evaluated on different subjects (m1: 12, m2: 11, both: 11)" in c.value for c in at.caption)
     widget(at.sidebar.selectbox, "Benchmark model").set_value("m3").run()
     assert not any("different subjects" in c.value for c in at.caption)
+
+
+def test_pairwise_test_settings_survive_the_per_subject_view(project, monkeypatch):
+    at = app(project["config"], monkeypatch, "pairwise")
+    at.checkbox(key="pairwise.test").check().run()
+    at.radio(key="pairwise.rule").set_value("AUDIT reference rule").run()
+    at.sidebar.toggle(key="pairwise.aggregated").set_value(False).run()
+    ok(at)
+    at.sidebar.toggle(key="pairwise.aggregated").set_value(True).run()
+    ok(at)
+    assert at.checkbox(key="pairwise.test").value is True
+    assert at.radio(key="pairwise.rule").value == "AUDIT reference rule"

@@ -132,10 +132,11 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
 
 def _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark) -> None:
     st.subheader("Statistical test")
-    if not st.checkbox("Perform statistical test", value=False, key=f"{PAGE}.test"):
+    if not _sticky(st.checkbox, "Perform statistical test", "test", False):
         return
-    rule = RULES[st.radio("Test", list(RULES), horizontal=True, key=f"{PAGE}.rule")]
-    per_region = st.checkbox("Per region (Holm-adjusted)", value=False, key=f"{PAGE}.per_region")
+    rule_names = list(RULES)
+    rule = RULES[_sticky(st.radio, "Test", "rule", rule_names[0], options=rule_names, horizontal=True)]
+    per_region = _sticky(st.checkbox, "Per region (Holm-adjusted)", "per_region", False)
     samples = dm.paired_samples(key + (baseline, benchmark), rows, metric, baseline, benchmark)
     _one_test(samples, rule, name, baseline, benchmark,
               title=f"{name}, region mean per subject, {dataset}")
@@ -143,6 +144,22 @@ def _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark) -> N
         _region_tests(rows, key, rule, metric, name, baseline, benchmark)
     dm.download_csv(data.region_means(cfg), "raw_data_statistical_test.csv", f"{PAGE}.download.stats",
                     label="Download data used in the statistical tests as CSV")
+
+
+def _sticky(widget, label: str, name: str, default, *, options=None, **kwargs):
+    """A widget whose value survives the per-subject view (Streamlit drops the state of unrendered widgets)."""
+    store = f"{PAGE}._kept.{name}"
+    key = f"{PAGE}.{name}"
+    kept = st.session_state.get(store, default)
+    if options is None:
+        value = widget(label, value=bool(kept), key=key, **kwargs) if key not in st.session_state else \
+            widget(label, key=key, **kwargs)
+    else:
+        index = options.index(kept) if kept in options else 0
+        value = widget(label, options, index=index, key=key, **kwargs) if key not in st.session_state else \
+            widget(label, options, key=key, **kwargs)
+    st.session_state[store] = value
+    return value
 
 
 def _one_test(samples: pd.DataFrame, rule: str, name: str, baseline: str, benchmark: str, *, title: str) -> None:
