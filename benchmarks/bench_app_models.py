@@ -145,10 +145,79 @@ def bench_error_matrix(config: Path, repeat: int) -> dict[str, float]:
     return out
 
 
+def bench_browser(config: Path, repeat: int) -> dict[str, float]:
+    """End-to-end time (click -> new content painted) of warm interactions in headless Chromium."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from auditapp.app.launch import streamlit_command
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(streamlit_command(config, port=port), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    out: dict[str, list[float]] = {}
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            plots = page.locator(".js-plotly-plot")
+            sidebar = page.get_by_test_id("stSidebarUserContent")
+            main_area = page.get_by_test_id("stMain")
+
+            def click_until(label: str, click, wait_text: str) -> None:
+                t0 = time.perf_counter()
+                click()
+                plots.get_by_text(wait_text).first.wait_for(timeout=30_000)
+                out.setdefault(label, []).append(time.perf_counter() - t0)
+
+            page.goto(f"{url}/pairwise")
+            plots.first.wait_for(timeout=60_000)
+            for i in range(repeat + 1):
+                click_until("pairwise: comparison Absolute", lambda: sidebar.get_by_text("Absolute", exact=True).click(),
+                            "Absolute improvement")
+                click_until("pairwise: comparison Relative", lambda: sidebar.get_by_text("Relative", exact=True).click(),
+                            "Relative improvement (%)")
+            page.goto(f"{url}/multi_model")
+            plots.first.wait_for(timeout=60_000)
+            for i in range(repeat + 1):
+                click_until("multi-model: by region", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
+                            "Models performance by region")
+                click_until("multi-model: aggregated", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
+                            "Average models performance")
+            page.goto(f"{url}/single_model")
+            plots.first.wait_for(timeout=60_000)
+            for i in range(repeat + 1):
+                click_until("single model: per region", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
+                            "NETC")
+                click_until("single model: aggregated", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
+                            "Dice of BraTS25_1 vs Tumor location (WHOLE)")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {label: statistics.median(v[1:]) for label, v in out.items()}  # first of each is a cold cache
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--browser", action="store_true",
+                        help="also time warm interactions end to end in headless Chromium (/usr/bin/chromium)")
     args = parser.parse_args(argv)
     if not (args.shared / "data" / "brats2024_by_site").is_dir():
         print(f"no shared data under {args.shared}; nothing to measure")
@@ -174,6 +243,10 @@ def main(argv=None) -> int:
         print(f"{'':<14} {'first All / revisit':<34} {cold / revisit:8.1f}x")
         worst = max(worst, revisit, em["normalise toggle (warm, median)"])
         print(f"slowest warm interaction: {worst:.3f} s (budget 0.3 s script, 1 s end to end)")
+        if args.browser:
+            print("End to end in headless Chromium (click -> figure updated), warm, median")
+            for label, value in bench_browser(bysite, args.repeat).items():
+                print(f"{'':<14} {label:<34} {value:8.3f}")
     return 0
 
 
