@@ -137,7 +137,7 @@ def feature_picker(catalog: data.FeatureCatalog, page: str, *, name: str = "feat
         names = list(catalog.categories[category])
         wanted = current if current in names else catalog.name(target)
         index = names.index(wanted) if wanted in names else 0
-        pretty = st.selectbox(label if label != "Feature" else "Feature", names, index=index,
+        pretty = st.selectbox(label, names, index=index,
                               key=f"{page}.{name}.feature")
     column = catalog.categories[category][pretty]
     if name == "feature":
