@@ -120,6 +120,7 @@ def bench_error_matrix(config: Path, repeat: int) -> dict[str, float]:
     from auditapp.app import data_models
 
     data_models.subject_counts.clear()
+    data_models._stacked_counts.clear()
     data_models._computed_keys().clear()
     out = {}
     at, _ = open_page(config, "error_matrix")  # BraTS2024_SSA, SegResNet, All (1 subject) computed here

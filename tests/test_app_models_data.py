@@ -17,6 +17,7 @@ LABELS = (Label("BKG", (0,)), Label("EDE", (3,)), Label("ENH", (1,)), Label("NEC
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     dm.subject_counts.clear()
+    dm._stacked_counts.clear()
     dm._list_nifti_pairs.clear()
     dm.read_error_matrix_csv.clear()
     dm._computed_keys().clear()

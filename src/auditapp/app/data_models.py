@@ -264,7 +264,6 @@ def gather_counts(
         part = table[(table["model"] == model) & (table["ID"].isin(subjects))]
         used = sorted(part["ID"].unique().tolist())
         return part[["ID", *COUNT_COLUMNS]].reset_index(drop=True), used, skipped
-    frames, used = [], []
     keys = []
     for s in subjects:
         files = source.pairs[s]
@@ -275,24 +274,31 @@ def gather_counts(
             skipped[s] = f"{type(exc).__name__}: {exc}"
     done_set = _computed_keys()
     todo = [k for k in keys if k not in done_set]
-    n_done = 0
+    for i, key in enumerate(todo):  # read and count the new subjects, with progress
+        if progress is not None:
+            progress(i, len(todo), key[0])
+        subject_counts(*key)
+        done_set.add(key)
+    if progress is not None and todo:
+        progress(len(todo), len(todo), "")
+    counts, used, problems = _stacked_counts(tuple(keys))
+    return counts, list(used), {**skipped, **problems}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _stacked_counts(keys: tuple) -> tuple[pd.DataFrame, tuple[str, ...], dict[str, str]]:
+    """Per-subject counts of ``keys`` stacked (one cache entry per subject set: "All" revisits are instant)."""
+    frames, used, problems = [], [], {}
     for key in keys:
-        if progress is not None and key not in done_set:
-            progress(n_done, len(todo), key[0])
         counts, problem = subject_counts(*key)
-        if key not in done_set:
-            n_done += 1
-            done_set.add(key)
         if counts is None:
-            skipped[key[0]] = problem
+            problems[key[0]] = problem
             continue
         frames.append(counts.assign(ID=key[0]))
         used.append(key[0])
-    if progress is not None and todo:
-        progress(len(todo), len(todo), "")
     if not frames:
-        return pd.DataFrame(columns=["ID", *COUNT_COLUMNS]), used, skipped
-    return pd.concat(frames, ignore_index=True)[["ID", *COUNT_COLUMNS]], used, skipped
+        return pd.DataFrame(columns=["ID", *COUNT_COLUMNS]), tuple(used), problems
+    return pd.concat(frames, ignore_index=True)[["ID", *COUNT_COLUMNS]], tuple(used), problems
 
 
 # --------------------------------------------------------------------------- matrices
