@@ -146,6 +146,40 @@ def bench_error_matrix(config: Path, repeat: int) -> dict[str, float]:
     return out
 
 
+def bench_error_matrix_many(folder: Path, n_subjects: int, repeat: int) -> dict[str, float]:
+    """Error matrix "All" over many synthetic subjects (32^3 volumes): first view vs revisits."""
+    import numpy as np
+
+    from auditapp.app import data_models
+    from auditapp.io.nifti_write import write_volume
+
+    raw, pred = folder / "many" / "raw", folder / "many" / "pred"
+    rng = np.random.default_rng(0)
+    for i in range(n_subjects):
+        sid = f"S{i:04d}"
+        (raw / sid).mkdir(parents=True)
+        (pred / sid).mkdir(parents=True)
+        gt = rng.integers(0, 4, (32, 32, 32)).astype(np.uint8)
+        noisy = np.where(rng.random(gt.shape) < 0.1, rng.integers(0, 4, gt.shape), gt).astype(np.uint8)
+        write_volume(raw / sid / f"{sid}_seg.nii.gz", gt)
+        write_volume(pred / sid / f"{sid}_pred.nii.gz", noisy)
+    config = folder / "many.yaml"
+    config.write_text(f"raw_datasets: {{Many: {raw}}}\npredictions: {{Many: {{m: {pred}}}}}\n"
+                      "labels: {BKG: 0, A: 1, B: 2, C: 3}\n", encoding="utf-8")
+    data_models.subject_counts.clear()
+    data_models._stacked_counts.clear()
+    data_models._computed_keys().clear()
+    at, first = open_page(config, "error_matrix")
+    revisits = []
+    for _ in range(repeat):
+        at.checkbox(key="error_matrix.normalize").uncheck()
+        revisits.append(timed(at))
+        at.checkbox(key="error_matrix.normalize").check()
+        revisits.append(timed(at))
+    return {f"All, {n_subjects} subjects, first": first,
+            f"All, {n_subjects} subjects, warm": statistics.median(revisits)}
+
+
 def bench_browser(config: Path, repeat: int) -> dict[str, float]:
     """End-to-end time (click -> new content painted) of warm interactions in headless Chromium."""
     import socket
@@ -243,6 +277,13 @@ def main(argv=None) -> int:
         revisit = em["All view revisited (warm, median)"]
         print(f"{'':<14} {'first All / revisit':<34} {cold / revisit:8.1f}x")
         worst = max(worst, revisit, em["normalise toggle (warm, median)"])
+        many = bench_error_matrix_many(Path(tmp), 300, args.repeat)
+        print(f"{'error_matrix':<14} (synthetic, NIfTI)")
+        for label, value in many.items():
+            print(f"{'':<14} {label:<34} {value:8.3f}")
+        values = list(many.values())
+        print(f"{'':<14} {'first / warm':<34} {values[0] / values[1]:8.1f}x")
+        worst = max(worst, values[1])
         print(f"slowest warm interaction: {worst:.3f} s (budget 0.3 s script, 1 s end to end)")
         if args.browser:
             print("End to end in headless Chromium (click -> figure updated), warm, median")
