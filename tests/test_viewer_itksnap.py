@@ -222,3 +222,47 @@ def test_command_on_real_brats_folders(shared_dir, tmp_path, monkeypatch):
     assert [line.split('"')[1] for line in lines] == ["Clear Label", "EDE", "ENH", "NEC"]
     with pytest.raises(itksnap.ViewerError, match="No image files for BraTS2024_PED-00001-000 in"):
         itksnap.subject_files(cfg, "BraTS2024_PED", "BraTS2024_PED-00001-000")
+
+
+def _viewer_script():
+    """Page fragment: the click-through panel for one selected subject (AppTest.from_function)."""
+    import os
+
+    from auditapp.app.views._common import subject_viewer
+    from auditapp.config import load_app_config
+
+    cfg = load_app_config(os.environ["AUDITAPP_CONFIG"])
+    subject_viewer(cfg, [("SiteA", "SiteA-003")], "t", explore=False)
+
+
+def test_click_panel_opens_once_then_open_again(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    config = make_project(tmp_path / "p")
+    record = tmp_path / "args.txt"
+    fake_itksnap(tmp_path / "bin", record)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setenv("AUDITAPP_CONFIG", str(config))
+    at = AppTest.from_function(_viewer_script, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert wait_for(record)  # a new selection opens the viewer at once
+    assert [b.label for b in at.button] == ["Open again"]
+    record.unlink()
+    at.run()  # the same selection on a rerun (another widget changed): no second viewer
+    assert not wait_for(record, 1.0)
+    at.button[0].click().run()
+    assert wait_for(record)
+    assert record.read_text().splitlines()[1].endswith("SiteA-003_t1ce.nii.gz")
+
+
+def test_page_explains_viewer_errors(tmp_path, monkeypatch):
+    config = make_project(tmp_path / "p", images=False, metrics=False, metadata=False)
+    fake_itksnap(tmp_path / "bin", tmp_path / "args.txt")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    at = _subjects_page(config, monkeypatch)
+    [button] = [b for b in at.button if b.label == "Open in ITK-SNAP"]
+    button.click().run()
+    assert not at.exception and not [e.value for e in at.error]
+    assert [w.value for w in at.warning] == [
+        "No image folder configured for SiteA. Add `raw_datasets: {SiteA: /path/to/images}` to app.yaml."]

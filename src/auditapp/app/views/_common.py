@@ -209,8 +209,13 @@ def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = Tr
 
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:
-    """``st.download_button`` with the CSV of ``df`` (no index)."""
-    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv", key=key)
+    """``st.download_button`` with the CSV of ``df`` (no index), built only when the button is clicked."""
+    frame = df
+
+    def build() -> bytes:
+        return frame.to_csv(index=False).encode("utf-8")
+
+    st.download_button(label, build, file_name=file_name, mime="text/csv", key=key)
 
 
 def open_in_itksnap(cfg: AppConfig, set_name: str, subject: str, models: Sequence[str] = (), *,
