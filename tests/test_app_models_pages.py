@@ -665,3 +665,15 @@ def test_pairwise_test_settings_survive_the_per_subject_view(project, monkeypatc
     ok(at)
     assert at.checkbox(key="pairwise.test").value is True
     assert at.radio(key="pairwise.rule").value == "AUDIT reference rule"
+
+
+@pytest.mark.parametrize("page", ["pairwise", "multi_model"])
+def test_header_only_and_unreadable_metric_csvs(tmp_path, monkeypatch, page):
+    proj = make_models_project(tmp_path, with_predictions=False)
+    (tmp_path / "metrics" / "extracted_information_SiteA.csv").write_text("ID,region,model,dice\n")
+    (tmp_path / "metrics" / "extracted_information_SiteB.csv").write_text("a,b\n1,2\n")
+    at = app(proj["config"], monkeypatch, page)
+    ok(at)
+    messages = " ".join(infos(at))
+    assert "Could not read metrics.SiteB" in messages
+    assert "The metric CSVs of SiteA have no rows." in messages

@@ -365,8 +365,9 @@ def metric_tables(cfg: AppConfig):
     for problem in tables.problems:
         st.info(problem)
     if tables.empty:
-        if not tables.problems:
-            st.info("The configured metric CSVs have no rows. Run `auditapp metric-extraction` first.")
+        if tables.sets or not tables.problems:
+            names = ", ".join(tables.sets) or "the configured datasets"
+            st.info(f"The metric CSVs of {names} have no rows. Run `auditapp metric-extraction` first.")
         return None
     if tables.legacy_sets:
         st.caption(data.LEGACY_NOTICE.format(sets=", ".join(tables.legacy_sets)))

@@ -29,9 +29,10 @@ def body() -> None:
     df = tables.df
     aggregated = st.checkbox("Aggregated", value=True, key=f"{PAGE}.aggregated",
                              help="On: each subject's mean over its regions. Off: one box per region.")
-    dataset = ui.select_one("Dataset", list(tables.sets), PAGE, "dataset", shared="dataset")
+    by_set = dm.models_by_set(dm.metrics_key(cfg), df)
+    dataset = ui.select_one("Dataset", [s for s in tables.sets if by_set.get(s)], PAGE, "dataset", shared="dataset")
     set_rows = df[df["set"] == dataset]
-    all_models = dm.models_by_set(dm.metrics_key(cfg), df).get(dataset, [])
+    all_models = by_set.get(dataset, [])
     models = st.sidebar.multiselect("Models", all_models, default=all_models, key=f"{PAGE}.models.{dataset}")
     all_regions = sorted(set_rows["region"].dropna().unique().tolist())
     regions = all_regions
