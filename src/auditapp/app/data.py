@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from auditapp.config.model import AppConfig, AppMetadataSource, Label, sequence_key
+from auditapp.io.results import has_legacy_columns, load_features, load_metrics
 
 __all__ = [
     "CONFIG_ENV",
@@ -63,10 +64,6 @@ SESSION_CONFIG_KEY = "auditapp.config"
 
 CATEGORIES = ("Statistical", "Texture", "Spatial", "Tumor", "Metadata")
 
-LEGACY_METRICS = {
-    "DICE": "dice", "JACC": "jaccard", "ACCU": "accuracy", "PREC": "precision", "SENS": "sensitivity",
-    "SPEC": "specificity", "HAUS": "hausdorff_distance", "SIZE": "predicted_size",
-}
 METRIC_NAMES = {
     "dice": "Dice", "jaccard": "Jaccard", "accuracy": "Accuracy", "precision": "Precision",
     "sensitivity": "Sensitivity", "specificity": "Specificity", "hausdorff_distance": "Hausdorff distance",
@@ -151,45 +148,18 @@ def file_signature(path: Path | str) -> tuple[str, int, int] | None:
     return (str(path), st_.st_mtime_ns, st_.st_size)
 
 
-def _read_csv(path: str) -> pd.DataFrame:
-    return pd.read_csv(
-        path, float_precision="round_trip", dtype={"ID": str, "longitudinal_id": str}, keep_default_na=True
-    )
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _read_features_file(set_name: str, path: str, mtime_ns: int, size: int) -> pd.DataFrame:
-    try:
-        from auditapp.io.results import load_features as _load
-    except ImportError:  # the shared reader is not there yet
-        df = _read_csv(path)
-        df["set"] = set_name
-    else:
-        df = _load({set_name: path})
+    df = load_features({set_name: path})
     if "ID" not in df.columns:
         raise ValueError("no ID column")
-    df["ID"] = df["ID"].astype(str)
-    return df.reset_index(drop=True)
+    return df
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _read_metrics_file(set_name: str, path: str, mtime_ns: int, size: int) -> tuple[pd.DataFrame, bool]:
-    header = list(pd.read_csv(path, nrows=0).columns)
-    legacy = any(c in LEGACY_METRICS for c in header)
-    try:
-        from auditapp.io.results import load_metrics as _load
-    except ImportError:
-        df = _read_csv(path)
-        df = df.rename(columns={k: v for k, v in LEGACY_METRICS.items() if k in df.columns and v not in df.columns})
-        df["set"] = set_name
-    else:
-        df = _load({set_name: path})
-    missing = [c for c in ("ID", "region", "model") if c not in df.columns]
-    if missing:
-        raise ValueError(f"no {', '.join(missing)} column")
-    for col in ("ID", "region", "model"):
-        df[col] = df[col].astype(str)
-    return df.reset_index(drop=True), legacy
+    legacy = has_legacy_columns(pd.read_csv(path, nrows=0).columns)
+    return load_metrics({set_name: path}), legacy
 
 
 def _match_column(columns: list[str], wanted: str) -> str | None:
