@@ -677,3 +677,22 @@ def test_header_only_and_unreadable_metric_csvs(tmp_path, monkeypatch, page):
     messages = " ".join(infos(at))
     assert "Could not read metrics.SiteB" in messages
     assert "The metric CSVs of SiteA have no rows." in messages
+
+
+def test_pairwise_and_multi_model_subset_by_metadata(tmp_path, monkeypatch):
+    proj = make_models_project(tmp_path, with_predictions=False, metadata=True)
+    at = app(proj["config"], monkeypatch, "pairwise")
+    at.sidebar.selectbox(key="pairwise.subset.column").set_value("Scanner").run()
+    at.sidebar.multiselect(key="pairwise.subset.values.Scanner").set_value(["GE"]).run()
+    ok(at)
+    table = at.dataframe[0].value
+    assert list(table["n m1"]) == [4, 4, 4, 4]
+    m = proj["metrics"]["SiteA"]
+    ge = m[m["ID"].isin(["A-000", "A-003", "A-006", "A-009"])]
+    np.testing.assert_allclose(table["Mean m1"].iloc[:3], ge[ge["model"] == "m1"].groupby("region")["dice"].mean())
+    at.switch_page("views/multi_model.py").run()
+    at.sidebar.selectbox(key="multi_model.subset.column").set_value("Scanner").run()
+    at.sidebar.multiselect(key="multi_model.subset.values.Scanner").set_value(["GE"]).run()
+    ok(at)
+    assert any("(n = 4)" in m for m in infos(at))  # 4 GE subjects: too few for the Friedman test
+    assert at.dataframe[0].value["n (Dice)"].tolist() == [4, 4, 4]

@@ -493,3 +493,11 @@ def toggle_subjects(current: list[tuple[str, str]], clicked: list[tuple[str, str
         else:
             out.append(subject)
     return out
+
+
+def rows_key(df: pd.DataFrame) -> tuple[int, int]:
+    """Cheap fingerprint of which subject rows a table holds (for cache keys after a metadata subset)."""
+    if df.empty:
+        return (0, 0)
+    hashed = pd.util.hash_pandas_object(df[["ID", "model"]].astype(str), index=False)
+    return (len(df), int(hashed.sum()))

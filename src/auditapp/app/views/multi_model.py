@@ -52,11 +52,11 @@ def body() -> None:
         st.info("Select at least one region in the sidebar.")
         return
     rows = set_rows[set_rows["model"].isin(models) & set_rows["region"].isin(regions)]
-    rows = rows[["ID", "region", "model", "set", *metrics]]
+    rows = ui.subset_filter(rows, tables.meta_columns, PAGE)[["ID", "region", "model", "set", *metrics]]
     if rows.empty:
         st.info(f"No values of the selected models in {dataset}.")
         return
-    key = (dm.metrics_key(cfg), dataset, tuple(regions))
+    key = (dm.metrics_key(cfg), dataset, tuple(regions), dm.rows_key(rows))
     results = {m: dm.compare_models(key, rows, m, tuple(models), aggregated) for m in metrics}
 
     # ---- table
@@ -75,7 +75,7 @@ def body() -> None:
     # ---- box plots
     if aggregated:
         means = data.region_means(cfg)
-        source = means[(means["set"] == dataset) & means["model"].isin(models)]
+        source = means[(means["set"] == dataset) & means["model"].isin(models) & means["ID"].isin(set(rows["ID"]))]
         long = source.melt(id_vars=["ID", "model"], value_vars=metrics, var_name="metric", value_name="value")
         facet = None
     else:

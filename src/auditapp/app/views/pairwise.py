@@ -85,8 +85,12 @@ def body() -> None:
         with st.sidebar:
             _formulas()
 
-    rows = set_rows[set_rows["model"].isin([baseline, benchmark])][["ID", "region", "model", metric]]
-    key = (dm.metrics_key(cfg), dataset, metric)
+    rows = set_rows[set_rows["model"].isin([baseline, benchmark])]
+    rows = ui.subset_filter(rows, tables.meta_columns, PAGE)[["ID", "region", "model", metric]]
+    if rows.empty:
+        st.info("No rows left after the subset; choose other values in the sidebar.")
+        return
+    key = (dm.metrics_key(cfg), dataset, metric, dm.rows_key(rows))
     name = data.metric_name(metric)
     st.caption(f"{dataset}: {baseline} (baseline) → {benchmark} (benchmark), {name}.")
     if aggregated:
