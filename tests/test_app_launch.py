@@ -88,3 +88,33 @@ def test_run_app_config_error_exits_1(tmp_path):
     assert "error:" in result.output and "labels.ET" in result.output
     missing = CliRunner().invoke(app, ["run-app", "--config", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 1 and "nope.yaml" in missing.output
+
+
+def test_run_app_missing_csv_warns_then_serves(tmp_path):
+    """`auditapp run-app` as a user runs it: a missing CSV is a warning, the server starts, Ctrl-C stops it (130)."""
+    import subprocess
+
+    config = make_project(tmp_path, metrics=False, images=False, metadata=False, missing_csv=True)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "auditapp", "run-app", "--config", str(config), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        end = time.monotonic() + 40
+        up = False
+        while time.monotonic() < end and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                    up = r.status == 200
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert up
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole process group
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130
+    assert f"AUDIT dashboard: http://127.0.0.1:{port}" in out.decode()
+    assert "extracted_information_Ghost.csv" in err.decode() and "warning" in err.decode().lower()
