@@ -242,3 +242,11 @@ def test_brats_raw_config_every_page(shared_dir, tmp_path, monkeypatch, page):
         assert any("fewer than 2 distinct values" in c.value for c in at.caption)
     if page == "subjects":
         assert any(s.value == "The subject is not an outlier for any of the features" for s in at.success)
+
+
+def test_multivariate_same_feature_on_both_axes(project, monkeypatch):
+    at = app(project, monkeypatch, "multivariate")
+    [y_feature] = [w for w in at.selectbox if w.label == "Feature (Y axis)"]
+    y_feature.select("Max. intensity (T1)").run()
+    assert not at.exception and not errors(at)
+    assert any("SiteA: Spearman ρ = 1.000 (n = 12)" in c.value for c in at.caption)

@@ -214,11 +214,13 @@ def spearman_by_group(df: pd.DataFrame, x: str, y: str, by) -> pd.DataFrame:
     >>> df = pd.DataFrame({"s": ["a"] * 4, "x": [1, 2, 3, 4], "y": [2.0, 4.0, 5.0, 9.0]})
     >>> spearman_by_group(df, "x", "y", "s").to_dict("records")
     [{'s': 'a', 'rho': 1.0, 'p': 0.0, 'n': 4}]
+    >>> spearman_by_group(df, "x", "x", "s")["rho"].tolist()  # a feature against itself
+    [1.0]
     """
     keys = [by] if isinstance(by, str) else list(by)
     rows = []
     for name, sub in df.groupby(keys, sort=False):
-        pair = sub[[x, y]].apply(pd.to_numeric, errors="coerce").dropna()
+        pair = sub[list(dict.fromkeys([x, y]))].apply(pd.to_numeric, errors="coerce").dropna()
         n = len(pair)
         rho = p = np.nan
         if n >= 3 and pair[x].nunique() > 1 and pair[y].nunique() > 1:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from auditapp.analysis.distributions import spearman_by_group
 from auditapp.app import data
+from auditapp.app.data_models import spearman
 from auditapp.app.plots import color_map, scatter_figure
 from auditapp.app.views._common import (
     csv_download,
@@ -68,31 +68,38 @@ def render() -> None:
     if view.empty:
         st.info(f"No values of {catalog.name(x)} and {catalog.name(y)} in the selected datasets.")
         return
+    x_name, y_name = catalog.name(x), catalog.name(y)
+    colour = None
+    if colour_col is not None:
+        colour = (colour_col, catalog.name(colour_col), bool(pd.api.types.is_numeric_dtype(view[colour_col])))
+    _chart(cfg, view, x, y, x_name, y_name, colour, sets, ftab.sets, highlight)
+
+
+@st.fragment
+def _chart(cfg, view, x, y, x_name, y_name, colour, sets, all_sets, highlight) -> None:
+    """Scatter, correlations, click-through and download; the checkboxes rerun only this fragment."""
     c1, c2, c3 = st.columns(3)
     log_x = c1.checkbox("Log X", key=f"{PAGE}.logx")
     log_y = c2.checkbox("Log Y", key=f"{PAGE}.logy")
     marginal = c3.checkbox("Marginal distributions", key=f"{PAGE}.marginal")
-    x_name, y_name = catalog.name(x), catalog.name(y)
-    continuous = colour_col is not None and pd.api.types.is_numeric_dtype(view[colour_col])
     opts = plot_options(PAGE, "scatter", x_title=x_name, y_title=y_name)
-    if colour_col is None:
-        fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=sets, colors=color_map(ftab.sets),
+    if colour is None:
+        fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=sets, colors=color_map(all_sets),
                              highlight=highlight, log_x=log_x, log_y=log_y, marginal=marginal, options=opts)
     else:
-        cname = catalog.name(colour_col)
+        colour_col, cname, continuous = colour
         fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, color=colour_col, color_name=cname,
                              continuous=continuous, highlight=highlight, log_x=log_x, log_y=log_y,
                              marginal=marginal, legend_title=cname, options=opts)
     selected = show_chart(fig, f"{PAGE}.chart", "multivariate_analysis")
-    rho = spearman_by_group(view, x, y, "set")
+    rho = spearman(view[list(dict.fromkeys(["set", x, y]))], x, y, ("set",))
     parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho) else f"{r.set}: ρ undefined (n = {r.n})"
              for r in rho.itertuples()]
     st.caption(" · ".join(parts) + " — click a point to open the subject in ITK-SNAP.")
     subject_viewer(cfg, selected, PAGE)
     out = view.rename(columns={x: x_name, y: y_name})
-    if colour_col and colour_col not in (x, y):
-        out = out.rename(columns={colour_col: catalog.name(colour_col)})
+    if colour is not None and colour[0] not in (x, y):
+        out = out.rename(columns={colour[0]: colour[1]})
     csv_download(out, "multivariate_analysis.csv", f"{PAGE}.csv")
-
 
 render()

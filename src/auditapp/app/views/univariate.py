@@ -36,6 +36,46 @@ from auditapp.app.views._common import (
 PAGE = "univariate"
 
 
+@st.fragment
+def _upper(cfg, plotted, highlight, *, column, group_col, order, colors, pretty, legend) -> None:
+    """Box/violin figure with click-through; its own controls rerun only this fragment."""
+    plot_type = st.selectbox("Plot type", PLOT_TYPES, key=f"{PAGE}.plot_type")
+    opts = plot_options(PAGE, "upper", x_title=pretty)
+    fig = univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
+                            plot_type=plot_type, highlight=highlight, legend_title=legend, options=opts)
+    selected = show_chart(fig, f"{PAGE}.chart", "univariate_analysis")
+    st.caption("Click a point to open the subject in ITK-SNAP.")
+    subject_viewer(cfg, selected, PAGE)
+
+
+@st.fragment
+def _lower(plotted, rng, *, column, group_col, order, colors, pretty, legend) -> None:
+    """Density or histogram; its own controls rerun only this fragment."""
+    c1, c2 = st.columns([1, 1])
+    dist = c1.selectbox("Distribution", ("Density", "Histogram"), key=f"{PAGE}.dist")
+    if dist == "Histogram":
+        how = c2.radio("Bins", ("Number of bins", "Bin size"), horizontal=True, key=f"{PAGE}.bins.how")
+        if how == "Number of bins":
+            n_bins = int(c2.number_input("Number of bins", min_value=1, max_value=200, value=100, step=1,
+                                         key=f"{PAGE}.bins.n"))
+            bins = histogram_bins(plotted[column], n_bins=n_bins)
+        else:
+            width0 = (rng[1] - rng[0]) / 100 or 1.0
+            size = float(c2.number_input("Bin size", min_value=1e-12, value=float(width0), format="%g",
+                                         key=f"{PAGE}.bins.size.{column}"))
+            bins = histogram_bins(plotted[column], bin_size=size)
+        opts = plot_options(PAGE, "lower", x_title=pretty, y_title="Count")
+        fig = histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
+                               pretty=pretty, legend_title=legend, options=opts)
+    else:
+        curves, skipped = data.density(plotted[[group_col, column]], column, group_col, tuple(order))
+        if skipped:
+            st.caption(f"No density for {', '.join(map(str, skipped))}: fewer than 2 distinct values.")
+        opts = plot_options(PAGE, "lower", x_title=pretty, y_title="Density")
+        fig = density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend, options=opts)
+    show_chart(fig, f"{PAGE}.distribution", "distribution", selectable=False)
+
+
 def render() -> None:
     st.title("Univariate analysis")
     cfg = data.get_config()
@@ -104,38 +144,9 @@ def render() -> None:
         st.info(f"No values of {pretty} in the selected datasets.")
         return
 
-    plot_type = st.selectbox("Plot type", PLOT_TYPES, key=f"{PAGE}.plot_type")
-    opts = plot_options(PAGE, "upper", x_title=pretty)
-    fig = univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
-                            plot_type=plot_type, highlight=highlight, legend_title=legend, options=opts)
-    selected = show_chart(fig, f"{PAGE}.chart", "univariate_analysis")
-    st.caption("Click a point to open the subject in ITK-SNAP.")
-    subject_viewer(cfg, selected, PAGE)
-
-    c1, c2 = st.columns([1, 1])
-    dist = c1.selectbox("Distribution", ("Density", "Histogram"), key=f"{PAGE}.dist")
-    lower_opts_key = "lower"
-    if dist == "Histogram":
-        how = c2.radio("Bins", ("Number of bins", "Bin size"), horizontal=True, key=f"{PAGE}.bins.how")
-        if how == "Number of bins":
-            n_bins = int(c2.number_input("Number of bins", min_value=1, max_value=200, value=100, step=1,
-                                         key=f"{PAGE}.bins.n"))
-            bins = histogram_bins(plotted[column], n_bins=n_bins)
-        else:
-            width0 = (rng[1] - rng[0]) / 100 or 1.0
-            size = float(c2.number_input("Bin size", min_value=1e-12, value=float(width0), format="%g",
-                                         key=f"{PAGE}.bins.size.{column}"))
-            bins = histogram_bins(plotted[column], bin_size=size)
-        opts2 = plot_options(PAGE, lower_opts_key, x_title=pretty, y_title="Count")
-        fig2 = histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
-                                pretty=pretty, legend_title=legend, options=opts2)
-    else:
-        curves, skipped = data.density(plotted[[group_col, column]], column, group_col, tuple(order))
-        if skipped:
-            st.caption(f"No density for {', '.join(map(str, skipped))}: fewer than 2 distinct values.")
-        opts2 = plot_options(PAGE, lower_opts_key, x_title=pretty, y_title="Density")
-        fig2 = density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend, options=opts2)
-    show_chart(fig2, f"{PAGE}.distribution", "distribution", selectable=False)
+    ctx = dict(column=column, group_col=group_col, order=order, colors=colors, pretty=pretty, legend=legend)
+    _upper(cfg, plotted, highlight, **ctx)
+    _lower(plotted, rng, **ctx)
 
     with st.expander("Summary table", expanded=False):
         summary = group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
