@@ -127,8 +127,9 @@ def fake_itksnap(bin_dir: Path, record: Path) -> Path:
     """An ``itksnap`` script that writes its arguments (one per line) to ``record``."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     exe = bin_dir / "itksnap"
-    exe.write_text(f'#!/bin/sh\nPATH=/usr/bin:/bin\nfor a in "$@"; do echo "$a"; done > "{record}.tmp"\nmv "{record}.tmp" "{record}"\n',
-                   encoding="utf-8")
+    script = (f'#!/bin/sh\nPATH=/usr/bin:/bin\nfor a in "$@"; do echo "$a"; done > "{record}.tmp"\n'
+              f'mv "{record}.tmp" "{record}"\n')
+    exe.write_text(script, encoding="utf-8")
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return exe
 

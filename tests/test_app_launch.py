@@ -11,7 +11,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from app_fixtures import make_project

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from auditapp.config.model import AppConfig, AppMetadataSource, Label, sequence_key
+from auditapp.config.model import AppConfig, AppMetadataSource, sequence_key
 from auditapp.io.results import has_legacy_columns, load_features, load_metrics
 
 __all__ = [
@@ -479,8 +479,10 @@ def build_catalog(columns, sequences: tuple[str, ...], labels: tuple[str, ...],
 
     >>> cat = build_catalog(["ID", "t1_max_intensity", "lesion_size_et", "whole_tumor_location"], ("t1",),
     ...                     ("whole", "et"))
-    >>> cat.categories["Statistical"], cat.categories["Tumor"]
-    ({'Max. intensity (T1)': 't1_max_intensity'}, {'Lesion size (ET)': 'lesion_size_et', 'Tumor location (WHOLE)': 'whole_tumor_location'})
+    >>> cat.categories["Statistical"]
+    {'Max. intensity (T1)': 't1_max_intensity'}
+    >>> cat.categories["Tumor"]
+    {'Lesion size (ET)': 'lesion_size_et', 'Tumor location (WHOLE)': 'whole_tumor_location'}
     """
     present = set(map(str, columns))
     cats: dict[str, dict[str, str]] = {c: {} for c in CATEGORIES}
@@ -527,11 +529,6 @@ def catalog(cfg: AppConfig, tables: Tables) -> FeatureCatalog:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _catalog_cached(cols, seqs, labs, meta) -> FeatureCatalog:
     return build_catalog(cols, seqs, labs, meta)
-
-
-def config_labels(cfg: AppConfig) -> tuple[Label, ...]:
-    """The configured labels (empty when inferred)."""
-    return tuple(cfg.labels or ())
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ class ViewerNotFound(ViewerError):
 
 @dataclass(frozen=True)
 class SubjectFiles:
-    """Files of one subject to open: ``main`` image, other ``sequences``, ``seg`` and ``predictions`` (model -> file)."""
+    """Files of one subject: ``main`` image, other ``sequences``, ``seg``, ``predictions`` (model -> file)."""
 
     subject: str
     folder: Path
@@ -196,7 +196,8 @@ def _sequences(cfg: AppConfig, folder: Path, subject: str) -> tuple[str, ...]:
     return tuple(s for s in _MAIN_FALLBACK if _find(folder, f"{subject}{s}", cfg.formats.image, folder))
 
 
-def subject_files(cfg: AppConfig, set_name: str, subject: str, models: tuple[str, ...] | list[str] = ()) -> SubjectFiles:
+def subject_files(cfg: AppConfig, set_name: str, subject: str,
+                  models: tuple[str, ...] | list[str] = ()) -> SubjectFiles:
     """Locate a subject's images, ground truth and the predictions of ``models``.
 
     Main image: ``viewer.main_sequence`` when present, else the first present of ``_t1ce, _t1, _t2, _flair``, else the

@@ -43,7 +43,8 @@ def _status(cfg, ftab: data.Tables, mtab: data.Tables) -> pd.DataFrame:
         if name in cfg.features:
             sub = fdf[fdf["set"] == name] if not fdf.empty else fdf
             if name in ftab.sets:
-                row["Features"] = f"{OK} {sub['ID'].nunique():,} subjects, {sub.shape[1] - 1 - len(ftab.meta_columns)} columns"
+                n_cols = sub.shape[1] - 1 - len(ftab.meta_columns)  # the CSV's columns: not set, not metadata
+                row["Features"] = f"{OK} {sub['ID'].nunique():,} subjects, {n_cols} columns"
             else:
                 row["Features"] = "✗ " + next((p for p in ftab.problems if f"features.{name}" in p), "not loaded")
         else:

@@ -93,8 +93,8 @@ def _chart(cfg, view, x, y, x_name, y_name, colour, sets, all_sets, highlight) -
                              marginal=marginal, legend_title=cname, options=opts)
     selected = show_chart(fig, f"{PAGE}.chart", "multivariate_analysis")
     rho = spearman(view[list(dict.fromkeys(["set", x, y]))], x, y, ("set",))
-    parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho) else f"{r.set}: ρ undefined (n = {r.n})"
-             for r in rho.itertuples()]
+    parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho)
+             else f"{r.set}: ρ undefined (n = {r.n})" for r in rho.itertuples()]
     st.caption(" · ".join(parts) + " — click a point to open the subject in ITK-SNAP.")
     subject_viewer(cfg, selected, PAGE)
     out = view.rename(columns={x: x_name, y: y_name})
