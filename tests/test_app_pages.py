@@ -130,10 +130,13 @@ def test_multivariate_continuous_colour_keeps_subject_ids(project, monkeypatch):
     assert fig["layout"]["xaxis"]["title"]["text"] == "Max. intensity (T1)"
     assert fig["layout"]["yaxis"]["title"]["text"] == "Max. intensity (T2)"
     assert any("Spearman ρ" in c.value for c in at.caption)
-    widget(at.sidebar.selectbox, "Colour by").select("Age").run()
+    widget(at.sidebar.selectbox, "Colour by").select("Scanner").run()  # <= 30 values: one trace per value
+    assert [t["name"] for t in figures(at)[0]["data"]] == ["GE", "Siemens", "Philips"]
+    widget(at.sidebar.selectbox, "Colour by").select("Feature").run()
+    widget(at.selectbox, "Colour feature").select("Mean intensity (T1)").run()
     fig = figures(at)[0]
     assert len(fig["data"]) == 1 and fig["data"][0]["marker"]["colorscale"]
-    assert fig["data"][0]["marker"]["colorbar"]["title"]["text"] == "Age"
+    assert fig["data"][0]["marker"]["colorbar"]["title"]["text"] == "Mean intensity (T1)"
     assert len(fig["data"][0]["customdata"]) == 24
     widget(at.checkbox, "Log X").check().run()
     assert figures(at)[0]["layout"]["xaxis"]["type"] == "log"

@@ -145,3 +145,12 @@ def test_scatter_marginal_distributions(frame):
     assert fig.layout.xaxis.domain == (0, 0.84) and fig.layout.yaxis2.domain == (0.86, 1)
     cont = plots.scatter_figure(frame, "v", "w", color="age", continuous=True, marginal=True)
     assert [t.type for t in cont.data] == ["scatter", "histogram", "histogram"]
+
+
+def test_univariate_points_coloured_by_a_continuous_column(frame):
+    fig = plots.univariate_figure(frame, "v", order=["A", "B"], point_colour="age", point_colour_name="Age")
+    points = [t for t in fig.data if t.type == "scatter"]
+    assert [list(t.marker.color) for t in points] == [[30.0, 40.0], [70.0, 60.0]]
+    assert [t.marker.showscale for t in points] == [True, False]
+    assert points[0].marker.cmin == 30.0 and points[0].marker.cmax == 70.0  # one scale over all groups
+    assert points[0].marker.colorbar.title.text == "Age" and "Age: %{marker.color:,.2f}" in points[0].hovertemplate

@@ -76,6 +76,8 @@ def univariate_figure(
     plot_type: str = "Box + Points",
     highlight: tuple[str, str] | None = None,
     legend_title: str = "Dataset",
+    point_colour: str | None = None,
+    point_colour_name: str | None = None,
     options: dict | None = None,
 ) -> go.Figure:
     """Horizontal box / violin per group (first group at the top) plus selectable points below each box.
@@ -96,6 +98,9 @@ def univariate_figure(
         "Box" draws no points.
     highlight : (set, ID), optional
         Subject drawn as a red marker (size 10) on top.
+    point_colour, point_colour_name : str, optional
+        Numeric column colouring the points on the ``Blues`` scale (one colour bar titled ``point_colour_name``),
+        e.g. a continuous metadata column such as age.
     options : dict, optional
         "Plot options" (show_legend, legend_position, title, x_title, y_title, font_size).
 
@@ -117,7 +122,14 @@ def univariate_figure(
     colors = colors or color_map(order)
     kind = _scatter_type(len(data))
     hover = (f"ID: %{{customdata[1]}}<br>{pretty}: %{{x:,.2f}}<br>Dataset: %{{customdata[0]}}"
-             + (f"<br>{legend_title}: %{{meta}}" if group != "set" else "") + "<extra></extra>")
+             + (f"<br>{legend_title}: %{{meta}}" if group != "set" else "")
+             + (f"<br>{point_colour_name or point_colour}: %{{marker.color:,.2f}}" if point_colour else "")
+             + "<extra></extra>")
+    crange = None
+    if point_colour is not None:
+        values = _values(data[point_colour])
+        finite = values[np.isfinite(values)]
+        crange = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     traces: list[dict] = []
     positions = {}
     for i, (name, sub) in enumerate(parts.items()):
@@ -133,10 +145,14 @@ def univariate_figure(
         else:
             traces.append(dict(type="box", **common, boxpoints=False, width=0.4))
         if plot_type != "Box":
+            marker = dict(color=color, size=6, line=dict(color="#555", width=0.5))
+            if crange is not None:
+                marker.update(color=_values(sub[point_colour]), colorscale="Blues", cmin=crange[0], cmax=crange[1],
+                              showscale=i == 0, colorbar=dict(title=dict(text=point_colour_name or point_colour)))
             traces.append(dict(
                 type=kind, x=x, y=pos - 0.42 + jitter(sub["ID"], 0.08), mode="markers", name=str(name),
                 legendgroup=str(name), showlegend=False, customdata=_custom(sub), meta=str(name),
-                marker=dict(color=color, size=6, line=dict(color="#555", width=0.5)), hovertemplate=hover,
+                marker=marker, hovertemplate=hover,
             ))
     if highlight is not None:
         hit = data[(data["set"].astype(str) == str(highlight[0])) & (data["ID"].astype(str) == str(highlight[1]))]

@@ -27,6 +27,7 @@ __all__ = [
     "dataset_multiselect",
     "feature_picker",
     "guard",
+    "is_continuous",
     "plot_options",
     "require",
     "select_one",
@@ -143,6 +144,11 @@ def feature_picker(catalog: data.FeatureCatalog, page: str, *, name: str = "feat
     if name == "feature":
         _set_shared("feature", column)
     return column
+
+
+def is_continuous(values: pd.Series) -> bool:
+    """Numeric with more than 30 distinct values: coloured on a continuous scale rather than grouped."""
+    return bool(pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) > MAX_GROUPS)
 
 
 def colour_group_by(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *, label: str = "Colour / group by",

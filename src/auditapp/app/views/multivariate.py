@@ -12,6 +12,7 @@ from auditapp.app.views._common import (
     csv_download,
     dataset_multiselect,
     feature_picker,
+    is_continuous,
     plot_options,
     require,
     show_chart,
@@ -71,7 +72,9 @@ def render() -> None:
     x_name, y_name = catalog.name(x), catalog.name(y)
     colour = None
     if colour_col is not None:
-        colour = (colour_col, catalog.name(colour_col), bool(pd.api.types.is_numeric_dtype(view[colour_col])))
+        numeric = pd.api.types.is_numeric_dtype(view[colour_col])
+        continuous = numeric and (colour_mode == "Feature" or is_continuous(ftab.df[colour_col]))
+        colour = (colour_col, catalog.name(colour_col), bool(continuous))
     _chart(cfg, view, x, y, x_name, y_name, colour, sets, ftab.sets, highlight)
 
 

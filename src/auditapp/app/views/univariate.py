@@ -23,6 +23,7 @@ from auditapp.app.plots import (
 from auditapp.app.views._common import (
     colour_group_by,
     csv_download,
+    is_continuous,
     dataset_multiselect,
     feature_picker,
     plot_options,
@@ -37,12 +38,13 @@ PAGE = "univariate"
 
 
 @st.fragment
-def _upper(cfg, plotted, highlight, *, column, group_col, order, colors, pretty, legend) -> None:
+def _upper(cfg, plotted, highlight, point_colour, *, column, group_col, order, colors, pretty, legend) -> None:
     """Box/violin figure with click-through; its own controls rerun only this fragment."""
     plot_type = st.selectbox("Plot type", PLOT_TYPES, key=f"{PAGE}.plot_type")
     opts = plot_options(PAGE, "upper", x_title=pretty)
     fig = univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
-                            plot_type=plot_type, highlight=highlight, legend_title=legend, options=opts)
+                            plot_type=plot_type, highlight=highlight, legend_title=legend,
+                            point_colour=point_colour, options=opts)
     selected = show_chart(fig, f"{PAGE}.chart", "univariate_analysis")
     st.caption("Click a point to open the subject in ITK-SNAP.")
     subject_viewer(cfg, selected, PAGE)
@@ -89,7 +91,10 @@ def render() -> None:
     catalog = data.catalog(cfg, ftab)
     sets = dataset_multiselect(ftab.sets, PAGE)
     column = feature_picker(catalog, PAGE)
-    group = colour_group_by(ftab.df, ftab.meta_columns, PAGE, continuous=False)
+    group = colour_group_by(ftab.df, ftab.meta_columns, PAGE)
+    point_colour = None
+    if group is not None and is_continuous(ftab.df[group]):  # colour the points, keep one box per dataset
+        point_colour, group = group, None
     if not sets:
         st.info("Select at least one dataset in the sidebar.")
         return
@@ -101,7 +106,7 @@ def render() -> None:
     df = subset_filter(df, ftab.meta_columns, PAGE)
     group_col = group or "set"
     legend = "Dataset" if group is None else group
-    cols = list(dict.fromkeys(["ID", "set", column, group_col]))
+    cols = list(dict.fromkeys(["ID", "set", column, group_col] + ([point_colour] if point_colour else [])))
     view = df[cols].copy()
     view[column] = pd.to_numeric(view[column], errors="coerce")
     if group is not None:
@@ -145,7 +150,7 @@ def render() -> None:
         return
 
     ctx = dict(column=column, group_col=group_col, order=order, colors=colors, pretty=pretty, legend=legend)
-    _upper(cfg, plotted, highlight, **ctx)
+    _upper(cfg, plotted, highlight, point_colour, **ctx)
     _lower(plotted, rng, **ctx)
 
     with st.expander("Summary table", expanded=False):
