@@ -436,7 +436,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
 
     failures.sort(key=lambda f: (f.model or "", f.subject))
     failures_file = write_failures_file(failures, output_path / f"failures_{config.filename}.csv",
-                                        with_model=True)
+                                        with_model=True, with_stage=False)  # spec: ID,model,error
     seconds = time.perf_counter() - started
     logger.info(f"metric extraction {config.filename}: {n_written} pairs written, {len(failures)} failed, "
                 f"{sum(warning_counts.values())} warnings, {seconds:.1f} s")
