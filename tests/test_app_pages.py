@@ -49,6 +49,17 @@ def step6(tmp_path_factory):
     return make_project(tmp_path_factory.mktemp("step6"), metrics=False, images=False, metadata=False)
 
 
+def values(v) -> list[float]:
+    """A Plotly JSON array: a plain list, or ``{"dtype", "bdata"}`` (base64 typed array, Plotly >= 6)."""
+    if isinstance(v, dict) and "bdata" in v:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
 def subject_points(fig: dict) -> list[tuple[str, str]]:
     out = []
     for trace in fig["data"]:
@@ -253,3 +264,23 @@ def test_multivariate_same_feature_on_both_axes(project, monkeypatch):
     y_feature.select("Max. intensity (T1)").run()
     assert not at.exception and not errors(at)
     assert any("SiteA: Spearman ρ = 1.000 (n = 12)" in c.value for c in at.caption)
+
+
+def test_univariate_range_filters_use_selected_datasets(project, monkeypatch):
+    from app_fixtures import features_frame
+
+    site_b = features_frame("SiteB", 1)["t1_max_intensity"]
+    at = app(project, monkeypatch, "univariate")
+    widget(at.sidebar.multiselect, "Datasets").set_value(["SiteB"]).run()
+    widget(at.radio, "Filter").set_value("Removing outliers").run()
+    slider = widget(at.slider, "Range")
+    assert (slider.min, slider.max) == (site_b.min(), site_b.max())  # reference: bounds over all datasets
+    lo, hi = sorted(site_b)[2], sorted(site_b)[-3]
+    slider.set_value((lo, hi)).run()
+    kept = subject_points(figures(at)[0])
+    assert len(kept) == 8 and all(s == "SiteB" for s, _ in kept)
+    widget(at.radio, "Filter").set_value("Clipping outliers").run()
+    widget(at.slider, "Range").set_value((lo, hi)).run()
+    xs = [x for t in figures(at)[0]["data"] if t["type"] == "scatter" for x in values(t["x"])]
+    assert len(xs) == 12 and min(xs) == lo and max(xs) == hi
+    assert not at.exception and not errors(at)
