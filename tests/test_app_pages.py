@@ -284,3 +284,12 @@ def test_univariate_range_filters_use_selected_datasets(project, monkeypatch):
     xs = [x for t in figures(at)[0]["data"] if t["type"] == "scatter" for x in values(t["x"])]
     assert len(xs) == 12 and min(xs) == lo and max(xs) == hi
     assert not at.exception and not errors(at)
+
+
+def test_subset_by_metadata(project, monkeypatch):
+    at = app(project, monkeypatch, "univariate")
+    widget(at.sidebar.selectbox, "Metadata column").select("Scanner").run()
+    widget(at.sidebar.multiselect, "Values to keep").set_value(["GE"]).run()
+    kept = subject_points(figures(at)[0])
+    assert sorted(kept) == sorted((s, f"{s}-{i:03d}") for s in SETS for i in range(0, 12, 3))
+    assert not at.exception and not errors(at)
