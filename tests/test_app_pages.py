@@ -293,3 +293,19 @@ def test_subset_by_metadata(project, monkeypatch):
     kept = subject_points(figures(at)[0])
     assert sorted(kept) == sorted((s, f"{s}-{i:03d}") for s in SETS for i in range(0, 12, 3))
     assert not at.exception and not errors(at)
+
+
+def _failing_page():
+    from auditapp.app.views._common import guard
+
+    def body():
+        raise ZeroDivisionError("division by zero")
+
+    guard(body)
+
+
+def test_guard_shows_one_line_and_collapsed_traceback():
+    at = st_testing.AppTest.from_function(_failing_page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert errors(at) == ["Something went wrong on this page: ZeroDivisionError: division by zero"]
+    assert at.expander[0].label == "Traceback" and "ZeroDivisionError" in at.expander[0].code[0].value

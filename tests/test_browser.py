@@ -126,6 +126,9 @@ def test_every_page_url_renders(server):
             assert args[0] == "-g" and args[1].endswith("_t1ce.nii.gz")
             clicked = Path(args[1]).parent.name
             assert page.get_by_text(clicked).count() >= 1
+            page.get_by_role("button", name="Show in Subjects exploration").click()
+            page.get_by_role("heading", name=f"Subject information: {clicked}").wait_for(timeout=20000)
+            assert urlparse(page.url).path == "/subjects" and f"id={clicked}" in urlparse(page.url).query
         finally:
             browser.close()
     assert time.monotonic() - started < 60
