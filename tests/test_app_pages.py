@@ -170,6 +170,10 @@ def test_subjects_iqr_outlier_and_query_params(project, monkeypatch):
     assert row["Subject"] == "1,000,000.00" and row["Side"] == "high"
     widget(at.sidebar.selectbox, "Subject").select(f"{OUTLIER[0]}-004").run()
     assert not at.exception
+    assert at.query_params["id"] == f"{OUTLIER[0]}-004"  # the URL follows the selection
+    widget(at.sidebar.selectbox, "Dataset").select("SiteB").run()
+    assert widget(at.sidebar.selectbox, "Subject").value == "SiteB-000"
+    assert at.query_params["set"] == "SiteB" and not at.exception and not errors(at)
 
 
 @pytest.mark.parametrize("page", MY_PAGES + MODEL_PAGES)

@@ -34,7 +34,9 @@ def render() -> None:
     catalog = data.catalog(cfg, ftab)
     params = st.query_params
     want_set, want_id = params.get("set"), params.get("id")
-    dataset = select_one("Dataset", ftab.sets, PAGE, "set", default=want_set)
+    if want_set in ftab.sets:  # a link (?set=&id=) wins over the dataset chosen on another page
+        st.session_state["shared.dataset"] = want_set
+    dataset = select_one("Dataset", ftab.sets, PAGE, "set", shared="dataset")
     set_df = ftab.df[ftab.df["set"] == dataset]
     ids = sorted(set_df["ID"].astype(str).unique())
     subject = select_one("Subject", ids, PAGE, f"id.{dataset}", default=want_id)
