@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from auditapp.config.model import AppConfig, AppMetadataSource, sequence_key
+from auditapp.io.metadata import match_column, read_metadata_table
 from auditapp.io.results import has_legacy_columns, load_features, load_metrics
 
 __all__ = [
@@ -162,35 +163,22 @@ def _read_metrics_file(set_name: str, path: str, mtime_ns: int, size: int) -> tu
     return load_metrics({set_name: path}), legacy
 
 
-def _match_column(columns: list[str], wanted: str) -> str | None:
-    if wanted in columns:
-        return wanted
-    for col in columns:
-        if str(col).strip() == wanted.strip():
-            return col
-    return None
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def _read_metadata_file(
     path: str, mtime_ns: int, size: int, sheet: int | str, id_column: str,
     id_rewrite: tuple[tuple[str, str], ...], columns: tuple[str, ...] | None,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Metadata rows keyed by dataset ``ID`` (after ``id_rewrite``) and the problems found."""
-    suffix = Path(path).suffix.lower()
-    if suffix in (".xlsx", ".xls", ".xlsm"):
-        raw = pd.read_excel(path, sheet_name=sheet, dtype=object)
-    else:
-        raw = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=object)
+    raw = read_metadata_table(path, sheet=sheet, id_column=id_column, dtype=object)
     problems: list[str] = []
-    id_col = _match_column(list(raw.columns), id_column)
-    if id_col is None:
+    id_col = id_column  # matched ignoring surrounding spaces and renamed by the reader
+    if id_col not in raw.columns:
         raise ValueError(f"no ID column {id_column!r}")
     ids = raw[id_col].astype(str).str.strip()
     for old, new in id_rewrite:
         fields = re.findall(r"\{([^{}]+)\}", new)
         if fields:
-            cols = {f: _match_column(list(raw.columns), f) for f in fields}
+            cols = {f: match_column(raw.columns, f) for f in fields}
             rewritten = []
             for i, value in enumerate(ids):
                 repl = new
@@ -205,7 +193,7 @@ def _read_metadata_file(
     else:
         keep = []
         for wanted in columns:
-            col = _match_column(list(raw.columns), wanted)
+            col = match_column(raw.columns, wanted)
             if col is None:
                 problems.append(f"metadata column {wanted!r} not found in {path}")
             else:

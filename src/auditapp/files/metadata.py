@@ -6,22 +6,24 @@ import math
 import os
 import shutil
 import warnings
-from pathlib import Path
 from typing import Optional, Sequence, Union
 
 import pandas as pd
 
 from auditapp.errors import AuditappWarning
 from auditapp.files._common import SAFE, PathLike, as_str, clash_message, emit, find_clashes
+from auditapp.io import metadata as io_metadata
 
 __all__ = ["organize_by_metadata", "read_metadata_table", "resolve_column", "select_metadata_rows"]
 
 MODES = ["copy", "move", "symlink"]
-TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls")
 
 
 def read_metadata_table(metadata: Union[pd.DataFrame, PathLike]) -> pd.DataFrame:
     """A metadata table as a DataFrame: returned as is, or read from CSV/TSV/XLSX/XLS (first sheet).
+
+    The file helpers' form of :func:`auditapp.io.metadata.read_metadata_table` (which reads it; every
+    column's type inferred).
 
     Raises
     ------
@@ -32,22 +34,10 @@ def read_metadata_table(metadata: Union[pd.DataFrame, PathLike]) -> pd.DataFrame
     TypeError
         ``metadata`` is neither a DataFrame nor a path.
     """
-    if isinstance(metadata, pd.DataFrame):
-        return metadata
-    if not isinstance(metadata, (str, os.PathLike)):
-        raise TypeError(f"'metadata' must be a pandas DataFrame or a file path, got {type(metadata).__name__}")
-    path = Path(metadata)
-    if not path.is_file():
-        raise FileNotFoundError(f"Metadata file '{as_str(metadata)}' does not exist.")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    if suffix == ".tsv":
-        return pd.read_csv(path, sep="\t")
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(path, sheet_name=0)
-    raise ValueError(f"Metadata file '{as_str(metadata)}' must end with one of {list(TABLE_SUFFIXES)}, "
-                     f"got '{path.suffix}'")
+    try:
+        return io_metadata.read_metadata_table(metadata, id_column=None)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Metadata file '{as_str(metadata)}' does not exist.") from None
 
 
 def resolve_column(frame: pd.DataFrame, column: str, parameter: str = "column") -> str:
