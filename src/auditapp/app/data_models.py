@@ -335,46 +335,6 @@ def matrix_view(
     return analysis.row_percentages(raw) if normalize else raw
 
 
-# --------------------------------------------------------------------------- page helpers
-def app_config() -> AppConfig | None:
-    """The session's config, or None after showing what is wrong (no config / invalid / missing)."""
-    from auditapp.app import data
-    from auditapp.errors import ConfigError
-
-    try:
-        cfg = data.get_config()
-    except ConfigError as exc:
-        st.error("The configuration is invalid:\n\n" + "\n".join(f"* {p}" for p in exc.problems))
-        return None
-    except FileNotFoundError as exc:
-        st.info(f"{exc}. Start the dashboard with `auditapp run-app --config app.yaml`.")
-        return None
-    if cfg is None:
-        st.info("No configuration given. Start the dashboard with `auditapp run-app --config app.yaml`.")
-    return cfg
-
-
-def metric_tables(cfg: AppConfig):
-    """The metrics :class:`~auditapp.app.data.Tables`, or None after an ``st.info`` explaining why."""
-    from auditapp.app import data
-
-    if not cfg.metrics:
-        st.info(data.missing_key_message("metrics"))
-        return None
-    tables = data.metrics(cfg)
-    for problem in tables.problems:
-        st.info(problem)
-    if tables.empty:
-        if tables.sets or not tables.problems:
-            names = ", ".join(tables.sets) or "the configured datasets"
-            st.info(f"The metric CSVs of {names} have no rows. Run `auditapp metric-extraction` first.")
-        return None
-    if tables.legacy_sets:
-        st.caption(data.LEGACY_NOTICE.format(sets=", ".join(tables.legacy_sets)))
-    return tables
-
-
-
 # --------------------------------------------------------------------------- cached analyses
 def metrics_key(cfg: AppConfig) -> tuple:
     """Cache key of the metric CSVs' state (path, mtime, size per set)."""
@@ -465,16 +425,6 @@ def models_by_set(key: tuple, _df: pd.DataFrame) -> dict[str, list[str]]:
         return {}
     pairs = _df[["set", "model"]].drop_duplicates()
     return {str(s): sorted(g["model"].astype(str).tolist()) for s, g in pairs.groupby("set", sort=False)}
-
-
-def download_csv(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:
-    """CSV download button whose file is built only when clicked (no ``to_csv`` on every rerun)."""
-    frame = df
-
-    def build() -> bytes:
-        return frame.to_csv(index=False).encode("utf-8")
-
-    st.download_button(label, build, file_name=file_name, mime="text/csv", key=key)
 
 
 def toggle_subjects(current: list[tuple[str, str]], clicked: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -23,6 +23,12 @@ from auditapp.config.model import AppConfig
 __all__ = [
     "VIEWS",
     "csv_download",
+    "dataset_with_models",
+    "feature_tables",
+    "metric_tables",
+    "nothing_selected",
+    "page_config",
+    "page_tables",
     "colour_group_by",
     "dataset_multiselect",
     "feature_picker",
@@ -65,14 +71,16 @@ def guard(page_body) -> None:
             st.code("".join(traceback.format_exception(exc)), language="text")
 
 
-def show_problems(*tables: data.Tables) -> None:
-    """One warning per file that could not be read, and the legacy-metrics notice when relevant."""
+def show_problems(*tables: data.Tables, level: str = "warning") -> None:
+    """One message per file that could not be read (``st.warning``, or ``st.info`` with ``level="info"``), and the
+    legacy-metrics notice when relevant."""
+    show = st.info if level == "info" else st.warning
     seen: set[str] = set()
     for table in tables:
         for problem in table.problems:
             if problem not in seen:
                 seen.add(problem)
-                st.warning(problem)
+                show(problem)
         if table.legacy_sets:
             st.caption(data.LEGACY_NOTICE.format(sets=", ".join(table.legacy_sets)))
 
@@ -82,6 +90,90 @@ def require(cfg: AppConfig, key: str) -> bool:
     if getattr(cfg, key, None):
         return True
     st.info(data.missing_key_message(key))
+    return False
+
+
+def page_config(title: str) -> AppConfig | None:
+    """Show the page title; the session's config, or None after showing what is wrong (none / invalid / missing)."""
+    from auditapp.errors import ConfigError
+
+    st.title(title)
+    try:
+        cfg = data.get_config()
+    except ConfigError as exc:
+        st.error("The configuration is invalid:\n\n" + "\n".join(f"* {p}" for p in exc.problems))
+        return None
+    except FileNotFoundError as exc:
+        st.info(f"{exc}. Start the dashboard with `auditapp run-app --config app.yaml`.")
+        return None
+    if cfg is None:
+        st.info("No configuration given. Start the dashboard with `auditapp run-app --config app.yaml`.")
+    return cfg
+
+
+def feature_tables(cfg: AppConfig, *, level: str = "warning") -> data.Tables | None:
+    """The features :class:`~auditapp.app.data.Tables` (file problems shown at ``level``), or None after a message
+    (not configured, nothing readable)."""
+    if not require(cfg, "features"):
+        return None
+    ftab = data.features(cfg)
+    show_problems(ftab, level=level)
+    if ftab.empty:
+        st.info("No feature table could be read; see the messages above.")
+        return None
+    return ftab
+
+
+def metric_tables(cfg: AppConfig) -> data.Tables | None:
+    """The metrics :class:`~auditapp.app.data.Tables` (file problems as ``st.info``), or None after a message
+    (not configured, no rows)."""
+    if not require(cfg, "metrics"):
+        return None
+    tables = data.metrics(cfg)
+    show_problems(tables, level="info")
+    if tables.empty:
+        if tables.sets or not tables.problems:
+            names = ", ".join(tables.sets) or "the configured datasets"
+            st.info(f"The metric CSVs of {names} have no rows. Run `auditapp metric-extraction` first.")
+        return None
+    return tables
+
+
+def page_tables(title: str, *needs: str, level: str = "warning") -> tuple | None:
+    """Page header: the title, the config, then the tables named in ``needs`` (``"metrics"``, ``"features"``), in
+    that order. Returns ``(cfg, *tables)``, or None after the message saying what is missing.
+
+    ``level`` is how feature-file problems are shown (metric-file problems are always ``st.info``).
+    """
+    cfg = page_config(title)
+    if cfg is None:
+        return None
+    out: list = [cfg]
+    for need in needs:
+        table = metric_tables(cfg) if need == "metrics" else feature_tables(cfg, level=level)
+        if table is None:
+            return None
+        out.append(table)
+    return tuple(out)
+
+
+def dataset_with_models(cfg: AppConfig, tables: data.Tables, page: str) -> tuple[str | None, pd.DataFrame, list[str]]:
+    """"Dataset" selectbox over the sets that have models (shared default); its rows and its sorted models."""
+    from auditapp.app import data_models as dm
+
+    by_set = dm.models_by_set(dm.metrics_key(cfg), tables.df)
+    dataset = select_one("Dataset", [s for s in tables.sets if by_set.get(s)], page, "dataset", shared="dataset")
+    return dataset, tables.df[tables.df["set"] == dataset], by_set.get(dataset, [])
+
+
+def nothing_selected(sets: Sequence[str], *columns: str | None) -> bool:
+    """True after a message when no dataset is selected or a feature column is missing."""
+    if not sets:
+        st.info("Select at least one dataset in the sidebar.")
+        return True
+    if any(column is None for column in columns):
+        st.info("No feature columns in the selected datasets.")
+        return True
     return False
 
 

@@ -34,8 +34,7 @@ def _classes(cfg):
 
 
 def body() -> None:
-    st.title("Segmentation error matrix")
-    cfg = dm.app_config()
+    cfg = ui.page_config("Segmentation error matrix")
     if cfg is None:
         return
     if not cfg.predictions and not cfg.error_matrices and not any(
@@ -123,7 +122,7 @@ def body() -> None:
     out = shown.copy()
     out.index.name = "ground_truth"
     suffix = "normalized" if normalize else ("averaged" if average else "counts")
-    dm.download_csv(out.reset_index(), f"{kind}_matrix_{dataset}_{model}_{subject}_{suffix}.csv",
+    ui.csv_download(out.reset_index(), f"{kind}_matrix_{dataset}_{model}_{subject}_{suffix}.csv",
                     f"{PAGE}.download", label="Download matrix (CSV)")
 
 

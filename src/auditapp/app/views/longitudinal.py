@@ -20,17 +20,10 @@ NO_LONGITUDINAL = ("No longitudinal subjects in these datasets. Configure `longi
 
 
 def body() -> None:
-    st.title("Longitudinal analysis")
-    cfg = dm.app_config()
-    if cfg is None:
+    page = ui.page_tables("Longitudinal analysis", "features", level="info")
+    if page is None:
         return
-    if not ui.require(cfg, "features"):
-        return
-    feats = data.features(cfg)
-    for problem in feats.problems:
-        st.info(problem)
-    if feats.empty:
-        return
+    cfg, feats = page
     fdf = feats.df
     if "longitudinal_id" not in fdf.columns or "time_point" not in fdf.columns:
         st.info(NO_LONGITUDINAL)
@@ -40,7 +33,7 @@ def body() -> None:
     if long_rows.empty:
         st.info(NO_LONGITUDINAL)
         return
-    tables = dm.metric_tables(cfg)
+    tables = ui.metric_tables(cfg)
     if tables is None:
         return
     sets = [s for s in feats.sets if s in set(long_rows["set"]) and s in tables.sets]
@@ -78,7 +71,7 @@ def body() -> None:
                          "predicted_growth_pct": "Predicted growth (%)"})
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[2:]})
-    dm.download_csv(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
+    ui.csv_download(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
 
 
 ui.guard(body)

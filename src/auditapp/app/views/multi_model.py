@@ -19,20 +19,13 @@ PAGE = "multi_model"
 
 
 def body() -> None:
-    st.title("Multi-model performance")
-    cfg = dm.app_config()
-    if cfg is None:
+    page = ui.page_tables("Multi-model performance", "metrics")
+    if page is None:
         return
-    tables = dm.metric_tables(cfg)
-    if tables is None:
-        return
-    df = tables.df
+    cfg, tables = page
     aggregated = st.checkbox("Aggregated", value=True, key=f"{PAGE}.aggregated",
                              help="On: each subject's mean over its regions. Off: one box per region.")
-    by_set = dm.models_by_set(dm.metrics_key(cfg), df)
-    dataset = ui.select_one("Dataset", [s for s in tables.sets if by_set.get(s)], PAGE, "dataset", shared="dataset")
-    set_rows = df[df["set"] == dataset]
-    all_models = by_set.get(dataset, [])
+    dataset, set_rows, all_models = ui.dataset_with_models(cfg, tables, PAGE)
     models = st.sidebar.multiselect("Models", all_models, default=all_models, key=f"{PAGE}.models.{dataset}")
     all_regions = sorted(set_rows["region"].dropna().unique().tolist())
     regions = all_regions
@@ -69,7 +62,7 @@ def body() -> None:
         table = part if table is None else table.join(part, how="outer")
     table = table.reset_index().rename(columns={"model": "Model", "region": "Region"})
     st.dataframe(table, hide_index=True, width="stretch")
-    dm.download_csv(table, f"multimodel_summary_{dataset}.csv", f"{PAGE}.download.summary",
+    ui.csv_download(table, f"multimodel_summary_{dataset}.csv", f"{PAGE}.download.summary",
                     label="Download table (CSV)")
 
     # ---- box plots
@@ -88,7 +81,7 @@ def body() -> None:
     fig = pm.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
                          facet=facet, options=options)
     ui.show_chart(fig, f"{PAGE}.boxes", pm.SVG_NAMES[PAGE], selectable=False)
-    dm.download_csv(long, f"multimodel_data_{dataset}.csv", f"{PAGE}.download.data")
+    ui.csv_download(long, f"multimodel_data_{dataset}.csv", f"{PAGE}.download.data")
 
     # ---- ranking
     st.subheader("Ranking (Friedman test, Nemenyi post-hoc)")
@@ -126,7 +119,7 @@ def _ranking(res, name: str, dataset: str, aggregated: bool) -> None:
         ui.show_chart(pm.critical_difference_figure(res.mean_ranks, res.critical_difference),
                       f"{PAGE}.cd.{name}", f"critical_difference_{name}", selectable=False)
         out = ranks.merge(res.nemenyi_p.add_prefix("p vs ").rename_axis("Model").reset_index(), on="Model")
-        dm.download_csv(out, f"multimodel_ranking_{dataset}_{name}.csv", f"{PAGE}.download.rank.{name}",
+        ui.csv_download(out, f"multimodel_ranking_{dataset}_{name}.csv", f"{PAGE}.download.rank.{name}",
                         label="Download ranking (CSV)")
 
 

@@ -13,10 +13,10 @@ from auditapp.app.views._common import (
     dataset_multiselect,
     feature_picker,
     is_continuous,
+    nothing_selected,
+    page_tables,
     plot_options,
-    require,
     show_chart,
-    show_problems,
     subject_viewer,
     subset_filter,
 )
@@ -25,15 +25,10 @@ PAGE = "multivariate"
 
 
 def render() -> None:
-    st.title("Multivariate analysis")
-    cfg = data.get_config()
-    if not require(cfg, "features"):
+    page = page_tables("Multivariate analysis", "features")
+    if page is None:
         return
-    ftab = data.features(cfg)
-    show_problems(ftab)
-    if ftab.empty:
-        st.info("No feature table could be read; see the messages above.")
-        return
+    cfg, ftab = page
     catalog = data.catalog(cfg, ftab)
     sets = dataset_multiselect(ftab.sets, PAGE)
     x = feature_picker(catalog, PAGE, label="Feature (X axis)", default=catalog.default(0))
@@ -46,11 +41,7 @@ def render() -> None:
                                     default=catalog.default(2), expanded=False)
     elif colour_mode != "Dataset":
         colour_col = colour_mode
-    if not sets:
-        st.info("Select at least one dataset in the sidebar.")
-        return
-    if x is None or y is None:
-        st.info("No feature columns in the selected datasets.")
+    if nothing_selected(sets, x, y):
         return
     df = ftab.df[ftab.df["set"].isin(sets)]
     df = subset_filter(df, ftab.meta_columns, PAGE)

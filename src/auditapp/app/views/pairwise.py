@@ -52,19 +52,11 @@ def _formulas() -> None:
 
 
 def body() -> None:
-    st.title("Pairwise model performance")
-    cfg = dm.app_config()
-    if cfg is None:
+    page = ui.page_tables("Pairwise model performance", "metrics")
+    if page is None:
         return
-    tables = dm.metric_tables(cfg)
-    if tables is None:
-        return
-    df = tables.df
-    by_set = dm.models_by_set(dm.metrics_key(cfg), df)
-    sets = [s for s in tables.sets if by_set.get(s)]
-    dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
-    set_rows = df[df["set"] == dataset]
-    models = by_set.get(dataset, [])
+    cfg, tables = page
+    dataset, set_rows, models = ui.dataset_with_models(cfg, tables, PAGE)
     if len(models) < 2:
         st.info(f"{dataset} has {len(models)} model ({', '.join(models)}); the pairwise comparison needs at least "
                 "two models in the same metrics CSV.")
@@ -129,7 +121,7 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
     st.dataframe(display, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f")
                                 for c in display.columns[1:6]})
-    dm.download_csv(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
+    ui.csv_download(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
                     label="Download table (CSV)")
     _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark)
 
@@ -146,7 +138,7 @@ def _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark) -> N
               title=f"{name}, region mean per subject, {dataset}")
     if per_region:
         _region_tests(rows, key, rule, metric, name, baseline, benchmark)
-    dm.download_csv(data.region_means(cfg), "raw_data_statistical_test.csv", f"{PAGE}.download.stats",
+    ui.csv_download(data.region_means(cfg), "raw_data_statistical_test.csv", f"{PAGE}.download.stats",
                     label="Download data used in the statistical tests as CSV")
 
 
@@ -251,7 +243,7 @@ def _region_tests(rows, key, rule, metric, name, baseline, benchmark) -> None:
                                 "Mean difference": st.column_config.NumberColumn(format="%.4f"),
                                 "CI low": st.column_config.NumberColumn(format="%.4f"),
                                 "CI high": st.column_config.NumberColumn(format="%.4f")})
-    dm.download_csv(tests, f"pairwise_tests_per_region_{metric}_{baseline}_vs_{benchmark}.csv",
+    ui.csv_download(tests, f"pairwise_tests_per_region_{metric}_{baseline}_vs_{benchmark}.csv",
                     f"{PAGE}.download.regions", label="Download per-region tests (CSV)")
 
 
@@ -302,7 +294,7 @@ def _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kin
         if st.button(f"Open {subject} in ITK-SNAP with {baseline} and {benchmark}",
                      key=f"{PAGE}.itksnap.{subject}"):
             ui.open_in_itksnap(cfg, dataset, subject, models=[baseline, benchmark], force=True)
-    dm.download_csv(shown, f"pairwise_subjects_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv",
+    ui.csv_download(shown, f"pairwise_subjects_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv",
                     f"{PAGE}.download.subjects", label="Download data (CSV)")
 
 

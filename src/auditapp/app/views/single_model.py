@@ -36,20 +36,10 @@ def _consume_click(chart_key: str) -> None:
 
 
 def body() -> None:
-    st.title("Single model performance")
-    cfg = dm.app_config()
-    if cfg is None:
+    page = ui.page_tables("Single model performance", "metrics", "features", level="info")
+    if page is None:
         return
-    tables = dm.metric_tables(cfg)
-    if tables is None:
-        return
-    if not ui.require(cfg, "features"):
-        return
-    feats = data.features(cfg)
-    for problem in feats.problems:
-        st.info(problem)
-    if feats.empty:
-        return
+    cfg, tables, feats = page
     aggregated = st.checkbox("Aggregated", value=True, key=f"{PAGE}.aggregated",
                              help="On: each subject's mean over its regions. Off: one panel per region.")
     st.caption("Click a point to highlight it; click again to remove it.")
@@ -119,10 +109,10 @@ def body() -> None:
                                 "p-value": st.column_config.NumberColumn(format="%.3e")})
     c1, c2 = st.columns(2)
     with c1:
-        dm.download_csv(shown.rename(columns={feature: feature, metric: metric}),
+        ui.csv_download(shown.rename(columns={feature: feature, metric: metric}),
                         f"single_model_performance_{model}_{metric}_{feature}.csv", f"{PAGE}.download.data")
     with c2:
-        dm.download_csv(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
+        ui.csv_download(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
                         label="Download correlations (CSV)")
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from auditapp import analysis
 from auditapp.app import data
-from auditapp.app.views._common import csv_download, open_in_itksnap, require, select_one, show_problems
+from auditapp.app.views._common import csv_download, open_in_itksnap, page_tables, select_one, show_problems
 
 PAGE = "subjects"
 
@@ -22,15 +22,10 @@ def _format(value) -> str:
 
 
 def render() -> None:
-    st.title("Subjects exploration")
-    cfg = data.get_config()
-    if not require(cfg, "features"):
+    page = page_tables("Subjects exploration", "features")
+    if page is None:
         return
-    ftab = data.features(cfg)
-    show_problems(ftab)
-    if ftab.empty:
-        st.info("No feature table could be read; see the messages above.")
-        return
+    cfg, ftab = page
     catalog = data.catalog(cfg, ftab)
     params = st.query_params
     want_set, want_id = params.get("set"), params.get("id")

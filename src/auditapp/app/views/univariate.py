@@ -26,10 +26,10 @@ from auditapp.app.views._common import (
     is_continuous,
     dataset_multiselect,
     feature_picker,
+    nothing_selected,
+    page_tables,
     plot_options,
-    require,
     show_chart,
-    show_problems,
     subject_viewer,
     subset_filter,
 )
@@ -79,15 +79,10 @@ def _lower(plotted, rng, *, column, group_col, order, colors, pretty, legend) ->
 
 
 def render() -> None:
-    st.title("Univariate analysis")
-    cfg = data.get_config()
-    if not require(cfg, "features"):
+    page = page_tables("Univariate analysis", "features")
+    if page is None:
         return
-    ftab = data.features(cfg)
-    show_problems(ftab)
-    if ftab.empty:
-        st.info("No feature table could be read; see the messages above.")
-        return
+    cfg, ftab = page
     catalog = data.catalog(cfg, ftab)
     sets = dataset_multiselect(ftab.sets, PAGE)
     column = feature_picker(catalog, PAGE)
@@ -95,11 +90,7 @@ def render() -> None:
     point_colour = None
     if group is not None and is_continuous(ftab.df[group]):  # colour the points, keep one box per dataset
         point_colour, group = group, None
-    if not sets:
-        st.info("Select at least one dataset in the sidebar.")
-        return
-    if column is None:
-        st.info("No feature columns in the selected datasets.")
+    if nothing_selected(sets, column):
         return
     pretty = catalog.name(column)
     df = ftab.df[ftab.df["set"].isin(sets)]
