@@ -255,6 +255,14 @@ def run_plan(plan: list[tuple[str, str]], *, safe_mode: bool, overwrite: bool, v
     return plan
 
 
+def require_dir(path: PathLike, message: str, exc: type[Exception] = ValueError) -> str:
+    """``path`` as text; raises ``exc(message.format(path))`` when it is not a folder."""
+    path_s = as_str(path)
+    if not os.path.isdir(path_s):
+        raise exc(message.format(path_s))
+    return path_s
+
+
 def check_root(root: PathLike, name: str = "root_dir") -> str:
     """The rename functions' root checks (FileNotFoundError / NotADirectoryError)."""
     root_s = as_str(root)

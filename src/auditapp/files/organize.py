@@ -7,23 +7,18 @@ import os
 from auditapp.files._common import (
     SAFE,
     PathLike,
-    as_str,
     clash_message,
     emit,
     execute_moves,
     find_clashes,
+    require_dir,
     split_extension,
     walk,
 )
 
 __all__ = ["organize_files_into_dirs", "organize_subdirs_into_named_dirs"]
 
-
-def _require_dir(path: PathLike) -> str:
-    path_s = as_str(path)
-    if not os.path.isdir(path_s):
-        raise ValueError(f"The directory '{path_s}' does not exist.")
-    return path_s
+NO_DIR = "The directory '{}' does not exist."
 
 
 def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", verbose: bool = False,
@@ -72,7 +67,7 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
     >>> [str(p.relative_to(root)) for p in sorted(root.rglob("*"))]
     ['S1', 'S1/S1.nii.gz']
     """
-    root = _require_dir(root_dir)
+    root = require_dir(root_dir, NO_DIR)
     files = [e for e in walk(root, prune=lambda e: True)
              if not e.is_dir and e.name.endswith(extension)]
     plan: list[tuple[str, str]] = []
@@ -175,7 +170,7 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
     >>> [str(p.relative_to(root)) for p in sorted(root.rglob("*"))]
     ['Patient-002-week-000', 'Patient-002-week-000/t1.nii.gz']
     """
-    root = _require_dir(root_dir)
+    root = require_dir(root_dir, NO_DIR)
     parents = [e for e in walk(root, prune=lambda e: True) if e.is_dir and not e.is_link]
     created: list[str] = []
     moves: list[tuple[str, str]] = []

@@ -44,6 +44,13 @@ def _plan(items: list[tuple[str, str]], new_name) -> list[tuple[str, str]]:
     return plan
 
 
+def _replace_in_names(list_items, root_dir: PathLike, old_name: str, new_name: str, **run) -> list[tuple[str, str]]:
+    """Rename every item ``list_items(root)`` gives whose name contains ``old_name`` (all occurrences replaced)."""
+    root = check_root(root_dir)
+    plan = _plan(list_items(root), lambda n: n.replace(old_name, new_name) if old_name in n else None)
+    return run_plan(plan, **run)
+
+
 def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool = False,
                 safe_mode: bool = True, overwrite: bool = False) -> list[tuple[str, str]]:
     """Replace ``old_name`` by ``new_name`` in the name of every folder below ``root_dir``.
@@ -100,9 +107,8 @@ def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool 
         raise ValueError("'old_name' must be a non-empty string")
     if not isinstance(new_name, str):
         raise ValueError(f"'new_name' must be a string, got {type(new_name).__name__}")
-    root = check_root(root_dir)
-    plan = _plan(_dirs_deepest_first(root), lambda n: n.replace(old_name, new_name) if old_name in n else None)
-    return run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose)
+    return _replace_in_names(_dirs_deepest_first, root_dir, old_name, new_name, safe_mode=safe_mode,
+                             overwrite=overwrite, verbose=verbose)
 
 
 def rename_files(root_dir: PathLike, old_name: str = "", new_name: str = "", verbose: bool = False,
@@ -149,9 +155,8 @@ def rename_files(root_dir: PathLike, old_name: str = "", new_name: str = "", ver
     """
     if not (isinstance(old_name, str) and old_name and isinstance(new_name, str) and new_name):
         raise ValueError("Both 'old_name' and 'new_name' must be non-empty strings")
-    root = check_root(root_dir)
-    plan = _plan(_files(root), lambda n: n.replace(old_name, new_name) if old_name in n else None)
-    return run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose)
+    return _replace_in_names(_files, root_dir, old_name, new_name, safe_mode=safe_mode, overwrite=overwrite,
+                             verbose=verbose)
 
 
 def add_string_dirs(root_dir: PathLike, prefix: str = "", suffix: str = "", verbose: bool = False,

@@ -18,6 +18,7 @@ from auditapp.files._common import (
     print_safe_plan,
     clash_message,
     execute_moves,
+    require_dir,
     walk,
     walk_dirs,
 )
@@ -32,11 +33,43 @@ __all__ = [
 MATCH_TYPES = ["contains", "starts", "ends", "exact", "regex"]
 
 
-def _require_dir(path: PathLike, message: str, exc=ValueError) -> str:
-    path_s = as_str(path)
-    if not os.path.isdir(path_s):
-        raise exc(message.format(path_s))
-    return path_s
+def _delete_all(plan: list[str], remove, *, kind: str, nothing: str, verbose: bool, safe_mode: bool) -> list[str]:
+    """Delete (``remove(path)``) or, in safe mode, list every path of ``plan``; per-path errors are printed.
+
+    ``kind`` is ``"file"`` or ``"folder"``; ``nothing`` the line printed (safe mode or verbose) for an empty plan.
+    Returns the planned (safe mode) or deleted paths.
+    """
+    done: list[str] = []
+    for path in plan:
+        if safe_mode:
+            emit(f"{SAFE} Would delete: {path}")
+            continue
+        try:
+            remove(path)
+        except OSError as exc:
+            emit(f"Error deleting {path}: {exc}")
+            continue
+        done.append(path)
+        if verbose:
+            emit(f"Deleted {kind}: {path}")
+    if safe_mode:
+        done = plan
+    if not plan:
+        if safe_mode or verbose:
+            emit(nothing)
+    elif safe_mode:
+        emit(f"{SAFE} {len(plan)} {kind}s would be deleted.")
+    elif verbose:
+        emit(f"Total {kind}s deleted: {len(done)}")
+    return done
+
+
+def _remove_dir(path: str) -> None:
+    """A link to a folder is unlinked (its target kept); a folder is removed with its content."""
+    if os.path.islink(path):
+        os.unlink(path)
+    else:
+        shutil.rmtree(path)
 
 
 def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe_mode: bool = True,
@@ -87,7 +120,7 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
     >>> [p.name for p in dst.iterdir()]
     ['S1_seg.nii.gz']
     """
-    src = _require_dir(src_dir, "Source directory '{}' does not exist.")
+    src = require_dir(src_dir, "Source directory '{}' does not exist.")
     dst = as_str(dst_dir)
     dst_real = Path(dst).resolve()
     prune = lambda e: Path(e.path).resolve() == dst_real  # noqa: E731 - never copy the copies
@@ -179,33 +212,12 @@ def delete_files_by_extension(root_dir: PathLike, ext: str, verbose: bool = Fals
     >>> list(root.iterdir())
     []
     """
-    root = _require_dir(root_dir, "Root directory '{}' does not exist.")
+    root = require_dir(root_dir, "Root directory '{}' does not exist.")
     if not ext:
         raise ValueError("'ext' must be a non-empty string")
     plan = [e.path for e in walk(root) if not e.is_dir and e.name.endswith(ext)]
-    done: list[str] = []
-    for path in plan:
-        if safe_mode:
-            emit(f"{SAFE} Would delete: {path}")
-            continue
-        try:
-            os.unlink(path)
-        except OSError as exc:
-            emit(f"Error deleting {path}: {exc}")
-            continue
-        done.append(path)
-        if verbose:
-            emit(f"Deleted file: {path}")
-    if safe_mode:
-        done = plan
-    if not plan:
-        if safe_mode or verbose:
-            emit(f"No files with the extension '{ext}' were found to delete.")
-    elif safe_mode:
-        emit(f"{SAFE} {len(plan)} files would be deleted.")
-    elif verbose:
-        emit(f"Total files deleted: {len(done)}")
-    return done
+    return _delete_all(plan, os.unlink, kind="file", nothing=f"No files with the extension '{ext}' were found to "
+                       "delete.", verbose=verbose, safe_mode=safe_mode)
 
 
 def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "contains",
@@ -254,7 +266,7 @@ def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "
     """
     if match_type not in MATCH_TYPES:
         raise ValueError(f"match_type must be one of {MATCH_TYPES}, got '{match_type}'")
-    root = _require_dir(root_dir, "Root directory '{}' does not exist.")
+    root = require_dir(root_dir, "Root directory '{}' does not exist.")
     if match_type == "regex":
         try:
             regex = re.compile(pattern)
@@ -270,32 +282,8 @@ def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "
         }[match_type]
     prune = lambda e: matches(e.name)  # noqa: E731 - outermost matches only
     plan = [e.path for e in walk(root, prune=prune) if e.is_dir and matches(e.name)]
-    done: list[str] = []
-    for path in plan:
-        if safe_mode:
-            emit(f"{SAFE} Would delete: {path}")
-            continue
-        try:
-            if os.path.islink(path):
-                os.unlink(path)
-            else:
-                shutil.rmtree(path)
-        except OSError as exc:
-            emit(f"Error deleting {path}: {exc}")
-            continue
-        done.append(path)
-        if verbose:
-            emit(f"Deleted folder: {path}")
-    if safe_mode:
-        done = plan
-    if not plan:
-        if safe_mode or verbose:
-            emit(f"No folders matching the pattern '{pattern}' were found to delete.")
-    elif safe_mode:
-        emit(f"{SAFE} {len(plan)} folders would be deleted.")
-    elif verbose:
-        emit(f"Total folders deleted: {len(done)}")
-    return done
+    return _delete_all(plan, _remove_dir, kind="folder", nothing=f"No folders matching the pattern '{pattern}' were "
+                       "found to delete.", verbose=verbose, safe_mode=safe_mode)
 
 
 def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[str] = None,
@@ -353,9 +341,7 @@ def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[s
     >>> sorted(p.name for p in (root / "S1").iterdir())
     ['anat', 't1.nii.gz']
     """
-    root = as_str(root_dir)
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"Root directory '{root}' does not exist.")
+    root = require_dir(root_dir, "Root directory '{}' does not exist.", FileNotFoundError)
     if not isinstance(levels_up, int) or levels_up < 1:
         raise ValueError("'levels_up' must be at least 1.")
     root_real = Path(root).resolve()
