@@ -208,6 +208,14 @@ def error_matrix(gt: np.ndarray, pred: np.ndarray, labels: LabelsLike, normalize
     return error_matrix_from_counts(frame, dict(classes), normalize_rows=normalize_rows)
 
 
+def _counts_matrix(counts: pd.DataFrame, labels: LabelsLike, *, confusion: bool, percent: bool) -> pd.DataFrame:
+    """Error (``confusion=False``) or confusion matrix of a joint count table; row percentages when ``percent``."""
+    classes = matrix_classes(labels)
+    pairs, values = _from_counts(counts)
+    matrix = _matrix(pairs, values, classes, confusion=confusion)
+    return row_percentages(matrix) if percent else matrix
+
+
 def error_matrix_from_counts(counts: pd.DataFrame, labels: LabelsLike, normalize_rows: bool = False) -> pd.DataFrame:
     """Error matrix from a joint count table (``gt_value, pred_value, count``).
 
@@ -237,10 +245,7 @@ def error_matrix_from_counts(counts: pd.DataFrame, labels: LabelsLike, normalize
     >>> error_matrix_from_counts(counts, {"BKG": 0, "A": 1}).values.tolist()
     [[0, 4], [2, 0]]
     """
-    classes = matrix_classes(labels)
-    pairs, values = _from_counts(counts)
-    matrix = _matrix(pairs, values, classes, confusion=False)
-    return row_percentages(matrix) if normalize_rows else matrix
+    return _counts_matrix(counts, labels, confusion=False, percent=normalize_rows)
 
 
 def confusion_matrix(gt: np.ndarray, pred: np.ndarray, labels: LabelsLike, normalize: bool = False) -> pd.DataFrame:
@@ -304,10 +309,7 @@ def confusion_matrix_from_counts(counts: pd.DataFrame, labels: LabelsLike, norma
     >>> confusion_matrix_from_counts(counts, {"BKG": 0, "A": 1}, normalize=True).values.tolist()
     [[90.0, 10.0], [25.0, 75.0]]
     """
-    classes = matrix_classes(labels)
-    pairs, values = _from_counts(counts)
-    matrix = _matrix(pairs, values, classes, confusion=True)
-    return row_percentages(matrix) if normalize else matrix
+    return _counts_matrix(counts, labels, confusion=True, percent=normalize)
 
 
 def aggregate_error_matrices(
