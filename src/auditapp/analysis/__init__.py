@@ -13,6 +13,15 @@ Streamlit, except the re-exported readers ``load_tables``, ``load_features`` and
 ``load_metrics`` (defined in :mod:`auditapp.io.results`, imported lazily).
 """
 
+from auditapp.analysis.distributions import (
+    FILTERS,
+    density_curves,
+    filter_feature,
+    group_summary,
+    histogram_bins,
+    spearman_by_group,
+    value_range,
+)
 from auditapp.analysis.error_matrix import (
     aggregate_error_matrices,
     confusion_matrix,
@@ -43,6 +52,7 @@ from auditapp.analysis.tables import (
 _READERS = ("load_features", "load_metrics", "load_tables")
 
 __all__ = [
+    "FILTERS",
     "HIGHER_IS_BETTER",
     "LOWER_IS_BETTER",
     "LeveneResult",
@@ -55,8 +65,12 @@ __all__ = [
     "compare_models",
     "confusion_matrix",
     "confusion_matrix_from_counts",
+    "density_curves",
     "error_matrix",
     "error_matrix_from_counts",
+    "filter_feature",
+    "group_summary",
+    "histogram_bins",
     "holm",
     "improvement",
     "iqr_outliers",
@@ -77,8 +91,10 @@ __all__ = [
     "region_mean",
     "row_percentages",
     "size_regions",
+    "spearman_by_group",
     "subject_improvement",
     "summary_table",
+    "value_range",
 ]
 
 

@@ -525,6 +525,6 @@ def _catalog_cached(cols, seqs, labs, meta) -> FeatureCatalog:
 @st.cache_data(max_entries=32, show_spinner=False)
 def density(values: pd.DataFrame, column: str, group: str, order: tuple) -> tuple[pd.DataFrame, list]:
     """``analysis.density_curves`` of ``values[[group, column]]``, cached on the values shown."""
-    from auditapp.analysis.distributions import density_curves
+    from auditapp.analysis import density_curves
 
     return density_curves(values, column, group, order=list(order))

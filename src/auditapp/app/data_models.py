@@ -412,8 +412,8 @@ def longitudinal_summary(key: tuple, _features: pd.DataFrame, _metrics: pd.DataF
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def spearman(df: pd.DataFrame, x: str, y: str, by: tuple[str, ...]) -> pd.DataFrame:
-    """Spearman rho, p and n of ``x`` vs ``y`` per group (``analysis.distributions``), cached on the rows."""
-    from auditapp.analysis.distributions import spearman_by_group
+    """Spearman rho, p and n of ``x`` vs ``y`` per group (``analysis.spearman_by_group``), cached on the rows."""
+    from auditapp.analysis import spearman_by_group
 
     return spearman_by_group(df, x, y, list(by))
 

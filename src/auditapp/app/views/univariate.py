@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from auditapp.analysis.distributions import (
+from auditapp.analysis import (
     FILTERS,
     filter_feature,
     group_summary,
