@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from app_fixtures import make_project
 from auditapp.app import launch
+from test_cli import _default_sigint
 
 
 def free_port() -> int:
@@ -43,28 +44,47 @@ def test_is_loopback():
     assert not launch.is_loopback("0.0.0.0") and not launch.is_loopback("192.168.1.5")
 
 
+SERVE_SCRIPT = """
+import sys
+from auditapp.app import launch
+
+code = launch.serve(sys.argv[1], port=int(sys.argv[2]), echo=lambda line: print("said:", line, flush=True))
+print("code:", code, flush=True)
+"""
+
+
+def wait_healthy(port: int, proc, seconds: float = 40) -> bool:
+    """Whether the dashboard on ``port`` answers its health check before ``proc`` ends or ``seconds`` pass."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def test_serve_prints_url_and_returns_130_on_ctrl_c(tmp_path):
+    """serve() in a child process (SIGINT restored to default there), Ctrl-C sent to that child only."""
     config = make_project(tmp_path, metrics=False, images=False, metadata=False)
     port = free_port()
-    said: list[str] = []
-    healthy = threading.Event()
-
-    def interrupt_when_up():
-        end = time.monotonic() + 40
-        while time.monotonic() < end:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        healthy.set()
-                        break
-            except OSError:
-                time.sleep(0.2)
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while serve() waits on Streamlit
-
-    threading.Thread(target=interrupt_when_up, daemon=True).start()
-    code = launch.serve(config, port=port, echo=said.append)
-    assert healthy.is_set()
-    assert code == 130
+    proc = subprocess.Popen([sys.executable, "-c", SERVE_SCRIPT, str(config), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_default_sigint)
+    try:
+        healthy = wait_healthy(port, proc)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C while serve() waits on Streamlit
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the child and its Streamlit server
+            proc.wait()
+    lines = out.decode().splitlines()
+    said = [line.removeprefix("said: ") for line in lines if line.startswith("said: ")]
+    assert healthy, err.decode()
+    assert "code: 130" in lines, err.decode()
     assert said == [f"AUDIT dashboard: http://127.0.0.1:{port}"]
 
 
@@ -91,23 +111,13 @@ def test_run_app_config_error_exits_1(tmp_path):
 
 def test_run_app_missing_csv_warns_then_serves(tmp_path):
     """`auditapp run-app` as a user runs it: a missing CSV is a warning, the server starts, Ctrl-C stops it (130)."""
-    import subprocess
-
     config = make_project(tmp_path, metrics=False, images=False, metadata=False, missing_csv=True)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "auditapp", "run-app", "--config", str(config), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_default_sigint)
     try:
-        end = time.monotonic() + 40
-        up = False
-        while time.monotonic() < end and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                    up = r.status == 200
-                    break
-            except OSError:
-                time.sleep(0.2)
-        assert up
+        assert wait_healthy(port, proc)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole process group
         out, err = proc.communicate(timeout=20)
     finally:
