@@ -308,10 +308,9 @@ def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = Tr
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:
     """``st.download_button`` with the CSV of ``df`` (no index), built only when the button is clicked."""
-    frame = df
 
-    def build() -> bytes:
-        return frame.to_csv(index=False).encode("utf-8")
+    def build() -> bytes:  # callable data: Streamlit (1.67) runs it only on click, in its own thread
+        return df.to_csv(index=False).encode("utf-8")
 
     st.download_button(label, build, file_name=file_name, mime="text/csv", key=key)
 
