@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_metrics.py [--repeats 3] [--dtype float32|uint8|both]
+    python benchmarks/bench_metrics.py [--repeats 3] [--dtype float32|uint8|both] [--baseline REV]
 
 For each case it writes a ground truth and a prediction (240 × 240 × 155, 1 mm,
 three regions EDE 3 / ENH 1 / NEC 2 shaped like a tumour, prediction shifted and
@@ -12,6 +12,12 @@ dilated/eroded), then, in a fresh subprocess (so that peak RSS is that of one wo
 * ``pair``: the time of the worker evaluating the pair (reads included), all 13 metrics
   (8 reference + hd95, assd, nsd, gt_size, volume_similarity) and the error-matrix counts;
 * ``ratio = pair / read`` (target ≤ 2.0) and the worker's peak RSS (target < 600 MB).
+
+Times are CPU seconds of the worker process (the machine is shared: CPU time is what the
+code costs; the wall-clock ratio is printed in brackets). For a real subject with several
+models it also times one task with all of them (the GT is read once and its geometry shared).
+``--baseline REV`` extracts ``src`` of that git revision and runs every case with it too, in
+the same run (before/after under the same load).
 
 It also times the nested-spheres case (prediction ball r20 inside GT ball r40, one region),
 for which the reference 0.2.0 needs ≈ 20 s (``directed_hausdorff`` on voxel lists); target < 1 s.
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -95,8 +102,27 @@ def make_nested_case(folder: Path) -> tuple[Path, Path]:
     return gt_path, pred_path
 
 
-def worker(gt_path: str, pred_path: str, regions: str, repeats: int) -> dict:
-    """Runs in a fresh process: time reads and the pair evaluation; report peak RSS."""
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: tuple[float, float]) -> tuple[float, float]:
+    wall, cpu = _clocks()
+    return wall - start[0], cpu - start[1]
+
+
+def _median(samples: list[tuple[float, float]]) -> dict:
+    return {"wall": statistics.median(s[0] for s in samples), "cpu": statistics.median(s[1] for s in samples)}
+
+
+def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int) -> dict:
+    """Runs in a fresh process: time reads and evaluations (wall and CPU); report peak RSS.
+
+    Per prediction: ``read`` (the two files), ``pair`` (``evaluate_subject`` of a one-model task,
+    reads included) and ``compute`` (``evaluate_pair`` alone). With several predictions, also
+    ``subject``: one task with every model (the GT read once, its geometry shared) and
+    ``subject_read`` (all its files).
+    """
     from auditapp.config.model import ALL_METRICS
     from auditapp.io import read_volume
     from auditapp.metrics.counts import as_label_array
@@ -106,41 +132,119 @@ def worker(gt_path: str, pred_path: str, regions: str, repeats: int) -> dict:
 
     region_list = tuple(Region(name, (int(v),)) for name, v in
                         (item.split("=") for item in regions.split(",")))
-    task = SubjectTask(
-        subject=Path(gt_path).parent.name, gt_path=gt_path, gt_tried=(gt_path,),
-        models=(ModelInput("model", pred_path, (pred_path,)),), regions=region_list,
-        metrics=ALL_METRICS, nsd_tolerance=1.0,
-        configured_values=tuple(int(r.values[0]) for r in region_list),
-    )
-    reads, pairs, computes = [], [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        g = read_volume(gt_path)
-        p = read_volume(pred_path)
-        np.asarray(g.data).sum(), np.asarray(p.data).sum()  # noqa: B018 - touch the data
-        reads.append(time.perf_counter() - start)
-        gt = as_label_array(g.data)
-        pred = as_label_array(p.data)
-        del g, p
-        start = time.perf_counter()
-        evaluate_pair(gt, pred, spacing=(1.0, 1.0, 1.0), regions=region_list, metrics=ALL_METRICS)
-        computes.append(time.perf_counter() - start)
-        del gt, pred
-        start = time.perf_counter()
-        result = evaluate_subject(task)
-        pairs.append(time.perf_counter() - start)
-        assert not result.failures, result.failures
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"read": statistics.median(reads), "pair": statistics.median(pairs),
-            "compute": statistics.median(computes), "peak_rss_mb": peak_mb}
+
+    def task(paths):
+        return SubjectTask(
+            subject=Path(gt_path).parent.name, gt_path=gt_path, gt_tried=(gt_path,),
+            models=tuple(ModelInput(f"model{i}", p, (p,)) for i, p in enumerate(paths)), regions=region_list,
+            metrics=ALL_METRICS, nsd_tolerance=1.0,
+            configured_values=tuple(int(r.values[0]) for r in region_list),
+        )
+
+    def read(paths):
+        start = _clocks()
+        for path in paths:
+            volume = read_volume(path)
+            np.asarray(volume.data).sum()  # touch the data
+        return _since(start)
+
+    out = {"pairs": []}
+    for pred_path in pred_paths:
+        reads, pairs, computes = [], [], []
+        for _ in range(repeats):
+            reads.append(read([gt_path, pred_path]))
+            gt = as_label_array(read_volume(gt_path).data)
+            pred = as_label_array(read_volume(pred_path).data)
+            start = _clocks()
+            evaluate_pair(gt, pred, spacing=(1.0, 1.0, 1.0), regions=region_list, metrics=ALL_METRICS)
+            computes.append(_since(start))
+            del gt, pred
+            start = _clocks()
+            result = evaluate_subject(task([pred_path]))
+            pairs.append(_since(start))
+            assert not result.failures, result.failures
+        out["pairs"].append({"read": _median(reads), "pair": _median(pairs), "compute": _median(computes)})
+    if len(pred_paths) > 1:
+        reads, subjects = [], []
+        for _ in range(repeats):
+            reads.append(read([gt_path, *pred_paths]))
+            start = _clocks()
+            result = evaluate_subject(task(pred_paths))
+            subjects.append(_since(start))
+            assert not result.failures, result.failures
+        out["subject"] = _median(subjects)
+        out["subject_read"] = _median(reads)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["source"] = str(Path(evaluate_pair.__code__.co_filename).parents[2])
+    return out
 
 
-def _run_worker(gt_path: Path, pred_path: Path, regions: str, repeats: int) -> dict:
+def _run_worker(gt_path: Path, pred_paths: list[Path], regions: str, repeats: int,
+                source: Path | None = None) -> dict:
+    """One fresh worker process; ``source``: a ``src`` folder to import auditapp from (the baseline)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source) + os.pathsep + env.get("PYTHONPATH", "")
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", str(gt_path), str(pred_path), regions, str(repeats)],
-        check=True, capture_output=True, text=True,
+        [sys.executable, __file__, "--worker", str(gt_path), ",".join(str(p) for p in pred_paths), regions,
+         str(repeats)],
+        check=True, capture_output=True, text=True, env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _export_baseline(revision: str, folder: Path) -> Path:
+    """``src`` of a git revision of this repository, extracted into ``folder``."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(repo), "archive", revision, "src"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+class Runner:
+    """Runs every case with the current code and, if asked, the baseline, and prints both."""
+
+    def __init__(self, repeats: int, baseline: Path | None, label: str):
+        self.repeats = repeats
+        self.baseline = baseline
+        self.label = label
+        self.ratios: dict[str, list[float]] = {"now": [], "base": []}
+
+    def run(self, gt_path: Path, pred_paths: list[Path], regions: str) -> dict[str, dict]:
+        results = {"now": _run_worker(gt_path, pred_paths, regions, self.repeats)}
+        if self.baseline is not None:
+            results["base"] = _run_worker(gt_path, pred_paths, regions, self.repeats, self.baseline)
+            if results["base"]["source"] != str(self.baseline):
+                raise RuntimeError(f"baseline worker imported auditapp from {results['base']['source']}")
+        return results
+
+    def versions(self):
+        return [("now", "now"), ("base", self.label)] if self.baseline is not None else [("now", "now")]
+
+    def print_pair(self, results: dict[str, dict], index: int, title: str, collect: bool = False) -> None:
+        print(title)
+        for key, name in self.versions():
+            r = results[key]["pairs"][index]
+            ratio_cpu = r["pair"]["cpu"] / r["read"]["cpu"]
+            ratio_wall = r["pair"]["wall"] / r["read"]["wall"]
+            if collect:
+                self.ratios[key].append(ratio_cpu)
+            print(f"  {name:>8}: read {r['read']['cpu']:.3f} s | pair {r['pair']['cpu']:.3f} s | "
+                  f"evaluate {r['compute']['cpu']:.3f} s | ratio {ratio_cpu:.2f} (wall {ratio_wall:.2f}) | "
+                  f"peak RSS {results[key]['peak_rss_mb']:.0f} MB")
+
+    def print_subject(self, results: dict[str, dict], title: str) -> None:
+        if "subject" not in results["now"]:
+            return
+        print(title)
+        for key, name in self.versions():
+            r = results[key]
+            n = len(r["pairs"])
+            print(f"  {name:>8}: read {n + 1} files {r['subject_read']['cpu']:.3f} s | subject "
+                  f"{r['subject']['cpu']:.3f} s ({r['subject']['cpu'] / n:.3f} s per pair) | ratio "
+                  f"{r['subject']['cpu'] / r['subject_read']['cpu']:.2f} "
+                  f"(wall {r['subject']['wall'] / r['subject_read']['wall']:.2f})")
 
 
 def main() -> None:
@@ -148,45 +252,56 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtype", choices=("float32", "uint8", "both"), default="both")
     parser.add_argument("--no-real", action="store_true", help="skip the real pairs of ../shared/data/brats")
-    parser.add_argument("--worker", nargs=4, metavar=("GT", "PRED", "REGIONS", "REPEATS"),
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the code of this git revision (e.g. HEAD~3) in the same run, for before/after")
+    parser.add_argument("--worker", nargs=4, metavar=("GT", "PREDS", "REGIONS", "REPEATS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        gt_path, pred_path, regions, repeats = args.worker
-        print(json.dumps(worker(gt_path, pred_path, regions, int(repeats))))
+        gt_path, pred_paths, regions, repeats = args.worker
+        print(json.dumps(worker(gt_path, pred_paths.split(","), regions, int(repeats))))
         return
     dtypes = ("float32", "uint8") if args.dtype == "both" else (args.dtype,)
     with tempfile.TemporaryDirectory() as tmp:
+        baseline = None
+        if args.baseline:
+            (Path(tmp) / "baseline").mkdir()
+            baseline = _export_baseline(args.baseline, Path(tmp) / "baseline")
+        runner = Runner(args.repeats, baseline, args.baseline or "")
+        print("CPU seconds (medians of {} runs); ratio = pair / read of its two files (target <= 2.0), "
+              "wall-clock ratio in brackets".format(args.repeats))
         for dtype in dtypes:
             folder = Path(tmp) / dtype
             gt_path, pred_path = make_tumour_case(folder, dtype)
-            r = _run_worker(gt_path, pred_path, "EDE=3,ENH=1,NEC=2", args.repeats)
+            results = runner.run(gt_path, [pred_path], "EDE=3,ENH=1,NEC=2")
             label = "float32 GT / float64 pred (as ../shared)" if dtype == "float32" else "uint8 GT and pred"
-            print(f"tumour pair 240x240x155, 3 regions, 13 metrics, {label}:")
-            print(f"  read two files {r['read']:.3f} s | pair (read + evaluate) {r['pair']:.3f} s | "
-                  f"evaluate only {r['compute']:.3f} s")
-            print(f"  ratio pair/read = {r['pair'] / r['read']:.2f} (target <= 2.0) | "
-                  f"peak RSS {r['peak_rss_mb']:.0f} MB (target < 600)")
+            runner.print_pair(results, 0, f"tumour pair 240x240x155, 3 regions, 13 metrics, {label}:")
         shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "brats"
         if shared.is_dir() and not args.no_real:
-            ratios = []
-            print("real pairs in ../shared/data/brats (GT float32, predictions float64), 3 regions, 13 metrics:")
+            print("real pairs in ../shared/data/brats (GT float32/uint16, predictions float64), 3 regions, "
+                  "13 metrics:")
             for gt_path in sorted(shared.glob("*/*_images/*/*_seg.nii.gz")):
                 subject = gt_path.parent.name
                 dataset_root = gt_path.parents[2]
-                for pred_path in sorted(dataset_root.glob(f"*_seg/*/{subject}/{subject}_pred.nii.gz")):
-                    r = _run_worker(gt_path, pred_path, "EDE=3,ENH=1,NEC=2", args.repeats)
-                    ratios.append(r["pair"] / r["read"])
-                    print(f"  {subject} / {pred_path.parents[1].name}: read {r['read']:.3f} s | pair "
-                          f"{r['pair']:.3f} s | evaluate {r['compute']:.3f} s | ratio {ratios[-1]:.2f} | "
-                          f"peak RSS {r['peak_rss_mb']:.0f} MB")
-            print(f"  median ratio {statistics.median(ratios):.2f}, max {max(ratios):.2f} (target <= 2.0)")
+                pred_paths = sorted(dataset_root.glob(f"*_seg/*/{subject}/{subject}_pred.nii.gz"))
+                results = runner.run(gt_path, pred_paths, "EDE=3,ENH=1,NEC=2")
+                for index, pred_path in enumerate(pred_paths):
+                    runner.print_pair(results, index, f" {subject} / {pred_path.parents[1].name}:", collect=True)
+                runner.print_subject(results, f" {subject}, all {len(pred_paths)} models in one task "
+                                              "(GT read once, its geometry shared):")
+            for key, name in runner.versions():
+                ratios = runner.ratios[key]
+                print(f"  {name:>8}: median pair ratio {statistics.median(ratios):.2f}, max {max(ratios):.2f} "
+                      "(target <= 2.0)")
         folder = Path(tmp) / "nested"
         gt_path, pred_path = make_nested_case(folder)
-        r = _run_worker(gt_path, pred_path, "BALL=1", args.repeats)
-        print("nested spheres (pred r20 inside GT r40, 100^3, 1 region, 13 metrics):")
-        print(f"  pair {r['pair']:.3f} s | evaluate only {r['compute']:.3f} s (target < 1 s; "
-              f"reference 0.2.0 ~20 s) | read {r['read']:.3f} s | peak RSS {r['peak_rss_mb']:.0f} MB")
+        results = runner.run(gt_path, [pred_path], "BALL=1")
+        print("nested spheres (pred r20 inside GT r40, 100^3, 1 region, 13 metrics; reference 0.2.0 ~20 s, "
+              "target < 1 s):")
+        for key, name in runner.versions():
+            r = results[key]["pairs"][0]
+            print(f"  {name:>8}: pair {r['pair']['cpu']:.3f} s | evaluate {r['compute']['cpu']:.3f} s | "
+                  f"read {r['read']['cpu']:.3f} s | peak RSS {results[key]['peak_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,37 +1,50 @@
 """Distance metrics of one region: Hausdorff (0.2.0 definition), HD95, ASSD, NSD.
 
-All four come from two exact Euclidean feature transforms computed on the bounding
-box of ``G ∪ P`` (nothing outside that box can be a nearest voxel, so cropping is
-exact): the transform to the surface of the ground truth ``∂G`` and the transform to
-the surface of the prediction ``∂P``, both with ``sampling = spacing``
-(:func:`scipy.ndimage.distance_transform_edt`).
+All four come from exact nearest-surface-voxel distances between the ground truth ``G``
+and the prediction ``P``:
 
 * Surfaces: ``∂M = M ∧ ¬erode(M)``, one binary erosion with the 6-connected cross,
   voxels outside the volume counting as background.
 * For a voxel outside ``B`` the nearest voxel of ``B`` is a surface voxel of ``B``
   (a step from an interior voxel towards the query point would be strictly closer),
   so ``d(x, B) = d(x, ∂B)`` there, and ``d(x, B) = 0`` inside ``B``. Hence the
-  all-voxel Hausdorff distance of the reference needs no third transform:
-  ``h(P→G) = max_{x ∈ P∖G} d(x, ∂G)``.
-
-Distances are computed exactly as scipy's ``distance_transform_edt`` computes them
-(index differences scaled by the spacing, squared, summed over axes in order, square
-root), only at the voxels that are needed.
+  all-voxel Hausdorff distance of the reference is ``h(P→G) = max_{x ∈ P∖G} d(x, ∂G)``.
+* The nearest surface voxel is found with a k-d tree (:class:`scipy.spatial.cKDTree`)
+  over the surface voxels' physical coordinates (index × spacing); the distance is then
+  recomputed from the index differences exactly as
+  :func:`scipy.ndimage.distance_transform_edt` computes it (difference × spacing, squared,
+  summed over the axes in order, square root). The values are those of an exact
+  Euclidean distance transform: bit for bit when the nearest voxel is unique or the
+  spacing is integral (an exact tie between two voxels at the same distance may differ
+  in the last bit with a non-integral spacing).
+* ``D_P`` and ``D_G`` need one query per surface voxel (a voxel on both surfaces is at
+  0 without one). The Hausdorff maximum also runs over the interior voxels of ``P∖G``
+  (the farthest voxel can be inside, e.g. a ball in a hollow shell): they are searched
+  branch and bound over cells of 8, 4 and 2 voxels (a cell whose bound
+  ``d(centre) + half-diagonal`` cannot beat the best exact value found is skipped), so
+  usually only a few cells are queried. Cost grows with the surfaces, not with the
+  bounding boxes (scattered false positives far from the tumour cost little).
+* :class:`MaskGeometry` holds one mask's crop, surface and tree; the pipeline builds the
+  ground truth's once per subject and region and shares it between the models.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from scipy import ndimage
+from scipy.spatial import cKDTree
 
 from auditapp.metrics.regions import bounding_box
 
 __all__ = [
     "DISTANCE_METRICS",
     "distance_metrics",
+    "geometry_distance_metrics",
+    "MaskGeometry",
     "hausdorff_distance",
     "hd95",
     "assd",
@@ -95,52 +108,307 @@ def surface_mask(mask: np.ndarray) -> np.ndarray:
     return mask & ~interior
 
 
-def _nearest_features(features: np.ndarray, spacing: tuple) -> np.ndarray:
-    """Feature transform: index of the nearest True voxel of ``features`` for every voxel."""
-    return ndimage.distance_transform_edt(
-        ~features, sampling=spacing, return_distances=False, return_indices=True
-    )
+class MaskGeometry:
+    """A non-empty binary mask on its bounding box, with its surface and a k-d tree of the surface.
+
+    Built once per mask: the ground truth's is shared by every model of a subject
+    (:class:`~auditapp.metrics.registry.GroundTruthGeometry`). The surface, its voxel
+    coordinates and the tree are computed on first use.
+
+    Parameters
+    ----------
+    mask : ndarray of bool
+        The mask cropped to its bounding box.
+    offset : tuple of int
+        Index of ``mask[0, 0, 0]`` in the volume.
+    spacing : tuple of float
+        Voxel size per axis (mm).
+
+    Examples
+    --------
+    >>> m = np.zeros((6, 6, 6), bool); m[1:4, 2:5, 2:3] = True
+    >>> geo = MaskGeometry.from_mask(m, (1.0, 1.0, 1.0))
+    >>> geo.offset, geo.mask.shape, len(geo.points)
+    ((1, 2, 2), (3, 3, 1), 9)
+    """
+
+    __slots__ = ("mask", "offset", "spacing", "_surface", "_points", "_tree")
+
+    def __init__(self, mask: np.ndarray, offset: tuple[int, ...], spacing: tuple[float, ...]):
+        self.mask = mask
+        self.offset = tuple(int(o) for o in offset)
+        self.spacing = tuple(float(s) for s in spacing)
+        self._surface = None
+        self._points = None
+        self._tree = None
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray, spacing: Sequence[float],
+                  offset: Sequence[int] | None = None) -> MaskGeometry | None:
+        """Crop ``mask`` (whose element 0 is at ``offset`` in the volume) to its bounding box; None if empty."""
+        box = bounding_box(mask)
+        if box is None:
+            return None
+        if offset is None:
+            offset = (0,) * mask.ndim
+        return cls(mask[box], tuple(o + b.start for o, b in zip(offset, box)), tuple(spacing))
+
+    @property
+    def box(self) -> tuple[slice, ...]:
+        """The bounding box in volume indices."""
+        return tuple(slice(o, o + n) for o, n in zip(self.offset, self.mask.shape))
+
+    @property
+    def surface(self) -> np.ndarray:
+        """Surface voxels on the bounding box (:func:`surface_mask`)."""
+        if self._surface is None:
+            self._surface = surface_mask(self.mask)
+        return self._surface
+
+    @property
+    def points(self) -> np.ndarray:
+        """Volume indices of the surface voxels, ``(n, ndim)`` int64 in C order."""
+        if self._points is None:
+            points = np.argwhere(self.surface)
+            points += np.asarray(self.offset, dtype=points.dtype)
+            self._points = points
+        return self._points
+
+    @property
+    def tree(self) -> cKDTree:
+        """k-d tree of the surface voxels' physical coordinates (index × spacing)."""
+        if self._tree is None:
+            self._tree = cKDTree(self.points * np.asarray(self.spacing), balanced_tree=False,
+                                 compact_nodes=False)
+        return self._tree
+
+    def window(self, box: tuple[slice, ...], surface: bool = False) -> np.ndarray:
+        """The mask (or its surface) on ``box`` (volume indices), False outside the bounding box."""
+        source = self.surface if surface else self.mask
+        out = np.zeros(tuple(b.stop - b.start for b in box), dtype=bool)
+        source_index, out_index = [], []
+        for b, o, n in zip(box, self.offset, source.shape):
+            lo, hi = max(b.start, o), min(b.stop, o + n)
+            if hi <= lo:
+                return out
+            source_index.append(slice(lo - o, hi - o))
+            out_index.append(slice(lo - b.start, hi - b.start))
+        out[tuple(out_index)] = source[tuple(source_index)]
+        return out
 
 
-def _distances_at(ft: np.ndarray, points: tuple[np.ndarray, ...], spacing: tuple) -> np.ndarray:
-    """Euclidean distance (mm) from each point to its nearest feature, as scipy's EDT computes it."""
-    total = None
+def _exact_distances(points: np.ndarray, features: np.ndarray, spacing: tuple) -> np.ndarray:
+    """Distance (mm) between index rows, as scipy's EDT computes it: Σ_axis ((f − p)·s)², in axis order, √."""
+    total = np.zeros(len(points))
     for axis, step in enumerate(spacing):
-        delta = (ft[axis][points] - points[axis]).astype(np.float64)
+        delta = (features[:, axis] - points[:, axis]).astype(np.float64)
         delta *= step
         delta *= delta
-        total = delta if total is None else total + delta
-    if total is None:  # pragma: no cover - 0-d input is refused earlier
-        return np.zeros(0)
+        total += delta
     return np.sqrt(total)
 
 
-def _directed(
-    features: np.ndarray,
-    surface: np.ndarray,
-    outside: np.ndarray | None,
-    spacing: tuple,
-    want_surface: bool,
-) -> tuple[np.ndarray | None, float]:
-    """Distances to the nearest ``features`` voxel at the ``surface`` voxels, and their max over ``outside``.
+def _nearest_distances(target: MaskGeometry, points: np.ndarray) -> np.ndarray:
+    """Exact distance (mm) from each voxel index row of ``points`` to the nearest surface voxel of ``target``."""
+    if len(points) == 0:
+        return np.zeros(0)
+    _, nearest = target.tree.query(points * np.asarray(target.spacing))
+    return _exact_distances(points, target.points[nearest], target.spacing)
 
-    One feature transform; the query voxels of both uses are gathered with one ``nonzero``.
-    Returns ``(distances at surface voxels in C order or None, max over outside or 0.0)``.
+
+def _split(blocks: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split ``(n, s, ..., s)`` cells (corners ``(n, ndim)``) into their ``2**ndim`` children of edge ``s/2``."""
+    n, ndim, half = blocks.shape[0], blocks.ndim - 1, blocks.shape[1] // 2
+    shape = [n]
+    for _ in range(ndim):
+        shape += [2, half]
+    order = [0, *range(1, 2 * ndim, 2), *range(2, 2 * ndim + 1, 2)]
+    children = blocks.reshape(shape).transpose(order).reshape((n * 2**ndim,) + (half,) * ndim)
+    steps = np.array(list(itertools.product((0, half), repeat=ndim)), dtype=np.int64)
+    return children, (corners[:, None, :] + steps[None, :, :]).reshape(-1, ndim)
+
+
+#: Cell edge (voxels) of the coarsest level of the branch-and-bound search of :func:`_max_distance`.
+_CELL = 8
+#: Below this many voxels, :func:`_max_distance` queries every voxel.
+_DIRECT = 512
+
+
+def _max_distance(region: np.ndarray, offset: tuple[int, ...], target: MaskGeometry, best: float) -> float:
+    """``max(best, max over the True voxels x of region of d(x, ∂target))``, exactly.
+
+    Branch and bound over cells of 8, 4, 2 voxels per edge: ``d(x) ≤ d(c) + r`` for every voxel
+    ``x`` of a cell of centre ``c`` and half-diagonal ``r`` (the triangle inequality), so a cell
+    whose bound does not exceed the best exact value found so far cannot raise it and is dropped;
+    the voxels of the cell with the largest bound are evaluated to raise the best value. The
+    voxels of the surviving finest cells are evaluated one by one. ``best`` must be a value
+    attained by some voxel (or -inf).
     """
-    has_outside = outside is not None and outside.any()
-    if not want_surface and not has_outside:
-        return None, 0.0
-    if want_surface and has_outside:
-        query = surface | outside
+    count = int(np.count_nonzero(region))
+    if count == 0:
+        return best
+    origin = np.asarray(offset, dtype=np.int64)
+    if count <= _DIRECT:
+        return max(best, float(_nearest_distances(target, np.argwhere(region) + origin).max()))
+    spacing = np.asarray(target.spacing)
+    ndim = region.ndim
+    size = _CELL
+    padded_shape = tuple(-(-n // size) * size for n in region.shape)
+    if padded_shape == region.shape:
+        padded = np.ascontiguousarray(region)
     else:
-        query = surface if want_surface else outside
-    points = np.nonzero(query)
-    ft = _nearest_features(features, spacing)
-    distances = _distances_at(ft, points, spacing)
-    del ft
-    on_surface = distances[surface[points]] if want_surface else None
-    farthest = float(distances[outside[points]].max()) if has_outside else 0.0
-    return on_surface, farthest
+        padded = np.zeros(padded_shape, dtype=bool)
+        padded[tuple(slice(0, n) for n in region.shape)] = region
+    shape = []
+    for n in padded_shape:
+        shape += [n // size, size]
+    view = padded.reshape(shape)
+    occupied = np.argwhere(view.any(axis=tuple(range(1, 2 * ndim, 2))))
+    index = []
+    for axis in range(ndim):
+        index += [occupied[:, axis], slice(None)]
+    blocks = view[tuple(index)]  # (n, size, ..., size): advanced indices first
+    corners = occupied * size
+    while True:
+        half = (size - 1) / 2
+        radius = float(np.sqrt(np.sum((half * spacing) ** 2)))
+        centre_distance, _ = target.tree.query((corners + half + origin) * spacing)
+        bound = centre_distance + radius
+        bound += 1e-9 * (1.0 + bound)  # margin far above the rounding of the tree's distances
+        first = int(np.argmax(bound))
+        voxels = np.argwhere(blocks[first]) + corners[first] + origin
+        best = max(best, float(_nearest_distances(target, voxels).max()))
+        keep = bound > best
+        blocks, corners = blocks[keep], corners[keep]
+        if len(blocks) == 0:
+            return best
+        if size == 2 or np.count_nonzero(blocks) <= _DIRECT:
+            break
+        blocks, corners = _split(blocks, corners)
+        size //= 2
+        keep = blocks.reshape(len(blocks), -1).any(axis=1)
+        blocks, corners = blocks[keep], corners[keep]
+    where = np.nonzero(blocks)
+    voxels = corners[where[0]] + np.stack(where[1:], axis=1) + origin
+    return max(best, float(_nearest_distances(target, voxels).max()))
+
+
+@functools.lru_cache(maxsize=32)
+def _near_offsets(spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Index offsets of length ≤ 2 × the smallest voxel size, sorted by length (as computed).
+
+    Returns ``(offsets (n, ndim), lengths (n,), margin per axis)``; the first offset is 0.
+    """
+    radius = 2.0 * min(spacing)
+    margin = tuple(int(math.floor(radius / s)) for s in spacing)
+    axes = [np.arange(-m, m + 1) for m in margin]
+    offsets = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(spacing))
+    lengths = _exact_distances(np.zeros_like(offsets), offsets, spacing)
+    keep = lengths <= radius
+    order = np.argsort(lengths[keep], kind="stable")
+    return offsets[keep][order], lengths[keep][order], margin
+
+
+def _surface_distances(source: MaskGeometry, target: MaskGeometry, select: np.ndarray | None) -> np.ndarray:
+    """Exact distance from surface voxels of ``source`` (all, or those ``select``-ed) to ``∂target``.
+
+    Nearby voxels first: the offsets of length ≤ 2 × the smallest voxel size are tried in order of
+    length on the target surface (one gather per offset), so the first hit is the nearest surface
+    voxel; the voxels with no hit (farther) are queried in the k-d tree.
+    """
+    points = source.points if select is None else source.points[select]
+    distances = np.empty(len(points))
+    if len(points) == 0:
+        return distances
+    offsets, lengths, margin = _near_offsets(source.spacing)
+    box = tuple(slice(b.start - m, b.stop + m) for b, m in zip(source.box, margin))
+    near = target.window(box, surface=True)
+    cells = near.reshape(-1)
+    starts = np.array([b.start for b in box])
+    flat = np.ravel_multi_index(tuple((points - starts).T), near.shape)
+    strides = np.array([int(np.prod(near.shape[axis + 1:])) for axis in range(near.ndim)])
+    pending = np.arange(len(points))
+    for step, length in zip(offsets @ strides, lengths):
+        hit = cells[flat + step]
+        if hit.any():
+            distances[pending[hit]] = length
+            miss = ~hit
+            pending = pending[miss]
+            flat = flat[miss]
+            if len(pending) == 0:
+                break
+    if len(pending):
+        distances[pending] = _nearest_distances(target, points[pending])
+    return distances
+
+
+def _directed(
+    source: MaskGeometry, target: MaskGeometry, want_surface: bool, want_hausdorff: bool
+) -> tuple[np.ndarray | None, float]:
+    """Distances to ``∂target`` at the surface voxels of ``source``, and ``h(source → target)``.
+
+    Returns ``(distances at ∂source in C order, or None; max over source∖target of the distance
+    to ∂target, 0.0 when source ⊆ target or not wanted)``. Voxels of ``source`` inside ``target``
+    are at 0 from it, so the maximum only runs over ``source∖target``: its surface voxels first,
+    then its interior (:func:`_max_distance`).
+    """
+    if not (want_surface or want_hausdorff):
+        return None, 0.0
+    surface = source.surface
+    inside_target = target.window(source.box)
+    outside = ~inside_target[surface]  # per surface voxel of source, C order
+    if want_surface:
+        distances = _surface_distances(source, target, None)
+        farthest = distances[outside]
+    else:
+        distances = None
+        farthest = _surface_distances(source, target, outside)
+    if not want_hausdorff:
+        return distances, 0.0
+    best = float(farthest.max()) if farthest.size else -math.inf
+    interior = source.mask & ~surface
+    interior &= ~inside_target
+    best = _max_distance(interior, source.offset, target, best)
+    return distances, (best if best > -math.inf else 0.0)
+
+
+def geometry_distance_metrics(
+    gt: MaskGeometry,
+    pred: MaskGeometry,
+    *,
+    nsd_tolerance: float = 1.0,
+    metrics: Iterable[str] = DISTANCE_METRICS,
+) -> dict[str, float]:
+    """:func:`distance_metrics` of two non-empty masks given as :class:`MaskGeometry` (same spacing).
+
+    Examples
+    --------
+    >>> g = np.zeros((1, 1, 10), bool); g[0, 0, 2:5] = True
+    >>> p = np.zeros((1, 1, 10), bool); p[0, 0, 3:8] = True
+    >>> s = (1.0, 1.0, 2.0)
+    >>> geometry_distance_metrics(MaskGeometry.from_mask(g, s), MaskGeometry.from_mask(p, s))
+    {'hausdorff_distance': 6.0, 'hd95': 5.6, 'assd': 1.75, 'nsd': 0.5}
+    """
+    wanted = tuple(dict.fromkeys(metrics))
+    if gt.spacing != pred.spacing:
+        raise ValueError(f"gt and pred geometries have different spacings {gt.spacing} and {pred.spacing}")
+    want_hd = "hausdorff_distance" in wanted
+    want_surface = any(m in wanted for m in ("hd95", "assd", "nsd"))
+    # P -> G: distances to ∂G at ∂P (surface metrics) and their max over P∖G (Hausdorff); G -> P likewise
+    d_p, h_pg = _directed(pred, gt, want_surface, want_hd)
+    d_g, h_gp = _directed(gt, pred, want_surface, want_hd)
+    out: dict[str, float] = {}
+    for name in wanted:
+        if name == "hausdorff_distance":
+            out[name] = max(h_pg, h_gp)
+        elif name == "hd95":
+            out[name] = float(max(np.percentile(d_p, 95), np.percentile(d_g, 95)))
+        elif name == "assd":
+            out[name] = float((d_p.sum() + d_g.sum()) / (d_p.size + d_g.size))
+        elif name == "nsd":
+            within = np.count_nonzero(d_p <= nsd_tolerance) + np.count_nonzero(d_g <= nsd_tolerance)
+            out[name] = float(within / (d_p.size + d_g.size))
+    return out
 
 
 def distance_metrics(
@@ -210,37 +478,13 @@ def distance_metrics(
     gt, pred, spacing = _check(gt, pred, spacing)
     if not wanted:
         return {}
-    box_g = bounding_box(gt)
-    box_p = bounding_box(pred)
-    if box_g is None and box_p is None:
+    geo_g = MaskGeometry.from_mask(gt, spacing)
+    geo_p = MaskGeometry.from_mask(pred, spacing)
+    if geo_g is None and geo_p is None:
         return {m: BOTH_EMPTY[m] for m in wanted}
-    if box_g is None or box_p is None:
+    if geo_g is None or geo_p is None:
         return {m: ONE_EMPTY[m] for m in wanted}
-    box = tuple(slice(min(a.start, b.start), max(a.stop, b.stop)) for a, b in zip(box_g, box_p))
-    g = gt[box]
-    p = pred[box]
-    surf_g = surface_mask(g)
-    surf_p = surface_mask(p)
-    want_hd = "hausdorff_distance" in wanted
-    want_surface = any(m in wanted for m in ("hd95", "assd", "nsd"))
-
-    out: dict[str, float] = {}
-    # P -> G: distances to ∂G at ∂P (surface metrics) and at P∖G (Hausdorff); G -> P likewise
-    d_p, h_pg = _directed(surf_g, surf_p, (p & ~g) if want_hd else None, spacing, want_surface)
-    d_g, h_gp = _directed(surf_p, surf_g, (g & ~p) if want_hd else None, spacing, want_surface)
-    hd = max(h_pg, h_gp)
-
-    for name in wanted:
-        if name == "hausdorff_distance":
-            out[name] = hd
-        elif name == "hd95":
-            out[name] = float(max(np.percentile(d_p, 95), np.percentile(d_g, 95)))
-        elif name == "assd":
-            out[name] = float((d_p.sum() + d_g.sum()) / (d_p.size + d_g.size))
-        elif name == "nsd":
-            within = np.count_nonzero(d_p <= nsd_tolerance) + np.count_nonzero(d_g <= nsd_tolerance)
-            out[name] = float(within / (d_p.size + d_g.size))
-    return out
+    return geometry_distance_metrics(geo_g, geo_p, nsd_tolerance=nsd_tolerance, metrics=wanted)
 
 
 def hausdorff_distance(gt: np.ndarray, pred: np.ndarray, *, spacing: Sequence[float]) -> float:

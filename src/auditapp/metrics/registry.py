@@ -17,7 +17,7 @@ import numpy as np
 
 from auditapp.metrics import overlap
 from auditapp.metrics.counts import as_label_array, value_pair_counts
-from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, distance_metrics
+from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, MaskGeometry, geometry_distance_metrics
 from auditapp.metrics.regions import (
     Confusion,
     Region,
@@ -35,6 +35,7 @@ __all__ = [
     "canonical_metric_name",
     "output_columns",
     "PairEvaluation",
+    "GroundTruthGeometry",
     "evaluate_pair",
 ]
 
@@ -143,6 +144,51 @@ class PairEvaluation:
     confusions: dict[str, Confusion]
 
 
+class GroundTruthGeometry:
+    """The ground truth's region masks, surfaces and k-d trees, built once and shared by its models.
+
+    Parameters
+    ----------
+    gt : ndarray
+        Ground-truth label volume (integer, or float with integral values).
+    spacing : sequence of float
+        Its voxel size per axis (mm).
+    box : tuple of slices or None, optional
+        Bounding box of the non-zero voxels of ``gt`` if already known (None: all zero).
+
+    Notes
+    -----
+    ``region(values)`` gives the :class:`~auditapp.metrics.distances.MaskGeometry` of
+    ``G = gt ∈ values`` (None when empty), computed on the first request. Comparison is
+    by value on the file's dtype, so a non-integral float value matches no label, as in
+    :func:`~auditapp.metrics.counts.as_label_array`.
+
+    Examples
+    --------
+    >>> gt = np.zeros((4, 4, 4), np.float32); gt[1:3, 1:3, 1:3] = 2.0
+    >>> geometry = GroundTruthGeometry(gt, (1.0, 1.0, 1.0))
+    >>> geometry.region((2,)).offset, geometry.region((1,)) is None
+    ((1, 1, 1), True)
+    """
+
+    def __init__(self, gt: np.ndarray, spacing: Sequence[float], box: tuple[slice, ...] | None | str = "auto"):
+        self.gt = np.asarray(gt)
+        self.spacing = tuple(float(s) for s in spacing)
+        self.box = bounding_box(self.gt != 0) if isinstance(box, str) else box
+        self._regions: dict[tuple[int, ...], MaskGeometry | None] = {}
+
+    def region(self, values: tuple[int, ...]) -> MaskGeometry | None:
+        """Geometry of the region ``gt ∈ values`` (None when empty), cached."""
+        key = tuple(int(v) for v in values)
+        if key not in self._regions:
+            if self.box is None:
+                self._regions[key] = None
+            else:
+                mask = region_mask(self.gt[self.box], key)
+                self._regions[key] = MaskGeometry.from_mask(mask, self.spacing, [b.start for b in self.box])
+        return self._regions[key]
+
+
 def _add_background(pairs: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Add ``n`` voxels to the ``(0, 0)`` cell of a sorted joint table."""
     hit = np.flatnonzero((pairs[:, 0] == 0) & (pairs[:, 1] == 0))
@@ -165,6 +211,7 @@ def evaluate_pair(
     metrics: Iterable[str],
     nsd_tolerance: float = 1.0,
     gt_box: tuple[slice, ...] | None | str = "auto",
+    gt_geometry: GroundTruthGeometry | None = None,
 ) -> PairEvaluation:
     """Evaluate every region and every enabled metric of one subject/model pair.
 
@@ -184,6 +231,9 @@ def evaluate_pair(
     gt_box : tuple of slices or None, optional
         Bounding box of the non-zero GT voxels when the caller already has it
         (shared by the models of a subject); ``None`` means the GT is all zero.
+    gt_geometry : GroundTruthGeometry, optional
+        The ground truth's region geometries, when the caller shares them between the
+        models of a subject (built here otherwise). Must have been built from ``gt``.
 
     Returns
     -------
@@ -230,7 +280,11 @@ def evaluate_pair(
 
     # Everything outside the bounding box of the non-zero voxels of GT and prediction is
     # (0, 0): count the box only, then add the rest to that cell.
-    if isinstance(gt_box, str):
+    if gt_geometry is not None:
+        if gt_geometry.gt.shape != gt.shape or gt_geometry.spacing != spacing:
+            raise ValueError("gt_geometry was built from another ground truth or spacing")
+        gt_box = gt_geometry.box
+    elif isinstance(gt_box, str):
         gt_box = bounding_box(gt != 0)
     pred_box = bounding_box(pred != 0)
     boxes = [b for b in (gt_box, pred_box) if b is not None]
@@ -265,9 +319,13 @@ def evaluate_pair(
             elif confusion.gt_count == 0 or confusion.pred_count == 0:
                 values = {m: ONE_EMPTY[m] for m in dist_metrics}
             else:
-                values = distance_metrics(
-                    region_mask(gt_crop, region.values), region_mask(pred_crop, region.values),
-                    spacing=spacing, metrics=dist_metrics, nsd_tolerance=nsd_tolerance,
+                if gt_geometry is None:
+                    gt_geometry = GroundTruthGeometry(gt, spacing, gt_box)
+                pred_geometry = MaskGeometry.from_mask(
+                    region_mask(pred[pred_box], region.values), spacing, [b.start for b in pred_box])
+                values = geometry_distance_metrics(
+                    gt_geometry.region(region.values), pred_geometry,
+                    metrics=dist_metrics, nsd_tolerance=nsd_tolerance,
                 )
             row.update(values)
         rows.append({"region": row["region"], **{m: row[m] for m in wanted}})

@@ -25,8 +25,14 @@ from auditapp.errors import ConfigError, SubjectError
 from auditapp.io import list_subject_dirs, read_volume, write_csv_atomic
 from auditapp.io.nifti import NIFTI_EXTENSIONS
 from auditapp.metrics.counts import NON_INTEGRAL
-from auditapp.metrics.regions import Region, bounding_box, regions_from_labels, unconfigured_values
-from auditapp.metrics.registry import METRICS, canonical_metric_name, evaluate_pair, output_columns
+from auditapp.metrics.regions import Region, regions_from_labels, unconfigured_values
+from auditapp.metrics.registry import (
+    METRICS,
+    GroundTruthGeometry,
+    canonical_metric_name,
+    evaluate_pair,
+    output_columns,
+)
 from auditapp.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
 
 __all__ = [
@@ -185,7 +191,8 @@ def _fmt_spacing(spacing) -> str:
     return "[" + ", ".join(repr(float(s)) for s in spacing) + "]"
 
 
-def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spacing, gt_box) -> PairResult:
+def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spacing,
+                    gt_geometry: GroundTruthGeometry) -> PairResult:
     start = time.perf_counter()
     subject = task.subject
     if model.path is None:
@@ -210,7 +217,7 @@ def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spa
         pred = volume.data
         del volume
         result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=task.metrics,
-                               nsd_tolerance=task.nsd_tolerance, gt_box=gt_box)
+                               nsd_tolerance=task.nsd_tolerance, gt_geometry=gt_geometry)
     un_gt, un_pred = unconfigured_values(result.pairs, task.configured_values)
     keep = (result.pairs[:, 0] != NON_INTEGRAL) & (result.pairs[:, 1] != NON_INTEGRAL)
     cells = tuple((int(g), int(p), int(c)) for (g, p), c in zip(result.pairs[keep], result.counts[keep]))
@@ -246,11 +253,12 @@ def evaluate_subject(task: SubjectTask) -> SubjectResult:
             return SubjectResult(subject, (), failures)
     gt_warnings = tuple(dict.fromkeys(str(w.message) for w in caught))
     read_seconds = time.perf_counter() - start
-    gt_box = bounding_box(gt != 0)
+    # the GT's non-zero box, region masks, surfaces and k-d trees: built once, shared by the models
+    gt_geometry = GroundTruthGeometry(gt, gt_spacing)
     pairs, failures = [], []
     for model in task.models:
         try:
-            pairs.append(_evaluate_model(task, model, gt, gt_spacing, gt_box))
+            pairs.append(_evaluate_model(task, model, gt, gt_spacing, gt_geometry))
         except SubjectError as exc:
             failures.append(Failure(subject, exc.stage, exc.message, exc.path, model=model.model))
         except Exception as exc:  # noqa: BLE001 - one pair must never stop the others
