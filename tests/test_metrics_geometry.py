@@ -81,13 +81,31 @@ def test_k_d_tree_only_and_near_offsets_only_give_the_same_distances():
 
 def test_near_offsets_are_every_short_offset_sorted():
     spacing = (2.0, 0.5, 1.0)
-    offsets, lengths, margin = distances._near_offsets(spacing)
-    assert margin == (0, 2, 1)
+    offsets, lengths, margin, first = distances._near_offsets(spacing)
+    radius = distances._SCAN_MAX * 0.5
+    assert margin == (1, 6, 3)
     assert offsets[0].tolist() == [0, 0, 0] and lengths[0] == 0.0
-    assert np.all(np.diff(lengths) >= 0) and lengths[-1] <= 1.0
-    brute = {(a, b, c) for a in range(-1, 2) for b in range(-3, 4) for c in range(-2, 3)
-             if (a * 2.0) ** 2 + (b * 0.5) ** 2 + (c * 1.0) ** 2 <= 1.0}
+    assert np.all(np.diff(lengths) >= 0) and lengths[-1] <= radius
+    brute = {(a, b, c) for a in range(-2, 3) for b in range(-8, 9) for c in range(-4, 5)
+             if (a * 2.0) ** 2 + (b * 0.5) ** 2 + (c * 1.0) ** 2 <= radius**2}
     assert {tuple(o) for o in offsets.tolist()} == brute and len(offsets) == len(brute)
+    assert first == np.count_nonzero(lengths <= distances._SCAN_MIN * 0.5)
+
+
+@pytest.mark.parametrize("query_cost", [0, 400, 10**9])
+def test_offset_scan_stops_anywhere_without_changing_distances(query_cost, monkeypatch):
+    # 0: stop right after 2 voxel sizes; 10**9: go on (up to 6 voxel sizes) while offsets still hit
+    monkeypatch.setattr(distances, "_QUERY_COST", query_cost)
+    rng = np.random.default_rng(11)
+    shape = (30, 34, 32)
+    gt = _ball(shape, (15, 17, 16), 9)
+    pred = _ball(shape, (16, 18, 15), 6) | (rng.random(shape) < 0.003)  # 3-4 mm apart, plus far voxels
+    spacing = (1.0, 1.0, 1.0)
+    _, d_p, d_g = _edt_reference(gt, pred, spacing)
+    geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
+    assert np.array_equal(distances._surface_distances(geo_p, geo_g, None), d_p)
+    assert np.array_equal(distances._surface_distances(geo_g, geo_p, None), d_g)
+    assert ((d_g > 2) & (d_g <= 6)).sum() > 100  # the extended scan has work to do
 
 
 @pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (1.5, 0.8, 1.1)])

@@ -89,7 +89,8 @@ def value_pair_counts(gt: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.
     Notes
     -----
     Labels in 0..255 (every BraTS-like segmentation) are counted with a single
-    ``np.bincount`` over ``gt * 256 + pred``; other values fall back to
+    ``np.bincount`` over the non-zero codes ``gt * 256 + pred`` (code 0, the (0, 0) pair, is
+    the rest); other values fall back to
     ``np.unique`` per volume (value codes), then one ``np.bincount``.
 
     Examples
@@ -106,12 +107,19 @@ def value_pair_counts(gt: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     gt = np.asarray(gt)
     pred = np.asarray(pred)
-    lo = min(int(gt.min()), int(pred.min()))
-    hi = max(int(gt.max()), int(pred.max()))
+    if gt.dtype == np.uint8 and pred.dtype == np.uint8:
+        lo, hi = 0, 255
+    else:
+        lo = min(int(gt.min()), int(pred.min()))
+        hi = max(int(gt.max()), int(pred.max()))
     if lo >= 0 and hi < 256:
         codes = gt.astype(np.uint16, copy=False) * np.uint16(256)
         codes += pred.astype(np.uint16, copy=False)
-        table = np.bincount(codes.ravel(), minlength=65536)
+        codes = codes.reshape(-1)
+        # most voxels are (0, 0), code 0: count the others only (bincount widens its input to intp)
+        others = codes[codes != 0]
+        table = np.bincount(others, minlength=65536)
+        table[0] = codes.size - others.size
         nonzero = np.flatnonzero(table)
         pairs = np.stack([nonzero // 256, nonzero % 256], axis=1).astype(np.int64)
         return pairs, table[nonzero].astype(np.int64)

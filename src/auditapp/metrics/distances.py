@@ -108,6 +108,11 @@ def surface_mask(mask: np.ndarray) -> np.ndarray:
     return mask & ~interior
 
 
+def _argwhere(mask: np.ndarray) -> np.ndarray:
+    """``np.argwhere(mask)`` (C order, int64) through ``flatnonzero``: several times faster in 3-D."""
+    return np.stack(np.unravel_index(np.flatnonzero(mask), mask.shape), axis=1)
+
+
 class MaskGeometry:
     """A non-empty binary mask on its bounding box, with its surface and a k-d tree of the surface.
 
@@ -132,13 +137,14 @@ class MaskGeometry:
     ((1, 2, 2), (3, 3, 1), 9)
     """
 
-    __slots__ = ("mask", "offset", "spacing", "_surface", "_points", "_tree")
+    __slots__ = ("mask", "offset", "spacing", "_surface", "_flat", "_points", "_tree")
 
     def __init__(self, mask: np.ndarray, offset: tuple[int, ...], spacing: tuple[float, ...]):
         self.mask = mask
         self.offset = tuple(int(o) for o in offset)
         self.spacing = tuple(float(s) for s in spacing)
         self._surface = None
+        self._flat = None
         self._points = None
         self._tree = None
 
@@ -166,10 +172,17 @@ class MaskGeometry:
         return self._surface
 
     @property
+    def flat(self) -> np.ndarray:
+        """Flat (C-order) indices of the surface voxels in the bounding box."""
+        if self._flat is None:
+            self._flat = np.flatnonzero(self.surface)
+        return self._flat
+
+    @property
     def points(self) -> np.ndarray:
         """Volume indices of the surface voxels, ``(n, ndim)`` int64 in C order."""
         if self._points is None:
-            points = np.argwhere(self.surface)
+            points = np.stack(np.unravel_index(self.flat, self.mask.shape), axis=1)
             points += np.asarray(self.offset, dtype=points.dtype)
             self._points = points
         return self._points
@@ -178,7 +191,8 @@ class MaskGeometry:
     def tree(self) -> cKDTree:
         """k-d tree of the surface voxels' physical coordinates (index × spacing)."""
         if self._tree is None:
-            self._tree = cKDTree(self.points * np.asarray(self.spacing), balanced_tree=False,
+            # sliding-midpoint splits and large leaves: fastest to build and to query on voxel surfaces
+            self._tree = cKDTree(self.points * np.asarray(self.spacing), leafsize=64, balanced_tree=False,
                                  compact_nodes=False)
         return self._tree
 
@@ -228,7 +242,8 @@ def _split(blocks: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndar
     return children, (corners[:, None, :] + steps[None, :, :]).reshape(-1, ndim)
 
 
-#: Cell edge (voxels) of the coarsest level of the branch-and-bound search of :func:`_max_distance`.
+#: Cell edge (voxels) of the coarsest level of the branch-and-bound search of :func:`_max_distance`
+#: (8: a cell row of booleans is one 64-bit word).
 _CELL = 8
 #: Below this many voxels, :func:`_max_distance` queries every voxel.
 _DIRECT = 512
@@ -249,21 +264,22 @@ def _max_distance(region: np.ndarray, offset: tuple[int, ...], target: MaskGeome
         return best
     origin = np.asarray(offset, dtype=np.int64)
     if count <= _DIRECT:
-        return max(best, float(_nearest_distances(target, np.argwhere(region) + origin).max()))
+        return max(best, float(_nearest_distances(target, _argwhere(region) + origin).max()))
     spacing = np.asarray(target.spacing)
     ndim = region.ndim
     size = _CELL
-    padded_shape = tuple(-(-n // size) * size for n in region.shape)
-    if padded_shape == region.shape:
-        padded = np.ascontiguousarray(region)
-    else:
-        padded = np.zeros(padded_shape, dtype=bool)
-        padded[tuple(slice(0, n) for n in region.shape)] = region
+    padded = np.zeros(tuple(-(-n // size) * size for n in region.shape), dtype=bool)
+    padded[tuple(slice(0, n) for n in region.shape)] = region
+    # occupied cells: the 8 bools of a cell row are one uint64, OR-ed along the other axes
+    words = padded.view(np.uint64)
+    for axis in range(ndim - 1):
+        split = words.shape[:axis] + (words.shape[axis] // size, size) + words.shape[axis + 1:]
+        words = np.bitwise_or.reduce(words.reshape(split), axis=axis + 1)
+    occupied = _argwhere(words != 0)
     shape = []
-    for n in padded_shape:
+    for n in padded.shape:
         shape += [n // size, size]
     view = padded.reshape(shape)
-    occupied = np.argwhere(view.any(axis=tuple(range(1, 2 * ndim, 2))))
     index = []
     for axis in range(ndim):
         index += [occupied[:, axis], slice(None)]
@@ -276,7 +292,7 @@ def _max_distance(region: np.ndarray, offset: tuple[int, ...], target: MaskGeome
         bound = centre_distance + radius
         bound += 1e-9 * (1.0 + bound)  # margin far above the rounding of the tree's distances
         first = int(np.argmax(bound))
-        voxels = np.argwhere(blocks[first]) + corners[first] + origin
+        voxels = _argwhere(blocks[first]) + corners[first] + origin
         best = max(best, float(_nearest_distances(target, voxels).max()))
         keep = bound > best
         blocks, corners = blocks[keep], corners[keep]
@@ -288,53 +304,75 @@ def _max_distance(region: np.ndarray, offset: tuple[int, ...], target: MaskGeome
         size //= 2
         keep = blocks.reshape(len(blocks), -1).any(axis=1)
         blocks, corners = blocks[keep], corners[keep]
-    where = np.nonzero(blocks)
-    voxels = corners[where[0]] + np.stack(where[1:], axis=1) + origin
+    where = _argwhere(blocks)
+    voxels = corners[where[:, 0]] + where[:, 1:] + origin
     return max(best, float(_nearest_distances(target, voxels).max()))
 
 
-@functools.lru_cache(maxsize=32)
-def _near_offsets(spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Index offsets of length ≤ 2 × the smallest voxel size, sorted by length (as computed).
+#: Offset scan of :func:`_surface_distances`: always up to this many times the smallest voxel size,
+#: then while it pays, up to :data:`_SCAN_MAX` times.
+_SCAN_MIN = 2.0
+_SCAN_MAX = 6.0
+#: Cost of one k-d tree query in units of one gather of the offset scan (measured: 1-4 µs vs 2-4 ns).
+_QUERY_COST = 400
+#: Beyond :data:`_SCAN_MIN`, the scan checks every this many offsets whether it still pays.
+_SCAN_CHUNK = 32
 
-    Returns ``(offsets (n, ndim), lengths (n,), margin per axis)``; the first offset is 0.
+
+@functools.lru_cache(maxsize=32)
+def _near_offsets(spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, tuple[int, ...], int]:
+    """Index offsets of length ≤ ``_SCAN_MAX`` × the smallest voxel size, sorted by length (as computed).
+
+    Returns ``(offsets (n, ndim), lengths (n,), margin per axis, number of offsets of length
+    ≤ _SCAN_MIN × the smallest voxel size)``; the first offset is 0.
     """
-    radius = 2.0 * min(spacing)
+    radius = _SCAN_MAX * min(spacing)
     margin = tuple(int(math.floor(radius / s)) for s in spacing)
     axes = [np.arange(-m, m + 1) for m in margin]
     offsets = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(spacing))
     lengths = _exact_distances(np.zeros_like(offsets), offsets, spacing)
     keep = lengths <= radius
     order = np.argsort(lengths[keep], kind="stable")
-    return offsets[keep][order], lengths[keep][order], margin
+    lengths = lengths[keep][order]
+    return offsets[keep][order], lengths, margin, int(np.searchsorted(lengths, _SCAN_MIN * min(spacing), "right"))
 
 
 def _surface_distances(source: MaskGeometry, target: MaskGeometry, select: np.ndarray | None) -> np.ndarray:
     """Exact distance from surface voxels of ``source`` (all, or those ``select``-ed) to ``∂target``.
 
-    Nearby voxels first: the offsets of length ≤ 2 × the smallest voxel size are tried in order of
-    length on the target surface (one gather per offset), so the first hit is the nearest surface
-    voxel; the voxels with no hit (farther) are queried in the k-d tree.
+    Nearby voxels first: index offsets are tried in order of length on a window of the target
+    surface (one gather per offset over the voxels not resolved yet), so a voxel's first hit is
+    its nearest surface voxel. The scan always covers the offsets up to 2 × the smallest voxel
+    size, then goes on (up to 6 ×) while the voxels it resolves save more k-d tree queries than
+    it costs (checked every 32 offsets); the voxels left are queried in the k-d tree.
     """
     points = source.points if select is None else source.points[select]
     distances = np.empty(len(points))
     if len(points) == 0:
         return distances
-    offsets, lengths, margin = _near_offsets(source.spacing)
+    offsets, lengths, margin, first_chunk = _near_offsets(source.spacing)
     box = tuple(slice(b.start - m, b.stop + m) for b, m in zip(source.box, margin))
     near = target.window(box, surface=True)
     cells = near.reshape(-1)
     starts = np.array([b.start for b in box])
     flat = np.ravel_multi_index(tuple((points - starts).T), near.shape)
     strides = np.array([int(np.prod(near.shape[axis + 1:])) for axis in range(near.ndim)])
+    steps = offsets @ strides
     pending = np.arange(len(points))
-    for step, length in zip(offsets @ strides, lengths):
+    checked, resolved = first_chunk, 0
+    for index, step in enumerate(steps):
+        if index == checked:  # past _SCAN_MIN: go on only while the scan saves more than it costs
+            if resolved * _QUERY_COST < _SCAN_CHUNK * (len(pending) + resolved):
+                break
+            checked, resolved = index + _SCAN_CHUNK, 0
         hit = cells[flat + step]
         if hit.any():
-            distances[pending[hit]] = length
+            distances[pending[hit]] = lengths[index]
             miss = ~hit
+            resolved += len(pending)
             pending = pending[miss]
             flat = flat[miss]
+            resolved -= len(pending)
             if len(pending) == 0:
                 break
     if len(pending):
@@ -356,7 +394,7 @@ def _directed(
         return None, 0.0
     surface = source.surface
     inside_target = target.window(source.box)
-    outside = ~inside_target[surface]  # per surface voxel of source, C order
+    outside = ~inside_target.reshape(-1)[source.flat]  # per surface voxel of source, C order
     if want_surface:
         distances = _surface_distances(source, target, None)
         farthest = distances[outside]
