@@ -3,8 +3,9 @@
 The registry replaces classes: the pipeline asks it which metrics exist, how a
 configured name maps to a canonical column name, and evaluates all enabled
 metrics of one subject/model pair with :func:`evaluate_pair` (one joint count
-pass for every count-based metric, two feature transforms per region for every
-distance metric).
+pass for every count-based metric; per region, one surface/k-d tree geometry of the
+prediction and one of the ground truth, shared by the models of a subject through
+:class:`GroundTruthGeometry`, for every distance metric).
 """
 
 from __future__ import annotations
@@ -250,8 +251,9 @@ def evaluate_pair(
     -----
     Count metrics come from one :func:`value_pair_counts` pass over the bounding box
     of the non-zero voxels of GT and prediction (every voxel outside it is a
-    ``(0, 0)`` voxel); distance metrics work on that box, then on each region's own
-    box. Per-metric formulas and empty conventions: :mod:`auditapp.metrics.overlap`,
+    ``(0, 0)`` voxel); distance metrics work on each region's own bounding box, in
+    GT and prediction (:class:`~auditapp.metrics.distances.MaskGeometry`: surface voxels,
+    k-d tree), the GT's taken from ``gt_geometry`` when given. Per-metric formulas and empty conventions: :mod:`auditapp.metrics.overlap`,
     :mod:`auditapp.metrics.distances`; they follow the reference 0.2.0 for its eight
     metrics.
 
@@ -321,8 +323,9 @@ def evaluate_pair(
             else:
                 if gt_geometry is None:
                     gt_geometry = GroundTruthGeometry(gt, spacing, gt_box)
+                # on the integer labels of the counted box (a non-integral value matches no region)
                 pred_geometry = MaskGeometry.from_mask(
-                    region_mask(pred[pred_box], region.values), spacing, [b.start for b in pred_box])
+                    region_mask(pred_crop, region.values), spacing, [b.start for b in box])
                 values = geometry_distance_metrics(
                     gt_geometry.region(region.values), pred_geometry,
                     metrics=dist_metrics, nsd_tolerance=nsd_tolerance,
