@@ -9,21 +9,22 @@ and the prediction ``P``:
   (a step from an interior voxel towards the query point would be strictly closer),
   so ``d(x, B) = d(x, ∂B)`` there, and ``d(x, B) = 0`` inside ``B``. Hence the
   all-voxel Hausdorff distance of the reference is ``h(P→G) = max_{x ∈ P∖G} d(x, ∂G)``.
-* The nearest surface voxel is found with a k-d tree (:class:`scipy.spatial.cKDTree`)
-  over the surface voxels' physical coordinates (index × spacing); the distance is then
-  recomputed from the index differences exactly as
+* The nearest surface voxel of the other mask is searched among the index offsets of
+  increasing length (offset 0 first: a voxel on both surfaces is at 0), up to 2 voxel
+  sizes and further (up to 6) while this is cheaper than a tree query; the voxels left
+  (e.g. scattered false positives far from the tumour) query a k-d tree
+  (:class:`scipy.spatial.cKDTree`) of the other surface's physical coordinates. The
+  distance is then recomputed from the index differences exactly as
   :func:`scipy.ndimage.distance_transform_edt` computes it (difference × spacing, squared,
   summed over the axes in order, square root). The values are those of an exact
   Euclidean distance transform: bit for bit when the nearest voxel is unique or the
   spacing is integral (an exact tie between two voxels at the same distance may differ
   in the last bit with a non-integral spacing).
-* ``D_P`` and ``D_G`` need one query per surface voxel (a voxel on both surfaces is at
-  0 without one). The Hausdorff maximum also runs over the interior voxels of ``P∖G``
-  (the farthest voxel can be inside, e.g. a ball in a hollow shell): they are searched
-  branch and bound over cells of 8, 4 and 2 voxels (a cell whose bound
-  ``d(centre) + half-diagonal`` cannot beat the best exact value found is skipped), so
-  usually only a few cells are queried. Cost grows with the surfaces, not with the
-  bounding boxes (scattered false positives far from the tumour cost little).
+* The Hausdorff maximum also runs over the interior voxels of ``P∖G`` (the farthest voxel
+  can be inside, e.g. a ball in a hollow shell): they are searched branch and bound over
+  cells of 8, 4 and 2 voxels (a cell whose bound ``d(centre) + half-diagonal`` cannot beat
+  the best exact value found is skipped), so usually only a few cells are queried. Cost
+  grows with the surfaces, not with the bounding boxes.
 * :class:`MaskGeometry` holds one mask's crop, surface and tree; the pipeline builds the
   ground truth's once per subject and region and shares it between the models.
 """
@@ -457,7 +458,7 @@ def distance_metrics(
     nsd_tolerance: float = 1.0,
     metrics: Iterable[str] = DISTANCE_METRICS,
 ) -> dict[str, float]:
-    """Hausdorff distance, HD95, ASSD and NSD of two binary masks, sharing two transforms.
+    """Hausdorff distance, HD95, ASSD and NSD of two binary masks, sharing one nearest-surface search per direction.
 
     Parameters
     ----------
