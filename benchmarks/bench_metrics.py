@@ -253,7 +253,8 @@ def main() -> None:
     parser.add_argument("--dtype", choices=("float32", "uint8", "both"), default="both")
     parser.add_argument("--no-real", action="store_true", help="skip the real pairs of ../shared/data/brats")
     parser.add_argument("--baseline", metavar="REV",
-                        help="also run the code of this git revision (e.g. HEAD~3) in the same run, for before/after")
+                        help="also run the code of this git revision (e.g. HEAD~3) in the same run "
+                             "(before/after)")
     parser.add_argument("--worker", nargs=4, metavar=("GT", "PREDS", "REGIONS", "REPEATS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -286,7 +287,8 @@ def main() -> None:
                 pred_paths = sorted(dataset_root.glob(f"*_seg/*/{subject}/{subject}_pred.nii.gz"))
                 results = runner.run(gt_path, pred_paths, "EDE=3,ENH=1,NEC=2")
                 for index, pred_path in enumerate(pred_paths):
-                    runner.print_pair(results, index, f" {subject} / {pred_path.parents[1].name}:", collect=True)
+                    runner.print_pair(results, index, f" {subject} / {pred_path.parents[1].name}:",
+                                      collect=True)
                 runner.print_subject(results, f" {subject}, all {len(pred_paths)} models in one task "
                                               "(GT read once, its geometry shared):")
             for key, name in runner.versions():

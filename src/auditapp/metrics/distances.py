@@ -224,7 +224,7 @@ def _exact_distances(points: np.ndarray, features: np.ndarray, spacing: tuple) -
 
 
 def _nearest_distances(target: MaskGeometry, points: np.ndarray) -> np.ndarray:
-    """Exact distance (mm) from each voxel index row of ``points`` to the nearest surface voxel of ``target``."""
+    """Exact distance (mm) from each voxel index row of ``points`` to the nearest voxel of ``∂target``."""
     if len(points) == 0:
         return np.zeros(0)
     _, nearest = target.tree.query(points * np.asarray(target.spacing))
@@ -232,7 +232,7 @@ def _nearest_distances(target: MaskGeometry, points: np.ndarray) -> np.ndarray:
 
 
 def _split(blocks: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split ``(n, s, ..., s)`` cells (corners ``(n, ndim)``) into their ``2**ndim`` children of edge ``s/2``."""
+    """Split ``(n, s, ..., s)`` cells (corners ``(n, ndim)``) into their ``2**ndim`` children (edge ``s/2``)."""
     n, ndim, half = blocks.shape[0], blocks.ndim - 1, blocks.shape[1] // 2
     shape = [n]
     for _ in range(ndim):
@@ -335,7 +335,8 @@ def _near_offsets(spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, t
     keep = lengths <= radius
     order = np.argsort(lengths[keep], kind="stable")
     lengths = lengths[keep][order]
-    return offsets[keep][order], lengths, margin, int(np.searchsorted(lengths, _SCAN_MIN * min(spacing), "right"))
+    first = int(np.searchsorted(lengths, _SCAN_MIN * min(spacing), side="right"))
+    return offsets[keep][order], lengths, margin, first
 
 
 def _surface_distances(source: MaskGeometry, target: MaskGeometry, select: np.ndarray | None) -> np.ndarray:
@@ -458,7 +459,7 @@ def distance_metrics(
     nsd_tolerance: float = 1.0,
     metrics: Iterable[str] = DISTANCE_METRICS,
 ) -> dict[str, float]:
-    """Hausdorff distance, HD95, ASSD and NSD of two binary masks, sharing one nearest-surface search per direction.
+    """Hausdorff distance, HD95, ASSD and NSD of two binary masks (one nearest-surface search per direction).
 
     Parameters
     ----------

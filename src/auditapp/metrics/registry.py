@@ -172,7 +172,8 @@ class GroundTruthGeometry:
     ((1, 1, 1), True)
     """
 
-    def __init__(self, gt: np.ndarray, spacing: Sequence[float], box: tuple[slice, ...] | None | str = "auto"):
+    def __init__(self, gt: np.ndarray, spacing: Sequence[float],
+                 box: tuple[slice, ...] | None | str = "auto"):
         self.gt = np.asarray(gt)
         self.spacing = tuple(float(s) for s in spacing)
         self.box = bounding_box(self.gt != 0) if isinstance(box, str) else box
@@ -253,9 +254,9 @@ def evaluate_pair(
     of the non-zero voxels of GT and prediction (every voxel outside it is a
     ``(0, 0)`` voxel); distance metrics work on each region's own bounding box, in
     GT and prediction (:class:`~auditapp.metrics.distances.MaskGeometry`: surface voxels,
-    k-d tree), the GT's taken from ``gt_geometry`` when given. Per-metric formulas and empty conventions: :mod:`auditapp.metrics.overlap`,
-    :mod:`auditapp.metrics.distances`; they follow the reference 0.2.0 for its eight
-    metrics.
+    k-d tree), the GT's taken from ``gt_geometry`` when given. Per-metric formulas and
+    empty conventions: :mod:`auditapp.metrics.overlap`, :mod:`auditapp.metrics.distances`;
+    they follow the reference 0.2.0 for its eight metrics.
 
     Examples
     --------
