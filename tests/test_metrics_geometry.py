@@ -202,3 +202,16 @@ def test_ground_truth_geometry_shared_between_models_changes_nothing():
     assert shared.region((1,)).mask.sum() == int((gt == 1.0).sum())  # the 1.5 voxel is no label
     with pytest.raises(ValueError, match="another ground truth or spacing"):
         evaluate_pair(gt, preds[0], spacing=(1.0, 1.0, 1.0), regions=regions, metrics=ALL, gt_geometry=shared)
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_hausdorff_alone_searches_all_voxels_and_equals_edt(seed):
+    # without surface metrics the maximum comes from the cell search over every voxel of P∖G and G∖P
+    gt, pred = _tumour_with_scattered_false_positives(seed)
+    spacing = (1.0, 2.0, 1.0)
+    reference, _, _ = _edt_reference(gt, pred, spacing)
+    alone = distance_metrics(gt, pred, spacing=spacing, metrics=["hausdorff_distance"])
+    with_surfaces = distance_metrics(gt, pred, spacing=spacing, metrics=["hausdorff_distance", "assd"])
+    assert alone["hausdorff_distance"] == with_surfaces["hausdorff_distance"] == reference["hausdorff_distance"]
+    swapped = distance_metrics(pred, gt, spacing=spacing, metrics=["hausdorff_distance"])
+    assert swapped == alone

@@ -389,24 +389,22 @@ def _directed(
 
     Returns ``(distances at ∂source in C order, or None; max over source∖target of the distance
     to ∂target, 0.0 when source ⊆ target or not wanted)``. Voxels of ``source`` inside ``target``
-    are at 0 from it, so the maximum only runs over ``source∖target``: its surface voxels first,
-    then its interior (:func:`_max_distance`).
+    are at 0 from it, so the maximum only runs over ``source∖target``: its surface voxels (whose
+    distances the surface metrics need anyway) give a first value, then its interior is searched
+    (:func:`_max_distance`); without surface metrics the search covers all of ``source∖target``.
     """
     if not (want_surface or want_hausdorff):
         return None, 0.0
-    surface = source.surface
     inside_target = target.window(source.box)
-    outside = ~inside_target.reshape(-1)[source.flat]  # per surface voxel of source, C order
-    if want_surface:
-        distances = _surface_distances(source, target, None)
-        farthest = distances[outside]
-    else:
-        distances = None
-        farthest = _surface_distances(source, target, outside)
+    if not want_surface:  # only the maximum: branch and bound over every voxel of source∖target
+        best = _max_distance(source.mask & ~inside_target, source.offset, target, -math.inf)
+        return None, (best if best > -math.inf else 0.0)
+    distances = _surface_distances(source, target, None)
     if not want_hausdorff:
         return distances, 0.0
+    farthest = distances[~inside_target.reshape(-1)[source.flat]]  # surface voxels outside target
     best = float(farthest.max()) if farthest.size else -math.inf
-    interior = source.mask & ~surface
+    interior = source.mask & ~source.surface
     interior &= ~inside_target
     best = _max_distance(interior, source.offset, target, best)
     return distances, (best if best > -math.inf else 0.0)
