@@ -10,7 +10,8 @@ dilated/eroded), then, in a fresh subprocess (so that peak RSS is that of one wo
 
 * ``read``: the time to just read the two files (``read_volume`` both);
 * ``pair``: the time of the worker evaluating the pair (reads included), all 13 metrics
-  (8 reference + hd95, assd, nsd, gt_size, volume_similarity) and the error-matrix counts;
+  (8 reference + hd95, assd, nsd, gt_size, volume_similarity; ``--metrics reference``: the 8
+  reference metrics, the config default) and the error-matrix counts;
 * ``ratio = pair / read`` (target ≤ 2.0) and the worker's peak RSS (target < 600 MB).
 
 Times are CPU seconds of the worker process (the machine is shared: CPU time is what the
@@ -115,7 +116,7 @@ def _median(samples: list[tuple[float, float]]) -> dict:
     return {"wall": statistics.median(s[0] for s in samples), "cpu": statistics.median(s[1] for s in samples)}
 
 
-def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int) -> dict:
+def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int, metric_set: str = "all") -> dict:
     """Runs in a fresh process: time reads and evaluations (wall and CPU); report peak RSS.
 
     Per prediction: ``read`` (the two files), ``pair`` (``evaluate_subject`` of a one-model task,
@@ -123,13 +124,14 @@ def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int) -> d
     ``subject``: one task with every model (the GT read once, its geometry shared) and
     ``subject_read`` (all its files).
     """
-    from auditapp.config.model import ALL_METRICS
+    from auditapp.config.model import ALL_METRICS, REFERENCE_METRICS
     from auditapp.io import read_volume
     from auditapp.metrics.counts import as_label_array
     from auditapp.metrics.regions import Region
     from auditapp.metrics.registry import evaluate_pair
     from auditapp.pipelines.metrics import ModelInput, SubjectTask, evaluate_subject
 
+    metrics = ALL_METRICS if metric_set == "all" else REFERENCE_METRICS
     region_list = tuple(Region(name, (int(v),)) for name, v in
                         (item.split("=") for item in regions.split(",")))
 
@@ -137,7 +139,7 @@ def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int) -> d
         return SubjectTask(
             subject=Path(gt_path).parent.name, gt_path=gt_path, gt_tried=(gt_path,),
             models=tuple(ModelInput(f"model{i}", p, (p,)) for i, p in enumerate(paths)), regions=region_list,
-            metrics=ALL_METRICS, nsd_tolerance=1.0,
+            metrics=metrics, nsd_tolerance=1.0,
             configured_values=tuple(int(r.values[0]) for r in region_list),
         )
 
@@ -156,7 +158,7 @@ def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int) -> d
             gt = as_label_array(read_volume(gt_path).data)
             pred = as_label_array(read_volume(pred_path).data)
             start = _clocks()
-            evaluate_pair(gt, pred, spacing=(1.0, 1.0, 1.0), regions=region_list, metrics=ALL_METRICS)
+            evaluate_pair(gt, pred, spacing=(1.0, 1.0, 1.0), regions=region_list, metrics=metrics)
             computes.append(_since(start))
             del gt, pred
             start = _clocks()
@@ -179,7 +181,7 @@ def worker(gt_path: str, pred_paths: list[str], regions: str, repeats: int) -> d
     return out
 
 
-def _run_worker(gt_path: Path, pred_paths: list[Path], regions: str, repeats: int,
+def _run_worker(gt_path: Path, pred_paths: list[Path], regions: str, repeats: int, metric_set: str,
                 source: Path | None = None) -> dict:
     """One fresh worker process; ``source``: a ``src`` folder to import auditapp from (the baseline)."""
     env = dict(os.environ)
@@ -187,7 +189,7 @@ def _run_worker(gt_path: Path, pred_paths: list[Path], regions: str, repeats: in
         env["PYTHONPATH"] = str(source) + os.pathsep + env.get("PYTHONPATH", "")
     out = subprocess.run(
         [sys.executable, __file__, "--worker", str(gt_path), ",".join(str(p) for p in pred_paths), regions,
-         str(repeats)],
+         str(repeats), metric_set],
         check=True, capture_output=True, text=True, env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -205,16 +207,18 @@ def _export_baseline(revision: str, folder: Path) -> Path:
 class Runner:
     """Runs every case with the current code and, if asked, the baseline, and prints both."""
 
-    def __init__(self, repeats: int, baseline: Path | None, label: str):
+    def __init__(self, repeats: int, baseline: Path | None, label: str, metric_set: str):
         self.repeats = repeats
+        self.metric_set = metric_set
         self.baseline = baseline
         self.label = label
         self.ratios: dict[str, list[float]] = {"now": [], "base": []}
 
     def run(self, gt_path: Path, pred_paths: list[Path], regions: str) -> dict[str, dict]:
-        results = {"now": _run_worker(gt_path, pred_paths, regions, self.repeats)}
+        results = {"now": _run_worker(gt_path, pred_paths, regions, self.repeats, self.metric_set)}
         if self.baseline is not None:
-            results["base"] = _run_worker(gt_path, pred_paths, regions, self.repeats, self.baseline)
+            results["base"] = _run_worker(gt_path, pred_paths, regions, self.repeats, self.metric_set,
+                                          self.baseline)
             if results["base"]["source"] != str(self.baseline):
                 raise RuntimeError(f"baseline worker imported auditapp from {results['base']['source']}")
         return results
@@ -255,12 +259,14 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV",
                         help="also run the code of this git revision (e.g. HEAD~3) in the same run "
                              "(before/after)")
-    parser.add_argument("--worker", nargs=4, metavar=("GT", "PREDS", "REGIONS", "REPEATS"),
+    parser.add_argument("--metrics", choices=("all", "reference"), default="all",
+                        help="all 13 metrics (default) or the 8 reference metrics (the config default)")
+    parser.add_argument("--worker", nargs=5, metavar=("GT", "PREDS", "REGIONS", "REPEATS", "METRICS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        gt_path, pred_paths, regions, repeats = args.worker
-        print(json.dumps(worker(gt_path, pred_paths.split(","), regions, int(repeats))))
+        gt_path, pred_paths, regions, repeats, metric_set = args.worker
+        print(json.dumps(worker(gt_path, pred_paths.split(","), regions, int(repeats), metric_set)))
         return
     dtypes = ("float32", "uint8") if args.dtype == "both" else (args.dtype,)
     with tempfile.TemporaryDirectory() as tmp:
@@ -268,7 +274,8 @@ def main() -> None:
         if args.baseline:
             (Path(tmp) / "baseline").mkdir()
             baseline = _export_baseline(args.baseline, Path(tmp) / "baseline")
-        runner = Runner(args.repeats, baseline, args.baseline or "")
+        runner = Runner(args.repeats, baseline, args.baseline or "", args.metrics)
+        n_metrics = "13 metrics" if args.metrics == "all" else "8 reference metrics"
         print("CPU seconds (medians of {} runs); ratio = pair / read of its two files (target <= 2.0), "
               "wall-clock ratio in brackets".format(args.repeats))
         for dtype in dtypes:
@@ -276,11 +283,11 @@ def main() -> None:
             gt_path, pred_path = make_tumour_case(folder, dtype)
             results = runner.run(gt_path, [pred_path], "EDE=3,ENH=1,NEC=2")
             label = "float32 GT / float64 pred (as ../shared)" if dtype == "float32" else "uint8 GT and pred"
-            runner.print_pair(results, 0, f"tumour pair 240x240x155, 3 regions, 13 metrics, {label}:")
+            runner.print_pair(results, 0, f"tumour pair 240x240x155, 3 regions, {n_metrics}, {label}:")
         shared = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "brats"
         if shared.is_dir() and not args.no_real:
             print("real pairs in ../shared/data/brats (GT float32/uint16, predictions float64), 3 regions, "
-                  "13 metrics:")
+                  f"{n_metrics}:")
             for gt_path in sorted(shared.glob("*/*_images/*/*_seg.nii.gz")):
                 subject = gt_path.parent.name
                 dataset_root = gt_path.parents[2]
@@ -298,7 +305,7 @@ def main() -> None:
         folder = Path(tmp) / "nested"
         gt_path, pred_path = make_nested_case(folder)
         results = runner.run(gt_path, [pred_path], "BALL=1")
-        print("nested spheres (pred r20 inside GT r40, 100^3, 1 region, 13 metrics; reference 0.2.0 ~20 s, "
+        print(f"nested spheres (pred r20 inside GT r40, 100^3, 1 region, {n_metrics}; reference 0.2.0 ~20 s, "
               "target < 1 s):")
         for key, name in runner.versions():
             r = results[key]["pairs"][0]
