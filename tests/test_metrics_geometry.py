@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from auditapp.metrics import distances
+from auditapp.metrics import _nearest, distances
 from auditapp.metrics.distances import MaskGeometry, distance_metrics, surface_mask
 from auditapp.metrics.regions import Region
 from auditapp.metrics.registry import GroundTruthGeometry, evaluate_pair
@@ -52,8 +52,8 @@ def test_surface_distances_equal_edt_at_every_surface_voxel(spacing, seed):
     gt, pred = _tumour_with_scattered_false_positives(seed)
     reference, d_p, d_g = _edt_reference(gt, pred, spacing)
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
-    ours_p = distances._surface_distances(geo_p, geo_g, None)
-    ours_g = distances._surface_distances(geo_g, geo_p, None)
+    ours_p = _nearest._surface_distances(geo_p, geo_g, None)
+    ours_g = _nearest._surface_distances(geo_g, geo_p, None)
     if all(float(s).is_integer() for s in spacing):  # squared distances are integers: exact
         assert np.array_equal(ours_p, d_p) and np.array_equal(ours_g, d_g)
     else:  # an exact tie between two voxels may round differently in the last bit
@@ -70,8 +70,8 @@ def test_k_d_tree_only_and_near_offsets_only_give_the_same_distances():
     gt, pred = _tumour_with_scattered_false_positives(3)
     spacing = (1.2, 0.9, 2.5)
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
-    mixed = distances._surface_distances(geo_p, geo_g, None)
-    tree_only = distances._nearest_distances(geo_g, geo_p.points)
+    mixed = _nearest._surface_distances(geo_p, geo_g, None)
+    tree_only = _nearest._nearest_distances(geo_g, geo_p.points)
     _, d_p, _ = _edt_reference(gt, pred, spacing)
     np.testing.assert_allclose(tree_only, d_p, rtol=1e-14, atol=0)
     np.testing.assert_allclose(mixed, tree_only, rtol=1e-14, atol=0)
@@ -81,21 +81,21 @@ def test_k_d_tree_only_and_near_offsets_only_give_the_same_distances():
 
 def test_near_offsets_are_every_short_offset_sorted():
     spacing = (2.0, 0.5, 1.0)
-    offsets, lengths, margin, first = distances._near_offsets(spacing)
-    radius = distances._SCAN_MAX * 0.5
+    offsets, lengths, margin, first = _nearest._near_offsets(spacing)
+    radius = _nearest._SCAN_MAX * 0.5
     assert margin == (1, 6, 3)
     assert offsets[0].tolist() == [0, 0, 0] and lengths[0] == 0.0
     assert np.all(np.diff(lengths) >= 0) and lengths[-1] <= radius
     brute = {(a, b, c) for a in range(-2, 3) for b in range(-8, 9) for c in range(-4, 5)
              if (a * 2.0) ** 2 + (b * 0.5) ** 2 + (c * 1.0) ** 2 <= radius**2}
     assert {tuple(o) for o in offsets.tolist()} == brute and len(offsets) == len(brute)
-    assert first == np.count_nonzero(lengths <= distances._SCAN_MIN * 0.5)
+    assert first == np.count_nonzero(lengths <= _nearest._SCAN_MIN * 0.5)
 
 
 @pytest.mark.parametrize("query_cost", [0, 400, 10**9])
 def test_offset_scan_stops_anywhere_without_changing_distances(query_cost, monkeypatch):
     # 0: stop right after 2 voxel sizes; 10**9: go on (up to 6 voxel sizes) while offsets still hit
-    monkeypatch.setattr(distances, "_QUERY_COST", query_cost)
+    monkeypatch.setattr(_nearest, "_QUERY_COST", query_cost)
     rng = np.random.default_rng(11)
     shape = (30, 34, 32)
     gt = _ball(shape, (15, 17, 16), 9)
@@ -103,8 +103,8 @@ def test_offset_scan_stops_anywhere_without_changing_distances(query_cost, monke
     spacing = (1.0, 1.0, 1.0)
     _, d_p, d_g = _edt_reference(gt, pred, spacing)
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
-    assert np.array_equal(distances._surface_distances(geo_p, geo_g, None), d_p)
-    assert np.array_equal(distances._surface_distances(geo_g, geo_p, None), d_g)
+    assert np.array_equal(_nearest._surface_distances(geo_p, geo_g, None), d_p)
+    assert np.array_equal(_nearest._surface_distances(geo_g, geo_p, None), d_g)
     assert ((d_g > 2) & (d_g <= 6)).sum() > 100  # the extended scan has work to do
 
 
@@ -116,7 +116,7 @@ def test_hausdorff_maximum_inside_a_large_region_branch_and_bound(spacing):
     outer = _ball(shape, (18, 20, 19), 16)
     gt = outer & ~_ball(shape, (18, 20, 19), 13)
     pred = outer.copy()
-    assert np.count_nonzero(pred & ~gt) > 8 * distances._DIRECT
+    assert np.count_nonzero(pred & ~gt) > 8 * _nearest._DIRECT
     reference, _, _ = _edt_reference(gt, pred, spacing)
     out = distance_metrics(gt, pred, spacing=spacing, metrics=["hausdorff_distance"])
     assert out["hausdorff_distance"] == reference["hausdorff_distance"]
@@ -132,17 +132,17 @@ def test_branch_and_bound_equals_querying_every_voxel(seed, monkeypatch):
     spacing = tuple(rng.uniform(0.6, 2.2, 3))
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
     region = geo_p.mask & ~geo_g.window(geo_p.box)
-    every = float(distances._nearest_distances(geo_g, np.argwhere(region) + geo_p.offset).max())
-    monkeypatch.setattr(distances, "_DIRECT", 0)  # always the cell search, down to 2-voxel cells
-    assert distances._max_distance(region, geo_p.offset, geo_g, -np.inf) == every
-    assert distances._max_distance(region, geo_p.offset, geo_g, every + 1.0) == every + 1.0
-    assert distances._max_distance(np.zeros_like(region), geo_p.offset, geo_g, 2.5) == 2.5
+    every = float(_nearest._nearest_distances(geo_g, np.argwhere(region) + geo_p.offset).max())
+    monkeypatch.setattr(_nearest, "_DIRECT", 0)  # always the cell search, down to 2-voxel cells
+    assert _nearest._max_distance(region, geo_p.offset, geo_g, -np.inf) == every
+    assert _nearest._max_distance(region, geo_p.offset, geo_g, every + 1.0) == every + 1.0
+    assert _nearest._max_distance(np.zeros_like(region), geo_p.offset, geo_g, 2.5) == 2.5
 
 
 def test_split_children_cover_their_parent():
     blocks = np.random.default_rng(0).random((3, 4, 4, 4)) < 0.5
     corners = np.array([[0, 0, 0], [4, 8, 12], [8, 0, 4]])
-    children, child_corners = distances._split(blocks, corners)
+    children, child_corners = _nearest._split(blocks, corners)
     assert children.shape == (24, 2, 2, 2)
     for parent in range(3):
         rebuilt = np.zeros((4, 4, 4), bool)
