@@ -44,6 +44,36 @@ def _select(part: np.ndarray, floors: list[int]) -> None:
     _select(part[mid + 1:], [f - mid - 1 for f in floors if f > mid])
 
 
+#: Values per chunk in :func:`_central_moments` (two float64 buffers that stay in cache).
+_MOMENT_CHUNK = 1 << 16
+
+
+def _central_moments(values: np.ndarray, mean: float) -> tuple[float, float, float]:
+    """Biased central moments ``m2, m3, m4`` of a 1-D sample around ``mean``, in float64.
+
+    The deviations are computed chunk by chunk into two reused buffers instead of two
+    float64 copies of the whole sample (16 MB each for 2 M voxels); the chunk sums are
+    added in order. The result differs from whole-array sums by float rounding only.
+
+    Examples
+    --------
+    >>> _central_moments(np.array([1.0, 2.0, 3.0, 6.0]), 3.0)
+    (3.5, 4.5, 24.5)
+    """
+    n = values.size
+    dev_buf = np.empty(min(_MOMENT_CHUNK, n), dtype=np.float64)
+    dev2_buf = np.empty_like(dev_buf)
+    s2 = s3 = s4 = 0.0
+    for start in range(0, n, _MOMENT_CHUNK):
+        part = values[start:start + _MOMENT_CHUNK]
+        dev = np.subtract(part, mean, out=dev_buf[:part.size], dtype=np.float64)
+        dev2 = np.multiply(dev, dev, out=dev2_buf[:part.size])
+        s2 += float(dev2.sum())
+        s3 += float(np.dot(dev2, dev))
+        s4 += float(np.dot(dev2, dev2))
+    return s2 / n, s3 / n, s4 / n
+
+
 def intensity_statistics(values: np.ndarray) -> dict[str, float]:
     """The ten statistics of a 1-D sample (no filtering; float64 arithmetic).
 
@@ -97,15 +127,11 @@ def intensity_statistics(values: np.ndarray) -> dict[str, float]:
     if not (math.isfinite(vmax) and math.isfinite(vmin)):
         raise ValueError("the sample holds NaN or infinite values")
     mean = float(raw.mean(dtype=np.float64))
-    dev = np.subtract(raw, mean, dtype=np.float64)
-    dev2 = dev * dev
-    m2 = float(dev2.mean())
+    m2, m3, m4 = _central_moments(raw, mean)
     if m2 <= (np.finfo(np.float64).eps * mean) ** 2:
         skew = kurt = math.nan
         m2 = 0.0 if m2 < 0 else m2
     else:
-        m3 = float(np.dot(dev2, dev)) / n
-        m4 = float(np.dot(dev2, dev2)) / n
         skew = m3 / m2 ** 1.5
         kurt = m4 / (m2 * m2) - 3.0
     if n % 2:

@@ -108,20 +108,42 @@ def quantize(block: np.ndarray) -> np.ndarray:
     return _quantize(block)[0]
 
 
+#: Values converted to float64 at a time by :func:`quantize` (a block of planes that stays in cache).
+_QUANTIZE_CHUNK = 1 << 17
+
+
 def _quantize(block: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """``quantize`` plus the block's min and max (one strided read of the block)."""
-    work = np.array(block, dtype=np.float64, order="C")  # contiguous: fast reductions below
-    lo = float(work.min())
-    hi = float(work.max())
+    """``quantize`` plus the block's min and max.
+
+    The min and max are taken in the block's own dtype (the conversion to float64 is
+    monotonic, so they convert to the min and max of a float64 copy). The float64
+    arithmetic then runs on groups of planes through one reused buffer, with the
+    operations in the order of :func:`quantize`, so the result equals quantising a
+    float64 copy of the whole block without making one.
+    """
+    block = np.asarray(block)
+    if block.ndim == 0:
+        q, lo, hi = _quantize(block.reshape(1))
+        return q.reshape(()), lo, hi
+    lo = float(block.min())
+    hi = float(block.max())
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError("the image holds NaN or infinite values: its texture is undefined")
+    q = np.zeros(block.shape, dtype=np.uint8)
     if hi == lo:
-        return np.zeros(block.shape, dtype=np.uint8), lo, hi
-    work -= lo
-    work *= 255.0
-    work /= hi - lo
-    # every value is in [0, 255]: the conversion truncates toward zero
-    return work.astype(np.uint8), lo, hi
+        return q, lo, hi
+    per_plane = max(int(np.prod(block.shape[1:])), 1)
+    step = max(_QUANTIZE_CHUNK // per_plane, 1)
+    buffer = np.empty((min(step, block.shape[0]),) + block.shape[1:], dtype=np.float64)
+    for start in range(0, block.shape[0], step):
+        part = block[start:start + step]
+        work = buffer[:part.shape[0]]
+        np.subtract(part, lo, out=work, dtype=np.float64)
+        work *= 255.0
+        work /= hi - lo
+        # every value is in [0, 255]: the conversion truncates toward zero
+        np.copyto(q[start:start + step], work, casting="unsafe")
+    return q, lo, hi
 
 
 # (first view, second view) of each angle as rows/columns dropped from the plane:
@@ -133,35 +155,45 @@ _DROPS = (
     ((-1, 0), (0, -1)),        # 3pi/4:  (+1, -1)
 )
 
+# the same pairs as (first, second) slices of one plane (rows, columns)
+_PAIR_SLICES = (
+    ((slice(None), slice(None, -1)), (slice(None), slice(1, None))),              # 0:     (0, +1)
+    ((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None))),       # pi/4:  (+1, +1)
+    ((slice(None, -1), slice(None)), (slice(1, None), slice(None))),              # pi/2:  (+1, 0)
+    ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1))),       # 3pi/4: (+1, -1)
+)
 
-def _pair_views(q: np.ndarray):
-    """(first, second, pairs per plane) for offsets (0,+1), (+1,+1), (+1,0), (+1,-1)."""
-    rows, cols = q.shape[1], q.shape[2]
-    return (
-        (q[:, :, :-1], q[:, :, 1:], rows * (cols - 1)),
-        (q[:, :-1, :-1], q[:, 1:, 1:], (rows - 1) * (cols - 1)),
-        (q[:, :-1, :], q[:, 1:, :], (rows - 1) * cols),
-        (q[:, :-1, 1:], q[:, 1:, :-1], (rows - 1) * (cols - 1)),
-    )
+
+def _pair_counts(rows: int, cols: int) -> tuple[int, int, int, int]:
+    """Pixel pairs of one plane for each angle (0 when the plane has one row or column)."""
+    return (rows * max(cols - 1, 0), max(rows - 1, 0) * max(cols - 1, 0), max(rows - 1, 0) * cols,
+            max(rows - 1, 0) * max(cols - 1, 0))
 
 
 class _PlaneSums:
-    """Per-plane sums of a function of the pixel values over a plane minus one row and/or column."""
+    """Per-plane sums of ``q**power`` over the plane minus one edge row and/or column.
 
-    def __init__(self, values: np.ndarray):
-        self.values = values  # (Z, R, C) unsigned integers
-        self.row_sums = values.sum(axis=2, dtype=np.int64)  # (Z, R)
-        self.col_sums = values.sum(axis=1, dtype=np.int64)  # (Z, C)
-        self.total = self.row_sums.sum(axis=1)  # (Z,)
+    ``total`` holds the whole-plane sums; the edge rows, columns and corners are read here.
+    """
+
+    def __init__(self, q: np.ndarray, total: np.ndarray, power: int):
+        self.q = q
+        self.total = total
+        self.power = power
+        self.rows = {k: self._values(q[:, k, :]).sum(axis=1) for k in (0, -1)}
+        self.cols = {k: self._values(q[:, :, k]).sum(axis=1) for k in (0, -1)}
+
+    def _values(self, a: np.ndarray) -> np.ndarray:
+        return a.astype(np.int64) ** self.power
 
     def view_sum(self, drop_row, drop_col) -> np.ndarray:
         out = self.total.copy()
         if drop_row is not None:
-            out -= self.row_sums[:, drop_row]
+            out -= self.rows[drop_row]
         if drop_col is not None:
-            out -= self.col_sums[:, drop_col]
+            out -= self.cols[drop_col]
         if drop_row is not None and drop_col is not None:
-            out += self.values[:, drop_row, drop_col].astype(np.int64)
+            out += self._values(self.q[:, drop_row, drop_col])
         return out
 
 
@@ -197,19 +229,27 @@ def glcm_plane_properties(q: np.ndarray, *, background: int | None = None) -> np
     Notes
     -----
     One co-occurrence count per plane and angle gives all six properties, without
-    building the 256 x 256 matrix densely. For the ``N`` pixel pairs ``(a, b)`` of a
-    plane and angle, with ``d = |a - b|`` and ``U`` the counts of the unordered
-    codes ``min(a, b) * 256 + max(a, b)``, the symmetric normalised matrix is
-    ``P[i, j] = U[i, j] / (2N)`` off the diagonal and ``U[i, i] / N`` on it, so
+    building the 256 x 256 matrix. For the ``N`` pixel pairs ``(a, b)`` of a plane and
+    angle, with ``low = min(a, b)`` and ``d = |a - b|``, one ``np.bincount`` of the codes
+    ``d * 256 + low`` gives ``U[d, low]``, the counts of the unordered pairs, as a matrix
+    with one row per difference (only up to the largest ``d`` present: fewer bins to
+    clear and read than 65,536). The symmetric normalised matrix is
+    ``P[i, i + d] = P[i + d, i] = U[d, i] / (2N)`` for ``d > 0`` and ``P[i, i] = U[0, i] / N``, so
 
-    * contrast, dissimilarity, homogeneity = mean over the pairs of
-      ``d^2``, ``d``, ``1 / (1 + d^2)`` (from the per-plane histogram of ``d``);
-    * asm = ``(sum(U^2) + sum(diag(U)^2)) / (2 N^2)`` where ``sum(U^2)`` is the sum over
-      the per-plane code counts; energy = ``sqrt(asm)``;
+    * the histogram of ``d`` is the row sums of ``U`` (``np.add.reduceat``); contrast,
+      dissimilarity, homogeneity = mean over the pairs of ``d^2``, ``d``, ``1 / (1 + d^2)``;
+    * asm = ``(sum(U^2) + sum(U[0]^2)) / (2 N^2)``; energy = ``sqrt(asm)``;
     * correlation = ``(4N S_ij - S_1^2) / (2N S_2 - S_1^2)`` with the exact integer sums
       ``S_1 = sum(a + b)``, ``S_2 = sum(a^2 + b^2)``, ``S_ij = sum(a b) = (S_2 - sum(d^2)) / 2``;
       1 when the denominator is 0 (uniform plane: scikit-image's ``sigma < 1e-15`` rule).
-      ``S_1`` and ``S_2`` come from per-plane row and column sums (plane minus one row/column).
+      ``S_1`` and ``S_2`` are the plane's sums of ``q`` and ``q^2`` minus one edge row
+      and/or column.
+
+    The work is done plane by plane (the plane's pixels, codes and counts stay in cache,
+    in buffers reused for every plane) and only inside the plane's box of
+    non-background pixels grown by one pixel: every pair outside it is a
+    background-background pair, added to ``U[0, background]`` without being visited,
+    and the pixels outside it add ``background`` (``background^2``) each to the plane sums.
 
     A plane without any pair (one row or one column) gives a zero matrix:
     contrast, dissimilarity, homogeneity, asm, energy 0, correlation 1 (as scikit-image).
@@ -222,72 +262,74 @@ def glcm_plane_properties(q: np.ndarray, *, background: int | None = None) -> np
     ((4, 1, 6), 0.3333333333333333)
     """
     q = np.ascontiguousarray(q, dtype=np.uint8)
-    nz = q.shape[0]
-    bins = LEVELS * LEVELS
-    diag = np.arange(LEVELS) * (LEVELS + 1)
-    levels = np.arange(LEVELS, dtype=np.float64)
-    diff_weights = np.stack([levels * levels, levels, 1.0 / (1.0 + levels * levels)], axis=1)  # (256, 3)
-    sums1 = _PlaneSums(q)
-    squares = q.astype(np.uint16)
-    squares *= squares  # 255^2 = 65025 fits uint16
-    sums2 = _PlaneSums(squares)
+    nz, rows, cols = q.shape
+    npairs = _pair_counts(rows, cols)
     if background is None:
         background = int(np.bincount(q.ravel(), minlength=LEVELS).argmax()) if q.size else 0
-    bg_code = int(background) * (LEVELS + 1)
+    background = int(background)
     # per plane: first/last row and column holding a non-background pixel (-1 when none)
     foreground = q != background
-    row_any = foreground.any(axis=2)
-    col_any = foreground.any(axis=1)
+    row_lo, row_hi = _first_last(foreground.any(axis=2))
+    col_lo, col_hi = _first_last(foreground.any(axis=1))
     del foreground
-    row_lo, row_hi = _first_last(row_any)
-    col_lo, col_hi = _first_last(col_any)
+    # a plane that is all background: its sums and its single code U[0, background]
+    plane_size = rows * cols
+    total1 = np.full(nz, background * plane_size, dtype=np.int64)
+    total2 = np.full(nz, background * background * plane_size, dtype=np.int64)
+    dhist = np.zeros((4, nz, LEVELS), dtype=np.float64)
+    code_sq = np.zeros((4, nz), dtype=np.float64)
+    for angle, n in enumerate(npairs):
+        dhist[angle, :, 0] = n
+        code_sq[angle] = 2.0 * float(n) ** 2
+    # reused buffers: the low levels, the differences and the codes of one plane and angle
+    low_buf = np.empty(plane_size, dtype=np.uint8)
+    diff_buf = np.empty(plane_size, dtype=np.uint8)
+    code_buf = np.empty(plane_size, dtype=np.uint16)
+    row_starts = np.arange(0, LEVELS * LEVELS, LEVELS)
+    for z in np.flatnonzero(row_lo >= 0):
+        plane = q[z, max(row_lo[z] - 1, 0):row_hi[z] + 2, max(col_lo[z] - 1, 0):col_hi[z] + 2]
+        values = plane.astype(np.float64).ravel()  # sums of integers below 2**53: exact
+        outside = plane_size - values.size
+        total1[z] = int(values.sum()) + background * outside
+        total2[z] = int(values @ values) + background * background * outside
+        for angle, (first_slices, second_slices) in enumerate(_PAIR_SLICES):
+            if npairs[angle] == 0:
+                continue
+            first, second = plane[first_slices], plane[second_slices]
+            shape, size = first.shape, first.size
+            low = np.minimum(first, second, out=low_buf[:size].reshape(shape))
+            diff = np.maximum(first, second, out=diff_buf[:size].reshape(shape))
+            diff -= low
+            code = np.left_shift(diff, 8, out=code_buf[:size].reshape(shape), dtype=np.uint16)
+            code |= low
+            counts = np.bincount(code_buf[:size], minlength=LEVELS)  # U[d, low], rows up to max d
+            counts[background] += npairs[angle] - size  # the pairs outside the box
+            on_diag = counts[:LEVELS]
+            code_sq[angle, z] = float(np.einsum("i,i->", counts, counts) + np.dot(on_diag, on_diag))
+            n_rows = -(-counts.size // LEVELS)
+            dhist[angle, z, :n_rows] = np.add.reduceat(counts, row_starts[:n_rows])
+            dhist[angle, z, n_rows:] = 0.0
+    sums1 = _PlaneSums(q, total1, 1)
+    sums2 = _PlaneSums(q, total2, 2)
+    levels = np.arange(LEVELS, dtype=np.float64)
+    diff_weights = np.stack([levels * levels, levels, 1.0 / (1.0 + levels * levels)], axis=1)  # (256, 3)
     out = np.zeros((4, nz, 6), dtype=np.float64)
-    dhist = np.zeros((nz, LEVELS), dtype=np.float64)
-    code_sq = np.zeros(nz, dtype=np.float64)
-    for angle, (first, second, npairs) in enumerate(_pair_views(q)):
-        if npairs <= 0:
+    for angle, npairs_i in enumerate(npairs):
+        if npairs_i == 0:
             out[angle, :, 5] = 1.0
             continue
-        low = np.minimum(first, second)
-        high = np.maximum(first, second)
-        diff = high - low
-        code = low.astype(np.uint16)
-        code <<= 8
-        code |= high
-        del low, high
-        rows_pairs, cols_pairs = code.shape[1], code.shape[2]
-        for z in range(nz):
-            if row_lo[z] < 0:  # the whole plane is background: one code
-                code_sq[z] = 2.0 * float(npairs) ** 2
-                dhist[z] = 0.0
-                dhist[z, 0] = npairs
-                continue
-            # pairs outside the plane's non-background box (grown by 1) are background-background
-            r0, r1 = max(int(row_lo[z]) - 1, 0), min(int(row_hi[z]) + 1, rows_pairs)
-            c0, c1 = max(int(col_lo[z]) - 1, 0), min(int(col_hi[z]) + 1, cols_pairs)
-            sub_codes = code[z, r0:r1, c0:c1].ravel()
-            extra = npairs - sub_codes.size
-            counts = np.bincount(sub_codes, minlength=bins)
-            counts[bg_code] += extra
-            on_diag = counts[diag]
-            code_sq[z] = float(np.einsum("i,i->", counts, counts) + np.dot(on_diag, on_diag))
-            dh = np.bincount(diff[z, r0:r1, c0:c1].ravel(), minlength=LEVELS)
-            dh[0] += extra
-            dhist[z] = dh
-        del code, diff
-        linear = dhist @ diff_weights  # exact integer sums for the first two columns
-        n = float(npairs)
+        linear = dhist[angle] @ diff_weights  # exact integer sums for the first two columns
+        n = float(npairs_i)
         out[angle, :, 0] = linear[:, 0] / n
         out[angle, :, 1] = linear[:, 1] / n
         out[angle, :, 2] = linear[:, 2] / n
-        asm = code_sq / (2.0 * n * n)
+        asm = code_sq[angle] / (2.0 * n * n)
         out[angle, :, 3] = asm
         out[angle, :, 4] = np.sqrt(asm)
         (first_drop, second_drop) = _DROPS[angle]
         s1 = sums1.view_sum(*first_drop) + sums1.view_sum(*second_drop)
         s2 = sums2.view_sum(*first_drop) + sums2.view_sum(*second_drop)
         sij = (s2 - linear[:, 0].astype(np.int64)) // 2
-        npairs_i = int(npairs)
         den = 2 * npairs_i * s2 - s1 * s1
         num = 4 * npairs_i * sij - s1 * s1
         safe = np.where(den > 0, den, 1).astype(np.float64)
