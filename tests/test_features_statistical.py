@@ -106,3 +106,31 @@ def test_infinite_values_are_refused_and_nan_dropped():
     with pytest.raises(ValueError, match="NaN or infinite"):
         statistical_features(img)
     assert statistical_features(np.array([1.0, np.nan, 3.0]))["mean_intensity"] == 2.0
+
+
+def test_central_moments_summed_chunk_by_chunk(monkeypatch):
+    """The deviations are computed in chunks (here 3 values): same hand values as one pass."""
+    from auditapp.features import statistical
+
+    monkeypatch.setattr(statistical, "_MOMENT_CHUNK", 3)
+    # deviations from 3: -2, -1, 0, 3, -3, 3 -> sums of powers 2: 32, 3: 18, 4: 260
+    values = np.array([1.0, 2.0, 3.0, 6.0, 0.0, 6.0])
+    assert statistical._central_moments(values, 3.0) == (32 / 6, 18 / 6, 260 / 6)
+    f = intensity_statistics(np.array([1.0, 2.0, 3.0, 10.0], dtype=np.float32))
+    assert f["std_intensity"] == pytest.approx(math.sqrt(12.5), rel=1e-15)
+    # m3 = (-27 - 8 - 1 + 216) / 4 = 45, m4 = (81 + 16 + 1 + 1296) / 4 = 348.5
+    assert f["skewness"] == pytest.approx(45 / 12.5 ** 1.5, rel=1e-14)
+    assert f["kurtosis"] == pytest.approx(348.5 / 12.5 ** 2 - 3, rel=1e-14)
+
+
+def test_chunked_moments_equal_whole_array_moments_to_rounding(monkeypatch):
+    from auditapp.features import statistical
+
+    sample = np.random.default_rng(3).gamma(2.0, 300.0, size=10_001).astype(np.float32)
+    whole = intensity_statistics(sample)
+    monkeypatch.setattr(statistical, "_MOMENT_CHUNK", 1000)  # 11 chunks, the last one partial
+    chunked = intensity_statistics(sample)
+    for name in STATISTICAL_NAMES:
+        assert chunked[name] == pytest.approx(whole[name], rel=1e-12), name
+    dev = sample.astype(np.float64) - sample.astype(np.float64).mean()
+    assert chunked["skewness"] == pytest.approx(np.mean(dev ** 3) / np.mean(dev ** 2) ** 1.5, rel=1e-12)

@@ -165,3 +165,39 @@ def test_bad_arguments_are_refused():
         texture_features(np.ones((2, 2, 2)), padding=-1)
     with pytest.raises(ValueError, match=r"image must be a 3-D array"):
         texture_features(np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint8])
+@pytest.mark.parametrize("chunk", [5, 2 * 6 * 7, 10**6])
+def test_quantize_in_chunks_equals_quantizing_a_float64_copy(monkeypatch, dtype, chunk):
+    """quantize converts groups of planes (one plane, two planes, everything) through one buffer."""
+    from auditapp.features import texture
+
+    monkeypatch.setattr(texture, "_QUANTIZE_CHUNK", chunk)
+    rng = np.random.default_rng(8)
+    block = rng.normal(100.0, 60.0, size=(9, 6, 7)).clip(0, 250).astype(dtype)
+    work = block.astype(np.float64)
+    lo, hi = work.min(), work.max()
+    expected = np.trunc((255.0 * (work - lo)) / (hi - lo)).astype(np.uint8)
+    q, qlo, qhi = texture._quantize(block[:, ::-1, :])  # a strided view, as a crop of a volume
+    np.testing.assert_array_equal(q, expected[:, ::-1, :])
+    assert (qlo, qhi) == (lo, hi)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        texture._quantize(np.full((3, 2, 2), np.nan))
+
+
+def test_glcm_with_a_non_zero_background_level_and_few_differences():
+    """Each plane is counted inside its own box of non-background pixels; the codes d * 256 + low
+    fill only the rows of the differences present (here d <= 2: a partial count table)."""
+    q = np.full((5, 10, 12), 100, dtype=np.uint8)  # background level 100, not 0
+    q[0, 2:5, 3:6] = 101
+    q[1, 0, 0] = 102  # box in a corner
+    q[1, 9, 11] = 101  # and the opposite corner: the box is the whole plane
+    q[2, 4:6, 11] = 99  # box on the last column
+    q[4, 3:8, 2:9] = np.arange(35).reshape(5, 7) % 3 + 99
+    for background in (None, 100):
+        ours = glcm_plane_properties(q, background=background)
+        for z in range(q.shape[0]):
+            np.testing.assert_allclose(ours[:, z, :], skimage_plane(q[z]), rtol=1e-10, atol=1e-12)
+    # plane 3 is all background: one code, every pair equal
+    np.testing.assert_array_equal(ours[:, 3, :], np.tile([0.0, 0.0, 1.0, 1.0, 1.0, 1.0], (4, 1)))
