@@ -72,10 +72,11 @@ def test_metric_scatter_customdata_and_highlight_on_top():
     assert fig.layout.annotations[0].text == "ET"
 
 
-def test_metric_scatter_webgl_above_1000_and_trend():
+def test_metric_scatter_webgl_above_threshold_and_trend():
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"ID": [f"s{i}" for i in range(1200)], "set": "Duke",
-                       "x": rng.normal(size=1200), "y": rng.normal(size=1200)})
+    n = pm.SCATTERGL_ABOVE + 200
+    df = pd.DataFrame({"ID": [f"s{i}" for i in range(n)], "set": "Duke",
+                       "x": rng.normal(size=n), "y": rng.normal(size=n)})
     df["y"] = 2 * df["x"] + 1
     fig = pm.metric_scatter(df, x="x", y="y", x_title="X", y_title="Y", sets=["Duke"], trend=True)
     assert isinstance(fig.data[0], go.Scattergl)

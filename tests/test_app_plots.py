@@ -72,15 +72,18 @@ def test_univariate_box_only_and_highlight_on_top(frame):
         plots.univariate_figure(frame, "nope")
 
 
-def test_webgl_above_1000_points_with_highlight_same_type():
-    n = 1200
+def test_webgl_above_threshold_with_highlight_same_type():
+    n = plots.SCATTERGL_ABOVE + 200
     df = pd.DataFrame({"ID": [f"s{i}" for i in range(n)], "set": "A", "v": np.arange(n, dtype=float),
                        "w": np.arange(n, dtype=float) ** 2})
     uni = plots.univariate_figure(df, "v", highlight=("A", "s7"))
     assert [t.type for t in uni.data] == ["box", "scattergl", "scattergl"]
     sc = plots.scatter_figure(df, "v", "w", highlight=("A", "s7"))
     assert [t.type for t in sc.data] == ["scattergl", "scattergl"]
-    assert selected_subjects(click(sc, 0, 1100)) == [("A", "s1100")]
+    assert selected_subjects(click(sc, 0, n - 100)) == [("A", f"s{n - 100}")]
+    small = df.iloc[:plots.SCATTERGL_ABOVE]  # up to the threshold: SVG (faster than software-rendered WebGL)
+    assert [t.type for t in plots.univariate_figure(small, "v", highlight=("A", "s7")).data] == [
+        "box", "scatter", "scatter"]
 
 
 def test_scatter_continuous_colour_click(frame):
@@ -154,3 +157,17 @@ def test_univariate_points_coloured_by_a_continuous_column(frame):
     assert [t.marker.showscale for t in points] == [True, False]
     assert points[0].marker.cmin == 30.0 and points[0].marker.cmax == 70.0  # one scale over all groups
     assert points[0].marker.colorbar.title.text == "Age" and "Age: %{marker.color:,.2f}" in points[0].hovertemplate
+
+
+def test_fixed_margins_no_automargin_and_left_margin_fits_group_names():
+    df = pd.DataFrame({"ID": ["a", "b", "c", "d"], "set": ["A", "A", "A long site name", "A long site name"],
+                       "v": [1.0, 2.0, 3.0, 4.0], "w": [4.0, 3.0, 2.0, 1.0]})
+    uni = plots.univariate_figure(df, "v")
+    short = plots.univariate_figure(df[df["set"] == "A"], "v")
+    sc = plots.scatter_figure(df, "v", "w", marginal=True)
+    for fig in (uni, sc):  # one draw in the browser: no second pass growing the margins
+        axes = [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]
+        assert axes and all(fig.layout[k].automargin is False for k in axes)
+    assert uni.layout.margin.l > short.layout.margin.l >= 40
+    big = plots.univariate_figure(df, "v", options={"font_size": 30})  # larger than the margins were sized for
+    assert big.layout.yaxis.automargin is True

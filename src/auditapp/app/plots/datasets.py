@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from auditapp.app.plots.models import HIGHLIGHT, PASTEL, SCATTERGL_ABOVE, _apply_options, color_map
+from auditapp.app.plots.models import HIGHLIGHT, PASTEL, SCATTERGL_ABOVE, _apply_options, color_map, fixed_margins
 
 __all__ = [
     "PLOT_TYPES",
@@ -58,6 +58,10 @@ def _figure(traces: list[dict], layout: dict, options: dict | None) -> go.Figure
     validation (the slowest part of building a 1,621-point figure) is skipped."""
     fig = go.Figure(data=traces, layout=layout, _validate=False)
     return _apply_options(fig, options)
+
+
+def _font(options: dict | None) -> int:
+    return int((options or {}).get("font_size", 14))
 
 
 def _groups(data: pd.DataFrame, group: str, order: list) -> dict:
@@ -170,6 +174,7 @@ def univariate_figure(
                    range=[-(n - 1) - 0.75, 0.5], zeroline=False),
         xaxis=dict(title=dict(text=pretty)), violinmode="overlay", boxmode="overlay",
     )
+    fixed_margins(layout, y_labels=[str(g) for g in order], top=40, font_size=_font(options))
     return _figure(traces, layout, options)
 
 
@@ -200,8 +205,8 @@ def histogram_figure(
         for i, (name, sub) in enumerate(parts.items())
     ]
     layout = dict(barmode="overlay", xaxis=dict(title=dict(text=pretty)), yaxis=dict(title=dict(text="Count")),
-                  legend=dict(title=dict(text=legend_title)), height=400, margin=dict(l=10, r=10, t=40, b=10))
-    return _figure(traces, layout, options)
+                  legend=dict(title=dict(text=legend_title)), height=400, margin=dict(t=40))
+    return _figure(traces, fixed_margins(layout), options)
 
 
 def density_figure(
@@ -225,8 +230,8 @@ def density_figure(
         for i, (name, sub) in enumerate(parts.items())
     ]
     layout = dict(xaxis=dict(title=dict(text=pretty)), yaxis=dict(title=dict(text="Density")),
-                  legend=dict(title=dict(text=legend_title)), height=400, margin=dict(l=10, r=10, t=40, b=10))
-    return _figure(traces, layout, options)
+                  legend=dict(title=dict(text=legend_title)), height=400, margin=dict(t=40))
+    return _figure(traces, fixed_margins(layout), options)
 
 
 def scatter_figure(
@@ -300,7 +305,7 @@ def scatter_figure(
                 marker=dict(size=12, color=HIGHLIGHT, line=dict(color="#444", width=1)),
             ))
     layout = dict(xaxis=dict(title=dict(text=x_name)), yaxis=dict(title=dict(text=y_name)),
-                  legend=dict(title=dict(text=legend_title)), height=550, margin=dict(l=10, r=10, t=40, b=10))
+                  legend=dict(title=dict(text=legend_title)), height=550, margin=dict(t=40))
     if marginal:
         groups = [(str(t["name"]), t["x"], t["y"], t["marker"]["color"]) for t in traces
                   if t.get("showlegend", True) is not False and not continuous]
@@ -322,4 +327,4 @@ def scatter_figure(
         layout["xaxis"]["type"] = "log"
     if log_y:
         layout["yaxis"]["type"] = "log"
-    return _figure(traces, layout, options)
+    return _figure(traces, fixed_margins(layout), options)

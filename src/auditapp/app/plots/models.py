@@ -22,6 +22,7 @@ __all__ = [
     "FAVOURABLE",
     "UNFAVOURABLE",
     "SVG_NAMES",
+    "fixed_margins",
     "svg_config",
     "color_map",
     "error_matrix_figure",
@@ -41,7 +42,7 @@ UNFAVOURABLE = "#ffbf69"
 OBSERVED = "#f4a261"
 PREDICTED = "#e9c46a"
 ERROR_SEGMENT = "#005f73"
-SCATTERGL_ABOVE = 1000
+SCATTERGL_ABOVE = 5000
 MAX_GROUPS = 30
 
 #: Mode-bar SVG file names, as the reference names its downloads.
@@ -96,6 +97,10 @@ def _apply_options(fig: go.Figure, options: dict | None) -> go.Figure:
         for name, value in current.items():
             if name.startswith(axis) and isinstance(value, dict) and value.get("title", {}).get("text"):
                 update[name] = dict(title=dict(text=options[key]))
+    if int(options.get("font_size", 14)) > 16:  # larger labels than the fixed margins were sized for
+        for name, value in current.items():
+            if name.startswith(("xaxis", "yaxis")) and isinstance(value, dict):
+                update.setdefault(name, {})["automargin"] = True
     if "show_legend" in options:
         update["showlegend"] = bool(options["show_legend"])
     if options.get("legend_position"):
@@ -107,6 +112,31 @@ def _apply_options(fig: go.Figure, options: dict | None) -> go.Figure:
             update["legend"] = _legend(pos)
     fig.update_layout(**update)
     return fig
+
+
+def fixed_margins(layout: dict, *, left: int = 90, bottom: int = 70, right: int = 20, top: int | None = None,
+                  y_labels: Sequence[str] | None = None, font_size: int = 14) -> dict:
+    """Turn Plotly's ``automargin`` off on every axis of ``layout`` and give fixed margins that fit the labels.
+
+    With the Streamlit chart theme every axis has ``automargin`` on: after the first draw Plotly measures the tick
+    labels, grows the margins and draws the whole figure a second time. With 1,000s of points in a software-rendered
+    browser that second draw is 0.3-1 s of every rerun (measured in ``benchmarks/bench_app.py --browser``). Fixed
+    margins draw once. ``y_labels`` (categorical y axis) sizes the left margin to the longest label.
+    """
+    margin = dict(layout.get("margin") or {})
+    if y_labels is not None:
+        longest = max((len(str(v)) for v in y_labels), default=4)
+        left = max(40, 24 + int(0.6 * font_size * longest))
+        if (layout.get("yaxis") or {}).get("title", {}).get("text"):
+            left += font_size + 16
+    margin.update(l=left, r=right, b=bottom)
+    if top is not None:
+        margin["t"] = top
+    layout["margin"] = margin
+    for name in list(layout):
+        if name.startswith(("xaxis", "yaxis")) and isinstance(layout[name], dict):
+            layout[name] = {**layout[name], "automargin": False}
+    return layout
 
 
 def _grid(fig: go.Figure, nrows: int, ncols: int, titles: Sequence[str] | None = None, *,
@@ -356,7 +386,10 @@ def metric_scatter(
                 layout[f"xaxis{n}"] = dict(title=dict(text=x_title))
             if k % ncols == 0:
                 layout[f"yaxis{n}"] = dict(title=dict(text=y_title))
-    fig.update_layout(**layout)
+    for name in fig.layout.to_plotly_json():
+        if name.startswith(("xaxis", "yaxis")):
+            layout.setdefault(name, {})
+    fig.update_layout(**fixed_margins(layout, top=60))
     return _apply_options(fig, options)
 
 
@@ -497,7 +530,7 @@ def model_boxes(
         boxmode="group", height=height,
         title=dict(text="Average models performance" if facet is None else "Models performance by region"),
         legend=dict(title=dict(text="Model"), orientation="h", y=1.02, yanchor="bottom", x=0),
-        margin=dict(t=100), **axes,
+        **fixed_margins(dict(margin=dict(t=100), **axes), bottom=50),
     )
     return _apply_options(fig, options)
 
