@@ -118,10 +118,11 @@ def fixed_margins(layout: dict, *, left: int = 90, bottom: int = 70, right: int 
                   y_labels: Sequence[str] | None = None, font_size: int = 14) -> dict:
     """Turn Plotly's ``automargin`` off on every axis of ``layout`` and give fixed margins that fit the labels.
 
-    With the Streamlit chart theme every axis has ``automargin`` on: after the first draw Plotly measures the tick
-    labels, grows the margins and draws the whole figure a second time. With 1,000s of points in a software-rendered
-    browser that second draw is 0.3-1 s of every rerun (measured in ``benchmarks/bench_app.py --browser``). Fixed
-    margins draw once. ``y_labels`` (categorical y axis) sizes the left margin to the longest label.
+    The Streamlit chart theme turns ``automargin`` on for every axis (with zero left/right margins): Plotly then
+    measures the drawn tick labels and titles and, when they do not fit, grows the margins and lays the figure out
+    again. Our layout values override the theme's, so fixed margins sized here skip that pass (the theme's colours and
+    fonts still apply). ``y_labels`` (categorical y axis) sizes the left margin to the longest label; a font size
+    above 16 in the plot options turns ``automargin`` back on (see ``_apply_options``).
     """
     margin = dict(layout.get("margin") or {})
     if y_labels is not None:
