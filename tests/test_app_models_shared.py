@@ -105,7 +105,7 @@ def test_single_model_all_subjects_plotted(bysite, monkeypatch):
     ok(at)
     fig = figures(at)[0]
     traces = [t for t in fig["data"] if t["name"] in SITES]
-    assert [t["type"] for t in traces] == ["scatter"] * 5  # 1,467 points: SVG up to SCATTERGL_ABOVE
+    assert [t["type"] for t in traces] == ["scattergl"] * 5  # 1,467 points > 1,000: WebGL (spec §3)
     n = sum(len(arr(t["x"])) for t in traces)
     corr = at.dataframe[0].value
     assert n == corr["n"].sum() == 1467  # subjects with BraTS25_1 metrics and features

@@ -81,7 +81,7 @@ def test_webgl_above_threshold_with_highlight_same_type():
     sc = plots.scatter_figure(df, "v", "w", highlight=("A", "s7"))
     assert [t.type for t in sc.data] == ["scattergl", "scattergl"]
     assert selected_subjects(click(sc, 0, n - 100)) == [("A", f"s{n - 100}")]
-    small = df.iloc[:plots.SCATTERGL_ABOVE]  # up to the threshold: SVG (faster than software-rendered WebGL)
+    small = df.iloc[:plots.SCATTERGL_ABOVE]  # up to the threshold (1,000 points, spec §3): SVG
     assert [t.type for t in plots.univariate_figure(small, "v", highlight=("A", "s7")).data] == [
         "box", "scatter", "scatter"]
 

@@ -42,7 +42,7 @@ UNFAVOURABLE = "#ffbf69"
 OBSERVED = "#f4a261"
 PREDICTED = "#e9c46a"
 ERROR_SEGMENT = "#005f73"
-SCATTERGL_ABOVE = 5000
+SCATTERGL_ABOVE = 1000  # dashboard.md §3: more than 1,000 points -> scattergl
 MAX_GROUPS = 30
 
 #: Mode-bar SVG file names, as the reference names its downloads.
