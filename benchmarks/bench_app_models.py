@@ -228,27 +228,22 @@ def bench_browser(config: Path, repeat: int) -> dict[str, float]:
                 page.evaluate(painted)
                 out.setdefault(label, []).append(time.perf_counter() - t0)
 
-            page.goto(f"{url}/pairwise")
-            plots.first.wait_for(timeout=60_000)
-            for i in range(repeat + 1):
-                click_until("pairwise: comparison Absolute", lambda: sidebar.get_by_text("Absolute", exact=True).click(),
-                            "Absolute improvement")
-                click_until("pairwise: comparison Relative", lambda: sidebar.get_by_text("Relative", exact=True).click(),
-                            "Relative improvement (%)")
-            page.goto(f"{url}/multi_model")
-            plots.first.wait_for(timeout=60_000)
-            for i in range(repeat + 1):
-                click_until("multi-model: by region", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
-                            "Models performance by region")
-                click_until("multi-model: aggregated", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
-                            "Average models performance")
-            page.goto(f"{url}/single_model")
-            plots.first.wait_for(timeout=60_000)
-            for i in range(repeat + 1):
-                click_until("single model: per region", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
-                            "NETC")
-                click_until("single model: aggregated", lambda: main_area.get_by_text("Aggregated", exact=True).click(),
-                            "Dice of BraTS25_1 vs Tumor location (WHOLE)")
+            toggles = (  # page, (label, control, text that shows the rerun finished) x 2
+                ("pairwise", sidebar, "Absolute", ("pairwise: comparison Absolute", "Absolute improvement")),
+                ("pairwise", sidebar, "Relative", ("pairwise: comparison Relative", "Relative improvement (%)")),
+                ("multi_model", main_area, "Aggregated", ("multi-model: by region", "Models performance by region")),
+                ("multi_model", main_area, "Aggregated", ("multi-model: aggregated", "Average models performance")),
+                ("single_model", main_area, "Aggregated", ("single model: per region", "NETC")),
+                ("single_model", main_area, "Aggregated",
+                 ("single model: aggregated", "Dice of BraTS25_1 vs Tumor location (WHOLE)")),
+            )
+            for page_name in dict.fromkeys(t[0] for t in toggles):
+                page.goto(f"{url}/{page_name}")
+                plots.first.wait_for(timeout=60_000)
+                steps = [t for t in toggles if t[0] == page_name]
+                for _ in range(repeat + 1):
+                    for _, area, control, (label, expected) in steps:
+                        click_until(label, lambda a=area, c=control: a.get_by_text(c, exact=True).click(), expected)
             browser.close()
     finally:
         proc.terminate()
