@@ -85,7 +85,6 @@ def test_every_page_url_renders(server):
 
     server, record = server
     ARTIFACTS.mkdir(exist_ok=True)
-    started = time.monotonic()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
@@ -131,4 +130,3 @@ def test_every_page_url_renders(server):
             assert urlparse(page.url).path == "/subjects" and f"id={clicked}" in urlparse(page.url).query
         finally:
             browser.close()
-    assert time.monotonic() - started < 60

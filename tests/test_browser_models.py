@@ -80,7 +80,6 @@ def test_model_pages_render_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    started = time.monotonic()
     timings = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -118,4 +117,3 @@ def test_model_pages_render_in_chromium(server):
         finally:
             browser.close()
     print("browser timings (s):", {k: round(v, 2) for k, v in timings.items()})
-    assert time.monotonic() - started < 60
