@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from auditapp import __version__, cli
+from auditapp import __version__
 from auditapp.cli import app, main
+from auditapp.cli._common import printed_warnings
 from auditapp.demo.synthetic import write_dataset
 
 runner = CliRunner()
@@ -76,17 +77,6 @@ def test_main_maps_usage_errors_to_1(argv, code, capsys):
     assert exc.value.code == code
     if code:
         assert "Usage" in capsys.readouterr().err
-
-
-def test_main_keeps_not_implemented_exit_2(monkeypatch, tmp_path, capsys):
-    """A missing pipeline module exits 2 with a plain message, after the config validated."""
-    project = _tiny_project(tmp_path, n=1)
-    monkeypatch.setattr(cli, "FEATURE_PIPELINE", "auditapp.pipelines.not_there")
-    with pytest.raises(SystemExit) as exc:
-        main(["feature-extraction", "--config", str(project / "configs" / "feature_extraction.yaml")])
-    assert exc.value.code == 2
-    assert "feature-extraction is not implemented yet" in capsys.readouterr().err
-    assert not (project / "outputs" / "features").exists()
 
 
 # --------------------------------------------------------------------------- config errors
@@ -248,7 +238,7 @@ def test_partial_failure_exits_3_with_failures_file(tmp_path):
 def test_second_run_in_the_same_second_gets_a_suffixed_log(tmp_path):
     from datetime import datetime
 
-    from auditapp.logs import new_log_path
+    from auditapp.cli.logs import new_log_path
 
     now = datetime(2026, 1, 2, 3, 4, 5)
     assert new_log_path(tmp_path, now).name == "2026_01_02_03_04_05.log"
@@ -319,7 +309,7 @@ def test_config_warnings_printed_once_other_warnings_reissued(capsys):
     from auditapp.errors import ConfigWarning
 
     with pytest.warns(RuntimeWarning, match="overflow"):
-        with cli._printed_warnings():
+        with printed_warnings():
             warnings.warn("c.yaml: cpu_core: unknown key (did you mean 'cpu_cores'?)", ConfigWarning)
             warnings.warn("c.yaml: cpu_core: unknown key (did you mean 'cpu_cores'?)", ConfigWarning)
             warnings.warn("overflow in a computation", RuntimeWarning)

@@ -1,4 +1,4 @@
-"""auditapp.logs (loguru sinks, per-run log file) and auditapp.progress (plain stderr bar)."""
+"""auditapp.cli.logs (loguru sinks, per-run log file) and auditapp.cli.progress (plain stderr bar)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-from auditapp.logs import buffer_records, configure_logging, log_config, shutdown_logging
-from auditapp.progress import ProgressBar, ProgressPrinter, active_bar, format_bar
+from auditapp.cli.logs import buffer_records, configure_logging, log_config, shutdown_logging
+from auditapp.cli.progress import ProgressBar, ProgressPrinter, active_bar, format_bar
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""auditapp.runner: failure collection, warnings, backends (serial, loky, dask), failures file, exit codes."""
+"""auditapp.pipelines.runner: failure collection, warnings, backends (serial, loky, dask), failures file, exit codes."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import pytest
 from loguru import logger
 
 from auditapp.config.model import ParallelConfig
-from auditapp.errors import AuditappWarning, ConfigError, SubjectError
-from auditapp.runner import (
-    EXIT_OK,
-    EXIT_PARTIAL,
+from auditapp.errors import EXIT_OK, EXIT_PARTIAL, AuditappWarning, ConfigError, SubjectError
+from auditapp.pipelines.runner import (
     DatasetSummary,
     ExtractionSummary,
     Failure,
@@ -158,9 +156,9 @@ def test_unreachable_dask_scheduler_is_a_config_error(monkeypatch):
     pytest.importorskip("distributed")
     import socket
 
-    import auditapp.runner
+    import auditapp.pipelines.runner
 
-    monkeypatch.setattr(auditapp.runner, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(auditapp.pipelines.runner, "DASK_CONNECT_TIMEOUT", "1s")
     with socket.socket() as sock:  # a free port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -1,11 +1,24 @@
 """The one exception family of auditapp.
 
-Library code raises these; only the CLI turns them into messages and exit codes.
+Library code raises these; only the CLI turns them into messages and exit codes,
+which are defined here, once.
 """
 
 from __future__ import annotations
 
-__all__ = ["AuditappError", "ConfigError", "SubjectError", "AuditappWarning", "ConfigWarning"]
+__all__ = [
+    "AuditappError", "ConfigError", "SubjectError", "AuditappWarning", "ConfigWarning",
+    "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL", "EXIT_INTERRUPTED",
+]
+
+#: Every subject (or subject/model pair) done.
+EXIT_OK = 0
+#: Config or usage error: nothing computed, nothing created.
+EXIT_CONFIG = 1
+#: Finished, but some subjects/pairs failed (listed in a failures file).
+EXIT_PARTIAL = 3
+#: Interrupted (Ctrl-C).
+EXIT_INTERRUPTED = 130
 
 
 class AuditappError(Exception):

@@ -30,7 +30,7 @@ from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box,
 from auditapp.features.tumor import size_labels, tumor_features
 from auditapp.io import find_nifti, list_subject_dirs, read_header, read_volume, write_csv_atomic
 from auditapp.io.metadata import read_metadata_table
-from auditapp.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
+from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
 
 __all__ = ["SubjectTask", "SubjectResult", "extract_subject", "build_table", "extract_dataset",
            "run_feature_extraction", "SEG_SUFFIX"]
@@ -343,7 +343,7 @@ def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progres
     Returns
     -------
     ExtractionSummary
-        One :class:`~auditapp.runner.DatasetSummary` per dataset; ``exit_code`` is 3
+        One :class:`~auditapp.pipelines.runner.DatasetSummary` per dataset; ``exit_code`` is 3
         when any subject failed. A dataset that cannot be processed never stops the next.
     """
     summaries = []

@@ -33,7 +33,7 @@ from auditapp.metrics.registry import (
     evaluate_pair,
     output_columns,
 )
-from auditapp.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
+from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
 
 __all__ = [
     "run_metric_extraction",
@@ -233,7 +233,7 @@ def evaluate_subject(task: SubjectTask) -> SubjectResult:
     """Worker: read the ground truth once, then evaluate every model's prediction.
 
     Never raises for a per-pair problem: each failing pair becomes a
-    :class:`~auditapp.runner.Failure` (with its model) in the result.
+    :class:`~auditapp.pipelines.runner.Failure` (with its model) in the result.
     """
     subject = task.subject
     start = time.perf_counter()

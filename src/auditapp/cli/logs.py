@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from loguru import logger
 
-from auditapp.progress import active_bar
+from auditapp.cli.progress import active_bar
 
 __all__ = ["LEVELS", "configure_logging", "shutdown_logging", "log_config", "new_log_path", "buffer_records"]
 

@@ -1,7 +1,4 @@
-"""``auditapp organize``: organise subject folders by a metadata column (CLI wrapper of auditapp.files).
-
-Registered in :mod:`auditapp.cli` as ``app.command("organize")(organize)``.
-"""
+"""``auditapp organize``: organise subject folders by a metadata column (CLI form of auditapp.files)."""
 
 from __future__ import annotations
 
@@ -11,9 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from auditapp.errors import AuditappError, AuditappWarning
-
-__all__ = ["organize"]
+from auditapp.errors import EXIT_CONFIG, AuditappError, AuditappWarning
 
 
 def _parse_where(where: list[str]) -> list[tuple[str, list[str]]]:
@@ -79,7 +74,7 @@ def organize(
     except (AuditappError, KeyError, ValueError, TypeError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(code=1) from None
+        raise typer.Exit(code=EXIT_CONFIG) from None
     for w in caught:
         typer.echo(f"warning: {w.message}", err=True)
     organized = sum(len(ids) for ids in result["organized"].values())

@@ -8,7 +8,7 @@ CLI passes. On a terminal the bar is redrawn in place (at most ~10 times a secon
 
 When stderr is not a terminal (CI, pipes, logs), only the final line of each bar is
 printed, so captured output stays short. Console log messages clear the bar first
-and redraw it afterwards (see :mod:`auditapp.logs`), so they never mix on one line.
+and redraw it afterwards (see :mod:`auditapp.cli.logs`), so they never mix on one line.
 """
 
 from __future__ import annotations

@@ -33,16 +33,13 @@ from typing import Any
 from joblib import Parallel, delayed, parallel_config
 
 from auditapp.config.model import ParallelConfig
-from auditapp.errors import ConfigError, SubjectError
+from auditapp.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, SubjectError
 
 __all__ = [
     "Failure", "TaskOutcome", "RunResult", "DatasetSummary", "ExtractionSummary", "run_tasks",
-    "write_failures_file", "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL",
+    "write_failures_file",
 ]
 
-EXIT_OK = 0
-EXIT_CONFIG = 1
-EXIT_PARTIAL = 3
 #: How long to try reaching an existing Dask scheduler (``parallel.scheduler``).
 DASK_CONNECT_TIMEOUT = "10s"
 
