@@ -117,7 +117,7 @@ def bench_page(config: Path, page: str, repeat: int) -> tuple[float, dict[str, f
 
 
 def bench_error_matrix(config: Path, repeat: int) -> dict[str, float]:
-    from auditapp.app import data_models
+    from auditapp.app.data import _error_matrix as data_models
 
     data_models.subject_counts.clear()
     data_models._stacked_counts.clear()
@@ -150,7 +150,7 @@ def bench_error_matrix_many(folder: Path, n_subjects: int, repeat: int) -> dict[
     """Error matrix "All" over many synthetic subjects (32^3 volumes): first view vs revisits."""
     import numpy as np
 
-    from auditapp.app import data_models
+    from auditapp.app.data import _error_matrix as data_models
     from auditapp.io.nifti_write import write_volume
 
     raw, pred = folder / "many" / "raw", folder / "many" / "pred"

@@ -1,4 +1,4 @@
-"""Data helpers of the model pages (auditapp.app.data_models), called directly (no Streamlit server)."""
+"""Error-matrix data and other helpers of auditapp.app.data, called directly (no Streamlit server)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditapp.app import data_models as dm
+from auditapp.app import data as dm
+from auditapp.app.selection import toggle_subjects
 from auditapp.config.model import AppConfig, Label
 from auditapp.errors import AuditappError
 from auditapp.io.nifti_write import write_volume
@@ -17,10 +18,12 @@ LABELS = (Label("BKG", (0,)), Label("EDE", (3,)), Label("ENH", (1,)), Label("NEC
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     dm.subject_counts.clear()
-    dm._stacked_counts.clear()
-    dm._list_nifti_pairs.clear()
+    from auditapp.app.data import _error_matrix
+
+    _error_matrix._stacked_counts.clear()
+    _error_matrix._list_nifti_pairs.clear()
     dm.read_error_matrix_csv.clear()
-    dm._computed_keys().clear()
+    _error_matrix._computed_keys().clear()
     yield
 
 
@@ -109,11 +112,14 @@ def test_missing_folder_is_named(tmp_path):
 
 
 def test_toggle_subjects():
-    assert dm.toggle_subjects([], [("A", "1")]) == [("A", "1")]
-    assert dm.toggle_subjects([("A", "1")], [("A", "1")]) == []
-    assert dm.toggle_subjects([["A", "1"]], [("B", "2")]) == [("A", "1"), ("B", "2")]
+    assert toggle_subjects([], [("A", "1")]) == [("A", "1")]
+    assert toggle_subjects([("A", "1")], [("A", "1")]) == []
+    assert toggle_subjects([["A", "1"]], [("B", "2")]) == [("A", "1"), ("B", "2")]
 
 
-def test_models_by_set():
-    df = pd.DataFrame({"set": ["a", "a", "b", "a"], "model": ["m2", "m1", "m1", "m2"]})
-    assert dm.models_by_set(("k",), df) == {"a": ["m1", "m2"], "b": ["m1"]}
+def test_models_by_set(tmp_path):
+    for name, models in (("a", ["m2", "m1", "m2"]), ("b", ["m1"])):
+        pd.DataFrame({"ID": [f"S{i}" for i in range(len(models))], "region": "ET", "model": models,
+                      "dice": 0.5}).to_csv(tmp_path / f"{name}.csv", index=False)
+    cfg = AppConfig(metrics={"a": tmp_path / "a.csv", "b": tmp_path / "b.csv"})
+    assert dm.models_by_set(cfg) == {"a": ["m1", "m2"], "b": ["m1"]}

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from auditapp.app.plots import models as pm
+from auditapp.app import plots as pm
 
 
 def test_color_map_models_sorted_datasets_in_order():
@@ -95,12 +95,14 @@ def test_improvement_bars_colours_and_labels():
     assert bar.marker.line.color == "black"
 
 
-def test_histogram_figure_bins_over_pooled_range():
-    fig = pm.histogram_figure({"a": [0.0, 1.0, np.nan], "b": [2.0]}, nbins=4, x_title="d")
-    assert len(fig.data) == 2
+def test_histogram_figure_one_builder_for_every_page():
+    df = pd.DataFrame({"set": ["a", "a", "a", "b"], "d": [0.0, 1.0, np.nan, 2.0]})
+    fig = pm.histogram_figure(df, "d", bins=(0.0, 2.0, 0.5), pretty="d", title="T", height=300)
+    assert [t.name for t in fig.data] == ["a", "b"]
     assert fig.data[0].xbins.start == 0.0 and fig.data[0].xbins.size == pytest.approx(0.5)
     assert list(fig.data[0].x) == [0.0, 1.0]
-    empty = pm.histogram_figure({"a": [np.nan]}, nbins=4, x_title="d")
+    assert fig.layout.title.text == "T" and fig.layout.height == 300
+    empty = pm.histogram_figure(df.iloc[2:3], "d", bins=(0.0, 1.0, 1.0))
     assert len(empty.data) == 0
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditapp.app.plots import datasets as plots
+from auditapp.app import plots
 from auditapp.app.selection import selected_subjects
 
 

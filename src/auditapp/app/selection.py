@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["selected_subjects", "selection_points"]
+__all__ = ["selected_subjects", "selection_points", "toggle_subjects"]
 
 
 def selection_points(event: Any) -> list[Mapping]:
@@ -42,5 +42,23 @@ def selected_subjects(event: Any) -> list[tuple[str, str]]:
             continue
         subject = (str(custom[0]), str(custom[1]))
         if subject not in out:
+            out.append(subject)
+    return out
+
+
+def toggle_subjects(current: list[tuple[str, str]], clicked: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Highlight list after a click: clicked subjects not in the list are added, those in it removed.
+
+    Examples
+    --------
+    >>> toggle_subjects([("A", "1"), ("A", "2")], [("A", "2"), ("B", "3")])
+    [('A', '1'), ('B', '3')]
+    """
+    out = [tuple(s) for s in current]
+    for subject in clicked:
+        subject = tuple(subject)
+        if subject in out:
+            out.remove(subject)
+        else:
             out.append(subject)
     return out

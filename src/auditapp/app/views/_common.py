@@ -159,9 +159,7 @@ def page_tables(title: str, *needs: str, level: str = "warning") -> tuple | None
 
 def dataset_with_models(cfg: AppConfig, tables: data.Tables, page: str) -> tuple[str | None, pd.DataFrame, list[str]]:
     """"Dataset" selectbox over the sets that have models (shared default); its rows and its sorted models."""
-    from auditapp.app import data_models as dm
-
-    by_set = dm.models_by_set(dm.metrics_key(cfg), tables.df)
+    by_set = data.models_by_set(cfg)
     dataset = select_one("Dataset", [s for s in tables.sets if by_set.get(s)], page, "dataset", shared="dataset")
     return dataset, tables.df[tables.df["set"] == dataset], by_set.get(dataset, [])
 
@@ -263,19 +261,22 @@ def colour_group_by(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *,
     return None if choice == "Dataset" else choice
 
 
-def subset_filter(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *, where=None) -> pd.DataFrame:
-    """"Subset" expander: a metadata column and the values to keep (all by default)."""
+def subset_filter(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *, where=None) -> data.Subset | None:
+    """"Subset" expander: a metadata column and the values to keep (all by default); None when no subset.
+
+    Returns the hashable subset (``(column, values)``) the data layer applies (:func:`data.apply_subset`).
+    """
     where = where or st.sidebar
     cols = [c for c in meta_columns if c in df.columns and 0 < df[c].nunique(dropna=True) <= 200]
     if not cols:
-        return df
+        return None
     with where.expander("Subset", expanded=False):
         col = st.selectbox("Metadata column", ["(none)", *cols], key=f"{page}.subset.column")
         if col == "(none)":
-            return df
+            return None
         values = sorted(df[col].dropna().unique().tolist(), key=str)
         keep = st.multiselect("Values to keep", values, default=values, key=f"{page}.subset.values.{col}")
-    return df[df[col].isin(keep)]
+    return (col, tuple(keep))
 
 
 def plot_options(page: str, name: str, *, title: str = "", x_title: str = "", y_title: str = "",

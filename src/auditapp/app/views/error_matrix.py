@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from auditapp.app import data_models as dm
-from auditapp.app.plots import models as pm
+from auditapp.app import data, plots
 from auditapp.app.views import _common as ui
 
 PAGE = "error_matrix"
 ALL = "All"
+NO_SOURCE = ("No predictions configured. Add `predictions:` (per dataset, one folder per model) and "
+             "`raw_datasets:` (per dataset, the subject folders with the ground truth) to app.yaml, or "
+             "`error_matrices:` (the `error_matrix_<x>.csv` written by `auditapp metric-extraction`).")
 
 
 def _classes(cfg):
@@ -33,39 +35,32 @@ def _classes(cfg):
         return None
 
 
-def body() -> None:
-    cfg = ui.page_config("Segmentation error matrix")
-    if cfg is None:
-        return
-    if not cfg.predictions and not cfg.error_matrices and not any(
-            dm.error_matrix_csv_path(cfg, s) for s in cfg.metrics):
-        st.info("No predictions configured. Add `predictions:` (per dataset, one folder per model) and "
-                "`raw_datasets:` (per dataset, the subject folders with the ground truth) to app.yaml, or "
-                "`error_matrices:` (the `error_matrix_<x>.csv` written by `auditapp metric-extraction`).")
-        return
-    classes = _classes(cfg)
-    if classes is None:
-        return
-    sets = dm.error_matrix_sets(cfg)
+def _choose_source(cfg) -> tuple | None:
+    """Sidebar "Dataset", "Model", "Subject"; ``(dataset, model, source, subject)`` or None after a message."""
+    sets = data.error_matrix_sets(cfg)
     if not sets:
         st.info("No dataset has predictions or an error-matrix CSV.")
-        return
+        return None
     dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
-    models = dm.error_matrix_models(cfg, dataset)
+    models = data.error_matrix_models(cfg, dataset)
     if not models:
         st.info(f"No models for {dataset}: add `predictions: {{{dataset}: {{<model>: <folder>}}}}` to app.yaml.")
-        return
+        return None
     model = ui.select_one("Model", models, PAGE, "model", shared="model")
-    source = dm.error_matrix_source(cfg, dataset, model)
+    source = data.error_matrix_source(cfg, dataset, model)
     if source.problem:
         st.info(source.problem)
-        return
+        return None
     if not source.subjects:
         st.info(f"No subject of {dataset} has a prediction of {model}."
                 + (f" Skipped: {_skipped_text(source.skipped)}" if source.skipped else ""))
-        return
+        return None
     subject = ui.select_one("Subject", [ALL, *source.subjects], PAGE, "subject")
+    return dataset, model, source, subject
 
+
+def _matrix_options(subject: str) -> tuple[str, bool, bool]:
+    """"Matrix" radio and the two checkboxes: ``(kind, normalize, average)``."""
     kind_label = st.radio("Matrix", ["Error matrix", "Confusion matrix"], horizontal=True, key=f"{PAGE}.kind",
                           help="Error matrix: voxels where GT ≠ prediction (reference definition). Confusion "
                                "matrix: every voxel, diagonal = per-class recall.")
@@ -75,8 +70,11 @@ def body() -> None:
     average = False
     if subject == ALL and kind == "error":
         average = c2.checkbox("Averaged per number of subjects", value=True, key=f"{PAGE}.average")
+    return kind, normalize, average
 
-    wanted = source.subjects if subject == ALL else [subject]
+
+def _counts_with_progress(source, model: str, wanted: list[str]):
+    """``data.gather_counts`` with an ``st.progress`` bar for the subjects not counted yet."""
     bar = None
 
     def progress(done: int, total: int, current: str) -> None:
@@ -87,31 +85,51 @@ def body() -> None:
             bar = st.progress(0.0, text="Computing error matrices")
         bar.progress(min(done / total, 1.0), text=f"Computing error matrices: {done}/{total} subjects")
 
-    counts, used, skipped = dm.gather_counts(source, model, wanted, progress=progress)
+    result = data.gather_counts(source, model, wanted, progress=progress)
     if bar is not None:
         bar.empty()
-    skipped = {**source.skipped, **skipped} if subject == ALL else skipped
-    if not used:
-        st.info(f"No error matrix could be computed for {subject} ({model}). {_skipped_text(skipped)}")
-        return
-    total = dm.summed_counts(counts)
-    labels = dict(classes)
-    matrix = dm.matrix_view(total, labels, kind=kind, normalize=normalize, n_subjects=len(used), average=average)
-    fmt = "percent" if normalize else ("mean" if average else "count")
+    return result
 
+
+def _display_options(matrix) -> tuple[str, str, int, dict]:
+    """Sidebar "Plot options": axis titles, font size and a display name per class."""
     with st.sidebar.expander("Plot options"):
         x_title = st.text_input("X axis label", "Predicted label", key=f"{PAGE}.xtitle")
         y_title = st.text_input("Y axis label", "True label", key=f"{PAGE}.ytitle")
         font_size = st.slider("Font size", 4, 48, 14, key=f"{PAGE}.font")
-        names = {}
-        for name in matrix.index:
-            names[name] = st.text_input(f"Display name of {name}", name, key=f"{PAGE}.name.{name}")
+        names = {name: st.text_input(f"Display name of {name}", name, key=f"{PAGE}.name.{name}")
+                 for name in matrix.index}
+    return x_title, y_title, font_size, names
+
+
+def body() -> None:
+    cfg = ui.page_config("Segmentation error matrix")
+    if cfg is None:
+        return
+    if not cfg.predictions and not cfg.error_matrices and not any(
+            data.error_matrix_csv_path(cfg, s) for s in cfg.metrics):
+        st.info(NO_SOURCE)
+        return
+    classes = _classes(cfg)
+    chosen = _choose_source(cfg) if classes is not None else None
+    if chosen is None:
+        return
+    dataset, model, source, subject = chosen
+    kind, normalize, average = _matrix_options(subject)
+    counts, used, skipped = _counts_with_progress(source, model, source.subjects if subject == ALL else [subject])
+    skipped = {**source.skipped, **skipped} if subject == ALL else skipped
+    if not used:
+        st.info(f"No error matrix could be computed for {subject} ({model}). {_skipped_text(skipped)}")
+        return
+    matrix = data.matrix_view(data.summed_counts(counts), dict(classes), kind=kind, normalize=normalize,
+                              n_subjects=len(used), average=average)
+    x_title, y_title, font_size, names = _display_options(matrix)
     shown = matrix.rename(index=names, columns=names)
-    title = f"{dataset} · {model} · {subject}"
-    fig = pm.error_matrix_figure(shown, kind=kind, fmt=fmt, title=title, x_title=x_title, y_title=y_title,
-                                 font_size=font_size)
+    fmt = "percent" if normalize else ("mean" if average else "count")
+    fig = plots.error_matrix_figure(shown, kind=kind, fmt=fmt, title=f"{dataset} · {model} · {subject}",
+                                    x_title=x_title, y_title=y_title, font_size=font_size)
     st.plotly_chart(fig, theme="streamlit", width="content", key=f"{PAGE}.chart",
-                    config=pm.svg_config(pm.SVG_NAMES[PAGE]))
+                    config=plots.svg_config(plots.SVG_NAMES[PAGE]))
     source_text = (f"error-matrix CSV {source.csv}" if source.kind == "csv" else "NIfTI ground truth and predictions")
     caption = f"Subjects used: {len(used)}. Source: {source_text}."
     if skipped:
@@ -134,4 +152,4 @@ def _skipped_text(skipped: dict[str, str]) -> str:
     return text
 
 
-ui.guard(body)
+body()

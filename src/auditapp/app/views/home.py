@@ -32,10 +32,6 @@ def _datasets(cfg) -> list[str]:
 
 
 def _status(cfg, ftab: data.Tables, mtab: data.Tables) -> pd.DataFrame:
-    try:
-        from auditapp.app.data_models import error_matrix_csv_path
-    except ImportError:  # model pages not installed
-        error_matrix_csv_path = None
     fdf, mdf = ftab.df, mtab.df
     rows = []
     for name in _datasets(cfg):
@@ -68,7 +64,7 @@ def _status(cfg, ftab: data.Tables, mtab: data.Tables) -> pd.DataFrame:
             row["Predictions"] = (f"{OK} {len(preds)} models" if not bad else f"✗ missing folder for {', '.join(bad)}")
         else:
             row["Predictions"] = "not configured"
-        em = error_matrix_csv_path(cfg, name) if error_matrix_csv_path else None
+        em = data.error_matrix_csv_path(cfg, name)
         row["Error-matrix CSV"] = f"{OK} {em.name}" if em is not None else "—"
         if ftab.meta_columns and name in ftab.sets:
             sub = fdf[fdf["set"] == name]
@@ -87,12 +83,7 @@ def _needs(cfg, ftab: data.Tables, mtab: data.Tables) -> list[str | None]:
     background = any(lab.is_background for lab in (cfg.labels or ()))
     em_source = bool(cfg.predictions and cfg.raw_datasets) or bool(cfg.error_matrices)
     if not em_source and has_m:
-        try:
-            from auditapp.app.data_models import error_matrix_csv_path
-
-            em_source = any(error_matrix_csv_path(cfg, s) is not None for s in cfg.metrics)
-        except ImportError:
-            pass
+        em_source = any(data.error_matrix_csv_path(cfg, s) is not None for s in cfg.metrics)
     longitudinal = has_f and "longitudinal_id" in ftab.df.columns and ftab.df["longitudinal_id"].notna().any()
     size = has_m and "predicted_size" in mtab.df.columns
 
@@ -113,7 +104,7 @@ def _needs(cfg, ftab: data.Tables, mtab: data.Tables) -> list[str | None]:
     ]
 
 
-def render() -> None:
+def body() -> None:
     st.title("AUDIT")
     st.markdown(f"**Analysis & evalUation Dashboard of artIficial inTelligence** · auditapp {__version__}")
     cfg = data.get_config()
@@ -154,4 +145,4 @@ def render() -> None:
     )
 
 
-render()
+body()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from auditapp.app import data
-from auditapp.app import data_models as dm
-from auditapp.app.plots import models as pm
+from auditapp.app import data, plots
 from auditapp.app.views import _common as ui
 
 PAGE = "longitudinal"
@@ -50,17 +48,15 @@ def body() -> None:
     model = ui.select_one("Model", data.models_of(mdf), PAGE, "model", shared="model")
     patients = sorted(long_rows.loc[long_rows["set"] == dataset, "longitudinal_id"].astype(str).unique().tolist())
     patient = ui.select_one("Subject", patients, PAGE, f"subject.{dataset}")
-    fset = fdf[fdf["set"] == dataset]
-    key = (dm.features_key(cfg), dm.metrics_key(cfg), repr(cfg.labels))
-    summary = dm.longitudinal_summary(key, fset, mdf, model, cfg.labels, patient, dataset)
+    summary = data.longitudinal_summary(cfg, dataset, model, patient)
     if summary.empty:
         st.info(f"No time points of {patient} in {dataset}.")
         return
     options = ui.plot_options(PAGE, f"lines.{dataset}.{patient}.{model}", title=f"{patient} · {model}",
                               x_title="Time point",
                               y_title="Lesion size (mm³)")
-    fig = pm.longitudinal_figure(summary, options=options)
-    ui.show_chart(fig, f"{PAGE}.chart", pm.SVG_NAMES[PAGE], selectable=False)
+    fig = plots.longitudinal_figure(summary, options=options)
+    ui.show_chart(fig, f"{PAGE}.chart", plots.SVG_NAMES[PAGE], selectable=False)
     if summary["predicted"].isna().any():
         missing = summary.loc[summary["predicted"].isna(), "ID"].tolist()
         st.caption(f"No predicted size of {model} for: {', '.join(missing)}.")
@@ -74,4 +70,4 @@ def body() -> None:
     ui.csv_download(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
 
 
-ui.guard(body)
+body()

@@ -10,9 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from auditapp.app import data
-from auditapp.app import data_models as dm
-from auditapp.app.plots import models as pm
+from auditapp.app import data, plots
 from auditapp.app.views import _common as ui
 
 PAGE = "multi_model"
@@ -45,12 +43,12 @@ def body() -> None:
         st.info("Select at least one region in the sidebar.")
         return
     rows = set_rows[set_rows["model"].isin(models) & set_rows["region"].isin(regions)]
-    rows = ui.subset_filter(rows, tables.meta_columns, PAGE)[["ID", "region", "model", "set", *metrics]]
+    sel = data.Selection((dataset,), tuple(models), tuple(regions), ui.subset_filter(rows, tables.meta_columns, PAGE))
+    rows = data.metric_rows(cfg, sel, tuple(metrics))
     if rows.empty:
         st.info(f"No values of the selected models in {dataset}.")
         return
-    key = (dm.metrics_key(cfg), dataset, tuple(regions), dm.rows_key(rows))
-    results = {m: dm.compare_models(key, rows, m, tuple(models), aggregated) for m in metrics}
+    results = {m: data.compare_models(cfg, sel, m, aggregated) for m in metrics}
 
     # ---- table
     st.subheader("Mean ± std")
@@ -78,9 +76,9 @@ def body() -> None:
     long = long.dropna(subset=["value"])
     options = ui.plot_options(PAGE, f"boxes.{aggregated}", title="Average models performance" if aggregated else
                               "Models performance by region", y_title="Value")
-    fig = pm.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
+    fig = plots.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
                          facet=facet, options=options)
-    ui.show_chart(fig, f"{PAGE}.boxes", pm.SVG_NAMES[PAGE], selectable=False)
+    ui.show_chart(fig, f"{PAGE}.boxes", plots.SVG_NAMES[PAGE], selectable=False)
     ui.csv_download(long, f"multimodel_data_{dataset}.csv", f"{PAGE}.download.data")
 
     # ---- ranking
@@ -114,13 +112,13 @@ def _ranking(res, name: str, dataset: str, aggregated: bool) -> None:
                        column_config={"Mean rank": st.column_config.NumberColumn(format="%.4f")})
         left.caption(f"Critical difference (α = {res.alpha}): {res.critical_difference:.4f}")
         with right:
-            ui.show_chart(pm.nemenyi_heatmap(res.nemenyi_p, alpha=res.alpha), f"{PAGE}.nemenyi.{name}",
+            ui.show_chart(plots.nemenyi_heatmap(res.nemenyi_p, alpha=res.alpha), f"{PAGE}.nemenyi.{name}",
                           f"nemenyi_{name}", selectable=False)
-        ui.show_chart(pm.critical_difference_figure(res.mean_ranks, res.critical_difference),
+        ui.show_chart(plots.critical_difference_figure(res.mean_ranks, res.critical_difference),
                       f"{PAGE}.cd.{name}", f"critical_difference_{name}", selectable=False)
         out = ranks.merge(res.nemenyi_p.add_prefix("p vs ").rename_axis("Model").reset_index(), on="Model")
         ui.csv_download(out, f"multimodel_ranking_{dataset}_{name}.csv", f"{PAGE}.download.rank.{name}",
                         label="Download ranking (CSV)")
 
 
-ui.guard(body)
+body()

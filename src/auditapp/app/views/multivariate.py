@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from auditapp.app import data
-from auditapp.app.data_models import spearman
-from auditapp.app.plots import color_map, scatter_figure
+from auditapp.app.plots import SVG_NAMES, color_map, scatter_figure
 from auditapp.app.views._common import (
     csv_download,
     dataset_multiselect,
@@ -24,7 +23,7 @@ from auditapp.app.views._common import (
 PAGE = "multivariate"
 
 
-def render() -> None:
+def body() -> None:
     page = page_tables("Multivariate analysis", "features")
     if page is None:
         return
@@ -43,13 +42,9 @@ def render() -> None:
         colour_col = colour_mode
     if nothing_selected(sets, x, y):
         return
-    df = ftab.df[ftab.df["set"].isin(sets)]
-    df = subset_filter(df, ftab.meta_columns, PAGE)
-    cols = list(dict.fromkeys(["ID", "set", x, y] + ([colour_col] if colour_col else [])))
-    view = df[cols].copy()
-    for c in (x, y):
-        view[c] = pd.to_numeric(view[c], errors="coerce")
-    view = view[view[x].notna() & view[y].notna()]
+    subset = subset_filter(ftab.df[ftab.df["set"].isin(sets)], ftab.meta_columns, PAGE)
+    sel = data.Selection(tuple(sets), subset=subset)
+    view = data.feature_rows(cfg, sel, (x, y) + ((colour_col,) if colour_col else ()), numeric=(x, y))
 
     with st.sidebar.expander("Highlight subject", expanded=False):
         hl_set = st.selectbox("Dataset", sets, key=f"{PAGE}.hl.set")
@@ -66,11 +61,11 @@ def render() -> None:
         numeric = pd.api.types.is_numeric_dtype(view[colour_col])
         continuous = numeric and (colour_mode == "Feature" or is_continuous(ftab.df[colour_col]))
         colour = (colour_col, catalog.name(colour_col), bool(continuous))
-    _chart(cfg, view, x, y, x_name, y_name, colour, sets, ftab.sets, highlight)
+    _chart(cfg, sel, view, x, y, x_name, y_name, colour, ftab.sets, highlight)
 
 
 @st.fragment
-def _chart(cfg, view, x, y, x_name, y_name, colour, sets, all_sets, highlight) -> None:
+def _chart(cfg, sel, view, x, y, x_name, y_name, colour, all_sets, highlight) -> None:
     """Scatter, correlations, click-through and download; the checkboxes rerun only this fragment."""
     c1, c2, c3 = st.columns(3)
     log_x = c1.checkbox("Log X", key=f"{PAGE}.logx")
@@ -78,15 +73,15 @@ def _chart(cfg, view, x, y, x_name, y_name, colour, sets, all_sets, highlight) -
     marginal = c3.checkbox("Marginal distributions", key=f"{PAGE}.marginal")
     opts = plot_options(PAGE, "scatter", x_title=x_name, y_title=y_name)
     if colour is None:
-        fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=sets, colors=color_map(all_sets),
+        fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, order=list(sel.sets), colors=color_map(all_sets),
                              highlight=highlight, log_x=log_x, log_y=log_y, marginal=marginal, options=opts)
     else:
         colour_col, cname, continuous = colour
         fig = scatter_figure(view, x, y, x_name=x_name, y_name=y_name, color=colour_col, color_name=cname,
                              continuous=continuous, highlight=highlight, log_x=log_x, log_y=log_y,
                              marginal=marginal, legend_title=cname, options=opts)
-    selected = show_chart(fig, f"{PAGE}.chart", "multivariate_analysis")
-    rho = spearman(view[list(dict.fromkeys(["set", x, y]))], x, y, ("set",))
+    selected = show_chart(fig, f"{PAGE}.chart", SVG_NAMES["multivariate"])
+    rho = data.feature_correlation(cfg, sel, x, y)
     parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho)
              else f"{r.set}: ρ undefined (n = {r.n})" for r in rho.itertuples()]
     st.caption(" · ".join(parts) + " — click a point to open the subject in ITK-SNAP.")
@@ -96,4 +91,5 @@ def _chart(cfg, view, x, y, x_name, y_name, colour, sets, all_sets, highlight) -
         out = out.rename(columns={colour[0]: colour[1]})
     csv_download(out, "multivariate_analysis.csv", f"{PAGE}.csv")
 
-render()
+
+body()

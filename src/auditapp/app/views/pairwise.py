@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from auditapp.app import data
-from auditapp.app import data_models as dm
-from auditapp.app.plots import models as pm
+from auditapp.analysis import histogram_bins
+from auditapp.app import data, plots
 from auditapp.app.views import _common as ui
 
 PAGE = "pairwise"
@@ -78,27 +77,27 @@ def body() -> None:
             _formulas()
 
     rows = set_rows[set_rows["model"].isin([baseline, benchmark])]
-    rows = ui.subset_filter(rows, tables.meta_columns, PAGE)[["ID", "region", "model", metric]]
+    sel = data.Selection((dataset,), (baseline, benchmark), None, ui.subset_filter(rows, tables.meta_columns, PAGE))
+    rows = data.pair_rows(cfg, sel, metric)
     if rows.empty:
         st.info("No rows left after the subset; choose other values in the sidebar.")
         return
-    key = (dm.metrics_key(cfg), dataset, metric, dm.rows_key(rows))
     name = data.metric_name(metric)
     st.caption(f"{dataset}: {baseline} (baseline) → {benchmark} (benchmark), {name}.")
     if aggregated:
-        _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind)
+        _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind)
     else:
-        _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind)
+        _per_subject(cfg, sel, dataset, metric, name, baseline, benchmark, kind)
 
 
 # --------------------------------------------------------------------------- aggregated
-def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind) -> None:
+def _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind) -> None:
     method = METHODS[st.sidebar.radio(
         "Improvement of", list(METHODS), key=f"{PAGE}.method",
         help="Change of the means (reference): improvements computed from the per-region means of each model. "
              "Mean of per-subject changes: the mean over subjects evaluated by both models of each subject's "
              "change.")]
-    table = dm.aggregated_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark, method)
+    table = data.aggregated_improvement(cfg, sel, metric, baseline, benchmark, method)
     ids_b = set(rows.loc[rows["model"] == baseline, "ID"])
     ids_m = set(rows.loc[rows["model"] == benchmark, "ID"])
     if ids_b != ids_m:
@@ -111,9 +110,9 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
     options = ui.plot_options(PAGE, f"bars.{dataset}.{metric}.{baseline}.{benchmark}.{kind}",
                               title=f"{name}: {benchmark} vs {baseline} ({dataset})", x_title=AXIS[kind],
                               legend=False)
-    fig = pm.improvement_bars(shown, value=kind, favourable=_favourable(shown[kind].to_numpy(float), kind, metric),
+    fig = plots.improvement_bars(shown, value=kind, favourable=_favourable(shown[kind].to_numpy(float), kind, metric),
                               label=AXIS[kind], percent=kind == "relative", hover_extra=hover, options=options)
-    ui.show_chart(fig, f"{PAGE}.bars", pm.SVG_NAMES[PAGE], selectable=False)
+    ui.show_chart(fig, f"{PAGE}.bars", plots.SVG_NAMES[PAGE], selectable=False)
     display = table.rename(columns={
         "region": "Region", "baseline_mean": f"Mean {baseline}", "benchmark_mean": f"Mean {benchmark}",
         "absolute": "Absolute", "relative": "Relative (%)", "ratio": "Ratio", "n_baseline": f"n {baseline}",
@@ -123,21 +122,21 @@ def _aggregated(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind
                                 for c in display.columns[1:6]})
     ui.csv_download(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
                     label="Download table (CSV)")
-    _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark)
+    _statistics(cfg, sel, dataset, metric, name, baseline, benchmark)
 
 
-def _statistics(cfg, rows, key, dataset, metric, name, baseline, benchmark) -> None:
+def _statistics(cfg, sel, dataset, metric, name, baseline, benchmark) -> None:
     st.subheader("Statistical test")
     if not _sticky(st.checkbox, "Perform statistical test", "test", False):
         return
     rule_names = list(RULES)
     rule = RULES[_sticky(st.radio, "Test", "rule", rule_names[0], options=rule_names, horizontal=True)]
     per_region = _sticky(st.checkbox, "Per region (Holm-adjusted)", "per_region", False)
-    samples = dm.paired_samples(key + (baseline, benchmark), rows, metric, baseline, benchmark)
-    _one_test(samples, rule, name, baseline, benchmark,
+    samples = data.paired_samples(cfg, sel, metric, baseline, benchmark)
+    _one_test(cfg, sel, metric, samples, rule, name, baseline, benchmark,
               title=f"{name}, region mean per subject, {dataset}")
     if per_region:
-        _region_tests(rows, key, rule, metric, name, baseline, benchmark)
+        _region_tests(cfg, sel, rule, metric, name, baseline, benchmark)
     ui.csv_download(data.region_means(cfg), "raw_data_statistical_test.csv", f"{PAGE}.download.stats",
                     label="Download data used in the statistical tests as CSV")
 
@@ -158,11 +157,9 @@ def _sticky(widget, label: str, name: str, default, *, options=None, **kwargs):
     return value
 
 
-def _one_test(samples: pd.DataFrame, rule: str, name: str, baseline: str, benchmark: str, *, title: str) -> None:
-    x = samples["baseline"].to_numpy(dtype=float)
-    y = samples["benchmark"].to_numpy(dtype=float)
+def _one_test(cfg, sel: data.Selection, metric: str, samples: pd.DataFrame, rule: str, name: str, baseline: str, benchmark: str, *, title: str) -> None:
     try:
-        result = dm.paired_test(x, y, rule)
+        result = data.paired_test(cfg, sel, metric, baseline, benchmark, rule)
     except ValueError as exc:  # the reference rule refuses fewer than 5 values per sample
         st.info(f"No test: {exc}")
         return
@@ -181,9 +178,8 @@ def _one_test(samples: pd.DataFrame, rule: str, name: str, baseline: str, benchm
         st.caption(f"Why this test: {result.reason}. Mean {baseline} {_fmt(result.mean_baseline)}, mean {benchmark} "
                    f"{_fmt(result.mean_benchmark)}, mean difference {_fmt(result.mean_difference)}, median "
                    f"difference {_fmt(result.median_difference)}.")
-    diffs = samples["difference"].to_numpy(dtype=float)
-    fig = pm.histogram_figure({f"{benchmark} − {baseline}": diffs}, nbins=20, x_title=f"Paired difference of {name}",
-                              title="Paired differences (benchmark − baseline)")
+    fig = _histogram(samples, "difference", f"{benchmark} − {baseline}", 20, f"Paired difference of {name}",
+                     title="Paired differences (benchmark − baseline)")
     ui.show_chart(fig, f"{PAGE}.diffs", "paired_differences", selectable=False)
     if rule == "reference":
         _reference_details(result, samples, name, baseline, benchmark)
@@ -191,6 +187,16 @@ def _one_test(samples: pd.DataFrame, rule: str, name: str, baseline: str, benchm
         norm = result.normality[0]
         st.caption(f"Normality of the differences: {norm.test}, p = {_fmt(norm.p_value, '.3e')} → "
                    f"{'normal' if norm.normal else 'not normal'}.")
+
+
+def _histogram(samples: pd.DataFrame, column: str, name: str, n_bins: int, x_title: str, *, title: str | None = None,
+               colors: dict | None = None):
+    """Histogram of one column of the paired samples on ``n_bins`` bins over its range (empty without values)."""
+    values = samples[[column]].assign(set=name)
+    finite = values[np.isfinite(values[column].to_numpy(dtype=float))]
+    bins = histogram_bins(finite[column], n_bins=n_bins) if not finite.empty else (0.0, 1.0, 1.0)
+    return plots.histogram_figure(finite, column, bins=bins, pretty=x_title, legend_title="", title=title,
+                                  colors=colors, height=300)
 
 
 def normality_table(result) -> pd.DataFrame:
@@ -211,8 +217,7 @@ def _reference_details(result, samples, name, baseline, benchmark) -> None:
             st.caption(f"{model} ({which})")
             if which in by_sample:
                 st.dataframe(normality_table(by_sample[which]), hide_index=True, width="stretch")
-            fig = pm.histogram_figure({model: samples[which].to_numpy(dtype=float)}, nbins=10, x_title=name,
-                                      colors=pm.color_map([baseline, benchmark], sort=True))
+            fig = _histogram(samples, which, model, 10, name, colors=plots.color_map([baseline, benchmark], sort=True))
             ui.show_chart(fig, f"{PAGE}.hist.{which}", f"normality_{which}", selectable=False)
     lev = result.levene
     if lev is not None:
@@ -221,9 +226,9 @@ def _reference_details(result, samples, name, baseline, benchmark) -> None:
                    f"{'equal variances' if lev.equal_variances else 'different variances'}.")
 
 
-def _region_tests(rows, key, rule, metric, name, baseline, benchmark) -> None:
+def _region_tests(cfg, sel, rule, metric, name, baseline, benchmark) -> None:
     try:
-        tests = dm.paired_tests(key + (baseline, benchmark), rows, metric, baseline, benchmark, rule)
+        tests = data.paired_tests(cfg, sel, metric, baseline, benchmark, rule)
     except ValueError as exc:
         st.info(f"No per-region tests: {exc}")
         return
@@ -248,8 +253,8 @@ def _region_tests(rows, key, rule, metric, name, baseline, benchmark) -> None:
 
 
 # --------------------------------------------------------------------------- per subject
-def _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kind) -> None:
-    table = dm.subject_improvement(key + (baseline, benchmark), rows, metric, baseline, benchmark)
+def _per_subject(cfg, sel, dataset, metric, name, baseline, benchmark, kind) -> None:
+    table = data.subject_improvement(cfg, sel, metric, baseline, benchmark)
     if table.empty:
         st.info(f"No subject of {dataset} has values of {name}.")
         return
@@ -288,9 +293,9 @@ def _per_subject(cfg, rows, key, dataset, metric, name, baseline, benchmark, kin
         title = (f"Subject: {subject} - Lesion location: {_fmt(loc, '.2f')} mm - Lesion size: "
                  f"{_fmt(size, ',.0f')} mm³<br>Average baseline: {_fmt(avg['baseline'], '.3f')} - Average "
                  f"benchmark: {_fmt(avg['benchmark'], '.3f')}")
-        fig = pm.improvement_bars(part, value=kind, favourable=_favourable(part[kind].to_numpy(float), kind, metric),
+        fig = plots.improvement_bars(part, value=kind, favourable=_favourable(part[kind].to_numpy(float), kind, metric),
                                   label=AXIS[kind], percent=kind == "relative", x_range=x_range, title=title)
-        ui.show_chart(fig, f"{PAGE}.subject.{subject}", pm.SVG_NAMES[PAGE], selectable=False)
+        ui.show_chart(fig, f"{PAGE}.subject.{subject}", plots.SVG_NAMES[PAGE], selectable=False)
         if st.button(f"Open {subject} in ITK-SNAP with {baseline} and {benchmark}",
                      key=f"{PAGE}.itksnap.{subject}"):
             ui.open_in_itksnap(cfg, dataset, subject, models=[baseline, benchmark], force=True)
@@ -310,4 +315,4 @@ def _subject_features(cfg, dataset: str, subjects: list[str]) -> dict[str, dict]
     return {row["ID"]: {c: row[c] for c in cols} for _, row in part.iterrows()}
 
 
-ui.guard(body)
+body()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from auditapp.app import data
-from auditapp.app import data_models as dm
-from auditapp.app.plots import models as pm
-from auditapp.app.selection import selected_subjects
+from auditapp.app import data, plots
+from auditapp.app.selection import selected_subjects, toggle_subjects
 from auditapp.app.views import _common as ui
 
 PAGE = "single_model"
@@ -31,7 +29,7 @@ def _consume_click(chart_key: str) -> None:
     clicked = selected_subjects(event)
     if not clicked:
         return
-    st.session_state[HIGHLIGHT_KEY] = dm.toggle_subjects(st.session_state.get(HIGHLIGHT_KEY, []), clicked)
+    st.session_state[HIGHLIGHT_KEY] = toggle_subjects(st.session_state.get(HIGHLIGHT_KEY, []), clicked)
     st.session_state[CHART_COUNTER] = st.session_state.get(CHART_COUNTER, 0) + 1
 
 
@@ -65,19 +63,20 @@ def body() -> None:
         return
     joined = data.metrics_with_features(cfg, aggregated)
     rows = joined[joined["set"].isin(chosen) & (joined["model"] == model)]
+    regions = None
     if not aggregated:
         all_regions = sorted(rows["region"].dropna().unique().tolist())
-        regions = st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions")
+        regions = tuple(st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions"))
         rows = rows[rows["region"].isin(regions)]
     meta = tuple(c for c in (*feats.meta_columns, *tables.meta_columns) if c in rows.columns)
     color = ui.colour_group_by(rows, meta, PAGE)
-    rows = ui.subset_filter(rows, meta, PAGE)
+    sel = data.Selection(tuple(chosen), (model,), regions, ui.subset_filter(rows, meta, PAGE))
     trend = st.sidebar.checkbox("Trend line (least squares)", value=False, key=f"{PAGE}.trend")
     if feature not in rows.columns or metric not in rows.columns:
         st.info(f"No values of {catalog.name(feature)} for {model}.")
         return
-    cols = list(dict.fromkeys(["ID", "set", "region", "model", feature, metric] + ([color] if color else [])))
-    shown = rows[cols].dropna(subset=[feature, metric])
+    shown = data.model_feature_rows(cfg, sel, aggregated, (feature, metric) + ((color,) if color else ()),
+                                    (feature, metric))
     if shown.empty:
         st.info(f"No values of {data.metric_name(metric)} and {catalog.name(feature)} for {model} in the selected "
                 "datasets.")
@@ -92,16 +91,15 @@ def body() -> None:
                               title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
                               y_title=y_title)
     present = set(shown["set"].unique())
-    fig = pm.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
+    fig = plots.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
                             sets=[s for s in chosen if s in present],
                             facet=None if aggregated else "region", highlight=highlighted, trend=trend,
                             model=model, color=color, options=options)
-    ui.show_chart(fig, chart_key, pm.SVG_NAMES[PAGE])
+    ui.show_chart(fig, chart_key, plots.SVG_NAMES[PAGE])
 
     _highlight_list(cfg, highlighted, model)
 
-    by = ("set",) if aggregated else ("set", "region")
-    corr = dm.spearman(shown, feature, metric, by)
+    corr = data.model_feature_correlation(cfg, sel, aggregated, feature, metric)
     corr = corr.rename(columns={"set": "Dataset", "region": "Region", "rho": "Spearman ρ", "p": "p-value"})
     st.markdown(f"**Spearman correlation** of {x_title} and {y_title}")
     st.dataframe(corr, hide_index=True, width="stretch",
@@ -109,7 +107,7 @@ def body() -> None:
                                 "p-value": st.column_config.NumberColumn(format="%.3e")})
     c1, c2 = st.columns(2)
     with c1:
-        ui.csv_download(shown.rename(columns={feature: feature, metric: metric}),
+        ui.csv_download(shown,
                         f"single_model_performance_{model}_{metric}_{feature}.csv", f"{PAGE}.download.data")
     with c2:
         ui.csv_download(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
@@ -135,4 +133,4 @@ def _highlight_list(cfg, highlighted: list[tuple[str, str]], model: str) -> None
                 st.switch_page(str(ui.VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
 
 
-ui.guard(body)
+body()

@@ -21,7 +21,7 @@ def _format(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def render() -> None:
+def body() -> None:
     page = page_tables("Subjects exploration", "features")
     if page is None:
         return
@@ -92,4 +92,4 @@ def render() -> None:
     csv_download(out.assign(feature_name=table["Feature"].values), f"outliers_{subject}.csv", f"{PAGE}.csv")
 
 
-render()
+body()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from auditapp.analysis import (
@@ -15,6 +14,7 @@ from auditapp.analysis import (
 from auditapp.app import data
 from auditapp.app.plots import (
     PLOT_TYPES,
+    SVG_NAMES,
     color_map,
     density_figure,
     histogram_figure,
@@ -45,13 +45,13 @@ def _upper(cfg, plotted, highlight, point_colour, *, column, group_col, order, c
     fig = univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
                             plot_type=plot_type, highlight=highlight, legend_title=legend,
                             point_colour=point_colour, options=opts)
-    selected = show_chart(fig, f"{PAGE}.chart", "univariate_analysis")
+    selected = show_chart(fig, f"{PAGE}.chart", SVG_NAMES["univariate"])
     st.caption("Click a point to open the subject in ITK-SNAP.")
     subject_viewer(cfg, selected, PAGE)
 
 
 @st.fragment
-def _lower(plotted, rng, *, column, group_col, order, colors, pretty, legend) -> None:
+def _lower(cfg, plotted, rng, density_key, *, column, group_col, order, colors, pretty, legend) -> None:
     """Density or histogram; its own controls rerun only this fragment."""
     c1, c2 = st.columns([1, 1])
     dist = c1.selectbox("Distribution", ("Density", "Histogram"), key=f"{PAGE}.dist")
@@ -70,15 +70,15 @@ def _lower(plotted, rng, *, column, group_col, order, colors, pretty, legend) ->
         fig = histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
                                pretty=pretty, legend_title=legend, options=opts)
     else:
-        curves, skipped = data.density(plotted[[group_col, column]], column, group_col, tuple(order))
+        curves, skipped = data.density(cfg, *density_key, tuple(order))
         if skipped:
             st.caption(f"No density for {', '.join(map(str, skipped))}: fewer than 2 distinct values.")
         opts = plot_options(PAGE, "lower", x_title=pretty, y_title="Density")
         fig = density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend, options=opts)
-    show_chart(fig, f"{PAGE}.distribution", "distribution", selectable=False)
+    show_chart(fig, f"{PAGE}.distribution", SVG_NAMES["distribution"], selectable=False)
 
 
-def render() -> None:
+def body() -> None:
     page = page_tables("Univariate analysis", "features")
     if page is None:
         return
@@ -93,41 +93,18 @@ def render() -> None:
     if nothing_selected(sets, column):
         return
     pretty = catalog.name(column)
-    df = ftab.df[ftab.df["set"].isin(sets)]
-    df = subset_filter(df, ftab.meta_columns, PAGE)
+    subset = subset_filter(ftab.df[ftab.df["set"].isin(sets)], ftab.meta_columns, PAGE)
+    sel = data.Selection(tuple(sets), subset=subset)
     group_col = group or "set"
     legend = "Dataset" if group is None else group
-    cols = list(dict.fromkeys(["ID", "set", column, group_col] + ([point_colour] if point_colour else [])))
-    view = df[cols].copy()
-    view[column] = pd.to_numeric(view[column], errors="coerce")
-    if group is not None:
-        view[group_col] = view[group_col].astype(object).where(view[group_col].notna(), "(missing)").astype(str)
+    view = data.univariate_view(cfg, sel, column, group, point_colour)
     rng = value_range(view[column])
     if rng is None:
         st.info(f"No values of {pretty} in the selected datasets.")
         return
-
-    with st.sidebar.expander("Filtering", expanded=False):
-        label = st.radio("Filter", list(FILTERS), key=f"{PAGE}.filter", label_visibility="collapsed")
-        mode = FILTERS[label]
-        lo = hi = None
-        k = 3
-        if mode in ("remove", "clip"):
-            if rng[0] < rng[1]:
-                lo, hi = st.slider("Range", min_value=rng[0], max_value=rng[1], value=rng,
-                                   key=f"{PAGE}.range.{column}.{rng[0]}.{rng[1]}")
-            else:
-                st.caption("All values are equal; nothing to filter.")
-        elif mode == "std":
-            k = int(st.number_input("Number of standard deviations", min_value=1, value=3, step=1,
-                                    key=f"{PAGE}.std"))
-    view = filter_feature(view, column, mode, lo=lo, hi=hi, k=k)
-
-    with st.sidebar.expander("Highlight subject", expanded=False):
-        hl_set = st.selectbox("Dataset", sets, key=f"{PAGE}.hl.set")
-        ids = sorted(view.loc[view["set"] == hl_set, "ID"].astype(str).unique())
-        hl_id = st.selectbox("Subject", ["None", *ids], key=f"{PAGE}.hl.id")
-    highlight = None if hl_id == "None" else (hl_set, hl_id)
+    flt = _filter_controls(column, rng)
+    view = filter_feature(view, column, flt[0], lo=flt[1], hi=flt[2], k=flt[3])
+    highlight = _highlight_controls(view, sets)
 
     if group is None:
         order = [s for s in sets if (view["set"] == s).any()]
@@ -142,7 +119,7 @@ def render() -> None:
 
     ctx = dict(column=column, group_col=group_col, order=order, colors=colors, pretty=pretty, legend=legend)
     _upper(cfg, plotted, highlight, point_colour, **ctx)
-    _lower(plotted, rng, **ctx)
+    _lower(cfg, plotted, rng, (sel, column, group, flt), **ctx)
 
     with st.expander("Summary table", expanded=False):
         summary = group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
@@ -151,4 +128,32 @@ def render() -> None:
     csv_download(out, f"univariate_{column}.csv", f"{PAGE}.csv")
 
 
-render()
+def _filter_controls(column: str, rng: tuple[float, float]) -> tuple:
+    """"Filtering" expander; returns ``(mode, lo, hi, k)`` for ``analysis.filter_feature``."""
+    with st.sidebar.expander("Filtering", expanded=False):
+        label = st.radio("Filter", list(FILTERS), key=f"{PAGE}.filter", label_visibility="collapsed")
+        mode = FILTERS[label]
+        lo = hi = None
+        k = 3
+        if mode in ("remove", "clip"):
+            if rng[0] < rng[1]:
+                lo, hi = st.slider("Range", min_value=rng[0], max_value=rng[1], value=rng,
+                                   key=f"{PAGE}.range.{column}.{rng[0]}.{rng[1]}")
+            else:
+                st.caption("All values are equal; nothing to filter.")
+        elif mode == "std":
+            k = int(st.number_input("Number of standard deviations", min_value=1, value=3, step=1,
+                                    key=f"{PAGE}.std"))
+    return (mode, lo, hi, k)
+
+
+def _highlight_controls(view, sets: list[str]) -> tuple[str, str] | None:
+    """"Highlight subject" expander: ``(set, ID)`` or None."""
+    with st.sidebar.expander("Highlight subject", expanded=False):
+        hl_set = st.selectbox("Dataset", sets, key=f"{PAGE}.hl.set")
+        ids = sorted(view.loc[view["set"] == hl_set, "ID"].astype(str).unique())
+        hl_id = st.selectbox("Subject", ["None", *ids], key=f"{PAGE}.hl.id")
+    return None if hl_id == "None" else (hl_set, hl_id)
+
+
+body()

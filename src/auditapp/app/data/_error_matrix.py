@@ -1,15 +1,10 @@
-"""Cached data of the model-evaluation pages (error matrix sources, per-subject voxel counts).
+"""Error-matrix data: where a dataset's voxel counts come from, and the per-subject counts, cached.
 
-The generic loaders (config, features, metrics, metadata) live in
-:mod:`auditapp.app.data`; this module adds what only the model pages need:
-
-* where a dataset's error-matrix data come from: the ``error_matrix_<x>.csv`` side
-  output of metric extraction (metrics.md §10) when present, else the NIfTI ground
-  truth in ``raw_datasets[set]`` and the predictions in ``predictions[set][model]``;
-* per-subject joint voxel counts ``(gt_value, pred_value, count)``, computed once per
-  (ground truth, prediction, modification times) with ``st.cache_data``, so the
-  "All" view is instant on revisit;
-* the sum of those counts over subjects (the "All" view), cached as well.
+* the source of (set, model): the ``error_matrix_<x>.csv`` side output of metric extraction (metrics.md §10) when
+  present, else the NIfTI ground truth in ``raw_datasets[set]`` and the predictions in ``predictions[set][model]``;
+* per-subject joint voxel counts ``(gt_value, pred_value, count)``, cached on the two files' paths and
+  modification times (the same scheme as every loader: file state + selection, never a DataFrame), so the "All"
+  view is instant on revisit.
 
 The matrices themselves are derived from the counts by :mod:`auditapp.analysis`.
 """
@@ -32,15 +27,17 @@ from auditapp.metrics.counts import as_label_array, value_pair_counts
 
 __all__ = [
     "COUNT_COLUMNS",
-    "PairFiles",
     "ErrorMatrixSource",
+    "PairFiles",
     "error_matrix_csv_path",
-    "error_matrix_sets",
     "error_matrix_models",
+    "error_matrix_sets",
     "error_matrix_source",
-    "subject_counts",
-    "read_error_matrix_csv",
     "gather_counts",
+    "matrix_view",
+    "read_error_matrix_csv",
+    "subject_counts",
+    "summed_counts",
 ]
 
 COUNT_COLUMNS = ["gt_value", "pred_value", "count"]
@@ -302,9 +299,8 @@ def _stacked_counts(keys: tuple) -> tuple[pd.DataFrame, tuple[str, ...], dict[st
 
 
 # --------------------------------------------------------------------------- matrices
-@st.cache_data(max_entries=256, show_spinner=False)
 def summed_counts(counts: pd.DataFrame) -> pd.DataFrame:
-    """Counts summed over subjects per ``(gt_value, pred_value)`` (the "All" view), cached by content."""
+    """Counts summed over subjects per ``(gt_value, pred_value)`` (the "All" view; a few thousand rows)."""
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in COUNT_COLUMNS})
     return counts.groupby(["gt_value", "pred_value"], as_index=False)["count"].sum()[COUNT_COLUMNS]
@@ -333,121 +329,3 @@ def matrix_view(
     if average and n_subjects > 0:
         raw = raw / n_subjects  # analysis.md §1.1: sum of the subjects' matrices / number of subjects
     return analysis.row_percentages(raw) if normalize else raw
-
-
-# --------------------------------------------------------------------------- cached analyses
-def metrics_key(cfg: AppConfig) -> tuple:
-    """Cache key of the metric CSVs' state (path, mtime, size per set)."""
-    from auditapp.app import data
-
-    return tuple((name, data.file_signature(path)) for name, path in cfg.metrics.items())
-
-
-def features_key(cfg: AppConfig) -> tuple:
-    """Cache key of the feature CSVs' state."""
-    from auditapp.app import data
-
-    return tuple((name, data.file_signature(path)) for name, path in cfg.features.items())
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def aggregated_improvement(key: tuple, _df: pd.DataFrame, metric: str, baseline: str,
-                           benchmark: str, method: str = "of-means") -> pd.DataFrame:
-    """``analysis.aggregated_improvement`` of one set's metric rows, cached on ``key`` (data state + set)."""
-    from auditapp import analysis
-
-    return analysis.aggregated_improvement(_df, metric, baseline, benchmark, method=method)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def subject_improvement(key: tuple, _df: pd.DataFrame, metric: str, baseline: str, benchmark: str) -> pd.DataFrame:
-    """``analysis.subject_improvement`` cached on ``key``."""
-    from auditapp import analysis
-
-    return analysis.subject_improvement(_df, metric, baseline, benchmark)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def paired_samples(key: tuple, _df: pd.DataFrame, metric: str, baseline: str, benchmark: str,
-                   region: str | None = None) -> pd.DataFrame:
-    """``analysis.paired_samples`` (region means per subject, or one region) cached on ``key``."""
-    from auditapp import analysis
-
-    return analysis.paired_samples(_df, metric, baseline, benchmark, region=region)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def paired_tests(key: tuple, _df: pd.DataFrame, metric: str, baseline: str, benchmark: str,
-                 rule: str) -> pd.DataFrame:
-    """``analysis.paired_tests`` per region with Holm-adjusted p-values, cached on ``key``."""
-    from auditapp import analysis
-
-    return analysis.paired_tests(_df, metric, baseline, benchmark, per_region=True, rule=rule)
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def paired_test(x: np.ndarray, y: np.ndarray, rule: str, alpha: float = 0.05):
-    """``analysis.paired_test`` cached on its inputs (10,000 bootstrap resamples, seed 0)."""
-    from auditapp import analysis
-
-    return analysis.paired_test(x, y, alpha=alpha, rule=rule)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def compare_models(key: tuple, _df: pd.DataFrame, metric: str, models: tuple[str, ...], aggregated: bool):
-    """``analysis.compare_models`` cached on ``key`` (data state, set, regions) and the selection."""
-    from auditapp import analysis
-
-    return analysis.compare_models(_df, metric, list(models), aggregated=aggregated)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def longitudinal_summary(key: tuple, _features: pd.DataFrame, _metrics: pd.DataFrame, model: str, _labels,
-                         patient: str | None, dataset: str | None) -> pd.DataFrame:
-    """``analysis.longitudinal_summary`` cached on ``key`` (feature and metric state) and the selection."""
-    from auditapp import analysis
-
-    return analysis.longitudinal_summary(_features, _metrics, model, labels=_labels, patient=patient, dataset=dataset)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def spearman(df: pd.DataFrame, x: str, y: str, by: tuple[str, ...]) -> pd.DataFrame:
-    """Spearman rho, p and n of ``x`` vs ``y`` per group (``analysis.spearman_by_group``), cached on the rows."""
-    from auditapp.analysis import spearman_by_group
-
-    return spearman_by_group(df, x, y, list(by))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def models_by_set(key: tuple, _df: pd.DataFrame) -> dict[str, list[str]]:
-    """Sorted model names per set of a metrics table, cached on ``key`` (the metric CSVs' state)."""
-    if _df.empty:
-        return {}
-    pairs = _df[["set", "model"]].drop_duplicates()
-    return {str(s): sorted(g["model"].astype(str).tolist()) for s, g in pairs.groupby("set", sort=False)}
-
-
-def toggle_subjects(current: list[tuple[str, str]], clicked: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Highlight list after a click: clicked subjects not in the list are added, those in it removed.
-
-    Examples
-    --------
-    >>> toggle_subjects([("A", "1"), ("A", "2")], [("A", "2"), ("B", "3")])
-    [('A', '1'), ('B', '3')]
-    """
-    out = [tuple(s) for s in current]
-    for subject in clicked:
-        subject = tuple(subject)
-        if subject in out:
-            out.remove(subject)
-        else:
-            out.append(subject)
-    return out
-
-
-def rows_key(df: pd.DataFrame) -> tuple[int, int]:
-    """Cheap fingerprint of which subject rows a table holds (for cache keys after a metadata subset)."""
-    if df.empty:
-        return (0, 0)
-    hashed = pd.util.hash_pandas_object(df[["ID", "model"]].astype(str), index=False)
-    return (len(df), int(hashed.sum()))

@@ -1,0 +1,276 @@
+"""Every table the pages show, read once per file state (see :mod:`._cache`).
+
+Loaders never raise for a missing or unreadable file: they return the rows they could read plus a ``problems``
+tuple of messages that the pages show (dashboard.md §3).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from auditapp.app.data._cache import Selection, Sources, cached, file_signature, select
+from auditapp.io.metadata import match_column, read_metadata_table
+from auditapp.io.results import has_legacy_columns, load_features, load_metrics
+
+__all__ = [
+    "LEGACY_NOTICE", "METRIC_NAMES", "Tables", "feature_rows", "features", "metric_columns", "metric_name",
+    "metric_rows", "metrics", "metrics_with_features", "model_feature_rows", "models_by_set", "models_of",
+    "region_means",
+]
+
+METRIC_NAMES = {
+    "dice": "Dice", "jaccard": "Jaccard", "accuracy": "Accuracy", "precision": "Precision",
+    "sensitivity": "Sensitivity", "specificity": "Specificity", "hausdorff_distance": "Hausdorff distance",
+    "predicted_size": "Predicted size", "hd95": "HD95", "assd": "ASSD", "nsd": "NSD", "gt_size": "GT size",
+    "volume_similarity": "Volume similarity",
+}
+LEGACY_NOTICE = (
+    "Metrics of {sets} come from an older AUDIT version: Hausdorff is directed (prediction → GT) in voxels; "
+    "precision/sensitivity are empty when tp = 0; size is empty for an empty prediction."
+)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _read_features_file(set_name: str, path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    df = load_features({set_name: path})
+    if "ID" not in df.columns:
+        raise ValueError("no ID column")
+    return df
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _read_metrics_file(set_name: str, path: str, mtime_ns: int, size: int) -> tuple[pd.DataFrame, bool]:
+    legacy = has_legacy_columns(pd.read_csv(path, nrows=0).columns)
+    return load_metrics({set_name: path}), legacy
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _read_metadata_file(
+    path: str, mtime_ns: int, size: int, sheet: int | str, id_column: str,
+    id_rewrite: tuple[tuple[str, str], ...], columns: tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Metadata rows keyed by dataset ``ID`` (after ``id_rewrite``) and the problems found."""
+    raw = read_metadata_table(path, sheet=sheet, id_column=id_column, dtype=object)
+    problems: list[str] = []
+    id_col = id_column  # matched ignoring surrounding spaces and renamed by the reader
+    if id_col not in raw.columns:
+        raise ValueError(f"no ID column {id_column!r}")
+    ids = raw[id_col].astype(str).str.strip()
+    for old, new in id_rewrite:
+        fields = re.findall(r"\{([^{}]+)\}", new)
+        if fields:
+            cols = {f: match_column(raw.columns, f) for f in fields}
+            rewritten = []
+            for i, value in enumerate(ids):
+                repl = new
+                for f, col in cols.items():
+                    repl = repl.replace("{" + f + "}", "" if col is None else str(raw[col].iloc[i]))
+                rewritten.append(value.replace(old, repl))
+            ids = pd.Series(rewritten, index=raw.index)
+        else:
+            ids = ids.str.replace(old, new, regex=False)
+    if columns is None:
+        keep = [c for c in raw.columns if c != id_col]
+    else:
+        keep = []
+        for wanted in columns:
+            col = match_column(raw.columns, wanted)
+            if col is None:
+                problems.append(f"metadata column {wanted!r} not found in {path}")
+            else:
+                keep.append(col)
+    out = raw[keep].copy()
+    out.columns = [str(c).strip() for c in keep]
+    for col in out.columns:  # numeric where every non-empty value is a number
+        converted = pd.to_numeric(out[col], errors="coerce")
+        if converted.notna().sum() == out[col].notna().sum():
+            out[col] = converted
+    out.insert(0, "ID", ids.values)
+    dupes = out["ID"].duplicated()
+    if dupes.any():
+        problems.append(f"{int(dupes.sum())} duplicate IDs in {path}; first row kept")
+        out = out[~dupes]
+    return out.reset_index(drop=True), tuple(problems)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Rows of every configured dataset that could be read.
+
+    ``df`` has a ``set`` column (the dataset name of app.yaml); ``problems`` holds one message per file that could
+    not be read; ``legacy_sets`` names metric sets with legacy upper-case columns; ``meta_columns`` the metadata
+    columns joined onto ``df`` (from ``metadata`` files and ``metadata_cols``).
+    """
+
+    df: pd.DataFrame
+    problems: tuple[str, ...] = ()
+    legacy_sets: tuple[str, ...] = ()
+    meta_columns: tuple[str, ...] = ()
+    sets: tuple[str, ...] = field(default=())  # sets that loaded, config order
+
+    @property
+    def empty(self) -> bool:
+        return self.df.empty
+
+
+def _metadata(meta_key: tuple) -> tuple[pd.DataFrame | None, list[str]]:
+    problems: list[str] = []
+    merged: pd.DataFrame | None = None
+    for (path, mtime, size), sheet, id_column, id_rewrite, columns in meta_key:
+        if mtime == 0 and size == 0 and file_signature(path) is None:
+            problems.append(f"File not found: {path} (metadata in app.yaml).")
+            continue
+        try:
+            meta, meta_problems = _read_metadata_file(path, mtime, size, sheet, id_column, id_rewrite, columns)
+        except Exception as exc:  # unreadable spreadsheet: the rest still loads
+            problems.append(f"Could not read metadata ({path}): {exc}.")
+            continue
+        problems.extend(meta_problems)
+        if merged is None:
+            merged = meta
+        else:
+            new = [c for c in meta.columns if c == "ID" or c not in merged.columns]
+            merged = merged.merge(meta[new], on="ID", how="outer")
+    return merged, problems
+
+
+def _attach(df: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
+    if meta is None or df.empty:
+        return df
+    cols = [c for c in meta.columns if c == "ID" or c not in df.columns]
+    return df.merge(meta[cols], on="ID", how="left")
+
+
+def _read_all(sigs: tuple, key: str, read) -> tuple[list[pd.DataFrame], list[str], list[str], list[str]]:
+    """Read every dataset's file with ``read(*sig)``; frames, problems, sets read, legacy sets."""
+    frames, problems, sets, legacy = [], [], [], []
+    for sig in sigs:
+        name = sig[0]
+        if len(sig) == 2:
+            problems.append(f"File not found: {sig[1]} ({key}.{name} in app.yaml).")
+            continue
+        try:
+            df, is_legacy = read(*sig)
+        except Exception as exc:  # unreadable CSV: the other datasets still load
+            problems.append(f"Could not read {key}.{name} ({sig[1]}): {exc}.")
+            continue
+        frames.append(df)
+        sets.append(name)
+        if is_legacy:
+            legacy.append(name)
+    return frames, problems, sets, legacy
+
+
+@cached(8)
+def features(src: Sources) -> Tables:
+    """Features of every ``features`` set, metadata joined on ``ID``."""
+    frames, problems, sets, _ = _read_all(src.features, "features", lambda *sig: (_read_features_file(*sig), False))
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ID", "set"])
+    meta, meta_problems = _metadata(src.metadata)
+    df = _attach(df, meta)
+    meta_cols = [c for c in src.metadata_cols if c in df.columns]
+    if meta is not None:
+        meta_cols += [c for c in meta.columns if c != "ID" and c in df.columns and c not in meta_cols]
+    return Tables(df=df, problems=tuple(problems + meta_problems), meta_columns=tuple(meta_cols), sets=tuple(sets))
+
+
+@cached(8)
+def metrics(src: Sources) -> Tables:
+    """Metrics of every ``metrics`` set (legacy columns renamed), metadata joined on ``ID``."""
+    frames, problems, sets, legacy = _read_all(src.metrics, "metrics", _read_metrics_file)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ID", "region", "model", "set"])
+    meta, meta_problems = _metadata(src.metadata)
+    df = _attach(df, meta)
+    meta_cols = tuple(c for c in (meta.columns if meta is not None else []) if c != "ID" and c in df.columns)
+    return Tables(df=df, problems=tuple(problems + meta_problems), legacy_sets=tuple(legacy),
+                  meta_columns=meta_cols, sets=tuple(sets))
+
+
+def metric_columns(df: pd.DataFrame, meta_columns: tuple[str, ...] = ()) -> list[str]:
+    """Metric columns of a metrics table: canonical names first (in ``METRIC_NAMES`` order), then other numerics."""
+    skip = {"ID", "region", "model", "set", *meta_columns}
+    numeric = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
+    known = [m for m in METRIC_NAMES if m in numeric]
+    return known + [c for c in numeric if c not in known]
+
+
+def metric_name(column: str) -> str:
+    """Display name of a metric column (``dice`` -> ``Dice``); unknown columns keep their own name."""
+    return METRIC_NAMES.get(column, column)
+
+
+def models_of(df: pd.DataFrame, set_name: str | None = None) -> list[str]:
+    """Sorted model names of a metrics table (of one set when given)."""
+    if df.empty:
+        return []
+    sub = df if set_name is None else df[df["set"] == set_name]
+    return sorted(sub["model"].dropna().astype(str).unique())
+
+
+@cached(8)
+def models_by_set(src: Sources) -> dict[str, list[str]]:
+    """Sorted model names per metric set."""
+    df = metrics(src).df
+    if df.empty:
+        return {}
+    pairs = df[["set", "model"]].drop_duplicates()
+    return {str(s): sorted(g["model"].astype(str).tolist()) for s, g in pairs.groupby("set", sort=False)}
+
+
+@cached(8)
+def region_means(src: Sources) -> pd.DataFrame:
+    """One row per ``(ID, model, set)``: mean over the subject's regions (``analysis.region_mean``)."""
+    from auditapp.analysis import region_mean
+
+    table = metrics(src)
+    meta = list(table.meta_columns)
+    means = region_mean(table.df.drop(columns=meta))
+    if meta and not means.empty:
+        means = means.merge(table.df[["ID", *meta]].drop_duplicates("ID"), on="ID", how="left")
+    return means
+
+
+@cached(8)
+def metrics_with_features(src: Sources, aggregated: bool = True) -> pd.DataFrame:
+    """Metrics (region means when ``aggregated``) inner-joined with features on ``(ID, set)``."""
+    m = region_means(src) if aggregated else metrics(src).df
+    f = features(src).df
+    if m.empty or f.empty:
+        return m.iloc[0:0]
+    fcols = [c for c in f.columns if c not in m.columns or c in ("ID", "set")]
+    return m.merge(f[fcols], on=["ID", "set"], how="inner")
+
+
+@cached(64)
+def feature_rows(src: Sources, sel: Selection, columns: tuple[str, ...], numeric: tuple[str, ...] = ()
+                 ) -> pd.DataFrame:
+    """``ID, set, *columns`` of the selected feature rows; ``numeric`` columns as numbers, rows without them
+    dropped."""
+    df = select(features(src).df, sel)
+    view = df[list(dict.fromkeys(["ID", "set", *columns]))].copy()
+    for c in numeric:
+        view[c] = pd.to_numeric(view[c], errors="coerce")
+    return view.dropna(subset=list(numeric)) if numeric else view
+
+
+@cached(64)
+def metric_rows(src: Sources, sel: Selection, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The selected metric rows (``ID, region, model, set, *columns``, all columns when None)."""
+    df = select(metrics(src).df, sel)
+    if columns is None:
+        return df
+    return df[list(dict.fromkeys(["ID", "region", "model", "set", *columns]))]
+
+
+@cached(64)
+def model_feature_rows(src: Sources, sel: Selection, aggregated: bool, columns: tuple[str, ...],
+                       required: tuple[str, ...]) -> pd.DataFrame:
+    """Selected rows of :func:`metrics_with_features` (``ID, set, region, model, *columns``), rows without a
+    value in a ``required`` column dropped."""
+    df = select(metrics_with_features(src, aggregated), sel)
+    cols = [c for c in dict.fromkeys(["ID", "set", "region", "model", *columns]) if c in df.columns]
+    return df[cols].dropna(subset=list(required))

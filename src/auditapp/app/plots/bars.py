@@ -1,0 +1,66 @@
+"""Bar figures: the pairwise improvement per region (pure: a table in, ``go.Figure`` out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from auditapp.app.plots.style import FAVOURABLE, UNFAVOURABLE, apply_options
+
+__all__ = ["improvement_bars"]
+
+
+def improvement_bars(
+    table: pd.DataFrame,
+    *,
+    value: str,
+    favourable: Sequence[bool] | np.ndarray,
+    label: str,
+    percent: bool = False,
+    x_range: tuple[float, float] | None = None,
+    title: str | None = None,
+    hover_extra: Sequence[str] | None = None,
+    options: dict | None = None,
+) -> go.Figure:
+    """Horizontal improvement bars, one per row of ``table`` (index = region / "Average").
+
+    Parameters
+    ----------
+    table : DataFrame
+        Index = bar names (top to bottom), column ``value`` = improvement.
+    favourable : sequence of bool
+        Green ``#90be6d`` when True, orange ``#ffbf69`` otherwise.
+    label : str
+        Axis title (e.g. "Relative improvement (%)").
+    hover_extra : sequence of str, optional
+        One extra hover line per bar (both means, n).
+    """
+    vals = table[value].to_numpy(dtype=float)
+    names = [str(i) for i in table.index]
+    colors = [FAVOURABLE if f else UNFAVOURABLE for f in favourable]
+    unit = "%" if percent else ""
+    texts = ["" if not np.isfinite(v) else f"{v:+.2f}{unit}" for v in vals]
+    extra = list(hover_extra) if hover_extra is not None else [""] * len(vals)
+    if x_range is None:
+        finite = vals[np.isfinite(vals)]
+        if finite.size:
+            lo, hi = min(0.0, float(finite.min())), max(0.0, float(finite.max()))
+            pad = 0.18 * ((hi - lo) or 1.0)  # room for the outside value labels
+            x_range = (lo - pad if lo < 0 else lo, hi + pad if hi > 0 else hi + pad * 0.1)
+    xaxis = dict(title=dict(text=label), zeroline=True, zerolinecolor="#888", zerolinewidth=1)
+    if x_range is not None:
+        xaxis["range"] = list(x_range)
+    layout = dict(xaxis=xaxis, yaxis=dict(autorange="reversed", type="category"),
+                  height=max(220, 70 + 45 * len(names)), showlegend=False,
+                  margin=dict(t=70 if title else 30))
+    if title:
+        layout["title"] = dict(text=title)
+    fig = go.Figure(data=[go.Bar(
+        x=vals, y=names, orientation="h", marker=dict(color=colors, line=dict(color="black", width=1)),
+        text=texts, textposition="outside", cliponaxis=False, customdata=np.array(extra, dtype=object),
+        hovertemplate="Region: %{y}<br>Improvement: %{x:.2f}" + unit + "%{customdata}<extra></extra>",
+    )], layout=layout)
+    return apply_options(fig, options)
