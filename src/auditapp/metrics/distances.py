@@ -32,6 +32,9 @@ __all__ = [
 #: Metrics this module computes, canonical names.
 DISTANCE_METRICS = ("hausdorff_distance", "hd95", "assd", "nsd")
 
+#: How ``hd95`` combines the two directed distance sets (see :func:`geometry_distance_metrics`).
+HD95_CONVENTIONS = ("directed_max", "pooled")
+
 #: Values when both masks are empty / when exactly one is empty.
 BOTH_EMPTY = {"hausdorff_distance": 0.0, "hd95": 0.0, "assd": 0.0, "nsd": 1.0}
 ONE_EMPTY = {"hausdorff_distance": math.nan, "hd95": math.nan, "assd": math.nan, "nsd": 0.0}
@@ -60,8 +63,12 @@ def geometry_distance_metrics(
     *,
     nsd_tolerance: float = 1.0,
     metrics: Iterable[str] = DISTANCE_METRICS,
+    hd95_convention: str = "directed_max",
 ) -> dict[str, float]:
     """:func:`distance_metrics` of two non-empty masks given as :class:`MaskGeometry` (same spacing).
+
+    ``hd95_convention``: ``"directed_max"`` (ours: ``max(P95(D_P), P95(D_G))``) or ``"pooled"``
+    (``P95(D_P ∪ D_G)``, as MedPy, panoptica and seg-metrics).
 
     Examples
     --------
@@ -72,6 +79,8 @@ def geometry_distance_metrics(
     {'hausdorff_distance': 6.0, 'hd95': 5.6, 'assd': 1.75, 'nsd': 0.5}
     """
     wanted = tuple(dict.fromkeys(metrics))
+    if hd95_convention not in HD95_CONVENTIONS:
+        raise ValueError(f"hd95_convention must be one of {list(HD95_CONVENTIONS)}; got {hd95_convention!r}")
     if gt.spacing != pred.spacing:
         raise ValueError(f"gt and pred geometries have different spacings {gt.spacing} and {pred.spacing}")
     want_hd = "hausdorff_distance" in wanted
@@ -83,6 +92,8 @@ def geometry_distance_metrics(
     for name in wanted:
         if name == "hausdorff_distance":
             out[name] = max(h_pg, h_gp)
+        elif name == "hd95" and hd95_convention == "pooled":
+            out[name] = float(np.percentile(np.concatenate([d_p, d_g]), 95))
         elif name == "hd95":
             out[name] = float(max(np.percentile(d_p, 95), np.percentile(d_g, 95)))
         elif name == "assd":

@@ -1,0 +1,472 @@
+"""Lesion-wise metrics of one region: the BraTS challenge's scoring (2023, 2024) and one-to-one matching.
+
+Pure compute: boolean masks and a spacing in, a flat score dict and per-lesion rows out.
+Conventions (docs/metrics.md, "Lesion-wise metrics", has the worked examples and sources):
+
+``brats2023`` / ``brats2024``
+    GT lesions are the connected components (``connectivity``, 26 by default) of the region,
+    merged when their dilations touch: the GT mask is dilated ``dilation`` times with
+    ``generate_binary_structure(3, 2)`` and each connected component of the dilated mask is one
+    lesion (its GT voxels) whose *zone* is the component itself (equal to the dilation of the
+    lesion alone, so one dilation serves every lesion). A predicted component counts for a lesion
+    when it intersects its zone; the lesion is scored against the union of those components:
+    Dice, HD95 (and NSD). A missed lesion scores Dice 0, HD95 ``penalty_hd95``, NSD 0. Lesions of
+    volume ``<= min_size`` (mm³: voxels × voxel volume, as the challenge code) are dropped from
+    the score and the counts, and a predicted component touching only such lesions is not a
+    false positive. Every other predicted component is a false positive scoring 0 /
+    ``penalty_hd95`` / 0 (``brats2024``: only when its volume is ``> min_size``). The subject's
+    score is the sum over kept lesions and false positives divided by their number; nothing to
+    score (no kept lesion, no false positive) gives Dice 1, HD95 0, NSD 1.
+``matching``
+    Components of GT and prediction (no dilation; components ``<= min_size`` dropped on both
+    sides) are matched one-to-one by a maximum-weight bipartite matching
+    (:func:`scipy.optimize.linear_sum_assignment`) on IoU (or Dice) among the pairs whose IoU
+    (Dice) is ``> match_threshold``. Scores are the means of Dice / HD95 / NSD over the matched
+    pairs (the panoptica "segmentation quality"); TP = matched pairs, FP = unmatched predicted
+    components, FN = unmatched GT components (its "recognition quality" is ``lesion_f1``). No
+    match: NaN, except when both sides have no component: Dice 1, HD95 0, NSD 1.
+
+Counts for every convention: ``gt_lesions`` (scored GT lesions), ``pred_lesions`` (predicted
+components), ``tp_lesions``, ``fp_lesions``, ``fn_lesions``; ``lesion_precision = tp / (tp + fp)``
+and ``lesion_recall = tp / (tp + fn)`` (NaN on a zero denominator), ``lesion_f1 = 2tp / (2tp + fp
++ fn)`` (1.0 when ``tp + fp + fn = 0``).
+
+Distances reuse :mod:`auditapp.metrics._nearest` on each lesion's own bounding box; the ground
+truth's labelling and lesion geometries (:class:`GroundTruthLesions`) are built once per subject
+and region and shared by the models.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
+
+from auditapp.metrics._nearest import MaskGeometry
+from auditapp.metrics.components import Components, label_components
+from auditapp.metrics.distances import HD95_CONVENTIONS, geometry_distance_metrics
+from auditapp.metrics.regions import bounding_box
+
+__all__ = [
+    "CONVENTIONS",
+    "TASKS",
+    "LESION_METRICS",
+    "LESION_COLUMNS",
+    "LESION_TABLE_COLUMNS",
+    "LesionRule",
+    "LesionResult",
+    "GroundTruthLesions",
+    "lesion_rule",
+    "evaluate_lesions",
+    "lesion_wise_metrics",
+]
+
+CONVENTIONS = ("brats2023", "brats2024", "matching")
+TASKS = ("GLI", "SSA", "MEN", "MET", "PED")
+
+#: Configurable metric names -> the columns each one produces.
+LESION_METRICS = {
+    "lesion_dice": ("lesion_dice",),
+    "lesion_hd95": ("lesion_hd95",),
+    "lesion_nsd": ("lesion_nsd",),
+    "lesion_counts": ("gt_lesions", "pred_lesions", "tp_lesions", "fp_lesions", "fn_lesions",
+                      "lesion_precision", "lesion_recall", "lesion_f1"),
+}
+LESION_COLUMNS = tuple(c for cols in LESION_METRICS.values() for c in cols)
+
+#: Columns of one per-lesion row (the pipeline adds ``ID, model, region`` in front).
+LESION_TABLE_COLUMNS = ("lesion", "kind", "voxels", "volume", "centroid_k", "centroid_j", "centroid_i",
+                        "pred_components", "pred_voxels", "dice", "hd95", "nsd")
+
+#: Defaults per convention and task: (dilation, min_size in mm³ -- a number, or a mapping
+#: region name -> number with "*" for the other regions -- and penalty_hd95 in mm).
+#: brats2023: rachitsaluja/BraTS-2023-Metrics, eval.py ``get_LesionWiseResults`` (penalty: the
+#: ``replace(np.inf, 374)`` there). brats2024: the 2024 values listed in issue 12.
+_DEFAULTS: dict[str, dict[str, tuple[int, float | Mapping[str, float], float]]] = {
+    "brats2023": {"GLI": (3, 50, 374.0), "SSA": (3, 50, 374.0), "MEN": (1, 50, 374.0),
+                  "MET": (1, 2, 374.0), "PED": (3, 50, 374.0)},
+    "brats2024": {"GLI": (3, {"ET": 10, "*": 20}, 337.0), "SSA": (3, 50, 374.0), "MEN": (1, 50, 374.0),
+                  "MET": (1, 2, 374.0), "PED": (5, 50, 374.0)},
+}
+
+
+@dataclass(frozen=True)
+class LesionRule:
+    """Resolved options of one region (see the module docstring)."""
+
+    convention: str = "brats2023"
+    dilation: int = 3
+    min_size: float = 50.0
+    penalty_hd95: float = 374.0
+    hd95_convention: str = "directed_max"
+    connectivity: int = 26
+    match_metric: str = "iou"
+    match_threshold: float = 0.5
+    nsd_tolerance: float = 1.0
+
+    def __post_init__(self):
+        checks = [
+            (self.convention in CONVENTIONS, f"convention must be one of {list(CONVENTIONS)}"),
+            (self.hd95_convention in HD95_CONVENTIONS, f"hd95_convention must be one of {list(HD95_CONVENTIONS)}"),
+            (self.connectivity in (6, 18, 26), "connectivity must be 6, 18 or 26"),
+            (self.match_metric in ("iou", "dice"), "match_metric must be 'iou' or 'dice'"),
+            (int(self.dilation) == self.dilation and self.dilation >= 0, "dilation must be an integer >= 0"),
+            (math.isfinite(self.min_size) and self.min_size >= 0, "min_size must be a number >= 0"),
+            (math.isfinite(self.penalty_hd95) and self.penalty_hd95 >= 0, "penalty_hd95 must be a number >= 0"),
+            (0 <= self.match_threshold < 1, "match_threshold must be in [0, 1)"),
+            (math.isfinite(self.nsd_tolerance) and self.nsd_tolerance > 0, "nsd_tolerance must be > 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"{message}; got {self!r}")
+
+
+def lesion_rule(convention: str = "brats2023", *, task: str = "GLI", region: str = "", dilation=None,
+                min_size=None, penalty_hd95=None, **options) -> LesionRule:
+    """The :class:`LesionRule` of a region: the convention's per-task defaults, overridden by the given values.
+
+    ``min_size`` may be a mapping region name -> value (``"*"``: every other region).
+
+    Examples
+    --------
+    >>> r = lesion_rule("brats2024", task="GLI", region="ET"); (r.dilation, r.min_size, r.penalty_hd95)
+    (3, 10.0, 337.0)
+    >>> lesion_rule("brats2023", task="MET", region="WT", min_size=5).min_size
+    5.0
+    >>> lesion_rule("matching").dilation, lesion_rule("matching").min_size
+    (0, 0.0)
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"lesion-wise convention must be one of {list(CONVENTIONS)}; got {convention!r}")
+    if convention == "matching":
+        defaults = (0, 0.0, 374.0)
+    else:
+        if task not in TASKS:
+            raise ValueError(f"lesion-wise task must be one of {list(TASKS)}; got {task!r}")
+        defaults = _DEFAULTS[convention][task]
+    size = defaults[1] if min_size is None else min_size
+    if isinstance(size, Mapping):
+        size = size.get(region, size.get("*", 0.0))
+    return LesionRule(
+        convention=convention,
+        dilation=int(defaults[0] if dilation is None else dilation),
+        min_size=float(size),
+        penalty_hd95=float(defaults[2] if penalty_hd95 is None else penalty_hd95),
+        **options,
+    )
+
+
+@dataclass
+class LesionResult:
+    """Scores of one region (``scores``: a flat dict of :data:`LESION_COLUMNS`) and per-lesion rows."""
+
+    scores: dict[str, float]
+    lesions: list[dict] = field(default_factory=list)
+
+
+def _padded_box(box: tuple[slice, ...], margin: int, shape: Sequence[int]) -> tuple[slice, ...]:
+    return tuple(slice(max(0, b.start - margin), min(n, b.stop + margin)) for b, n in zip(box, shape))
+
+
+class GroundTruthLesions:
+    """The GT lesions of one region, labelled once and shared by every model of the subject.
+
+    Parameters
+    ----------
+    mask : ndarray of bool
+        The region's GT mask, or a crop of it whose element 0 is at ``offset`` in the volume.
+    spacing : sequence of float
+        Voxel size per axis (mm).
+    rule : LesionRule
+    offset : sequence of int, optional
+        Volume index of ``mask[0, 0, 0]`` (default: 0).
+    shape : sequence of int, optional
+        Shape of the volume (default: ``mask.shape``); bounds the dilation.
+    """
+
+    def __init__(self, mask: np.ndarray, *, spacing: Sequence[float], rule: LesionRule,
+                 offset: Sequence[int] | None = None, shape: Sequence[int] | None = None):
+        mask = np.asarray(mask, dtype=bool)
+        self.rule = rule
+        self.spacing = tuple(float(s) for s in spacing)
+        self.voxel_volume = float(np.prod(self.spacing[::-1]))
+        base = tuple(offset) if offset is not None else (0,) * mask.ndim
+        shape = tuple(shape) if shape is not None else mask.shape
+        box = bounding_box(mask)
+        self._geometries: dict[int, MaskGeometry] = {}
+        if box is None:
+            self.zones = label_components(np.zeros((0,) * mask.ndim, bool))
+            self.gt = np.zeros((0,) * mask.ndim, bool)
+            self.lesions = self.zones
+            self.kept = np.zeros(1, bool)
+            return
+        volume_box = tuple(slice(o + b.start, o + b.stop) for o, b in zip(base, box))
+        dilation = 0 if rule.convention == "matching" else rule.dilation  # matching never dilates
+        frame = _padded_box(volume_box, dilation, shape)
+        local = np.zeros(tuple(f.stop - f.start for f in frame), bool)
+        inner = tuple(slice(v.start - f.start, v.stop - f.start) for v, f in zip(volume_box, frame))
+        local[inner] = mask[box]
+        zone_mask = local
+        if dilation > 0:
+            zone_mask = ndimage.binary_dilation(local, ndimage.generate_binary_structure(local.ndim, 2),
+                                                iterations=dilation)
+        self.zones = label_components(zone_mask, connectivity=rule.connectivity, offset=[f.start for f in frame])
+        # the GT voxels on the zones' box, and each lesion = GT voxels of one zone (ids = zone ids)
+        self.gt = _window(local, [f.start for f in frame], self._zone_box())
+        lesion_labels = np.where(self.gt, self.zones.labels, 0).astype(np.int32)
+        sizes = np.bincount(lesion_labels.reshape(-1), minlength=self.zones.count + 1).astype(np.int64)
+        sizes[0] = 0
+        boxes = tuple(tuple(slice(s.start + o, s.stop + o) for s, o in zip(found, self.zones.offset))
+                      for found in ndimage.find_objects(lesion_labels, max_label=self.zones.count))
+        self.lesions = Components(lesion_labels, self.zones.offset, sizes, boxes)
+        self.kept = self.lesions.sizes * self.voxel_volume > rule.min_size
+        self.kept[0] = False
+
+    def _zone_box(self) -> tuple[slice, ...]:
+        return tuple(slice(o, o + n) for o, n in zip(self.zones.offset, self.zones.labels.shape))
+
+    @property
+    def count(self) -> int:
+        """Number of GT lesions (before ``min_size`` dropping)."""
+        return self.lesions.count
+
+    def geometry(self, lesion: int) -> MaskGeometry:
+        """Surface geometry of one lesion on its bounding box (cached)."""
+        if lesion not in self._geometries:
+            self._geometries[lesion] = _component_geometry(self.lesions, (lesion,), self.spacing)
+        return self._geometries[lesion]
+
+
+def _window(array: np.ndarray, offset: Sequence[int], box: Sequence[slice]) -> np.ndarray:
+    """``array`` (at ``offset``) read on ``box`` (volume indices); the box must lie inside it."""
+    return array[tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, offset))]
+
+
+def _component_geometry(components: Components, ids: Sequence[int], spacing: tuple) -> MaskGeometry:
+    """Geometry of the union of some components, cropped to the union of their boxes."""
+    boxes = [components.boxes[i - 1] for i in ids]
+    box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes))
+                for a in range(len(boxes[0])))
+    labels = _window(components.labels, components.offset, box)
+    mask = labels == ids[0] if len(ids) == 1 else np.isin(labels, ids)
+    return MaskGeometry.from_mask(mask, spacing, [b.start for b in box])
+
+
+def _pair_counts(a: Components, b: Components, a_mask: np.ndarray | None = None) -> dict[tuple[int, int], int]:
+    """Voxel counts of every (label of ``a``, label of ``b``) pair overlapping (``a_mask``: restrict ``a``)."""
+    box = []
+    for oa, na, ob, nb in zip(a.offset, a.labels.shape, b.offset, b.labels.shape):
+        lo, hi = max(oa, ob), min(oa + na, ob + nb)
+        if hi <= lo:
+            return {}
+        box.append(slice(lo, hi))
+    la = _window(a.labels, a.offset, box)
+    lb = _window(b.labels, b.offset, box)
+    both = (la > 0) & (lb > 0)
+    if a_mask is not None:
+        both &= _window(a_mask, a.offset, box)
+    codes = la[both].astype(np.int64) * (b.count + 1) + lb[both]
+    values, counts = np.unique(codes, return_counts=True)
+    return {(int(v // (b.count + 1)), int(v % (b.count + 1))): int(c) for v, c in zip(values, counts)}
+
+
+def _distances(gt_geo: MaskGeometry, pred_geo: MaskGeometry, rule: LesionRule, wanted: set) -> dict:
+    names = [n for n in ("hd95", "nsd") if f"lesion_{n}" in wanted]
+    if not names:
+        return {}
+    return geometry_distance_metrics(gt_geo, pred_geo, nsd_tolerance=rule.nsd_tolerance, metrics=names,
+                                     hd95_convention=rule.hd95_convention)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+def _counts(n_gt: int, n_pred: int, tp: int, fp: int, fn: int) -> dict:
+    return {
+        "gt_lesions": n_gt, "pred_lesions": n_pred, "tp_lesions": tp, "fp_lesions": fp, "fn_lesions": fn,
+        "lesion_precision": _ratio(tp, tp + fp), "lesion_recall": _ratio(tp, tp + fn),
+        "lesion_f1": 1.0 if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn),
+    }
+
+
+def _lesion_row(comps: Components, component: int, kind: str, voxel_volume: float, **values) -> dict:
+    k, j, i = comps.centroid(component)
+    row = {"lesion": component, "kind": kind, "voxels": int(comps.sizes[component]),
+           "volume": float(comps.sizes[component]) * voxel_volume, "centroid_k": k, "centroid_j": j, "centroid_i": i,
+           "pred_components": "", "pred_voxels": 0, "dice": math.nan, "hd95": math.nan, "nsd": math.nan}
+    row.update(values)
+    return row
+
+
+def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
+    rule = gt.rule
+    touching = _pair_counts(gt.zones, pred)
+    overlap = _pair_counts(gt.lesions, pred)
+    hits: dict[int, list[int]] = {}
+    for lesion, comp in touching:
+        hits.setdefault(lesion, []).append(comp)
+    claimed = {comp for comps in hits.values() for comp in comps}
+    fp = [c for c in range(1, pred.count + 1) if c not in claimed
+          and (rule.convention != "brats2024" or pred.sizes[c] * gt.voxel_volume > rule.min_size)]
+    sums = {"dice": 0.0, "hd95": 0.0, "nsd": 0.0}
+    rows, tp = [], 0
+    for lesion in range(1, gt.count + 1):
+        comps = sorted(hits.get(lesion, []))
+        if not gt.kept[lesion]:
+            if table:
+                rows.append(_lesion_row(gt.lesions, lesion, "dropped", gt.voxel_volume,
+                                        pred_components=" ".join(map(str, comps))))
+            continue
+        if comps:
+            tp += 1
+            inter = sum(overlap.get((lesion, c), 0) for c in comps)
+            p_size = int(pred.sizes[comps].sum())
+            values = {"dice": float(2 * inter / (gt.lesions.sizes[lesion] + p_size))}
+            if wanted & {"lesion_hd95", "lesion_nsd"}:
+                values.update(_distances(gt.geometry(lesion), _component_geometry(pred, comps, gt.spacing),
+                                         rule, wanted))
+        else:
+            values = {"dice": 0.0, "hd95": rule.penalty_hd95, "nsd": 0.0}
+            p_size = 0
+        for key in sums:
+            sums[key] += values.get(key, 0.0)
+        if table:
+            rows.append(_lesion_row(gt.lesions, lesion, "tp" if comps else "fn", gt.voxel_volume,
+                                    pred_components=" ".join(map(str, comps)), pred_voxels=p_size, **values))
+    if table:
+        rows += [_lesion_row(pred, c, "fp", gt.voxel_volume, lesion=math.nan, pred_components=str(c),
+                             pred_voxels=int(pred.sizes[c]), dice=0.0, hd95=rule.penalty_hd95, nsd=0.0)
+                 for c in fp]
+    kept = int(gt.kept.sum())
+    scored = kept + len(fp)
+    if scored == 0:
+        scores = {"lesion_dice": 1.0, "lesion_hd95": 0.0, "lesion_nsd": 1.0}
+    else:
+        scores = {"lesion_dice": sums["dice"] / scored,
+                  "lesion_hd95": (sums["hd95"] + len(fp) * rule.penalty_hd95) / scored,
+                  "lesion_nsd": sums["nsd"] / scored}
+    scores.update(_counts(kept, pred.count, tp, len(fp), kept - tp))
+    return LesionResult(scores, rows)
+
+
+def _match(gt: GroundTruthLesions, pred: Components, keep_pred: np.ndarray) -> list[tuple[int, int, float]]:
+    """One-to-one matching: (gt lesion, pred component, dice) pairs, maximum total IoU/Dice above threshold."""
+    rule = gt.rule
+    candidates = []
+    for (lesion, comp), inter in _pair_counts(gt.lesions, pred).items():
+        if not (gt.kept[lesion] and keep_pred[comp]):
+            continue
+        total = gt.lesions.sizes[lesion] + pred.sizes[comp]
+        dice = float(2 * inter / total)
+        score = dice if rule.match_metric == "dice" else float(inter / (total - inter))
+        if score > rule.match_threshold:
+            candidates.append((lesion, comp, score, dice))
+    if not candidates:
+        return []
+    rows = sorted({c[0] for c in candidates})
+    cols = sorted({c[1] for c in candidates})
+    weight = np.zeros((len(rows), len(cols)))
+    dice_of = {}
+    for lesion, comp, score, dice in candidates:
+        weight[rows.index(lesion), cols.index(comp)] = score
+        dice_of[lesion, comp] = dice
+    r, c = linear_sum_assignment(weight, maximize=True)
+    return [(rows[a], cols[b], dice_of[rows[a], cols[b]]) for a, b in zip(r, c) if weight[a, b] > 0]
+
+
+def _matching(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
+    rule = gt.rule
+    keep_pred = pred.sizes * gt.voxel_volume > rule.min_size
+    keep_pred[0] = False
+    matches = _match(gt, pred, keep_pred)
+    rows, per_match = [], []
+    matched_gt = {}
+    for lesion, comp, dice in matches:
+        values = {"dice": dice}
+        if wanted & {"lesion_hd95", "lesion_nsd"}:
+            values.update(_distances(gt.geometry(lesion), _component_geometry(pred, (comp,), gt.spacing),
+                                     rule, wanted))
+        per_match.append(values)
+        matched_gt[lesion] = (comp, values)
+    matched_pred = {comp for _, comp, _ in matches}
+    n_gt, n_pred, tp = int(gt.kept.sum()), int(keep_pred.sum()), len(matches)
+    if table:
+        for lesion in range(1, gt.count + 1):
+            kind = "tp" if lesion in matched_gt else ("fn" if gt.kept[lesion] else "dropped")
+            comp, values = matched_gt.get(lesion, (None, {}))
+            extra = {"pred_components": str(comp), "pred_voxels": int(pred.sizes[comp])} if comp else {}
+            rows.append(_lesion_row(gt.lesions, lesion, kind, gt.voxel_volume, **extra, **values))
+        rows += [_lesion_row(pred, c, "fp", gt.voxel_volume, lesion=math.nan, pred_components=str(c),
+                             pred_voxels=int(pred.sizes[c]))
+                 for c in range(1, pred.count + 1) if keep_pred[c] and c not in matched_pred]
+    if tp:
+        scores = {f"lesion_{k}": float(np.mean([v[k] for v in per_match])) for k in ("dice", "hd95", "nsd")
+                  if k in per_match[0]}
+    elif n_gt == 0 and n_pred == 0:
+        scores = {"lesion_dice": 1.0, "lesion_hd95": 0.0, "lesion_nsd": 1.0}
+    else:
+        scores = {"lesion_dice": math.nan, "lesion_hd95": math.nan, "lesion_nsd": math.nan}
+    scores.update(_counts(n_gt, n_pred, tp, n_pred - tp, n_gt - tp))
+    return LesionResult(scores, rows)
+
+
+def evaluate_lesions(gt: GroundTruthLesions, pred_mask: np.ndarray, *, offset: Sequence[int] | None = None,
+                     metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False) -> LesionResult:
+    """Lesion-wise scores of one prediction mask against shared GT lesions.
+
+    Parameters
+    ----------
+    gt : GroundTruthLesions
+        The region's GT lesions (built once per subject and region).
+    pred_mask : ndarray of bool
+        The region's predicted mask, or a crop of it whose element 0 is at ``offset``.
+    metrics : iterable of str
+        Subset of :data:`LESION_METRICS` (``lesion_dice``, ``lesion_hd95``, ``lesion_nsd``,
+        ``lesion_counts``); the result holds the columns of the requested ones.
+    table : bool
+        Also return one row per GT lesion and per false-positive component
+        (:data:`LESION_TABLE_COLUMNS`; ``kind`` is ``tp``, ``fn``, ``fp`` or ``dropped``).
+
+    Returns
+    -------
+    LesionResult
+    """
+    wanted = set(metrics)
+    unknown = wanted - set(LESION_METRICS)
+    if unknown:
+        raise ValueError(f"unknown lesion-wise metric(s) {sorted(unknown)}; expected some of {list(LESION_METRICS)}")
+    pred = label_components(pred_mask, connectivity=gt.rule.connectivity, offset=offset)
+    compute = _matching if gt.rule.convention == "matching" else _brats
+    result = compute(gt, pred, wanted, table)
+    columns = [c for name in LESION_METRICS if name in wanted for c in LESION_METRICS[name]]
+    result.scores = {c: result.scores[c] for c in columns}
+    return result
+
+
+def lesion_wise_metrics(gt: np.ndarray, pred: np.ndarray, *, spacing: Sequence[float], rule: LesionRule | None = None,
+                        metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False) -> LesionResult:
+    """Lesion-wise metrics of two binary masks of the same shape (see the module docstring).
+
+    Examples
+    --------
+    >>> g = np.zeros((1, 1, 20), bool); g[0, 0, 2:5] = True
+    >>> p = np.zeros((1, 1, 20), bool); p[0, 0, 3:5] = True; p[0, 0, 15] = True
+    >>> rule = LesionRule("brats2023", dilation=1, min_size=0, penalty_hd95=100.0)
+    >>> s = lesion_wise_metrics(g, p, spacing=(1, 1, 1), rule=rule).scores
+    >>> round(s["lesion_dice"], 4), s["lesion_hd95"], s["tp_lesions"], s["fp_lesions"]
+    (0.4, 50.45, 1, 1)
+    """
+    gt = np.asarray(gt)
+    pred = np.asarray(pred)
+    if gt.shape != pred.shape:
+        raise ValueError(f"gt and pred must have the same shape; got {gt.shape} and {pred.shape}")
+    if len(spacing) != gt.ndim:
+        raise ValueError(f"spacing must have one value per axis ({gt.ndim}); got {len(spacing)}")
+    rule = rule or LesionRule()
+    lesions = GroundTruthLesions(gt.astype(bool, copy=False), spacing=spacing, rule=rule)
+    return evaluate_lesions(lesions, pred.astype(bool, copy=False), metrics=metrics, table=table)
