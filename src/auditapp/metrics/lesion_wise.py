@@ -49,7 +49,7 @@ from scipy.optimize import linear_sum_assignment
 from auditapp.metrics._nearest import MaskGeometry
 from auditapp.metrics.components import Components, label_components
 from auditapp.metrics.distances import HD95_CONVENTIONS, geometry_distance_metrics
-from auditapp.metrics.regions import bounding_box
+from auditapp.metrics.regions import bounding_box, region_mask
 
 __all__ = [
     "CONVENTIONS",
@@ -63,6 +63,8 @@ __all__ = [
     "lesion_rule",
     "evaluate_lesions",
     "lesion_wise_metrics",
+    "SubjectLesions",
+    "evaluate_pair_lesions",
 ]
 
 CONVENTIONS = ("brats2023", "brats2024", "matching")
@@ -470,3 +472,68 @@ def lesion_wise_metrics(gt: np.ndarray, pred: np.ndarray, *, spacing: Sequence[f
     rule = rule or LesionRule()
     lesions = GroundTruthLesions(gt.astype(bool, copy=False), spacing=spacing, rule=rule)
     return evaluate_lesions(lesions, pred.astype(bool, copy=False), metrics=metrics, table=table)
+
+
+class SubjectLesions:
+    """The GT lesions of every region of one subject, labelled on first use and shared by its models.
+
+    Parameters
+    ----------
+    gt : ndarray
+        Ground-truth label volume.
+    spacing : sequence of float
+        Its voxel size per axis (mm).
+    rules : mapping of region name to LesionRule
+        One rule per region (:func:`lesion_rule` gives the per-task defaults).
+    """
+
+    def __init__(self, gt: np.ndarray, spacing: Sequence[float], rules: Mapping[str, LesionRule]):
+        self.gt = np.asarray(gt)
+        self.spacing = tuple(float(s) for s in spacing)
+        self.rules = dict(rules)
+        self.box = bounding_box(self.gt != 0)
+        self._regions: dict[str, GroundTruthLesions] = {}
+
+    def region(self, name: str, values: tuple[int, ...]) -> GroundTruthLesions:
+        """GT lesions of the region ``gt ∈ values`` named ``name`` (cached)."""
+        if name not in self._regions:
+            rule = self.rules[name]
+            if self.box is None:
+                mask, offset = np.zeros((0,) * self.gt.ndim, bool), None
+            else:
+                mask, offset = region_mask(self.gt[self.box], values), [b.start for b in self.box]
+            self._regions[name] = GroundTruthLesions(mask, spacing=self.spacing, rule=rule, offset=offset,
+                                                     shape=self.gt.shape)
+        return self._regions[name]
+
+
+def evaluate_pair_lesions(subject: SubjectLesions, pred: np.ndarray, regions: Iterable, *,
+                          metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False) -> dict[str, LesionResult]:
+    """Lesion-wise results of one prediction label volume, per region (``Region``: ``name``, ``values``).
+
+    The prediction is cropped once to its non-zero box; each region's mask is taken on that crop.
+
+    Examples
+    --------
+    >>> from auditapp.metrics.regions import Region
+    >>> gt = np.zeros((6, 6, 20), np.uint8); gt[1:4, 1:4, 1:4] = 1; gt[1:4, 1:4, 10:13] = 2
+    >>> pred = gt.copy(); pred[1:4, 1:4, 10:13] = 0
+    >>> subject = SubjectLesions(gt, (1, 1, 1), {"A": LesionRule(min_size=0), "B": LesionRule(min_size=0)})
+    >>> out = evaluate_pair_lesions(subject, pred, [Region("A", (1,)), Region("B", (2,))], metrics=["lesion_dice"])
+    >>> {name: result.scores for name, result in out.items()}
+    {'A': {'lesion_dice': 1.0}, 'B': {'lesion_dice': 0.0}}
+    """
+    pred = np.asarray(pred)
+    if pred.shape != subject.gt.shape:
+        raise ValueError(f"gt and pred must have the same shape; got {subject.gt.shape} and {pred.shape}")
+    box = bounding_box(pred != 0)
+    crop = pred[box] if box is not None else None
+    out = {}
+    for region in regions:
+        if crop is None:
+            mask, offset = np.zeros((0,) * pred.ndim, bool), None
+        else:
+            mask, offset = region_mask(crop, region.values), [b.start for b in box]
+        out[region.name] = evaluate_lesions(subject.region(region.name, region.values), mask, offset=offset,
+                                            metrics=metrics, table=table)
+    return out

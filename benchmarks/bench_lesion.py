@@ -1,0 +1,142 @@
+"""Benchmark of lesion-wise metrics per subject/model pair, against the read time and the voxel-wise metrics.
+
+Usage::
+
+    python benchmarks/bench_lesion.py [--repeats 3] [--convention brats2023|brats2024|matching]
+
+For each pair it measures, in this process and in one run (so machine load affects every
+figure alike; CPU seconds of this process, medians of ``--repeats``):
+
+* ``read``: reading the GT and the prediction (``read_volume`` both);
+* ``voxel``: the voxel-wise evaluation of the pair (``evaluate_pair``, all 13 metrics and the
+  error-matrix counts) — what metric extraction does per pair without lesion-wise metrics;
+* ``lesion``: every lesion-wise metric of every region (GT labelling included, as for the
+  first model of a subject; ``lesion_dice``, ``lesion_hd95``, ``lesion_nsd``, ``lesion_counts``,
+  per-lesion rows);
+
+and prints ``lesion / voxel`` (target ≤ 1.5) and ``lesion / read``. Cases: a synthetic
+240 × 240 × 155 subject with 200 small GT lesions (radius 1.5-4 voxels; the prediction misses
+some, shifts the others and adds false positives), and every real pair of
+``../shared/data/brats`` when present (regions EDE 3, ENH 1, NEC 2 and WT = 1 ∪ 2 ∪ 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from auditapp.io.nifti import read_volume  # noqa: E402
+from auditapp.metrics.lesion_wise import LESION_METRICS, SubjectLesions, evaluate_pair_lesions, lesion_rule  # noqa: E402
+from auditapp.metrics.regions import Region  # noqa: E402
+from auditapp.metrics.registry import METRICS, evaluate_pair  # noqa: E402
+
+SHAPE_KJI = (155, 240, 240)
+REGIONS = (Region("EDE", (3,)), Region("ENH", (1,)), Region("NEC", (2,)), Region("WT", (1, 2, 3)))
+
+
+def _write(path: Path, data: np.ndarray) -> Path:
+    nib.save(nib.Nifti1Image(np.ascontiguousarray(data.T), np.eye(4)), str(path))
+    return path
+
+
+def make_many_lesions(folder: Path, n: int = 200) -> tuple[Path, Path]:
+    """GT with ``n`` small balls spread over the brain box; prediction: 80 % found (shifted), 40 FPs."""
+    rng = np.random.default_rng(12)
+    gt = np.zeros(SHAPE_KJI, np.uint8)
+    pred = np.zeros(SHAPE_KJI, np.uint8)
+    grid = np.ogrid[tuple(slice(0, s) for s in SHAPE_KJI)]
+
+    def ball(target, centre, radius, value):
+        lo = [max(0, int(c - radius - 1)) for c in centre]
+        hi = [min(s, int(c + radius + 2)) for c, s in zip(centre, SHAPE_KJI)]
+        sub = tuple(slice(a, b) for a, b in zip(lo, hi))
+        dist = sum(((g[s] - c) / radius) ** 2 for g, s, c in zip(grid, sub, centre))
+        target[sub][dist <= 1.0] = value
+
+    for _ in range(n):
+        centre = rng.uniform((20, 40, 40), (135, 200, 200))
+        radius = rng.uniform(1.5, 4.0)
+        value = int(rng.integers(1, 4))
+        ball(gt, centre, radius, value)
+        if rng.random() < 0.8:
+            ball(pred, centre + rng.normal(0, 0.8, 3), radius * rng.uniform(0.8, 1.2), value)
+    for _ in range(40):
+        ball(pred, rng.uniform((20, 40, 40), (135, 200, 200)), rng.uniform(1.0, 3.0), int(rng.integers(1, 4)))
+    return _write(folder / "many_gt.nii.gz", gt), _write(folder / "many_pred.nii.gz", pred)
+
+
+def real_pairs(shared: Path):
+    root = shared / "data" / "brats"
+    for dataset in ("BraTS2024_SSA", "BraTS2024_PED", "UCSF"):
+        seg = root / dataset / f"{dataset}_seg"
+        if not seg.is_dir():
+            continue
+        for subject in sorted((root / dataset / f"{dataset}_images").iterdir()):
+            gt = next(subject.glob("*_seg.nii*"))
+            for model in sorted(p for p in seg.iterdir() if p.is_dir()):
+                yield f"{subject.name} / {model.name}", gt, next((model / subject.name).glob("*_pred.nii*"))
+
+
+def _cpu(function, repeats: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.process_time()
+        result = function()
+        times.append(time.process_time() - start)
+    return statistics.median(times), result
+
+
+def measure(name: str, gt_path: Path, pred_path: Path, convention: str, repeats: int) -> dict:
+    read, (gt, pred) = _cpu(lambda: (read_volume(gt_path), read_volume(pred_path)), repeats)
+    spacing = gt.spacing
+    rules = {r.name: lesion_rule(convention, region=r.name) for r in REGIONS}
+
+    def voxel():
+        return evaluate_pair(gt.data, pred.data, spacing=spacing, regions=REGIONS, metrics=list(METRICS))
+
+    def lesion():
+        subject = SubjectLesions(gt.data, spacing, rules)
+        return evaluate_pair_lesions(subject, pred.data, REGIONS, metrics=tuple(LESION_METRICS), table=True)
+
+    voxel_time, _ = _cpu(voxel, repeats)
+    lesion_time, result = _cpu(lesion, repeats)
+    lesions = sum(r.scores["gt_lesions"] + r.scores["fp_lesions"] for r in result.values())
+    return {"case": name, "read": read, "voxel": voxel_time, "lesion": lesion_time, "lesions": lesions}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--convention", default="brats2023", choices=("brats2023", "brats2024", "matching"))
+    args = parser.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        gt_path, pred_path = make_many_lesions(Path(tmp))
+        rows.append(measure("synthetic, 200 small lesions", gt_path, pred_path, args.convention, args.repeats))
+        shared = ROOT.parent / "shared"
+        for name, gt_path, pred_path in real_pairs(shared):
+            rows.append(measure(name, gt_path, pred_path, args.convention, args.repeats))
+    print(f"lesion-wise ({args.convention}, 4 regions, all lesion metrics + per-lesion rows); CPU s, median of "
+          f"{args.repeats}")
+    print(f"{'case':42s} {'lesions':>7s} {'read':>7s} {'voxel':>7s} {'lesion':>7s} {'lesion/voxel':>12s} "
+          f"{'lesion/read':>11s}")
+    for r in rows:
+        print(f"{r['case']:42s} {r['lesions']:7d} {r['read']:7.3f} {r['voxel']:7.3f} {r['lesion']:7.3f} "
+              f"{r['lesion'] / r['voxel']:12.2f} {r['lesion'] / r['read']:11.2f}")
+    worst = max(r["lesion"] / r["voxel"] for r in rows)
+    print(f"worst lesion/voxel ratio {worst:.2f} (target <= 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""Lesion detection counts from per-lesion tables (``lesions_<name>.csv``): TP / FN / FP by size bin and group.
+
+The dashboard's "lesion detection" view only renders what :func:`detection_counts` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SIZE_BINS", "SIZE_LABELS", "size_bin", "detection_counts"]
+
+#: Lesion size bins in voxels: [0, 50), [50, 500), [500, 5000), [5000, ∞).
+SIZE_BINS = (0, 50, 500, 5000, np.inf)
+SIZE_LABELS = ("<50", "50-500", "500-5,000", ">5,000")
+
+
+def size_bin(voxels: pd.Series) -> pd.Categorical:
+    """Size bin label of each lesion (voxels), an ordered categorical.
+
+    Examples
+    --------
+    >>> list(size_bin(pd.Series([1, 49, 50, 499, 500, 5000])))
+    ['<50', '<50', '50-500', '50-500', '500-5,000', '>5,000']
+    """
+    return pd.cut(voxels.astype(float), bins=list(SIZE_BINS), right=False, labels=list(SIZE_LABELS))
+
+
+def detection_counts(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -> pd.DataFrame:
+    """TP / FN / FP lesion counts and the detection rate per group and size bin.
+
+    Parameters
+    ----------
+    lesions : DataFrame
+        Per-lesion rows with at least ``kind`` (``tp``, ``fn``, ``fp``, ``dropped``), ``voxels``
+        and the ``by`` columns. ``dropped`` rows (below ``min_size``) are not counted.
+    by : sequence of str
+        Grouping columns (e.g. ``("model",)`` or ``("model", "set")``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``*by, size_bin, tp, fn, fp, detection_rate`` with one row per group and size bin
+        (every bin listed, zero counts included); ``detection_rate = tp / (tp + fn)``, NaN when the
+        bin has no GT lesion. The size of a TP/FN row is its GT lesion's, of an FP row its
+        predicted component's.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"model": ["m"] * 4, "kind": ["tp", "fn", "fp", "dropped"],
+    ...                      "voxels": [600, 20, 30, 5]})
+    >>> detection_counts(rows)[["size_bin", "tp", "fn", "fp", "detection_rate"]].to_dict("records")[:2]
+    [{'size_bin': '<50', 'tp': 0, 'fn': 1, 'fp': 1, 'detection_rate': 0.0}, {'size_bin': '50-500', 'tp': 0, 'fn': 0, 'fp': 0, 'detection_rate': nan}]
+    """
+    by = list(by)
+    missing = [c for c in ("kind", "voxels", *by) if c not in lesions.columns]
+    if missing:
+        raise ValueError(f"per-lesion table lacks column(s) {missing}")
+    counted = lesions[lesions["kind"].isin(["tp", "fn", "fp"])].copy()
+    counted["size_bin"] = size_bin(counted["voxels"])
+    table = (counted.groupby([*by, "size_bin", "kind"], observed=False).size()
+             .unstack("kind", fill_value=0).reindex(columns=["tp", "fn", "fp"], fill_value=0))
+    groups = counted[by].drop_duplicates().sort_values(by) if by else pd.DataFrame(index=[0])
+    full = pd.MultiIndex.from_tuples(
+        [(*(g if isinstance(g, tuple) else (g,)), b) for g in groups.itertuples(index=False, name=None)
+         for b in SIZE_LABELS], names=[*by, "size_bin"]) if by else pd.Index(SIZE_LABELS, name="size_bin")
+    table = table.reindex(full, fill_value=0).astype(np.int64).reset_index()
+    table.columns.name = None
+    table["size_bin"] = table["size_bin"].astype(str)
+    found = table["tp"] + table["fn"]
+    table["detection_rate"] = np.where(found > 0, table["tp"] / found.where(found > 0, 1), np.nan)
+    return table[[*by, "size_bin", "tp", "fn", "fp", "detection_rate"]]

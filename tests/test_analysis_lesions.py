@@ -1,0 +1,46 @@
+"""Lesion detection counts (analysis/lesions.py): exact counts per group and size bin."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from auditapp.analysis.lesions import SIZE_LABELS, detection_counts
+
+
+def _rows():
+    return pd.DataFrame({
+        "model": ["A", "A", "A", "A", "A", "B", "B", "B"],
+        "set": ["s1", "s1", "s1", "s2", "s2", "s1", "s1", "s1"],
+        "kind": ["tp", "fn", "fp", "tp", "dropped", "tp", "tp", "fn"],
+        "voxels": [10, 49, 6000, 50, 3, 4999, 5000, 700],
+    })
+
+
+def test_counts_by_model_and_bin():
+    table = detection_counts(_rows())
+    assert list(table.columns) == ["model", "size_bin", "tp", "fn", "fp", "detection_rate"]
+    assert table["size_bin"].tolist() == list(SIZE_LABELS) * 2
+    a = table[table["model"] == "A"].set_index("size_bin")
+    assert a.loc["<50", ["tp", "fn", "fp"]].tolist() == [1, 1, 0]
+    assert a.loc["50-500", ["tp", "fn", "fp"]].tolist() == [1, 0, 0]
+    assert a.loc[">5,000", ["tp", "fn", "fp"]].tolist() == [0, 0, 1]
+    assert a.loc["<50", "detection_rate"] == 0.5 and math.isnan(a.loc[">5,000", "detection_rate"])
+    b = table[table["model"] == "B"].set_index("size_bin")
+    assert b.loc["500-5,000", ["tp", "fn"]].tolist() == [1, 1]  # 4999 and 700 voxels; 5000 is the next bin
+    assert b.loc["500-5,000", "detection_rate"] == 0.5
+    assert b.loc[">5,000", "tp"] == 1
+
+
+def test_counts_by_model_and_site():
+    table = detection_counts(_rows(), by=("model", "set"))
+    assert len(table) == 3 * len(SIZE_LABELS)  # (A, s1), (A, s2), (B, s1)
+    s2 = table[(table["model"] == "A") & (table["set"] == "s2")]
+    assert s2[["tp", "fn", "fp"]].sum().tolist() == [1, 0, 0]  # the dropped lesion is not counted
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['voxels'\]"):
+        detection_counts(pd.DataFrame({"model": ["A"], "kind": ["tp"]}))
