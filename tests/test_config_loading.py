@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -232,11 +233,11 @@ def test_invalid_yaml_is_one_clear_error(tmp_path: Path) -> None:
     cfg = write(tmp_path, "f.yaml", "output_path: /x\nlabels: [1, 2\nsequences: [_t1]\n")
     with pytest.raises(ConfigError) as info:
         load_feature_config(cfg)
-    assert info.value.problems == [
-        f"error: {cfg}: (file): invalid YAML at line 3, column 10: expected ',' or ']', but got ':' "
-        "(while parsing a flow sequence at line 2); expected a valid YAML mapping of keys"]
+    (line,) = info.value.problems  # the problem's wording is PyYAML's (C or Python parser)
+    assert re.fullmatch(rf"error: {re.escape(str(cfg))}: \(file\): invalid YAML at line 3, column 10: .*expected "
+                        r"',' or '\]'.*; expected a valid YAML mapping of keys", line)
     cfg = write(tmp_path, "g.yaml", "data_paths: {Duke: ${root}/Duke}\n")
-    with pytest.raises(ConfigError, match=r"invalid YAML at line 1, column 21: expected ',' or '}', but got '{' .*"
+    with pytest.raises(ConfigError, match=r"invalid YAML at line 1, column 21: .*expected ',' or '}'.*"
                                           r"; expected valid YAML: quote a value holding \$\{...\} inside"):
         load_feature_config(cfg)
 

@@ -99,8 +99,6 @@ def test_metric_config_reports_every_problem_at_once(proj: Path) -> None:
     assert problems_of(load_metric_config, path) == [
         f"error: {path}: model_predictions_paths.C: folder not found: {proj}/seg/C; expected an existing folder "
         f"(relative paths are resolved against the config file's folder {proj}/configs)",
-        f"error: {path}: filename: missing required key; expected a name: the output is "
-        "extracted_information_<filename>.csv",
         f"error: {path}: backend: back end 'pymia' is not supported in this version; expected audit; the audit back "
         "end provides hd95, assd, nsd, volume_similarity and gt_size",
         f"error: {path}: metrics.jaccard: 'jaccard' and 'jacc' both name the metric 'jaccard'; "
@@ -110,6 +108,8 @@ def test_metric_config_reports_every_problem_at_once(proj: Path) -> None:
         "volume_similarity (did you mean 'hd95'?)",
         f"error: {path}: metrics.sens: got the string 'yes'; expected true or false",
         f"error: {path}: nsd_tolerance: got the string '0.5'; expected a number > 0 (millimetres) (remove the quotes)",
+        f"error: {path}: filename: missing required key; expected a name: the output is "
+        "extracted_information_<filename>.csv",
     ]
 
 
@@ -152,9 +152,9 @@ def test_wrong_types(proj: Path) -> None:
         "integers",
         f"error: {path}: labels.WT: empty list; expected a non-empty list of integer label values",
         f"error: {path}: features.statistical: got the number 1; expected true or false",
+        f"error: {path}: logger: got the string 'loud'; expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
         f"error: {path}: parallel: got the string 'dask-cluster'; expected a mapping "
         "{backend: loky | dask, scheduler: 'tcp://host:port'}",
-        f"error: {path}: logger: got the string 'loud'; expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
     ]
 
 
@@ -209,7 +209,7 @@ def test_backend_alias_package_and_case(proj: Path) -> None:
     path = cfg("n.yaml", METRIC_OK + "package: audit\nbackend: AUDIT\n")
     assert load_metric_config(path).backend == "audit"
     path = cfg("o.yaml", METRIC_OK + "package: audit\nbackend: pymia\n")
-    assert problems_of(load_metric_config, path)[1] == (
+    assert problems_of(load_metric_config, path)[0] == (  # problems follow the order of the keys in the file
         f"error: {path}: package: 'audit' conflicts with backend: 'pymia' (package is an alias of backend); "
         "expected only one of them, or the same value")
     path = cfg("p.yaml", METRIC_OK + "backend: audits\n")
@@ -396,7 +396,6 @@ def test_app_structural_problems_are_errors(proj: Path) -> None:
         modality: CT
         """)
     assert problems_of(load_app_config, path) == [
-        f"error: {path}: modality: got the string 'CT'; expected MRI (the only modality of this version)",
         f"error: {path}: features: got a list ['a.csv']; expected a mapping of dataset name -> feature CSV "
         "(extracted_information_<dataset>.csv)",
         f"error: {path}: predictions.Duke: got the string '../seg/A'; expected a mapping of model name -> folder of "
@@ -405,10 +404,13 @@ def test_app_structural_problems_are_errors(proj: Path) -> None:
         "remove the quotes",
         f"error: {path}: sequences: empty list; expected a non-empty list of file-name suffixes such as "
         "[_t1, _t2, _t1ce, _flair]",
+        f"error: {path}: label_colors.ET: got the string 'red'; expected '#rrggbb' or [r, g, b] with values 0-255",
         f"error: {path}: metadata.file: missing required key; expected the metadata spreadsheet "
         "(.csv, .tsv, .xlsx, .xls)",
-        f"error: {path}: label_colors.ET: got the string 'red'; expected '#rrggbb' or [r, g, b] with values 0-255",
+        f"error: {path}: metadata.id_rewrite[0]: got a list ['BraTS-GLI']; expected a pair [old, new] of texts "
+        "(old not empty)",
         f"error: {path}: viewer.prediction_layer: got the string 'blend'; expected overlay or segmentation",
+        f"error: {path}: modality: got the string 'CT'; expected MRI (the only modality of this version)",
     ]
 
 

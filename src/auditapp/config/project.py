@@ -1,4 +1,4 @@
-"""Project helpers: default config lookup, ``auditapp init`` and the packaged templates."""
+"""Project helpers: default config lookup, ``auditapp init`` and the packaged templates (config.md §5)."""
 
 from __future__ import annotations
 
@@ -25,30 +25,13 @@ def _kind(command: str) -> str:
 
 
 def resolve_config_path(command: str, given: Path | None, cwd: Path | None = None) -> Path:
-    """The config file a command reads.
+    """The config file a command reads: ``given`` when it exists, else ``configs/<kind>.yaml`` then ``.yml``.
 
-    Parameters
-    ----------
-    command : str
-        ``feature_extraction``, ``metric_extraction`` or ``app`` (the CLI names
-        ``feature-extraction``, ``metric-extraction``, ``run-app`` also work).
-    given : Path or None
-        The ``--config`` value. Returned as given when it exists.
-    cwd : Path, optional
-        Folder in which the default ``configs/<command>.yaml`` (then ``.yml``) is
-        looked for; default the current directory (the returned path is then
-        relative, as the user would write it).
-
-    Returns
-    -------
-    Path
-
-    Raises
-    ------
-    ConfigError
-        When the given file, or both default files, do not exist. The message names
-        the path(s) tried and suggests ``auditapp init`` / ``auditapp demo``. There
-        is never a fallback to a packaged template.
+    ``command`` is a kind (``feature_extraction``, ``metric_extraction``, ``app``) or a CLI
+    name (``feature-extraction``, ...). The defaults are looked for in ``cwd`` (default: the
+    current directory, and the path returned stays relative, as the user would write it).
+    A missing file raises :class:`ConfigError` naming the path(s) tried and suggesting
+    ``auditapp init`` / ``auditapp demo``; there is never a fallback to a packaged template.
 
     Examples
     --------
@@ -78,20 +61,14 @@ def resolve_config_path(command: str, given: Path | None, cwd: Path | None = Non
 
 
 def template_text(kind: str) -> str:
-    """Text of a packaged, commented config template (config.md §5).
-
-    Parameters
-    ----------
-    kind : str
-        ``feature_extraction``, ``metric_extraction`` or ``app``.
+    """Text of a packaged, commented config template (``feature_extraction``, ``metric_extraction``, ``app``).
 
     Examples
     --------
     >>> "data_paths:" in template_text("feature_extraction")
     True
     """
-    kind = _kind(kind)
-    return resources.files("auditapp.config").joinpath("templates", f"{kind}.yaml").read_text(encoding="utf-8")
+    return resources.files("auditapp.config").joinpath("templates", f"{_kind(kind)}.yaml").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -103,26 +80,11 @@ class InitReport:
 
 
 def init_project(directory: Path) -> InitReport:
-    """Create a project skeleton: ``datasets/ configs/ outputs/ logs/`` and the three config templates.
+    """Create ``datasets/ configs/ outputs/ logs/`` under ``directory`` and the three config templates.
 
-    A template is written into ``configs/`` only when no file of that name exists
-    there: an existing (possibly edited) file is never overwritten but listed in
-    ``kept``. Running it twice is harmless.
-
-    Parameters
-    ----------
-    directory : Path
-        The project folder (created when missing).
-
-    Returns
-    -------
-    InitReport
-        ``created``: folders and files created, ``kept``: existing config files.
-
-    Raises
-    ------
-    ConfigError
-        When ``directory`` or one of its sub-folders exists as a file.
+    A template is written only when no file of that name (``.yaml`` or ``.yml``) exists: an
+    edited config is never overwritten but listed in ``kept``. Running it twice is harmless.
+    Raises :class:`ConfigError` when ``directory`` or one of its sub-folders exists as a file.
     """
     directory = Path(directory)
     report = InitReport()
@@ -130,24 +92,16 @@ def init_project(directory: Path) -> InitReport:
                 for p in [directory, *(directory / d for d in PROJECT_DIRS)] if p.exists() and not p.is_dir()]
     if problems:
         raise ConfigError(problems)
-    if not directory.exists():
-        directory.mkdir(parents=True)
-        report.created.append(directory)
-    for name in PROJECT_DIRS:
-        sub = directory / name
-        if not sub.exists():
-            sub.mkdir()
-            report.created.append(sub)
+    for folder in (directory, *(directory / name for name in PROJECT_DIRS)):
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            report.created.append(folder)
     for kind in COMMANDS:
         target = directory / "configs" / f"{kind}.yaml"
-        if target.exists() or target.with_suffix(".yml").exists():
-            report.kept.append(target if target.exists() else target.with_suffix(".yml"))
+        existing = [p for p in (target, target.with_suffix(".yml")) if p.exists()]
+        if existing:
+            report.kept.append(existing[0])
             continue
-        try:
-            with open(target, "x", encoding="utf-8") as fh:
-                fh.write(template_text(kind))
-        except FileExistsError:  # pragma: no cover - created concurrently
-            report.kept.append(target)
-            continue
+        target.write_text(template_text(kind), encoding="utf-8")
         report.created.append(target)
     return report

@@ -335,3 +335,6 @@ def evaluate_pair(
         rows.append({"region": row["region"], **{m: row[m] for m in wanted}})
     return PairEvaluation(rows=tuple(rows), pairs=pairs, counts=counts, confusions=confusions)
 
+
+#: Names other tools give our metrics: "did you mean" hints of the config loader.
+NAME_HINTS = {"dsc": "dice", "hd": "hd95", "hd_perc": "hd95", "hd95_distance": "hd95"}

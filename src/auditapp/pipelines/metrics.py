@@ -29,7 +29,6 @@ from auditapp.metrics.regions import Region, regions_from_labels, unconfigured_v
 from auditapp.metrics.registry import (
     METRICS,
     GroundTruthGeometry,
-    canonical_metric_name,
     evaluate_pair,
     output_columns,
 )
@@ -47,13 +46,6 @@ __all__ = [
 ERROR_MATRIX_COLUMNS = ["ID", "model", "gt_value", "pred_value", "count"]
 
 Progress = Callable[[str, int, int, str], None]
-
-_UNSUPPORTED_BACKENDS = {
-    "pymia": "the audit back end provides volume_similarity, gt_size, hd95 and dice natively",
-    "metricsreloaded": "the audit back end provides hd95 (hd_perc), assd, nsd, hausdorff_distance (hd) "
-                       "and dice (dsc) natively",
-}
-
 
 # --------------------------------------------------------------------------- tasks
 
@@ -139,7 +131,7 @@ def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], l
     seg_ext = _extensions(tuple(config.formats.segmentation))
     pred_ext = _extensions(tuple(config.formats.prediction))
     regions = regions_from_labels(config.labels)
-    metrics = tuple(dict.fromkeys(canonical_metric_name(m) for m in config.metrics))
+    metrics = tuple(dict.fromkeys(config.metrics))
     configured = tuple(sorted({v for r in regions for v in r.values}))
     tasks = []
     for subject in subjects:
@@ -270,31 +262,6 @@ def evaluate_subject(task: SubjectTask) -> SubjectResult:
 # --------------------------------------------------------------------------- pipeline
 
 
-def _validate(config: MetricExtractionConfig) -> tuple[str, ...]:
-    problems = []
-    backend = str(config.backend).strip().lower()
-    if backend in _UNSUPPORTED_BACKENDS:
-        problems.append(f"backend: '{config.backend}' is not supported in this version; "
-                        f"{_UNSUPPORTED_BACKENDS[backend]}")
-    elif backend != "audit":
-        problems.append(f"backend: unknown back end '{config.backend}'; expected 'audit'")
-    metrics = []
-    for name in config.metrics:
-        try:
-            metrics.append(canonical_metric_name(name))
-        except KeyError:
-            problems.append(f"metrics: unknown metric '{name}'; known: {', '.join(sorted(METRICS))}")
-    if not config.model_predictions_paths:
-        problems.append("model_predictions_paths: at least one model is required")
-    if not (np.isfinite(config.nsd_tolerance) and config.nsd_tolerance > 0):
-        problems.append(f"nsd_tolerance: must be a number > 0 (mm); got {config.nsd_tolerance!r}")
-    if "/" in str(config.filename) or not str(config.filename):
-        problems.append(f"filename: must be a non-empty name without '/'; got {config.filename!r}")
-    if problems:
-        raise ConfigError(problems)
-    return tuple(dict.fromkeys(metrics))
-
-
 def _unconfigured_message(kind: str, model: str | None, values: set[int], subjects: list[str]) -> str:
     who = f"model {model}: " if model is not None else ""
     n = len(subjects)
@@ -308,7 +275,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     Parameters
     ----------
     config : MetricExtractionConfig
-        Validated configuration.
+        Configuration, validated by the config loader (not validated again here).
     progress : callable, optional
         ``progress(name, done, total, current)`` after each subject (``done``/``total``
         count subject/model pairs; ``current`` is the subject ID).
@@ -321,7 +288,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     Raises
     ------
     ConfigError
-        Unsupported back end, unknown metric name, missing ``data_path``.
+        Missing ``data_path``.
 
     Notes
     -----
@@ -331,7 +298,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     one is deleted otherwise). All atomically.
     """
     started = time.perf_counter()
-    metrics = _validate(config)
+    metrics = tuple(dict.fromkeys(config.metrics))  # validated once, by the config loader
     tasks, hidden = discover_pairs(config)
     models = list(config.model_predictions_paths)
     for name in hidden:
