@@ -12,16 +12,16 @@ file is reported instead of being read as zeros.
 
 from __future__ import annotations
 
-import gzip
 import os
 import tempfile
-import zlib
 from pathlib import Path
 from typing import Mapping, Optional, Sequence, Union
 
 import nibabel as nib
 import numpy as np
 from loguru import logger
+
+from auditapp.io.nifti import READ_ERRORS, load_image
 
 __all__ = [
     "load_nii",
@@ -38,7 +38,6 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 DEFAULT_SEQUENCES = ["_t1", "_t1ce", "_t2", "_flair"]
-_READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, gzip.BadGzipFile, nib.filebasedimages.ImageFileError)
 
 
 def load_nii(path: Optional[PathLike], as_array: bool = False):
@@ -65,9 +64,9 @@ def load_nii(path: Optional[PathLike], as_array: bool = False):
 
     Notes
     -----
-    The data are decoded once to detect truncated files; the image returned has them cached
-    (``get_fdata()`` is then free). Deviation from reference 0.2.0: a truncated gzip file could
-    be read silently with zeros.
+    Read through :func:`auditapp.io.nifti.load_image` (fast gzip): the data are decoded once,
+    to the end of the file, so truncated files are detected; the image returned holds them in
+    memory. Deviation from reference 0.2.0: a truncated gzip file could be read silently with zeros.
 
     Examples
     --------
@@ -81,12 +80,9 @@ def load_nii(path: Optional[PathLike], as_array: bool = False):
     if path is None or not os.path.isfile(os.fspath(path)):
         raise ValueError(f"The file at {path} does not exist or is not a valid file.")
     try:
-        image = nib.load(os.fspath(path))
-        if as_array:
-            return np.asanyarray(image.dataobj).T
-        image.get_fdata()  # decodes everything once (cached): truncated files fail here
-        return image
-    except _READ_ERRORS as exc:
+        image = load_image(os.fspath(path))
+        return np.asanyarray(image.dataobj).T if as_array else image
+    except READ_ERRORS as exc:
         logger.warning(f"Error loading NIfTI file {path}: {exc}")
         return None
 
@@ -246,7 +242,7 @@ def build_nifty_image(segmentation, reference=None) -> nib.Nifti1Image:
         data = data.T
         if reference is None:
             return nib.Nifti1Image(data, np.eye(4), dtype=data.dtype)
-        ref = reference if hasattr(reference, "affine") else nib.load(os.fspath(reference))
+        ref = reference if hasattr(reference, "affine") else load_image(os.fspath(reference))
         header = ref.header.copy()
         header.set_data_dtype(data.dtype)
         return nib.Nifti1Image(data, ref.affine, header)
