@@ -12,9 +12,11 @@ stderr. (Threaded backends share the process-wide warnings filters, so with
 several threads a warning may be attributed to a neighbouring task; loky, the
 default, and dask process workers are exact.)
 
-If a worker process dies (killed for memory, a crash in a C library), joblib
+If a loky worker process dies (killed for memory, a crash in a C library), joblib
 abandons the run; the runner keeps what came back and reports every other task
-as a failure with stage ``worker``, so the pipeline still writes its outputs.
+as a failure with stage ``worker``, so the pipeline still writes its outputs. On Dask
+each task is its own future: a lost worker's tasks are rescheduled by Dask, and a task
+Dask gives up on (``KilledWorker``) fails that subject only.
 
 The runner never decides exit codes: it returns counts; the CLI maps them.
 """
@@ -150,38 +152,63 @@ def _call_safely(work: Callable[[Any], Any], task: Any, parent_pid: int | None =
                        seconds=time.perf_counter() - start, logs=tuple(logs or ()))
 
 
-@contextlib.contextmanager
-def _backend(parallel: ParallelConfig, n_jobs: int) -> Iterator[None]:
-    if parallel.backend == "dask":
+def _dask_client(parallel: ParallelConfig, n_jobs: int):
+    """(client, cluster or None): the configured scheduler, or a local cluster of ``n_jobs`` processes."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ConfigError(
+            "parallel.backend: 'dask' needs the dask extra; install it with "
+            "pip install 'auditapp[dask]'"
+        ) from exc
+    if parallel.scheduler:
         try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - depends on the environment
+            return Client(parallel.scheduler, timeout=DASK_CONNECT_TIMEOUT), None
+        except (OSError, ValueError) as exc:
             raise ConfigError(
-                "parallel.backend: 'dask' needs the dask extra; install it with "
-                "pip install 'auditapp[dask]'"
+                f"parallel.scheduler: cannot connect to the Dask scheduler at '{parallel.scheduler}' "
+                f"({type(exc).__name__}: {exc}); expected the address of a running scheduler, "
+                "e.g. tcp://host:8786"
             ) from exc
-        if parallel.scheduler:
-            try:
-                client = Client(parallel.scheduler, timeout=DASK_CONNECT_TIMEOUT)
-            except (OSError, ValueError) as exc:
-                raise ConfigError(
-                    f"parallel.scheduler: cannot connect to the Dask scheduler at '{parallel.scheduler}' "
-                    f"({type(exc).__name__}: {exc}); expected the address of a running scheduler, "
-                    "e.g. tcp://host:8786"
-                ) from exc
-            cluster = None
-        else:
-            cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        try:
-            with parallel_config(backend="dask"):
-                yield
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    elif parallel.backend in ("loky", "threading", "multiprocessing"):
+    cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def _run_on_dask(work, tasks: list, n_jobs: int, parallel: ParallelConfig, consume) -> None:
+    """One Dask future per task, consumed as they finish.
+
+    Unlike joblib's Dask backend (one failed future aborts the whole run), a task whose worker died
+    (Dask reschedules a task whose worker is lost; after ``distributed.scheduler.allowed-failures``
+    deaths it gives up with ``KilledWorker``) fails only that subject, and the others go on.
+    """
+    from dask.distributed import as_completed
+
+    client, cluster = _dask_client(parallel, n_jobs)
+    try:
+        parent = os.getpid()
+        futures = {client.submit(_call_indexed, i, work, task, parent, pure=False): i
+                   for i, task in enumerate(tasks)}
+        for future in as_completed(futures):
+            index = futures.pop(future)
+            if future.status == "finished":
+                outcome = future.result()[1]
+            else:
+                exc = future.exception()
+                outcome = TaskOutcome(task=tasks[index], failure=Failure(
+                    subject=_task_subject(tasks[index]), stage="worker", model=_task_model(tasks[index]),
+                    error=f"not processed: the Dask worker running it died or failed ({type(exc).__name__}: "
+                          f"{exc}); the other subjects went on"))
+            future.release()  # results stream: nothing is held once consumed
+            consume([(index, outcome)])
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@contextlib.contextmanager
+def _backend(parallel: ParallelConfig) -> Iterator[None]:
+    if parallel.backend in ("loky", "threading", "multiprocessing"):
         with parallel_config(backend=parallel.backend):
             yield
     else:
@@ -243,9 +270,12 @@ def run_tasks(
         consume((i, _call_safely(work, task)) for i, task in enumerate(tasks))
         return result
 
+    if parallel.backend == "dask":
+        _run_on_dask(work, tasks, n_jobs, parallel, consume)
+        return result
     parent = os.getpid()
     try:
-        with _backend(parallel, n_jobs):
+        with _backend(parallel):
             runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
             consume(runner(delayed(_call_indexed)(i, work, task, parent) for i, task in enumerate(tasks)))
     except _worker_death_errors() as exc:
