@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from auditapp.config.model import ParallelConfig
-from auditapp.runner import run_tasks
+from auditapp.pipelines.runner import run_tasks
 from cluster_work import Job, read_shape, slow_or_deadly
 
 distributed = pytest.importorskip("distributed")

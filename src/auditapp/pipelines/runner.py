@@ -190,10 +190,9 @@ def _run_on_dask(work, tasks: list, n_jobs: int, parallel: ParallelConfig, consu
                    for i, task in enumerate(tasks)}
         for future in as_completed(futures):
             index = futures.pop(future)
-            if future.status == "finished":
+            try:  # waits again if Dask rescheduled it (its worker died before handing the result over)
                 outcome = future.result()[1]
-            else:
-                exc = future.exception()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler, ...: this task only
                 outcome = TaskOutcome(task=tasks[index], failure=Failure(
                     subject=_task_subject(tasks[index]), stage="worker", model=_task_model(tasks[index]),
                     error=f"not processed: the Dask worker running it died or failed ({type(exc).__name__}: "
