@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -53,7 +53,12 @@ def _pipeline(command: str) -> Callable[..., Any]:
     return run_metric_extraction
 
 
-def run_extraction(command: str, config: Any, *, early: Any = None) -> int:
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Recompute every subject; by default subjects whose files and settings are unchanged "
+                    "since the last run are taken from the manifest next to the CSV.")]
+
+
+def run_extraction(command: str, config: Any, *, early: Any = None, force: bool = False) -> int:
     """Create folders, set up logging, run the pipeline with a progress bar, print the summary.
 
     Returns the summary's exit code. ``config`` is already validated; ``early`` holds log
@@ -74,7 +79,7 @@ def run_extraction(command: str, config: Any, *, early: Any = None) -> int:
             early.replay()
         logger.info(f"auditapp {__version__} {command}: output folder {config.output_path}")
         with printed_warnings(), ProgressPrinter() as progress:
-            summary = run(config, progress=progress)
+            summary = run(config, progress=progress, force=force)
         for line in summary_lines(summary):  # the pipelines log their own summary in the file
             typer.echo(line)
         typer.echo(f"Log file: {log_file}")
@@ -83,31 +88,31 @@ def run_extraction(command: str, config: Any, *, early: Any = None) -> int:
         shutdown_logging()
 
 
-def _extraction_command(command: str, given: Path | None) -> None:
+def _extraction_command(command: str, given: Path | None, force: bool = False) -> None:
     from auditapp.cli.logs import configure_logging
 
     configure_logging("WARNING")  # console only, until the config says otherwise
     try:
         config, early = load_config(command, given)
-        code = run_extraction(command, config, early=early)
+        code = run_extraction(command, config, early=early, force=force)
     except (AuditappError, OSError) as exc:
         fail(exc)
     raise typer.Exit(code=code)
 
 
-def feature_extraction(config: ConfigOption = None) -> None:
+def feature_extraction(config: ConfigOption = None, force: ForceOption = False) -> None:
     """Extract per-subject image features: one CSV per dataset, extracted_information_<dataset>.csv.
 
     Exit codes: 0 all subjects done, 1 config error (nothing created), 3 some subjects failed
     (listed in failures_<dataset>.csv), 130 interrupted.
     """
-    _extraction_command("feature-extraction", config)
+    _extraction_command("feature-extraction", config, force)
 
 
-def metric_extraction(config: ConfigOption = None) -> None:
+def metric_extraction(config: ConfigOption = None, force: ForceOption = False) -> None:
     """Compute segmentation metrics of each model against the ground truth: extracted_information_<filename>.csv.
 
     Exit codes: 0 all pairs done, 1 config error (nothing created), 3 some subject/model pairs
     failed (listed in failures_<filename>.csv), 130 interrupted.
     """
-    _extraction_command("metric-extraction", config)
+    _extraction_command("metric-extraction", config, force)

@@ -30,6 +30,7 @@ from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box,
 from auditapp.features.tumor import size_labels, tumor_features
 from auditapp.io import find_nifti, list_subject_dirs, read_header, read_volume, write_csv_atomic
 from auditapp.io.metadata import read_metadata_table
+from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
 
 __all__ = ["SubjectTask", "SubjectResult", "extract_subject", "build_table", "extract_dataset",
@@ -236,6 +237,31 @@ def _log_captured(name: str, caught, kinds: Counter) -> None:
         logger.warning(f"{name}: {message}")
 
 
+def _task_files(task: SubjectTask) -> list[str | None]:
+    return [path for _, path in task.sequences] + [task.seg]
+
+
+def _to_record(result: SubjectResult) -> dict:
+    return {"row": result.row, "has_seg": result.has_seg, "unconfigured": list(result.unconfigured)}
+
+
+def _split_reused(name: str, tasks: list[SubjectTask], store: ResultStore
+                  ) -> tuple[list[SubjectResult], list[SubjectTask], dict[str, str]]:
+    """(reused results, tasks to compute, key of every subject), and the log line saying how many."""
+    reused, todo, keys = [], [], {}
+    for task in tasks:
+        keys[task.subject] = key = task_key(task, _task_files(task))
+        record = store.lookup(task.subject, key)
+        if record is None:
+            todo.append(task)
+        else:
+            reused.append(SubjectResult(subject=task.subject, row=record["row"], has_seg=record["has_seg"],
+                                        unconfigured=tuple(record["unconfigured"])))
+    logger.info(f"{name}: {len(reused)} of {len(tasks)} subjects reused from the previous run "
+                f"(unchanged files and settings, {store.manifest.name}), {len(todo)} to compute")
+    return reused, todo, keys
+
+
 def build_table(
     results: list[SubjectResult],
     config: FeatureExtractionConfig,
@@ -272,14 +298,21 @@ def extract_dataset(
     config: FeatureExtractionConfig,
     *,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> DatasetSummary:
-    """Extract, write and summarise one dataset (``data_paths[name]``)."""
+    """Extract, write and summarise one dataset (``data_paths[name]``).
+
+    Subjects whose files and settings are unchanged since the last run are taken from the
+    manifest next to the CSV (:mod:`auditapp.pipelines.incremental`) unless ``force``.
+    """
     start = time.perf_counter()
     output_path = Path(config.output_path)
     output_path.mkdir(parents=True, exist_ok=True)
     kinds: Counter = Counter()
     logger.info(f"Starting feature extraction for {name}")
-    tasks = _discover(name, Path(data_path), config, kinds)
+    csv_path = output_path / f"extracted_information_{name}.csv"
+    store = ResultStore(csv_path, force=force)
+    reused, tasks, keys = _split_reused(name, _discover(name, Path(data_path), config, kinds), store)
     total = len(tasks)
     if progress is not None:
         progress(name, 0, total, "")
@@ -292,6 +325,7 @@ def extract_dataset(
             logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
         if outcome.ok:
             logger.info(f"{name}: {subject} extracted in {outcome.seconds:.2f} s")
+            store.add(subject, keys[subject], _to_record(outcome.result))
         else:
             failure = outcome.failure
             logger.error(f"{name}: {subject} failed ({failure.stage}): {failure.error}")
@@ -300,11 +334,14 @@ def extract_dataset(
         if progress is not None:
             progress(name, done, total_, subject)
 
-    result = run_tasks(extract_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
-                       on_outcome=on_outcome)
+    try:
+        result = run_tasks(extract_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
+                           on_outcome=on_outcome)
+    finally:
+        store.flush()  # an interrupted run resumes from every subject finished so far
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame = build_table(result.results, config, longitudinal=config.longitudinal.get(name))
+        frame = build_table(reused + result.results, config, longitudinal=config.longitudinal.get(name))
         for source in config.metadata.get(name, ()):
             try:
                 table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)
@@ -314,8 +351,8 @@ def extract_dataset(
             frame = merge_metadata(frame, table, id_column=source.id_column, name=source.name)
     _log_captured(name, caught, kinds)
 
-    csv_path = output_path / f"extracted_information_{name}.csv"
     write_csv_atomic(frame, csv_path)
+    store.finish()
     failures_path = write_failures_file(result.failures, output_path / f"failures_{name}.csv")
     seconds = time.perf_counter() - start
     summary = DatasetSummary(
@@ -329,8 +366,8 @@ def extract_dataset(
     return summary
 
 
-def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progress | None = None
-                           ) -> ExtractionSummary:
+def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progress | None = None,
+                           force: bool = False) -> ExtractionSummary:
     """Extract features for every dataset of ``config`` (in config order).
 
     Parameters
@@ -338,7 +375,9 @@ def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progres
     config : FeatureExtractionConfig
         Validated configuration.
     progress : callable, optional
-        ``progress(dataset_name, done, total, current_subject)`` after each subject.
+        ``progress(dataset_name, done, total, current_subject)`` after each computed subject.
+    force : bool
+        Recompute every subject instead of reusing unchanged ones from the previous run.
 
     Returns
     -------
@@ -348,5 +387,5 @@ def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progres
     """
     summaries = []
     for name, data_path in config.data_paths.items():
-        summaries.append(extract_dataset(name, Path(data_path), config, progress=progress))
+        summaries.append(extract_dataset(name, Path(data_path), config, progress=progress, force=force))
     return ExtractionSummary(datasets=tuple(summaries))

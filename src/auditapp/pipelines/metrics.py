@@ -32,6 +32,7 @@ from auditapp.metrics.registry import (
     evaluate_pair,
     output_columns,
 )
+from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
 
 __all__ = [
@@ -269,7 +270,44 @@ def _unconfigured_message(kind: str, model: str | None, values: set[int], subjec
             f"({n} subject{'s' if n != 1 else ''}, e.g. {sorted(subjects)[0]}); they count as background")
 
 
-def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress | None = None) -> ExtractionSummary:
+def _task_files(task: SubjectTask) -> list[str | None]:
+    return [task.gt_path] + [m.path for m in task.models]
+
+
+def _to_record(result: SubjectResult) -> dict:
+    return {"pairs": [dict(model=p.model, rows=list(p.rows), cells=[list(c) for c in p.cells],
+                           unconfigured_gt=list(p.unconfigured_gt), unconfigured_pred=list(p.unconfigured_pred),
+                           warnings=list(p.warnings), seconds=p.seconds) for p in result.pairs],
+            "warnings": list(result.warnings), "read_seconds": result.read_seconds}
+
+
+def _from_record(subject: str, record: dict) -> SubjectResult:
+    pairs = tuple(PairResult(model=p["model"], rows=tuple(p["rows"]), cells=tuple(tuple(c) for c in p["cells"]),
+                             unconfigured_gt=tuple(p["unconfigured_gt"]),
+                             unconfigured_pred=tuple(p["unconfigured_pred"]), warnings=tuple(p["warnings"]),
+                             seconds=p["seconds"]) for p in record["pairs"])
+    return SubjectResult(subject=subject, pairs=pairs, failures=(), warnings=tuple(record["warnings"]),
+                         read_seconds=record["read_seconds"])
+
+
+def _split_reused(tasks: list[SubjectTask], store: ResultStore
+                  ) -> tuple[list[SubjectResult], list[SubjectTask], dict[str, str]]:
+    """(reused results, tasks to compute, key of every subject), and the log line saying how many."""
+    reused, todo, keys = [], [], {}
+    for task in tasks:
+        keys[task.subject] = key = task_key(task, _task_files(task))
+        record = store.lookup(task.subject, key)
+        if record is None:
+            todo.append(task)
+        else:
+            reused.append(_from_record(task.subject, record))
+    logger.info(f"{len(reused)} of {len(tasks)} subjects reused from the previous run (unchanged files and "
+                f"settings, {store.manifest.name}), {len(todo)} to compute")
+    return reused, todo, keys
+
+
+def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress | None = None,
+                          force: bool = False) -> ExtractionSummary:
     """Run metric extraction as configured and write its CSV files.
 
     Parameters
@@ -279,6 +317,9 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     progress : callable, optional
         ``progress(name, done, total, current)`` after each subject (``done``/``total``
         count subject/model pairs; ``current`` is the subject ID).
+    force : bool
+        Recompute every subject instead of reusing unchanged ones from the previous run
+        (a subject is reused when its ground truth, every prediction and the settings are unchanged).
 
     Returns
     -------
@@ -319,6 +360,9 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
 
     output_path = Path(config.output_path)
     output_path.mkdir(parents=True, exist_ok=True)
+    csv_path = output_path / f"extracted_information_{config.filename}.csv"
+    store = ResultStore(csv_path, force=force)
+    reused, tasks, keys = _split_reused(tasks, store)
     total_pairs = len(tasks) * len(models)
     done_pairs = 0
     warning_counts: dict[str, int] = defaultdict(int)
@@ -329,6 +373,8 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
         done_pairs += len(task.models)
         if outcome.ok:
             result: SubjectResult = outcome.result
+            if not result.failures:  # a subject with a failed pair is computed again next time
+                store.add(result.subject, keys[result.subject], _to_record(result))
             for pair in result.pairs:
                 logger.info(f"{result.subject} / {pair.model}: {len(pair.rows)} regions in {pair.seconds:.2f} s")
             for failure in result.failures:
@@ -345,8 +391,11 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
         if progress is not None:
             progress(config.filename, done_pairs, total_pairs, task.subject)
 
-    run = run_tasks(evaluate_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
-                    on_outcome=on_outcome)
+    try:
+        run = run_tasks(evaluate_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
+                        on_outcome=on_outcome)
+    finally:
+        store.flush()  # an interrupted run resumes from every subject finished so far
 
     rows: list[dict] = []
     cells: list[tuple] = []
@@ -359,8 +408,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
             f = outcome.failure
             failures.extend(Failure(f.subject, f.stage, f.error, f.path, model=m.model, traceback=f.traceback)
                             for m in outcome.task.models)
-            continue
-        result: SubjectResult = outcome.result
+    for result in reused + run.results:
         failures.extend(result.failures)
         for message in result.warnings:
             warning_counts["warning"] += 1
@@ -396,7 +444,6 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     frame = pd.DataFrame(rows, columns=columns)
     for name in metrics:
         frame[name] = frame[name].astype(np.float64)
-    csv_path = output_path / f"extracted_information_{config.filename}.csv"
     write_csv_atomic(frame, csv_path, na_rep="")
     if frame.empty:
         warning_counts["no rows"] += 1
@@ -412,6 +459,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     failures.sort(key=lambda f: (f.model or "", f.subject))
     failures_file = write_failures_file(failures, output_path / f"failures_{config.filename}.csv",
                                         with_model=True, with_stage=False)  # spec: ID,model,error
+    store.finish()
     seconds = time.perf_counter() - started
     logger.info(f"metric extraction {config.filename}: {n_written} pairs written, {len(failures)} failed, "
                 f"{sum(warning_counts.values())} warnings, {seconds:.1f} s")
