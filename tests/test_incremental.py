@@ -148,3 +148,20 @@ def test_interrupted_run_resumes_from_finished_subjects(project, command, monkey
     assert _run(project, command)[:2] == (3, 1)
     assert _outputs(project) == expected
     assert not (project / "out" / f"{stem}.parts").exists()
+
+
+def test_reused_subjects_report_their_warnings_again(project):
+    (project / "data" / "S_images" / "S-003" / "S-003_flair.nii.gz").unlink()
+
+    def summary():
+        result = CliRunner().invoke(app, ["feature-extraction", "--config", str(project / "f.yaml")])
+        assert result.exit_code == 0, result.output
+        (line,) = [l for l in result.stdout.splitlines() if l.startswith("S: ")]
+        return re.sub(r"\d+\.\d s", "<t> s", line)
+
+    first = summary()
+    assert "warnings:" in first
+    assert summary() == first
+    (log,) = sorted((project / "logs").glob("*.log"))[-1:]
+    text = log.read_text(encoding="utf-8")
+    assert "4 of 4 subjects reused" in text and "'_flair' for subject 'S-003' was not found" in text

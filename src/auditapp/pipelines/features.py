@@ -241,13 +241,15 @@ def _task_files(task: SubjectTask) -> list[str | None]:
     return [path for _, path in task.sequences] + [task.seg]
 
 
-def _to_record(result: SubjectResult) -> dict:
-    return {"row": result.row, "has_seg": result.has_seg, "unconfigured": list(result.unconfigured)}
+def _to_record(outcome: TaskOutcome) -> dict:
+    result: SubjectResult = outcome.result
+    return {"row": result.row, "has_seg": result.has_seg, "unconfigured": list(result.unconfigured),
+            "warnings": list(outcome.warnings)}
 
 
-def _split_reused(name: str, tasks: list[SubjectTask], store: ResultStore
+def _split_reused(name: str, tasks: list[SubjectTask], store: ResultStore, log_warnings
                   ) -> tuple[list[SubjectResult], list[SubjectTask], dict[str, str]]:
-    """(reused results, tasks to compute, key of every subject), and the log line saying how many."""
+    """(reused results, tasks to compute, key of every subject); reused subjects' warnings are logged again."""
     reused, todo, keys = [], [], {}
     for task in tasks:
         keys[task.subject] = key = task_key(task, _task_files(task))
@@ -257,6 +259,7 @@ def _split_reused(name: str, tasks: list[SubjectTask], store: ResultStore
         else:
             reused.append(SubjectResult(subject=task.subject, row=record["row"], has_seg=record["has_seg"],
                                         unconfigured=tuple(record["unconfigured"])))
+            log_warnings(task.subject, record["warnings"])
     logger.info(f"{name}: {len(reused)} of {len(tasks)} subjects reused from the previous run "
                 f"(unchanged files and settings, {store.manifest.name}), {len(todo)} to compute")
     return reused, todo, keys
@@ -312,20 +315,25 @@ def extract_dataset(
     logger.info(f"Starting feature extraction for {name}")
     csv_path = output_path / f"extracted_information_{name}.csv"
     store = ResultStore(csv_path, force=force)
-    reused, tasks, keys = _split_reused(name, _discover(name, Path(data_path), config, kinds), store)
+
+    def log_warnings(subject: str, messages) -> None:
+        for message in messages:
+            kinds[_warning_kind(message)] += 1
+            named = f"'{subject}'" in message
+            logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
+
+    reused, tasks, keys = _split_reused(name, _discover(name, Path(data_path), config, kinds), store,
+                                        log_warnings)
     total = len(tasks)
     if progress is not None:
         progress(name, 0, total, "")
 
     def on_outcome(outcome: TaskOutcome, done: int, total_: int) -> None:
         subject = outcome.task.subject
-        for message in outcome.warnings:
-            kinds[_warning_kind(message)] += 1
-            named = f"'{subject}'" in message
-            logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
+        log_warnings(subject, outcome.warnings)
         if outcome.ok:
             logger.info(f"{name}: {subject} extracted in {outcome.seconds:.2f} s")
-            store.add(subject, keys[subject], _to_record(outcome.result))
+            store.add(subject, keys[subject], _to_record(outcome))
         else:
             failure = outcome.failure
             logger.error(f"{name}: {subject} failed ({failure.stage}): {failure.error}")
