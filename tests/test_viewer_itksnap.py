@@ -93,15 +93,53 @@ def test_refuses_ids_that_are_not_folder_names(cfg, subject):
         itksnap.subject_files(cfg, "SiteA", subject)
 
 
-def test_refuses_symlink_escaping_the_root(tmp_path):
-    outside = tmp_path / "outside" / "S1"
-    touch(outside / "S1_t1ce.nii.gz")
+def test_opens_subjects_linked_by_organize_symlink(tmp_path):
+    """Issue 11 item 11: a folder made by ``organize --mode symlink`` links outside it and must open."""
+    import pandas as pd
+
+    from auditapp.files import organize_by_metadata
+
+    source = tmp_path / "orig"
+    touch(source / "S1" / "S1_t1ce.nii.gz")
+    touch(source / "S1" / "S1_seg.nii.gz")
+    meta = pd.DataFrame({"ID": ["S1"], "Site": ["Duke"]})
+    organize_by_metadata(meta, "Site", source, tmp_path / "by_site", id_column="ID", subdir="{category}_images",
+                         mode="symlink", safe_mode=False)
+    root = tmp_path / "by_site" / "Duke" / "Duke_images"
+    assert (root / "S1").is_symlink()
+    cfg = AppConfig(raw_datasets={"Duke": root}, sequences=("_t1ce",))
+    files = itksnap.subject_files(cfg, "Duke", "S1")
+    assert files.main == root / "S1" / "S1_t1ce.nii.gz" and files.seg == root / "S1" / "S1_seg.nii.gz"
+
+
+@pytest.mark.parametrize("subject", ["../outside", "..", "S1/../../outside", "S1\\..\\..", "S1\x00"])
+def test_crafted_ids_still_refused_next_to_links(tmp_path, subject):
+    touch(tmp_path / "outside" / "outside_t1ce.nii.gz")
     root = tmp_path / "root"
     root.mkdir()
-    (root / "S1").symlink_to(outside, target_is_directory=True)
+    (root / "S1").symlink_to(tmp_path / "outside", target_is_directory=True)
     cfg = AppConfig(raw_datasets={"X": root}, sequences=("_t1ce",))
-    with pytest.raises(itksnap.ViewerError, match="resolves outside"):
-        itksnap.subject_files(cfg, "X", "S1")
+    with pytest.raises(itksnap.ViewerError, match="plain folder name"):
+        itksnap.subject_files(cfg, "X", subject)
+
+
+@pytest.mark.parametrize("subject", ["S*", "S?", "[ab]"])
+def test_glob_characters_in_ids_match_literally(tmp_path, subject):
+    """Issue 11 item 5: ``S*`` found S1's prediction (the lookup used glob patterns)."""
+    root, preds = tmp_path / "imgs", tmp_path / "preds"
+    for other in ("S1", "a", "b"):
+        touch(root / other / f"{other}_t1ce.nii.gz")
+        touch(root / other / f"{other}_seg.nii.gz")
+        touch(preds / f"{other}_pred.nii.gz")
+    touch(root / subject / f"{subject}_t1ce.nii.gz")
+    cfg = AppConfig(raw_datasets={"X": root}, predictions={"X": {"m": preds}}, sequences=("_t1ce",))
+    files = itksnap.subject_files(cfg, "X", subject, ["m"])
+    assert files.all_files() == [root / subject / f"{subject}_t1ce.nii.gz"]
+    touch(preds / f"{subject}_pred.nii.gz")
+    touch(root / subject / f"{subject}_seg.nii.gz")
+    files = itksnap.subject_files(cfg, "X", subject, ["m"])
+    assert files.seg == root / subject / f"{subject}_seg.nii.gz"
+    assert files.predictions == (("m", preds / f"{subject}_pred.nii.gz"),)
 
 
 def test_missing_folder_and_no_images(tmp_path):

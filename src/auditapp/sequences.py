@@ -21,6 +21,7 @@ import nibabel as nib
 import numpy as np
 from loguru import logger
 
+from auditapp.io.layout import find_nifti
 from auditapp.io.nifti import READ_ERRORS, load_image
 
 __all__ = [
@@ -112,10 +113,9 @@ def load_nii_by_subject_id(root_dir: PathLike, subject_id: str, seq: str = "_seg
     if not root_dir or not subject_id or not isinstance(subject_id, str):
         raise ValueError("Invalid path or subject ID provided. Both must be non-empty strings.")
     folder = os.path.join(os.fspath(root_dir), subject_id)
-    for ext in (".nii.gz", ".nii"):
-        path = os.path.join(folder, f"{subject_id}{seq}{ext}")
-        if os.path.isfile(path):
-            return load_nii(path, as_array=as_array)
+    path = find_nifti(Path(folder), f"{subject_id}{seq}")
+    if path is not None:
+        return load_nii(os.fspath(path), as_array=as_array)
     logger.warning(f"File not found for subject {subject_id}: {os.path.join(folder, subject_id + seq)}.nii.gz")
     return None
 
@@ -155,7 +155,7 @@ def read_sequences_dict(root_dir: PathLike, subject_id: str, sequences: Optional
     for seq in sequences:
         key = seq.replace("_", "")
         base = os.path.join(os.fspath(root_dir), subject_id, f"{subject_id}{seq}")
-        path = next((base + ext for ext in (".nii.gz", ".nii") if os.path.isfile(base + ext)), None)
+        path = find_nifti(Path(root_dir) / subject_id, f"{subject_id}{seq}")
         if path is None:
             logger.warning(f"Sequence {seq} not found for subject {subject_id}: {base}.nii.gz")
             out[key] = None

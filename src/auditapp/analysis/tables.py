@@ -1,4 +1,4 @@
-"""Data preparation shared by every analysis: metric direction, region means, metadata join."""
+"""Data preparation shared by every analysis: region means, metadata join (metric direction: the catalogue)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import warnings
 import pandas as pd
 
 from auditapp.errors import AuditappWarning
+from auditapp.metrics.registry import HIGHER_IS_BETTER, LOWER_IS_BETTER, metric_direction
 
 __all__ = [
     "HIGHER_IS_BETTER",
@@ -18,31 +19,7 @@ __all__ = [
     "region_mean",
 ]
 
-#: Metrics for which a larger value is better (analysis.md §0).
-HIGHER_IS_BETTER = frozenset({
-    "dice", "jaccard", "accuracy", "precision", "sensitivity", "specificity", "nsd", "volume_similarity",
-})
-#: Metrics for which a smaller value is better (analysis.md §0).
-LOWER_IS_BETTER = frozenset({"hausdorff_distance", "hd95", "assd"})
-
 _KEYS = ("ID", "region", "model", "set")
-
-
-def metric_direction(metric: str) -> int:
-    """Direction of a metric: ``+1`` higher is better, ``-1`` lower is better, ``0`` none.
-
-    ``predicted_size``, ``gt_size`` and unknown columns have no direction.
-
-    Examples
-    --------
-    >>> metric_direction("dice"), metric_direction("hd95"), metric_direction("predicted_size")
-    (1, -1, 0)
-    """
-    if metric in HIGHER_IS_BETTER:
-        return 1
-    if metric in LOWER_IS_BETTER:
-        return -1
-    return 0
 
 
 def metric_columns(metrics: pd.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from auditapp.config import _types as t
 from auditapp.config._types import leaf, sequence_key
-from auditapp.metrics.registry import EXTRA_METRICS, REFERENCE_METRICS
+from auditapp.metrics.registry import ALL_METRICS, EXTRA_METRICS, REFERENCE_METRICS  # the metric catalogue
 
 __all__ = [
     "Label", "Formats", "ParallelConfig", "FeatureFamilies", "LongitudinalSpec", "MetadataSource",
@@ -24,8 +24,6 @@ __all__ = [
     "REFERENCE_METRICS", "EXTRA_METRICS", "ALL_METRICS", "sequence_key",
 ]
 
-#: Metric names come from the metric catalogue (the reference's eight, then ours).
-ALL_METRICS = REFERENCE_METRICS + EXTRA_METRICS
 NIFTI = (".nii.gz", ".nii")
 Key = Annotated[str, BeforeValidator(str)]
 Bool = leaf(t.boolean, "expected true or false")

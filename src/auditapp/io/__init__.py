@@ -1,7 +1,7 @@
-"""File input/output: NIfTI reading, atomic table writing, dataset discovery."""
+"""File input/output: the file layout (where files are), NIfTI reading, table reading and atomic writing."""
 
-from auditapp.io.discovery import list_subject_dirs
-from auditapp.io.nifti import Volume, find_nifti, read_header, read_volume
+from auditapp.io.layout import find_nifti, list_subject_dirs
+from auditapp.io.nifti import Volume, read_header, read_volume
 from auditapp.io.tables import write_csv_atomic, write_text_atomic
 
 __all__ = [

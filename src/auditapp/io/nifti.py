@@ -24,9 +24,7 @@ from zlib_ng import gzip_ng, zlib_ng
 
 from auditapp.errors import SubjectError
 
-__all__ = ["Volume", "find_nifti", "load_image", "read_header", "read_volume", "READ_ERRORS"]
-
-NIFTI_EXTENSIONS = (".nii.gz", ".nii")
+__all__ = ["Volume", "load_image", "read_header", "read_volume", "READ_ERRORS"]
 
 #: What a corrupt, truncated or non-NIfTI file raises while being read (PermissionError excluded
 #: by :func:`read_volume`, which reports it as such).
@@ -190,11 +188,3 @@ def read_header(path: str | Path) -> tuple[tuple[int, int, int], tuple[float, fl
     shape = tuple(int(s) for s in image.shape[:3])[::-1]
     return shape, _spacing_from_header(image.header)
 
-
-def find_nifti(folder: Path, stem: str, extensions: tuple[str, ...] = NIFTI_EXTENSIONS) -> Path | None:
-    """Return ``folder/<stem><ext>`` for the first extension that exists, else None."""
-    for ext in extensions:
-        candidate = folder / f"{stem}{ext}"
-        if candidate.is_file():
-            return candidate
-    return None

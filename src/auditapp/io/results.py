@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditapp.metrics.registry import LEGACY_METRIC_COLUMNS
+
 __all__ = [
     "LEGACY_METRIC_COLUMNS",
     "METRIC_KEY_COLUMNS",
@@ -22,18 +24,6 @@ __all__ = [
     "load_metrics",
     "load_tables",
 ]
-
-#: Legacy (upper-case) metric columns and their canonical names (metrics.md §11).
-LEGACY_METRIC_COLUMNS: dict[str, str] = {
-    "DICE": "dice",
-    "JACC": "jaccard",
-    "ACCU": "accuracy",
-    "PREC": "precision",
-    "SENS": "sensitivity",
-    "SPEC": "specificity",
-    "HAUS": "hausdorff_distance",
-    "SIZE": "predicted_size",
-}
 
 #: Key columns of a metric table, in order; every other numeric column is a metric.
 METRIC_KEY_COLUMNS = ("ID", "region", "model", "set")

@@ -36,7 +36,6 @@ import itertools
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from auditapp.metrics.regions import bounding_box
 
@@ -154,10 +153,12 @@ class MaskGeometry:
         return self._points
 
     @property
-    def tree(self) -> cKDTree:
+    def tree(self) -> "cKDTree":  # noqa: F821 - imported on first use (keeps config imports light)
         """k-d tree of the surface voxels' physical coordinates (index × spacing)."""
         if self._tree is None:
             # sliding-midpoint splits and large leaves: fastest to build and to query on voxel surfaces
+            from scipy.spatial import cKDTree
+
             self._tree = cKDTree(self.points * np.asarray(self.spacing), leafsize=64, balanced_tree=False,
                                  compact_nodes=False)
         return self._tree

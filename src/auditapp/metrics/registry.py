@@ -1,4 +1,5 @@
-"""Metric registry: canonical name -> how it is computed, its unit and empty-region policy.
+"""Metric registry and catalogue: canonical name -> how it is computed, unit, empty-region policy, aliases,
+legacy column, display name and direction (:class:`MetricSpec`, the one source every layer imports).
 
 The registry replaces classes: the pipeline asks it which metrics exist, how a
 configured name maps to a canonical column name, and evaluates all enabled
@@ -31,9 +32,16 @@ __all__ = [
     "MetricSpec",
     "METRICS",
     "ALIASES",
+    "ALL_METRICS",
+    "DISPLAY_NAMES",
+    "HIGHER_IS_BETTER",
+    "LEGACY_METRIC_COLUMNS",
+    "LOWER_IS_BETTER",
     "REFERENCE_METRICS",
     "EXTRA_METRICS",
     "canonical_metric_name",
+    "metric_direction",
+    "metric_display_name",
     "output_columns",
     "PairEvaluation",
     "GroundTruthGeometry",
@@ -43,60 +51,106 @@ __all__ = [
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """One metric: canonical name (= CSV column), kind, unit, empty-region policy.
+    """One metric, everything every layer knows about it (the one metric catalogue).
 
-    ``kind`` is ``"count"`` (computed from the region's confusion counts by
-    ``function(confusion)`` or ``function(confusion, voxel_volume=...)``) or
-    ``"distance"`` (computed by :func:`~auditapp.metrics.distances.distance_metrics`).
+    Config (names and aliases), extraction (how to compute, empty-region policy), readers (legacy CSV column),
+    analysis (direction) and the dashboard (display name) all read this entry; adding a metric is adding one entry
+    to :data:`METRICS`.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name, also the CSV column.
+    kind : {"count", "distance"}
+        How it is computed: ``"count"`` from the region's confusion counts by ``function(confusion)`` (or
+        ``function(confusion, voxel_volume=...)``); ``"distance"`` by
+        :func:`~auditapp.metrics.distances.geometry_distance_metrics`.
+    unit : str
+        ``"1"`` (dimensionless), ``"mm"`` or ``"mm3"``.
+    both_empty, gt_empty_only, pred_empty_only : float or "computed"
+        Value when the region is empty in both, only the ground truth, only the prediction.
+    reference : bool
+        One of the eight metrics of the reference 0.2.0 (enabled by default).
+    display : str
+        Name shown in the dashboard.
+    direction : {1, -1, 0}
+        ``+1`` higher is better, ``-1`` lower is better, ``0`` none (sizes).
+    family : str
+        ``"overlap"``, ``"distance"`` or ``"volume"``: grouping in docs and pages.
+    aliases : tuple of str
+        Other accepted config names (the reference's short names), lower case.
+    legacy_column : str or None
+        Upper-case column of CSVs written by older versions (``DICE``), renamed on reading.
     """
 
     name: str
     kind: str
     unit: str
-    both_empty: float
+    both_empty: float | str
     gt_empty_only: float | str
     pred_empty_only: float | str
     reference: bool
     function: Callable[..., float] | None = None
     needs_voxel_volume: bool = False
+    display: str = ""
+    direction: int = 0
+    family: str = "overlap"
+    aliases: tuple[str, ...] = ()
+    legacy_column: str | None = None
 
 
 _C = "computed"
 _NAN = math.nan
+_O = overlap
 
-#: Every metric auditapp computes, by canonical name.
-METRICS: dict[str, MetricSpec] = {
-    spec.name: spec
-    for spec in (
-        MetricSpec("dice", "count", "1", 1.0, 0.0, 0.0, True, overlap.dice),
-        MetricSpec("jaccard", "count", "1", 1.0, 0.0, 0.0, True, overlap.jaccard),
-        MetricSpec("accuracy", "count", "1", 1.0, _C, _C, True, overlap.accuracy),
-        MetricSpec("precision", "count", "1", 0.0, 0.0, 0.0, True, overlap.precision),
-        MetricSpec("sensitivity", "count", "1", _NAN, _NAN, 0.0, True, overlap.sensitivity),
-        MetricSpec("specificity", "count", "1", 1.0, _C, 1.0, True, overlap.specificity),
-        MetricSpec("hausdorff_distance", "distance", "mm", 0.0, _NAN, _NAN, True),
-        MetricSpec("predicted_size", "count", "mm3", 0.0, _C, 0.0, True, overlap.predicted_size, True),
-        MetricSpec("hd95", "distance", "mm", 0.0, _NAN, _NAN, False),
-        MetricSpec("assd", "distance", "mm", 0.0, _NAN, _NAN, False),
-        MetricSpec("nsd", "distance", "1", 1.0, 0.0, 0.0, False),
-        MetricSpec("gt_size", "count", "mm3", 0.0, 0.0, _C, False, overlap.gt_size, True),
-        MetricSpec("volume_similarity", "count", "1", 1.0, 0.0, 0.0, False, overlap.volume_similarity),
-    )
-}
 
+def _catalogue(*specs: MetricSpec) -> dict[str, MetricSpec]:
+    return {spec.name: spec for spec in specs}
+
+
+#: Every metric auditapp computes, by canonical name (order: the reference's eight, then ours).
+METRICS: dict[str, MetricSpec] = _catalogue(
+    MetricSpec("dice", "count", "1", 1.0, 0.0, 0.0, True, _O.dice, display="Dice", direction=1,
+               legacy_column="DICE"),
+    MetricSpec("jaccard", "count", "1", 1.0, 0.0, 0.0, True, _O.jaccard, display="Jaccard", direction=1,
+               aliases=("jacc",), legacy_column="JACC"),
+    MetricSpec("accuracy", "count", "1", 1.0, _C, _C, True, _O.accuracy, display="Accuracy", direction=1,
+               aliases=("accu",), legacy_column="ACCU"),
+    MetricSpec("precision", "count", "1", 0.0, 0.0, 0.0, True, _O.precision, display="Precision", direction=1,
+               aliases=("prec",), legacy_column="PREC"),
+    MetricSpec("sensitivity", "count", "1", _NAN, _NAN, 0.0, True, _O.sensitivity, display="Sensitivity",
+               direction=1, aliases=("sens",), legacy_column="SENS"),
+    MetricSpec("specificity", "count", "1", 1.0, _C, 1.0, True, _O.specificity, display="Specificity",
+               direction=1, aliases=("spec",), legacy_column="SPEC"),
+    MetricSpec("hausdorff_distance", "distance", "mm", 0.0, _NAN, _NAN, True, display="Hausdorff distance",
+               direction=-1, family="distance", aliases=("haus",), legacy_column="HAUS"),
+    MetricSpec("predicted_size", "count", "mm3", 0.0, _C, 0.0, True, _O.predicted_size, True,
+               display="Predicted size", family="volume", aliases=("size",), legacy_column="SIZE"),
+    MetricSpec("hd95", "distance", "mm", 0.0, _NAN, _NAN, False, display="HD95", direction=-1, family="distance"),
+    MetricSpec("assd", "distance", "mm", 0.0, _NAN, _NAN, False, display="ASSD", direction=-1, family="distance"),
+    MetricSpec("nsd", "distance", "1", 1.0, 0.0, 0.0, False, display="NSD", direction=1, family="distance"),
+    MetricSpec("gt_size", "count", "mm3", 0.0, 0.0, _C, False, _O.gt_size, True, display="GT size",
+               family="volume"),
+    MetricSpec("volume_similarity", "count", "1", 1.0, 0.0, 0.0, False, _O.volume_similarity,
+               display="Volume similarity", direction=1, family="volume"),
+)
+
+#: The eight metrics of the reference 0.2.0 (the default selection), canonical names.
 REFERENCE_METRICS = tuple(name for name, spec in METRICS.items() if spec.reference)
+#: Metrics added by auditapp.
 EXTRA_METRICS = tuple(name for name, spec in METRICS.items() if not spec.reference)
-
-#: Short names of the reference's legacy configs (accepted by the config loader).
-ALIASES = {
-    "jacc": "jaccard",
-    "accu": "accuracy",
-    "prec": "precision",
-    "sens": "sensitivity",
-    "spec": "specificity",
-    "haus": "hausdorff_distance",
-    "size": "predicted_size",
-}
+#: Every canonical name, catalogue order.
+ALL_METRICS = tuple(METRICS)
+#: Short names of the reference's legacy configs (accepted by the config loader) -> canonical name.
+ALIASES = {alias: spec.name for spec in METRICS.values() for alias in spec.aliases}
+#: Legacy (upper-case) metric columns of older CSVs -> canonical name (metrics.md §11).
+LEGACY_METRIC_COLUMNS = {spec.legacy_column: spec.name for spec in METRICS.values() if spec.legacy_column}
+#: Dashboard names, catalogue order.
+DISPLAY_NAMES = {name: spec.display or name for name, spec in METRICS.items()}
+#: Metrics for which a larger value is better (analysis.md §0).
+HIGHER_IS_BETTER = frozenset(name for name, spec in METRICS.items() if spec.direction > 0)
+#: Metrics for which a smaller value is better (analysis.md §0).
+LOWER_IS_BETTER = frozenset(name for name, spec in METRICS.items() if spec.direction < 0)
 
 
 def canonical_metric_name(name: str) -> str:
@@ -117,6 +171,29 @@ def canonical_metric_name(name: str) -> str:
     if key not in METRICS:
         raise KeyError(f"unknown metric '{name}'; known: {', '.join(sorted(METRICS))}")
     return key
+
+
+def metric_display_name(column: str) -> str:
+    """Dashboard name of a metric column (``dice`` -> ``Dice``); unknown columns keep their own name.
+
+    >>> metric_display_name("hausdorff_distance"), metric_display_name("my_score")
+    ('Hausdorff distance', 'my_score')
+    """
+    return DISPLAY_NAMES.get(column, column)
+
+
+def metric_direction(metric: str) -> int:
+    """Direction of a metric: ``+1`` higher is better, ``-1`` lower is better, ``0`` none.
+
+    ``predicted_size``, ``gt_size`` and unknown columns have no direction.
+
+    Examples
+    --------
+    >>> metric_direction("dice"), metric_direction("hd95"), metric_direction("predicted_size")
+    (1, -1, 0)
+    """
+    spec = METRICS.get(metric)
+    return 0 if spec is None else spec.direction
 
 
 def output_columns(metrics: Iterable[str]) -> list[str]:

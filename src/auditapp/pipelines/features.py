@@ -28,15 +28,14 @@ from auditapp.features.spatial import spatial_features
 from auditapp.features.statistical import statistical_features
 from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box, pad_box
 from auditapp.features.tumor import size_labels, tumor_features
-from auditapp.io import find_nifti, list_subject_dirs, read_header, read_volume, write_csv_atomic
+from auditapp.io import read_header, read_volume, write_csv_atomic
+from auditapp.io.layout import SEG_SUFFIX, find_seg, list_subject_dirs, sequence_files
 from auditapp.io.metadata import read_metadata_table
 from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
 
 __all__ = ["SubjectTask", "SubjectResult", "extract_subject", "build_table", "extract_dataset",
            "run_feature_extraction", "SEG_SUFFIX"]
-
-SEG_SUFFIX = "_seg"
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -209,12 +208,9 @@ def _discover(name: str, data_path: Path, config: FeatureExtractionConfig, kinds
         kinds["no subject folder"] += 1
     tasks = []
     for subject in subjects:
-        folder = data_path / subject
-        sequences = tuple(
-            (suffix, _as_str(find_nifti(folder, f"{subject}{suffix}", config.formats.image)))
-            for suffix in config.sequences
-        )
-        seg = _as_str(find_nifti(folder, f"{subject}{SEG_SUFFIX}", config.formats.segmentation))
+        found = sequence_files(data_path / subject, subject, config.sequences, config.formats.image)
+        sequences = tuple((suffix, _as_str(path)) for suffix, path in found.items())
+        seg = _as_str(find_seg(data_path, subject, config.formats.segmentation))
         if seg is None and all(path is None for _, path in sequences):
             logger.warning(f"{name}: folder '{subject}' holds none of the expected files "
                            f"({', '.join(config.sequences)}, {SEG_SUFFIX}): skipped")

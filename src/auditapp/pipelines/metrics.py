@@ -22,8 +22,15 @@ from loguru import logger
 
 from auditapp.config.model import MetricExtractionConfig
 from auditapp.errors import ConfigError, SubjectError
-from auditapp.io import list_subject_dirs, read_volume, write_csv_atomic
-from auditapp.io.nifti import NIFTI_EXTENSIONS
+from auditapp.io import read_volume, write_csv_atomic
+from auditapp.io.layout import (
+    count_unmatched_predictions,
+    first_existing,
+    list_subject_dirs,
+    nifti_extensions,
+    prediction_candidates,
+    seg_candidates,
+)
 from auditapp.metrics.counts import NON_INTEGRAL
 from auditapp.metrics.regions import Region, regions_from_labels, unconfigured_values
 from auditapp.metrics.registry import (
@@ -98,18 +105,6 @@ class SubjectResult:
     read_seconds: float = 0.0
 
 
-def _extensions(configured: tuple[str, ...]) -> tuple[str, ...]:
-    """Configured extensions first, then the other NIfTI extensions (``.nii`` is always accepted)."""
-    return tuple(dict.fromkeys((*configured, *NIFTI_EXTENSIONS)))
-
-
-def _first_existing(candidates: list[Path]) -> str | None:
-    for candidate in candidates:
-        if candidate.is_file():
-            return str(candidate)
-    return None
-
-
 def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], list[str]]:
     """Find subjects, their ground truth and every model's prediction.
 
@@ -129,24 +124,22 @@ def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], l
     if not data_path.is_dir():
         raise ConfigError([f"data_path: folder not found: {data_path}"])
     subjects, hidden = list_subject_dirs(data_path)
-    seg_ext = _extensions(tuple(config.formats.segmentation))
-    pred_ext = _extensions(tuple(config.formats.prediction))
+    seg_ext = nifti_extensions(config.formats.segmentation)
+    pred_ext = nifti_extensions(config.formats.prediction)
     regions = regions_from_labels(config.labels)
     metrics = tuple(dict.fromkeys(config.metrics))
     configured = tuple(sorted({v for r in regions for v in r.values}))
     tasks = []
     for subject in subjects:
-        gt_candidates = [data_path / subject / f"{subject}_seg{ext}" for ext in seg_ext]
+        gt_candidates = seg_candidates(data_path, subject, seg_ext)
         models = []
         for model, folder in config.model_predictions_paths.items():
-            folder = Path(folder)
-            candidates = [folder / subject / f"{subject}_pred{ext}" for ext in pred_ext]
-            candidates += [folder / f"{subject}_pred{ext}" for ext in pred_ext]
-            models.append(ModelInput(str(model), _first_existing(candidates),
+            candidates = prediction_candidates(Path(folder), subject, pred_ext)
+            models.append(ModelInput(str(model), _as_str(first_existing(candidates)),
                                      tuple(str(c) for c in candidates)))
         tasks.append(SubjectTask(
             subject=subject,
-            gt_path=_first_existing(gt_candidates),
+            gt_path=_as_str(first_existing(gt_candidates)),
             gt_tried=tuple(str(c) for c in gt_candidates),
             models=tuple(models),
             regions=regions,
@@ -157,24 +150,8 @@ def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], l
     return tasks, hidden
 
 
-def _count_ignored_predictions(folder: Path, subjects: set[str], extensions: tuple[str, ...]) -> int:
-    """Prediction folders/files in ``folder`` whose ID is not a ground-truth subject."""
-    if not folder.is_dir():
-        return 0
-    ignored = 0
-    for entry in folder.iterdir():
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            ident = entry.name
-        else:
-            ident = next((entry.name[: -len(f"_pred{ext}")] for ext in extensions
-                          if entry.name.endswith(f"_pred{ext}")), None)
-            if ident is None:
-                continue
-        if ident not in subjects:
-            ignored += 1
-    return ignored
+def _as_str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 # --------------------------------------------------------------------------- worker
@@ -345,9 +322,9 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     for name in hidden:
         logger.info(f"skipping hidden folder {Path(config.data_path) / name}")
     subjects = {t.subject for t in tasks}
-    pred_ext = _extensions(tuple(config.formats.prediction))
+    pred_ext = nifti_extensions(config.formats.prediction)
     for model, folder in config.model_predictions_paths.items():
-        ignored = _count_ignored_predictions(Path(folder), subjects, pred_ext)
+        ignored = count_unmatched_predictions(Path(folder), subjects, pred_ext)
         if ignored:
             logger.info(f"model {model}: {ignored} prediction(s) with no ground-truth subject ignored")
     if not metrics:

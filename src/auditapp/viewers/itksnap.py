@@ -2,8 +2,9 @@
 
 Three steps, each usable alone (dashboard.md §6):
 
-1. :func:`subject_files` finds the files of a subject inside the configured dataset folders (refuses IDs that are
-   not plain folder names and anything resolving outside the configured roots);
+1. :func:`subject_files` finds the files of a subject inside the configured dataset folders through
+   :mod:`auditapp.io.layout` (names matched literally; IDs that are not one plain path component are refused; a
+   symlinked subject folder, as ``auditapp organize --mode symlink`` makes, is opened);
 2. :func:`build_command` turns them into an argument list (``-g`` main image, ``-s`` ground truth, ``-o`` other
    sequences and predictions, ``-l`` label description file from :func:`label_description`);
 3. :func:`launch` starts it with ``subprocess.Popen`` (no shell, new session, never waited on).
@@ -28,6 +29,13 @@ from pathlib import Path
 
 from auditapp.config.model import AppConfig, Label, ViewerConfig
 from auditapp.errors import AuditappError
+from auditapp.io.layout import (
+    UnsafeSubjectID,
+    check_subject_id,
+    find_nifti,
+    find_prefixed,
+    is_within,
+)
 
 __all__ = [
     "NOT_FOUND_MESSAGE",
@@ -126,17 +134,10 @@ def find_executable(viewer: ViewerConfig = ViewerConfig(), *, platform: str | No
 # Files
 # ------------------------------------------------------------------------------------------------------------------
 def _check_id(subject: str) -> None:
-    if (not subject or subject in (".", "..") or "/" in subject or "\\" in subject or os.sep in subject
-            or "\x00" in subject):
-        raise ViewerError(f"Refusing to open {subject!r}: a subject ID must be a plain folder name.")
-
-
-def _inside(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
+        check_subject_id(subject)
+    except UnsafeSubjectID:
+        raise ViewerError(f"Refusing to open {subject!r}: a subject ID must be a plain folder name.") from None
 
 
 def case_folder(cfg: AppConfig, set_name: str, subject: str) -> Path:
@@ -146,7 +147,7 @@ def case_folder(cfg: AppConfig, set_name: str, subject: str) -> Path:
     ------
     ViewerError
         When the ID is not a plain folder name, no image folder is configured for the set, the folder does not
-        exist, or it resolves outside the configured root.
+        exist, or its path (as named, links not followed) lies outside the configured root.
     """
     _check_id(subject)
     if set_name in cfg.raw_datasets:
@@ -163,37 +164,16 @@ def case_folder(cfg: AppConfig, set_name: str, subject: str) -> Path:
     folder = root / subject
     if not folder.is_dir():
         raise ViewerError(f"Folder not found: {folder} ({where} in app.yaml).")
-    if not _inside(folder, root):
-        raise ViewerError(f"Refusing to open {folder}: it resolves outside {root}.")
+    if not is_within(folder, root):  # unreachable after _check_id; kept as the rule's second line
+        raise ViewerError(f"Refusing to open {folder}: it lies outside {root}.")
     return folder
-
-
-def _find(folder: Path, stem: str, extensions: tuple[str, ...], root: Path) -> Path | None:
-    for ext in extensions:
-        cand = folder / f"{stem}{ext}"
-        if cand.is_file() and _inside(cand, root):
-            return cand
-    return None
-
-
-def _find_prefixed(folder: Path, prefix: str, extensions: tuple[str, ...], root: Path) -> Path | None:
-    exact = _find(folder, prefix, extensions, root)
-    if exact is not None:
-        return exact
-    if not folder.is_dir():
-        return None
-    for ext in extensions:
-        for cand in sorted(folder.glob(f"{prefix}*{ext}")):
-            if cand.is_file() and _inside(cand, root):
-                return cand
-    return None
 
 
 def _sequences(cfg: AppConfig, folder: Path, subject: str) -> tuple[str, ...]:
     if cfg.sequences:
         return tuple(cfg.sequences)
     # not configured: the usual BraTS suffixes that exist
-    return tuple(s for s in _MAIN_FALLBACK if _find(folder, f"{subject}{s}", cfg.formats.image, folder))
+    return tuple(s for s in _MAIN_FALLBACK if find_nifti(folder, f"{subject}{s}", cfg.formats.image))
 
 
 def subject_files(cfg: AppConfig, set_name: str, subject: str,
@@ -210,11 +190,10 @@ def subject_files(cfg: AppConfig, set_name: str, subject: str,
         See :func:`case_folder`; also "No image files for <ID> in <folder>" when no sequence file exists.
     """
     folder = case_folder(cfg, set_name, subject)
-    root = folder.parent
     exts = cfg.formats.image
     present: dict[str, Path] = {}
     for suffix in _sequences(cfg, folder, subject):
-        found = _find(folder, f"{subject}{suffix}", exts, root)
+        found = find_nifti(folder, f"{subject}{suffix}", exts)
         if found is not None:
             present[suffix] = found
     if not present:
@@ -222,16 +201,15 @@ def subject_files(cfg: AppConfig, set_name: str, subject: str,
     order = [cfg.viewer.main_sequence, *_MAIN_FALLBACK, *present]
     main_key = next(s for s in order if s in present)
     others = tuple(p for k, p in present.items() if k != main_key)
-    seg = _find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation, root)
+    seg = find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation)
     preds: list[tuple[str, Path]] = []
     for model in models:
         pdir = cfg.predictions.get(set_name, {}).get(model)
         if pdir is None:
             continue
         pdir = Path(pdir)
-        found = _find_prefixed(pdir / subject, f"{subject}_pred", cfg.formats.prediction, pdir)
-        if found is None:
-            found = _find_prefixed(pdir, f"{subject}_pred", cfg.formats.prediction, pdir)
+        found = (find_prefixed(pdir / subject, f"{subject}_pred", cfg.formats.prediction)
+                 or find_prefixed(pdir, f"{subject}_pred", cfg.formats.prediction))
         if found is not None:
             preds.append((model, found))
     return SubjectFiles(subject=subject, folder=folder, main=present[main_key], sequences=others, seg=seg,

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from auditapp.config.model import AppConfig, Formats
+from auditapp.config.model import AppConfig
 from auditapp.errors import AuditappError
-from auditapp.io.nifti import find_nifti, read_volume
+from auditapp.io.layout import SEG_SUFFIX, find_prediction, find_seg, list_subject_dirs
+from auditapp.io.nifti import read_volume
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 
 __all__ = [
@@ -124,31 +125,21 @@ def error_matrix_models(config: AppConfig, dataset: str) -> list[str]:
     return sorted(config.predictions.get(dataset, {}))
 
 
-def _find_prediction(pred_dir: Path, subject: str, formats: Formats) -> Path | None:
-    return find_nifti(pred_dir / subject, f"{subject}_pred", formats.prediction) or find_nifti(
-        pred_dir, f"{subject}_pred", formats.prediction
-    )
-
-
 @st.cache_data(max_entries=64, show_spinner=False, ttl=30)
 def _list_nifti_pairs(raw_dir: str, pred_dir: str, seg_ext: tuple[str, ...],
                       pred_ext: tuple[str, ...]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
     """Subject folders of ``raw_dir`` with their GT and prediction files (short TTL: folders change)."""
-    formats = Formats(segmentation=seg_ext, prediction=pred_ext)
     pairs: dict[str, tuple[str, str]] = {}
     skipped: dict[str, str] = {}
     raw, pred = Path(raw_dir), Path(pred_dir)
-    for entry in sorted(raw.iterdir()):
-        if not entry.is_dir() or entry.name.startswith("."):
-            continue
-        subject = entry.name
-        gt = find_nifti(entry, f"{subject}_seg", formats.segmentation)
+    for subject in list_subject_dirs(raw)[0]:
+        gt = find_seg(raw, subject, seg_ext)
         if gt is None:
-            skipped[subject] = f"no ground truth {subject}_seg{formats.segmentation[0]} in {entry}"
+            skipped[subject] = f"no ground truth {subject}{SEG_SUFFIX}{seg_ext[0]} in {raw / subject}"
             continue
-        p = _find_prediction(pred, subject, formats)
+        p = find_prediction(pred, subject, pred_ext)
         if p is None:
-            skipped[subject] = f"no prediction {subject}_pred{formats.prediction[0]} in {pred}"
+            skipped[subject] = f"no prediction {subject}_pred{pred_ext[0]} in {pred}"
             continue
         pairs[subject] = (str(gt), str(p))
     return pairs, skipped

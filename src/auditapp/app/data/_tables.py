@@ -15,6 +15,7 @@ import streamlit as st
 from auditapp.app.data._cache import Selection, Sources, cached, file_signature, select
 from auditapp.io.metadata import match_column, read_metadata_table
 from auditapp.io.results import has_legacy_columns, load_features, load_metrics
+from auditapp.metrics.registry import DISPLAY_NAMES, metric_display_name
 
 __all__ = [
     "LEGACY_NOTICE", "METRIC_NAMES", "Tables", "feature_rows", "features", "metric_columns", "metric_name",
@@ -22,12 +23,8 @@ __all__ = [
     "region_means",
 ]
 
-METRIC_NAMES = {
-    "dice": "Dice", "jaccard": "Jaccard", "accuracy": "Accuracy", "precision": "Precision",
-    "sensitivity": "Sensitivity", "specificity": "Specificity", "hausdorff_distance": "Hausdorff distance",
-    "predicted_size": "Predicted size", "hd95": "HD95", "assd": "ASSD", "nsd": "NSD", "gt_size": "GT size",
-    "volume_similarity": "Volume similarity",
-}
+#: Dashboard names of the metric columns: the catalogue's (:mod:`auditapp.metrics.registry`).
+METRIC_NAMES = DISPLAY_NAMES
 LEGACY_NOTICE = (
     "Metrics of {sets} come from an older AUDIT version: Hausdorff is directed (prediction → GT) in voxels; "
     "precision/sensitivity are empty when tp = 0; size is empty for an empty prediction."
@@ -198,9 +195,7 @@ def metric_columns(df: pd.DataFrame, meta_columns: tuple[str, ...] = ()) -> list
     return known + [c for c in numeric if c not in known]
 
 
-def metric_name(column: str) -> str:
-    """Display name of a metric column (``dice`` -> ``Dice``); unknown columns keep their own name."""
-    return METRIC_NAMES.get(column, column)
+metric_name = metric_display_name  # dashboard name of a metric column (``dice`` -> ``Dice``)
 
 
 def models_of(df: pd.DataFrame, set_name: str | None = None) -> list[str]:

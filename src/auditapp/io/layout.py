@@ -1,0 +1,207 @@
+"""Where a dataset's files are: the one home of auditapp's file layout (features.md §2, metrics.md §2).
+
+Every layer (feature and metric extraction, the dashboard's error matrix, the ITK-SNAP launcher, the notebook
+helpers) locates files through these functions::
+
+    <data_path>/<ID>/                      a subject (immediate sub-folder; ``.``-folders skipped)
+    <data_path>/<ID>/<ID><suffix><ext>     a sequence (``_t1`` ...), suffix used verbatim
+    <data_path>/<ID>/<ID>_seg<ext>         the ground-truth segmentation
+    <model dir>/<ID>/<ID>_pred<ext>        a prediction, else the flat <model dir>/<ID>_pred<ext>
+
+``<ext>`` is tried in the configured order (``.nii.gz`` then ``.nii`` by default).
+
+Names are matched **literally** (never as glob patterns: an ID ``S*`` finds only ``S*``'s files). A subject ID
+that comes from outside a folder listing (a URL, a click) must be a single safe path component
+(:func:`check_subject_id`); containment in a configured folder is judged on the path as named
+(:func:`is_within`), without following links, so a symlinked subject folder (``auditapp organize --mode symlink``)
+is usable while ``..`` and separators are refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+__all__ = [
+    "NIFTI_EXTENSIONS",
+    "PRED_SUFFIX",
+    "SEG_SUFFIX",
+    "UnsafeSubjectID",
+    "check_subject_id",
+    "count_unmatched_predictions",
+    "find_nifti",
+    "find_prefixed",
+    "first_existing",
+    "is_within",
+    "list_subject_dirs",
+    "nifti_extensions",
+    "prediction_candidates",
+    "find_prediction",
+    "seg_candidates",
+    "find_seg",
+    "sequence_files",
+]
+
+#: Extensions of NIfTI files, in default search order.
+NIFTI_EXTENSIONS = (".nii.gz", ".nii")
+#: Fixed file-name suffix of a ground-truth segmentation.
+SEG_SUFFIX = "_seg"
+#: Fixed file-name suffix of a model prediction.
+PRED_SUFFIX = "_pred"
+
+
+class UnsafeSubjectID(ValueError):
+    """A subject ID that is not a single safe path component (``..``, a separator, empty, NUL)."""
+
+
+def nifti_extensions(configured: Iterable[str] = ()) -> tuple[str, ...]:
+    """Configured extensions first, then the other NIfTI extensions (both are always accepted).
+
+    >>> nifti_extensions((".nii",))
+    ('.nii', '.nii.gz')
+    """
+    return tuple(dict.fromkeys((*configured, *NIFTI_EXTENSIONS)))
+
+
+# --------------------------------------------------------------------------------------------------------- subjects
+def list_subject_dirs(data_path: str | Path) -> tuple[list[str], list[str]]:
+    """Immediate sub-folders of ``data_path`` (symlinks followed), sorted by code point.
+
+    Returns
+    -------
+    subjects : list of str
+        Folder names (the subject IDs), sorted with Python string order.
+    hidden : list of str
+        Folders skipped because their name starts with ``.``.
+
+    Raises
+    ------
+    OSError
+        When ``data_path`` cannot be listed.
+    """
+    subjects, hidden = [], []
+    for entry in Path(data_path).iterdir():
+        if not entry.is_dir():
+            continue
+        (hidden if entry.name.startswith(".") else subjects).append(entry.name)
+    return sorted(subjects), sorted(hidden)
+
+
+def check_subject_id(subject: str) -> str:
+    """Return ``subject`` when it is one safe path component, else raise :class:`UnsafeSubjectID`.
+
+    Refused: empty, ``.``, ``..``, any ``/`` or ``\\`` (on every platform) or ``os.sep``/``os.altsep``, NUL.
+    Glob characters are fine: names are matched literally.
+
+    >>> check_subject_id("S*")
+    'S*'
+    >>> check_subject_id("../victim")
+    Traceback (most recent call last):
+    ...
+    auditapp.io.layout.UnsafeSubjectID: '../victim' is not a plain folder name
+    """
+    seps = {"/", "\\", os.sep, os.altsep or "/", "\x00"}
+    if not isinstance(subject, str) or subject in ("", ".", "..") or any(s in subject for s in seps):
+        raise UnsafeSubjectID(f"{subject!r} is not a plain folder name")
+    return subject
+
+
+def is_within(path: str | Path, root: str | Path) -> bool:
+    """Whether ``path``, as named, lies inside ``root`` (lexically: links are not followed).
+
+    Links inside a configured folder are the user's (or ``auditapp organize --mode symlink``'s) choice and are
+    allowed; what is refused is a name that climbs out (``..``), which :func:`check_subject_id` stops first.
+
+    >>> is_within("/data/X/S1/S1_t1.nii.gz", "/data/X"), is_within("/data/X/../Y/S1", "/data/X")
+    (True, False)
+    """
+    root_n = os.path.normpath(os.path.abspath(root))
+    path_n = os.path.normpath(os.path.abspath(path))
+    return path_n == root_n or path_n.startswith(root_n.rstrip(os.sep) + os.sep)
+
+
+# ------------------------------------------------------------------------------------------------------------ files
+def find_nifti(folder: Path, stem: str, extensions: Sequence[str] = NIFTI_EXTENSIONS) -> Path | None:
+    """``folder/<stem><ext>`` for the first extension that exists as a file, else None (literal names)."""
+    return first_existing(Path(folder) / f"{stem}{ext}" for ext in extensions)
+
+
+def first_existing(candidates: Iterable[Path]) -> Path | None:
+    """The first candidate that is a file, else None."""
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_prefixed(folder: Path, prefix: str, extensions: Sequence[str] = NIFTI_EXTENSIONS) -> Path | None:
+    """``folder/<prefix><ext>``, else the first (sorted) file named ``<prefix>...<ext>``; None if none.
+
+    The prefix is compared as text, never as a pattern: ``S*_pred`` does not match ``S1_pred.nii.gz``.
+    """
+    exact = find_nifti(folder, prefix, extensions)
+    if exact is not None or not Path(folder).is_dir():
+        return exact
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for ext in extensions:
+        for name in names:
+            if name.startswith(prefix) and name.endswith(ext) and len(name) >= len(prefix) + len(ext):
+                candidate = Path(folder) / name
+                if candidate.is_file():
+                    return candidate
+    return None
+
+
+def sequence_files(folder: Path, subject: str, suffixes: Sequence[str],
+                   extensions: Sequence[str] = NIFTI_EXTENSIONS) -> dict[str, Path | None]:
+    """``{suffix: <folder>/<ID><suffix><ext> or None}`` in the order of ``suffixes``."""
+    return {suffix: find_nifti(folder, f"{subject}{suffix}", extensions) for suffix in suffixes}
+
+
+def seg_candidates(data_path: Path, subject: str, extensions: Sequence[str] = NIFTI_EXTENSIONS) -> list[Path]:
+    """Paths tried for the ground truth of ``subject``: ``<data_path>/<ID>/<ID>_seg<ext>``."""
+    return [Path(data_path) / subject / f"{subject}{SEG_SUFFIX}{ext}" for ext in extensions]
+
+
+def find_seg(data_path: Path, subject: str, extensions: Sequence[str] = NIFTI_EXTENSIONS) -> Path | None:
+    """The ground truth of ``subject`` under ``data_path``, or None."""
+    return first_existing(seg_candidates(data_path, subject, extensions))
+
+
+def prediction_candidates(model_dir: Path, subject: str,
+                          extensions: Sequence[str] = NIFTI_EXTENSIONS) -> list[Path]:
+    """Paths tried for a prediction: ``<dir>/<ID>/<ID>_pred<ext>`` for each ext, then the flat ``<dir>/<ID>_pred<ext>``."""
+    model_dir = Path(model_dir)
+    nested = [model_dir / subject / f"{subject}{PRED_SUFFIX}{ext}" for ext in extensions]
+    return nested + [model_dir / f"{subject}{PRED_SUFFIX}{ext}" for ext in extensions]
+
+
+def find_prediction(model_dir: Path, subject: str, extensions: Sequence[str] = NIFTI_EXTENSIONS) -> Path | None:
+    """The prediction of ``subject`` in ``model_dir`` (nested layout first, then flat), or None."""
+    return first_existing(prediction_candidates(model_dir, subject, extensions))
+
+
+def count_unmatched_predictions(model_dir: Path, subjects: set[str],
+                                extensions: Sequence[str] = NIFTI_EXTENSIONS) -> int:
+    """Prediction folders or ``<ID>_pred<ext>`` files in ``model_dir`` whose ID is not in ``subjects``."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        return 0
+    ignored = 0
+    for entry in model_dir.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            ident = entry.name
+        else:
+            ident = next((entry.name[: -len(f"{PRED_SUFFIX}{ext}")] for ext in extensions
+                          if entry.name.endswith(f"{PRED_SUFFIX}{ext}")), None)
+            if ident is None:
+                continue
+        if ident not in subjects:
+            ignored += 1
+    return ignored
