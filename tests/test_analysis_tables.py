@@ -33,7 +33,8 @@ def test_load_features_strings_set_column_and_fresh_index(tmp_path):
     assert table.index.tolist() == [0, 1, 2]
     assert table["set"].tolist() == ["siteA", "siteA", "siteB"]
     assert table["ID"].tolist() == ["007", "P2", "Q1"]
-    assert table.loc[0, "longitudinal_id"] == "002" and pd.isna(table.loc[1, "longitudinal_id"])
+    # identifier columns are text as written: empty stays "" (issue 11 item 7: an ID "NA" is not missing)
+    assert table["longitudinal_id"].tolist() == ["002", "", ""]
     assert table.loc[2, "lesion_size_whole"] == 17.944358444926362  # exact round trip
     assert load_features({}).empty
 

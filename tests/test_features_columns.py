@@ -9,8 +9,7 @@ from auditapp.config.model import FeatureFamilies, Label, LongitudinalSpec
 from auditapp.errors import AuditappWarning
 from auditapp.features.columns import feature_columns, integer_columns
 from auditapp.features.longitudinal import parse_longitudinal
-from auditapp.features.metadata import merge_metadata
-from auditapp.io.metadata import read_metadata_table
+from auditapp.io.metadata import join_metadata, read_metadata_table
 
 SEQUENCES = ("_t1", "_t2", "_t1ce", "_flair")
 STANDARD = (Label("BKG", (0,)), Label("EDE", (3,)), Label("ENH", (1,)), Label("NEC", (2,)))
@@ -105,11 +104,11 @@ def test_read_metadata_id_column_with_surrounding_spaces(tmp_path):
     assert table["Subject"].tolist() == ["01"]
 
 
-def test_merge_metadata_left_join_duplicates_and_clashes():
+def test_join_metadata_left_join_duplicates_and_clashes():
     feats = pd.DataFrame({"ID": ["a", "b", "c"], "age": [1.0, 2.0, 3.0]})
     meta = pd.DataFrame({"Subject": ["c", "b", "b", "z"], "age": [30, 20, 21, 99], "sex": ["F", "M", "X", "M"]})
     with pytest.warns(AuditappWarning) as record:
-        out = merge_metadata(feats, meta, id_column="Subject", name="clinical")
+        out = join_metadata(feats, meta, meta_on="Subject", name="clinical")
     messages = [str(w.message) for w in record]
     assert any("duplicate IDs ['b']" in m for m in messages)
     assert any("['age'] already exist" in m for m in messages)
@@ -119,8 +118,7 @@ def test_merge_metadata_left_join_duplicates_and_clashes():
     assert out["sex"].tolist()[1:] == ["M", "F"]
 
 
-def test_merge_metadata_without_id_column_is_skipped():
+def test_join_metadata_without_id_column_raises():
     feats = pd.DataFrame({"ID": ["a"]})
-    with pytest.warns(AuditappWarning, match="has no column 'ID': skipped"):
-        out = merge_metadata(feats, pd.DataFrame({"x": [1]}), name="m")
-    assert list(out.columns) == ["ID"]
+    with pytest.raises(ValueError, match=r"meta has no join column 'ID'; got \['x'\]"):
+        join_metadata(feats, pd.DataFrame({"x": [1]}), name="m")

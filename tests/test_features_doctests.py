@@ -14,8 +14,8 @@ MODULES = [
     "auditapp.features.tumor",
     "auditapp.features.columns",
     "auditapp.features.longitudinal",
-    "auditapp.features.metadata",
-    "auditapp.features._checks",
+    "auditapp.io.metadata",
+    "auditapp._validation",
 ]
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 
-from auditapp.errors import AuditappWarning
+from auditapp.io.metadata import join_metadata
 from auditapp.metrics.registry import HIGHER_IS_BETTER, LOWER_IS_BETTER, metric_direction
 
 __all__ = [
@@ -83,7 +81,10 @@ def region_mean(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def attach_metadata(df: pd.DataFrame, meta: pd.DataFrame, *, on: str = "ID") -> pd.DataFrame:
-    """Left-join metadata columns onto a feature or metric table by subject ID.
+    """Left-join metadata columns onto a feature or metric table by subject ID (IDs compared as text).
+
+    The analysis form of :func:`auditapp.io.metadata.join_metadata`: duplicates raise, clashing columns keep
+    the table's values.
 
     Parameters
     ----------
@@ -119,22 +120,7 @@ def attach_metadata(df: pd.DataFrame, meta: pd.DataFrame, *, on: str = "ID") -> 
     >>> attach_metadata(df, meta).to_dict("records")
     [{'ID': 'a', 'x': 1, 'age': nan}, {'ID': 'b', 'x': 2, 'age': 50.0}]
     """
-    for name, table in (("df", df), ("meta", meta)):
-        if on not in table.columns:
-            raise ValueError(f"{name} has no join column {on!r}; got {list(table.columns)}")
-    duplicated = meta[on][meta[on].duplicated()].unique().tolist()
-    if duplicated:
-        raise ValueError(f"meta has duplicated {on} values {duplicated[:5]}; one row per subject expected")
-    clashes = [column for column in meta.columns if column != on and column in df.columns]
-    if clashes:
-        warnings.warn(
-            f"metadata columns {clashes} already exist in the table; the table's values are kept",
-            AuditappWarning,
-            stacklevel=2,
-        )
-        meta = meta.drop(columns=clashes)
-    meta = meta.astype({on: df[on].dtype})
-    return df.merge(meta, on=on, how="left", validate="many_to_one")
+    return join_metadata(df, meta, on=on, clashes="keep", duplicates="raise")
 
 
 def check_pair_table(metrics: pd.DataFrame, metric: str, baseline: str, benchmark: str) -> None:

@@ -2,12 +2,11 @@
 
 One module per family (:mod:`~auditapp.features.statistical`, :mod:`~auditapp.features.texture`,
 :mod:`~auditapp.features.spatial`, :mod:`~auditapp.features.tumor`), plus the longitudinal ID
-parsing, the metadata join and the deterministic column order.
+parsing and the deterministic column order (the metadata join is :func:`auditapp.io.metadata.join_metadata`).
 """
 
 from auditapp.features.columns import feature_columns, integer_columns, tumor_columns
 from auditapp.features.longitudinal import parse_longitudinal, split_id
-from auditapp.features.metadata import merge_metadata
 from auditapp.features.spatial import PLANES, center_of_mass, spatial_features
 from auditapp.features.statistical import STATISTICAL_NAMES, intensity_statistics, statistical_features
 from auditapp.features.texture import (
@@ -35,7 +34,6 @@ __all__ = [
     "glcm_plane_properties",
     "integer_columns",
     "intensity_statistics",
-    "merge_metadata",
     "nonzero_box",
     "pad_box",
     "parse_longitudinal",

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from auditapp.features._checks import check_spacing, check_volume
+from auditapp._validation import check_spacing, check_volume
 
 __all__ = ["PLANES", "center_of_mass", "spatial_features"]
 

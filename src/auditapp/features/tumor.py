@@ -10,7 +10,7 @@ import numpy as np
 
 from auditapp.config.model import Label
 from auditapp.errors import AuditappWarning
-from auditapp.features._checks import check_spacing, check_volume
+from auditapp._validation import check_spacing, check_volume
 from auditapp.features.spatial import PLANES, center_of_mass
 
 __all__ = ["tumor_features", "size_labels", "tumor_location"]

@@ -19,11 +19,11 @@ __all__ = ["organize_by_metadata", "read_metadata_table", "resolve_column", "sel
 MODES = ["copy", "move", "symlink"]
 
 
-def read_metadata_table(metadata: Union[pd.DataFrame, PathLike]) -> pd.DataFrame:
+def read_metadata_table(metadata: Union[pd.DataFrame, PathLike], id_column: Optional[str] = None) -> pd.DataFrame:
     """A metadata table as a DataFrame: returned as is, or read from CSV/TSV/XLSX/XLS (first sheet).
 
     The file helpers' form of :func:`auditapp.io.metadata.read_metadata_table` (which reads it; every
-    column's type inferred).
+    column's type inferred but ``id_column``'s, read as text: an ID ``NA`` or ``None`` is an ID).
 
     Raises
     ------
@@ -35,7 +35,7 @@ def read_metadata_table(metadata: Union[pd.DataFrame, PathLike]) -> pd.DataFrame
         ``metadata`` is neither a DataFrame nor a path.
     """
     try:
-        return io_metadata.read_metadata_table(metadata, id_column=None)
+        return io_metadata.read_metadata_table(metadata, id_column=id_column)
     except FileNotFoundError:
         raise FileNotFoundError(f"Metadata file '{as_str(metadata)}' does not exist.") from None
 
@@ -203,7 +203,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got '{mode}'")
-    frame = read_metadata_table(metadata)
+    frame = read_metadata_table(metadata, id_column)
     category_col = resolve_column(frame, column, "column")
     id_col = resolve_column(frame, id_column, "id_column")
     in_dir = as_str(input_dir)

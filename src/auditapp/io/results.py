@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditapp.io.tables import read_table
 from auditapp.metrics.registry import LEGACY_METRIC_COLUMNS
 
 __all__ = [
@@ -28,18 +29,7 @@ __all__ = [
 #: Key columns of a metric table, in order; every other numeric column is a metric.
 METRIC_KEY_COLUMNS = ("ID", "region", "model", "set")
 
-#: Columns read as strings so that identifiers such as ``'002'`` keep their leading zeros.
-_STRING_COLUMNS = {"ID": str, "longitudinal_id": str, "region": str, "model": str}
-
 _KINDS = ("features", "metrics")
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read one CSV with exact float round-trip and identifier columns as strings."""
-    options: dict = {"dtype": _STRING_COLUMNS}
-    if int(pd.__version__.split(".")[0]) < 3:  # pandas 3 parses floats exactly by default
-        options["float_precision"] = "round_trip"
-    return pd.read_csv(path, **options)
 
 
 def has_legacy_columns(columns) -> bool:
@@ -120,8 +110,9 @@ def load_tables(mapping: Mapping[str, str | Path], kind: str) -> pd.DataFrame:
     -------
     DataFrame
         The files concatenated in mapping order with a fresh ``RangeIndex``; ``set`` is the
-        mapping key. ``ID``, ``longitudinal_id``, ``region`` and ``model`` are strings
-        (leading zeros kept); floats are read with exact round-trip precision. An empty
+        mapping key. ``ID``, ``longitudinal_id``, ``region`` and ``model`` are text as written
+        (leading zeros kept; ``NA``, ``None``, ``nan`` or empty are IDs, not missing values:
+        :func:`auditapp.io.tables.read_table`); floats are read with exact round-trip precision. An empty
         mapping gives an empty DataFrame.
 
     Raises
@@ -143,7 +134,7 @@ def load_tables(mapping: Mapping[str, str | Path], kind: str) -> pd.DataFrame:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{kind} CSV of dataset '{name}' not found: {path}")
-        df = _read_csv(path).copy()  # copy: one consolidated block before adding a column
+        df = read_table(path).copy()  # copy: one consolidated block before adding a column
         df["set"] = str(name)
         if kind == "metrics":
             df = canonical_metric_columns(df)

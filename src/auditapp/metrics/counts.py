@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from auditapp._validation import check_same_shape
 from auditapp.errors import AuditappWarning
 
 __all__ = ["value_pair_counts", "as_label_array", "NON_INTEGRAL"]
@@ -101,8 +102,7 @@ def value_pair_counts(gt: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.
     >>> pairs.tolist(), counts.tolist()
     ([[0, 0], [1, 1], [1, 2], [2, 2]], [1, 1, 1, 1])
     """
-    if gt.shape != pred.shape:
-        raise ValueError(f"gt and pred must have the same shape; got {gt.shape} and {pred.shape}")
+    check_same_shape(gt, pred)
     if gt.size == 0:
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     gt = np.asarray(gt)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from auditapp._validation import check_binary_mask, check_same_shape, check_spacing
 from auditapp.metrics._nearest import MaskGeometry, directed_distances, surface_mask
 
 __all__ = [
@@ -43,18 +44,9 @@ ONE_EMPTY = {"hausdorff_distance": math.nan, "hd95": math.nan, "assd": math.nan,
 def _check(gt: np.ndarray, pred: np.ndarray, spacing: Sequence[float]) -> tuple[np.ndarray, np.ndarray, tuple]:
     gt = np.asarray(gt)
     pred = np.asarray(pred)
-    if gt.shape != pred.shape:
-        raise ValueError(f"gt and pred must have the same shape; got {gt.shape} and {pred.shape}")
-    spacing = tuple(float(s) for s in spacing)
-    if len(spacing) != gt.ndim:
-        raise ValueError(f"spacing must have one value per axis ({gt.ndim}); got {len(spacing)}")
-    if not all(math.isfinite(s) and s > 0 for s in spacing):
-        raise ValueError(f"spacing values must be finite and > 0; got {list(spacing)}")
-    for name, mask in (("gt", gt), ("pred", pred)):
-        if mask.dtype != np.bool_:
-            if not np.isin(mask, (0, 1)).all():
-                raise ValueError(f"{name} must be a binary mask (bool or 0/1 values)")
-    return gt.astype(bool, copy=False), pred.astype(bool, copy=False), spacing
+    check_same_shape(gt, pred)
+    spacing = check_spacing(spacing, gt.ndim)
+    return check_binary_mask(gt, name="gt"), check_binary_mask(pred, name="pred"), spacing
 
 
 def geometry_distance_metrics(

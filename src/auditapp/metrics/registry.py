@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from auditapp._validation import check_same_shape, check_spacing
 from auditapp.metrics import overlap
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, MaskGeometry, geometry_distance_metrics
@@ -350,11 +351,8 @@ def evaluate_pair(
     dist_metrics = [m for m in wanted if METRICS[m].kind == "distance"]
     gt = np.asarray(gt)
     pred = np.asarray(pred)
-    if gt.shape != pred.shape:
-        raise ValueError(f"gt and pred must have the same shape; got {gt.shape} and {pred.shape}")
-    spacing = tuple(float(s) for s in spacing)
-    if len(spacing) != gt.ndim:
-        raise ValueError(f"spacing must have one value per axis ({gt.ndim}); got {len(spacing)}")
+    check_same_shape(gt, pred)
+    spacing = check_spacing(spacing, gt.ndim, positive=False)  # the pipeline passes header zooms as they are
     # voxel volume in the file's (i, j, k) axis order, as the reference multiplies it
     voxel_volume = float(np.prod(spacing[::-1]))
 

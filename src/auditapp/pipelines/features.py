@@ -23,14 +23,13 @@ from auditapp.config.model import FeatureExtractionConfig, FeatureFamilies, Labe
 from auditapp.errors import AuditappError, AuditappWarning, SubjectError
 from auditapp.features.columns import feature_columns, integer_columns
 from auditapp.features.longitudinal import parse_longitudinal
-from auditapp.features.metadata import merge_metadata
 from auditapp.features.spatial import spatial_features
 from auditapp.features.statistical import statistical_features
 from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box, pad_box
 from auditapp.features.tumor import size_labels, tumor_features
 from auditapp.io import read_header, read_volume, write_csv_atomic
 from auditapp.io.layout import SEG_SUFFIX, find_seg, list_subject_dirs, sequence_files
-from auditapp.io.metadata import read_metadata_table
+from auditapp.io.metadata import join_metadata, read_metadata_table
 from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
 
@@ -349,10 +348,9 @@ def extract_dataset(
         for source in config.metadata.get(name, ()):
             try:
                 table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)
+                frame = join_metadata(frame, table, meta_on=source.id_column, name=source.name)
             except (OSError, ValueError) as exc:
                 warnings.warn(f"metadata '{source.name}' skipped: {exc}", AuditappWarning)
-                continue
-            frame = merge_metadata(frame, table, id_column=source.id_column, name=source.name)
     _log_captured(name, caught, kinds)
 
     write_csv_atomic(frame, csv_path)

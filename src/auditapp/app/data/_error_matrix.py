@@ -24,6 +24,7 @@ from auditapp.config.model import AppConfig
 from auditapp.errors import AuditappError
 from auditapp.io.layout import SEG_SUFFIX, find_prediction, find_seg, list_subject_dirs
 from auditapp.io.nifti import read_volume
+from auditapp.io.tables import read_table
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 
 __all__ = [
@@ -184,7 +185,7 @@ def read_error_matrix_csv(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     AuditappError
         When a required column is missing.
     """
-    table = pd.read_csv(path, dtype={"ID": str, "model": str})
+    table = read_table(path)
     missing = [c for c in ["ID", "model", *COUNT_COLUMNS] if c not in table.columns]
     if missing:
         raise AuditappError(f"{path} is not an error-matrix CSV: missing column(s) {', '.join(missing)}")

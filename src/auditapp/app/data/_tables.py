@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from auditapp.app.data._cache import Selection, Sources, cached, file_signature, select
-from auditapp.io.metadata import match_column, read_metadata_table
+from auditapp.io.metadata import join_metadata, match_column, read_metadata_table
 from auditapp.io.results import has_legacy_columns, load_features, load_metrics
 from auditapp.metrics.registry import DISPLAY_NAMES, metric_display_name
 
@@ -138,8 +138,8 @@ def _metadata(meta_key: tuple) -> tuple[pd.DataFrame | None, list[str]]:
 def _attach(df: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
     if meta is None or df.empty:
         return df
-    cols = [c for c in meta.columns if c == "ID" or c not in df.columns]
-    return df.merge(meta[cols], on="ID", how="left")
+    cols = [c for c in meta.columns if c == "ID" or c not in df.columns]  # the table's own columns win, silently
+    return join_metadata(df, meta[cols])
 
 
 def _read_all(sigs: tuple, key: str, read) -> tuple[list[pd.DataFrame], list[str], list[str], list[str]]:

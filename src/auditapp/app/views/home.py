@@ -84,7 +84,8 @@ def _needs(cfg, ftab: data.Tables, mtab: data.Tables) -> list[str | None]:
     em_source = bool(cfg.predictions and cfg.raw_datasets) or bool(cfg.error_matrices)
     if not em_source and has_m:
         em_source = any(data.error_matrix_csv_path(cfg, s) is not None for s in cfg.metrics)
-    longitudinal = has_f and "longitudinal_id" in ftab.df.columns and ftab.df["longitudinal_id"].notna().any()
+    longitudinal = has_f and "longitudinal_id" in ftab.df.columns and (
+        ftab.df["longitudinal_id"].fillna("").astype(str).str.strip() != "").any()
     size = has_m and "predicted_size" in mtab.df.columns
 
     def need(*pairs):
