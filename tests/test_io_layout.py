@@ -54,8 +54,12 @@ def test_names_are_literal_not_patterns(tmp_path, subject):
     assert layout.find_seg(tmp_path, subject) is None
     assert layout.find_prediction(tmp_path / "preds", subject) is None
     assert layout.find_prefixed(tmp_path / "preds", f"{subject}_pred") is None
+    assert layout.find_prediction(tmp_path / "preds", subject, prefixed=True) is None
     own = touch(tmp_path / "preds" / f"{subject}_pred_v2.nii.gz")
     assert layout.find_prefixed(tmp_path / "preds", f"{subject}_pred") == own
+    assert layout.find_prediction(tmp_path / "preds", subject, prefixed=True) == own
+    nested = touch(tmp_path / "preds" / subject / f"{subject}_pred.nii")
+    assert layout.find_prediction(tmp_path / "preds", subject, prefixed=True) == nested
 
 
 def test_find_prefixed_exact_first_then_sorted(tmp_path):

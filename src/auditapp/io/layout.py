@@ -180,8 +180,15 @@ def prediction_candidates(model_dir: Path, subject: str,
     return nested + [model_dir / f"{subject}{PRED_SUFFIX}{ext}" for ext in extensions]
 
 
-def find_prediction(model_dir: Path, subject: str, extensions: Sequence[str] = NIFTI_EXTENSIONS) -> Path | None:
-    """The prediction of ``subject`` in ``model_dir`` (nested layout first, then flat), or None."""
+def find_prediction(model_dir: Path, subject: str, extensions: Sequence[str] = NIFTI_EXTENSIONS, *,
+                    prefixed: bool = False) -> Path | None:
+    """The prediction of ``subject`` in ``model_dir`` (nested layout first, then flat), or None.
+
+    ``prefixed``: also accept ``<ID>_pred<anything><ext>`` (:func:`find_prefixed`; the viewers' tolerance).
+    """
+    if prefixed:
+        stem = f"{subject}{PRED_SUFFIX}"
+        return find_prefixed(Path(model_dir) / subject, stem, extensions) or find_prefixed(model_dir, stem, extensions)
     return first_existing(prediction_candidates(model_dir, subject, extensions))
 
 

@@ -33,6 +33,7 @@ from auditapp.io.layout import (
     UnsafeSubjectID,
     check_subject_id,
     find_nifti,
+    find_prediction,
     find_prefixed,
     is_within,
 )
@@ -207,9 +208,7 @@ def subject_files(cfg: AppConfig, set_name: str, subject: str,
         pdir = cfg.predictions.get(set_name, {}).get(model)
         if pdir is None:
             continue
-        pdir = Path(pdir)
-        found = (find_prefixed(pdir / subject, f"{subject}_pred", cfg.formats.prediction)
-                 or find_prefixed(pdir, f"{subject}_pred", cfg.formats.prediction))
+        found = find_prediction(Path(pdir), subject, cfg.formats.prediction, prefixed=True)
         if found is not None:
             preds.append((model, found))
     return SubjectFiles(subject=subject, folder=folder, main=present[main_key], sequences=others, seg=seg,
