@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from auditapp.app import data
-from auditapp.app import data_models as dm
 from auditapp.config.model import (
     AppConfig,
     AppMetadataSource,
@@ -71,9 +70,9 @@ def test_error_matrix_csv(tmp_path):
     path = tmp_path / "error_matrix_x.csv"
     pd.DataFrame({"ID": ["NA", "None"], "model": ["m", "m"], "gt_value": [0, 1], "pred_value": [0, 1],
                   "count": [5, 6]}).to_csv(path, index=False)
-    dm.read_error_matrix_csv.clear()
+    data.read_error_matrix_csv.clear()
     st_ = path.stat()
-    table = dm.read_error_matrix_csv(str(path), st_.st_mtime_ns, st_.st_size)
+    table = data.read_error_matrix_csv(str(path), st_.st_mtime_ns, st_.st_size)
     assert table["ID"].tolist() == ["NA", "None"]
 
 
