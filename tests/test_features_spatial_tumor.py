@@ -140,7 +140,7 @@ def test_bad_arguments_are_refused():
         spatial_features(np.zeros((4, 4)), spacing=(1.0, 1.0, 1.0))
     with pytest.raises(ValueError, match="spacing must have 3 values"):
         spatial_features(np.zeros((2, 2, 2)), spacing=(1.0, 1.0))
-    with pytest.raises(ValueError, match="finite and positive"):
+    with pytest.raises(ValueError, match=r"spacing values must be finite and > 0; got \[1.0, 0.0, 1.0\]"):
         tumor_features(np.zeros((2, 2, 2), np.uint8), spacing=(1.0, 0.0, 1.0), labels=STANDARD)
     with pytest.raises(ValueError, match="segmentation must be a 3-D array"):
         tumor_features(np.zeros(8, np.uint8), spacing=(1.0, 1.0, 1.0), labels=STANDARD)
