@@ -41,6 +41,7 @@ from auditapp.metrics.regions import Region  # noqa: E402
 from auditapp.metrics.registry import METRICS, evaluate_pair  # noqa: E402
 
 SHAPE_KJI = (155, 240, 240)
+VOXEL_METRICS = [name for name, spec in METRICS.items() if spec.kind != "lesion"]  # the 13 voxel-wise metrics
 REGIONS = (Region("EDE", (3,)), Region("ENH", (1,)), Region("NEC", (2,)), Region("WT", (1, 2, 3)))
 
 
@@ -54,13 +55,12 @@ def make_many_lesions(folder: Path, n: int = 200) -> tuple[Path, Path]:
     rng = np.random.default_rng(12)
     gt = np.zeros(SHAPE_KJI, np.uint8)
     pred = np.zeros(SHAPE_KJI, np.uint8)
-    grid = np.ogrid[tuple(slice(0, s) for s in SHAPE_KJI)]
 
     def ball(target, centre, radius, value):
         lo = [max(0, int(c - radius - 1)) for c in centre]
         hi = [min(s, int(c + radius + 2)) for c, s in zip(centre, SHAPE_KJI)]
         sub = tuple(slice(a, b) for a, b in zip(lo, hi))
-        dist = sum(((g[s] - c) / radius) ** 2 for g, s, c in zip(grid, sub, centre))
+        dist = sum(((g - c) / radius) ** 2 for g, c in zip(np.ogrid[sub], centre))
         target[sub][dist <= 1.0] = value
 
     for _ in range(n):
@@ -102,7 +102,7 @@ def measure(name: str, gt_path: Path, pred_path: Path, convention: str, repeats:
     rules = {r.name: lesion_rule(convention, region=r.name) for r in REGIONS}
 
     def voxel():
-        return evaluate_pair(gt.data, pred.data, spacing=spacing, regions=REGIONS, metrics=list(METRICS))
+        return evaluate_pair(gt.data, pred.data, spacing=spacing, regions=REGIONS, metrics=VOXEL_METRICS)
 
     def lesion():
         subject = SubjectLesions(gt.data, spacing, rules)
