@@ -35,10 +35,11 @@ from auditapp.analysis.error_matrix import (
 from auditapp.analysis.improvement import aggregated_improvement, improvement, subject_improvement
 from auditapp.analysis.longitudinal import longitudinal_summary, size_regions
 from auditapp.analysis.multimodel import ModelComparison, compare_models, nemenyi, summary_table
-from auditapp.analysis.outliers import iqr_outliers
+from auditapp.analysis.outliers import TukeyBox, iqr_outlier_table, iqr_outliers, tukey_box
 from auditapp.analysis.multiplicity import holm
 from auditapp.analysis.normality import LeveneResult, NormalityResult, levene_test, normality_test
 from auditapp.analysis.pairwise import paired_samples, paired_tests
+from auditapp.analysis.sites import site_summary, site_tests
 from auditapp.analysis.stats import PairedTestResult, paired_test
 from auditapp.analysis.tables import (
     HIGHER_IS_BETTER,
@@ -59,6 +60,7 @@ __all__ = [
     "ModelComparison",
     "NormalityResult",
     "PairedTestResult",
+    "TukeyBox",
     "aggregate_error_matrices",
     "aggregated_improvement",
     "attach_metadata",
@@ -73,6 +75,7 @@ __all__ = [
     "histogram_bins",
     "holm",
     "improvement",
+    "iqr_outlier_table",
     "iqr_outliers",
     "levene_test",
     "load_features",
@@ -89,11 +92,14 @@ __all__ = [
     "paired_test",
     "paired_tests",
     "region_mean",
+    "site_summary",
+    "site_tests",
     "row_percentages",
     "size_regions",
     "spearman_by_group",
     "subject_improvement",
     "summary_table",
+    "tukey_box",
     "value_range",
 ]
 

@@ -1,11 +1,20 @@
-"""IQR outlier detection of one subject against the rest of its dataset (subjects page)."""
+"""IQR (Tukey) rule: box-plot statistics, the outlier-subjects table, and one subject against its dataset.
+
+One home for the 1.5 x IQR rule: :func:`tukey_box` gives the whiskers and outliers every dashboard box plot draws,
+:func:`iqr_outlier_table` lists the same outliers as a table (per column, per group), and :func:`iqr_outliers`
+checks one subject against the rest of its dataset (subjects page, leave-one-out).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["NON_FEATURE_COLUMNS", "iqr_outliers"]
+__all__ = ["NON_FEATURE_COLUMNS", "OUTLIER_TABLE_COLUMNS", "TukeyBox", "iqr_outlier_table", "iqr_outliers",
+           "tukey_box"]
 
 #: Columns never treated as features even when numeric.
 NON_FEATURE_COLUMNS = ("ID", "set", "longitudinal_id", "time_point")
@@ -119,3 +128,163 @@ def iqr_outliers(
     out["side"] = np.where(value < out["lower"], "low", np.where(value > out["upper"], "high", ""))
     out["outlier"] = out["side"] != ""
     return out[_COLUMNS]
+
+
+@dataclass(frozen=True)
+class TukeyBox:
+    """Box-plot statistics of one sample (:func:`tukey_box`); NaN everywhere for an empty sample.
+
+    Attributes
+    ----------
+    n : int
+        Finite values used.
+    q1, median, q3 : float
+        Linear quantiles 0.25 / 0.5 / 0.75.
+    lower_fence, upper_fence : float
+        ``q1 - k iqr`` and ``q3 + k iqr``.
+    lower_whisker, upper_whisker : float
+        The smallest / largest value inside the fences (Tukey's whisker ends).
+    outliers : ndarray of bool
+        Per input value: outside the fences (NaN is never an outlier).
+    """
+
+    n: int
+    q1: float
+    median: float
+    q3: float
+    lower_fence: float
+    upper_fence: float
+    lower_whisker: float
+    upper_whisker: float
+    outliers: np.ndarray
+
+
+def tukey_box(values, k: float = 1.5) -> TukeyBox:
+    """Tukey box-plot statistics: quartiles, whiskers at the last values within ``k`` IQR, outlier flags.
+
+    Parameters
+    ----------
+    values : array_like of float
+        One sample; NaN and infinite values are ignored.
+    k : float, default 1.5
+        Fence multiplier (1.5 as the reference and every statistics package; 3 = extreme outliers).
+
+    Returns
+    -------
+    TukeyBox
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not positive.
+
+    Notes
+    -----
+    The same rule as :func:`iqr_outlier_table`, so a point drawn beyond a whisker is a row of that table. Plotly
+    computes its own whiskers only while it draws the points; boxes drawn from these statistics keep 1.5 x IQR
+    whiskers whether the points are shown or not (Plotly otherwise extends the whiskers to min / max).
+
+    Examples
+    --------
+    >>> b = tukey_box([1, 2, 3, 4, 5, 6, 7, 8, 100])
+    >>> b.q1, b.median, b.q3, b.upper_fence, b.upper_whisker, b.outliers.tolist()[-1]
+    (3.0, 5.0, 7.0, 13.0, 8.0, True)
+    """
+    if not k > 0:
+        raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
+    x = np.asarray(values, dtype=float).ravel()
+    finite = np.isfinite(x)
+    sample = x[finite]
+    nan = float("nan")
+    if sample.size == 0:
+        return TukeyBox(0, nan, nan, nan, nan, nan, nan, nan, np.zeros(x.shape, dtype=bool))
+    q1, median, q3 = (float(v) for v in np.quantile(sample, [0.25, 0.5, 0.75]))
+    lower, upper = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+    inside = sample[(sample >= lower) & (sample <= upper)]
+    outliers = finite & ((x < lower) | (x > upper))
+    return TukeyBox(int(sample.size), q1, median, q3, lower, upper, float(inside.min()), float(inside.max()),
+                    outliers)
+
+
+#: Columns of :func:`iqr_outlier_table`.
+OUTLIER_TABLE_COLUMNS = ["group", "ID", "set", "column", "value", "median", "q1", "q3", "lower", "upper", "side"]
+
+
+def iqr_outlier_table(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    group: str = "set",
+    k: float = 1.5,
+) -> pd.DataFrame:
+    """Every subject outside the Tukey fences of its group, per column (the points beyond the box whiskers).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per subject (or per subject and region, filtered beforehand): ``ID``, ``set``, ``group`` and the
+        numeric ``columns``.
+    columns : sequence of str
+        Features or metrics to check.
+    group : str, default "set"
+        Column defining the groups (site / dataset, or a metadata column); quartiles are computed per group.
+    k : float, default 1.5
+        Fence multiplier (3 = extreme outliers).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`OUTLIER_TABLE_COLUMNS`: the group value, ``ID``, ``set``, the column name, the subject's
+        value, the group's median, q1, q3, fences ``lower = q1 - k iqr``, ``upper = q3 + k iqr`` (over the whole
+        group, subject included, as the box plot) and ``side`` ``"low"`` / ``"high"``. Sorted by column, group,
+        then the distance beyond the fence in IQR units (largest first); empty when nobody is an outlier.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not positive or a column is missing or not numeric.
+
+    Notes
+    -----
+    :func:`iqr_outliers` (subjects page) instead compares one subject with its dataset *without* it, which can
+    flag a subject that sits just inside the whiskers drawn here.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ID": list("abcdefgh"), "set": ["A"] * 8, "size": [10, 11, 12, 13, 14, 15, 16, 90]})
+    >>> iqr_outlier_table(df, ["size"])[["ID", "column", "value", "upper", "side"]].values.tolist()
+    [['h', 'size', 90.0, 20.5, 'high']]
+    """
+    if not k > 0:
+        raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
+    bad = [c for c in [*columns, "ID", "set", group] if c not in df.columns]
+    bad += [c for c in columns if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
+    if bad:
+        raise ValueError(f"columns {bad} are missing or not numeric; got {list(df.columns)}")
+    parts = []
+    keys = df[group].astype(object).where(df[group].notna(), "(missing)")
+    for column in dict.fromkeys(columns):
+        values = df[column].astype(float)
+        by = values.groupby(keys, sort=False)
+        q = by.quantile([0.25, 0.5, 0.75]).unstack()  # linear, NaN ignored
+        q1, med, q3 = (keys.map(q[p]).astype(float) for p in (0.25, 0.5, 0.75))
+        lower, upper = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+        low, high = values < lower, values > upper
+        hit = low | high
+        if not hit.any():
+            continue
+        iqr = (q3 - q1)[hit].replace(0.0, np.nan)
+        beyond = np.where(high[hit], values[hit] - upper[hit], lower[hit] - values[hit]) / iqr
+        parts.append(pd.DataFrame({
+            "group": keys[hit].to_numpy(), "ID": df.loc[hit, "ID"].astype(str).to_numpy(),
+            "set": df.loc[hit, "set"].astype(str).to_numpy(), "column": column,
+            "value": values[hit].to_numpy(), "median": med[hit].to_numpy(), "q1": q1[hit].to_numpy(),
+            "q3": q3[hit].to_numpy(), "lower": lower[hit].to_numpy(), "upper": upper[hit].to_numpy(),
+            "side": np.where(high[hit], "high", "low"), "_beyond": np.nan_to_num(beyond, nan=np.inf),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=OUTLIER_TABLE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["_c"] = pd.Categorical(out["column"], categories=list(dict.fromkeys(columns)))
+    out = out.sort_values(["_c", "group", "_beyond"], ascending=[True, True, False], kind="stable")
+    return out[OUTLIER_TABLE_COLUMNS].reset_index(drop=True)
