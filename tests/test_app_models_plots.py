@@ -87,12 +87,16 @@ def test_metric_scatter_webgl_above_threshold_and_trend():
 def test_improvement_bars_colours_and_labels():
     table = pd.DataFrame({"relative": [4.99, -1.04, 1.42]}, index=["RC", "SNFH", "Average"])
     fig = pm.improvement_bars(table, value="relative", favourable=[True, False, True],
-                              label="Relative improvement (%)", percent=True)
+                              label="Relative change (%)", percent=True)
     bar = fig.data[0]
     assert list(bar.y) == ["RC", "SNFH", "Average"]
     assert list(bar.marker.color) == [pm.FAVOURABLE, pm.UNFAVOURABLE, pm.FAVOURABLE]
     assert list(bar.text) == ["+4.99%", "-1.04%", "+1.42%"]
     assert bar.marker.line.color == "black"
+    assert [c[1] for c in bar.customdata] == ["better", "worse", "better"]
+    small = pm.improvement_bars(pd.DataFrame({"absolute": [-0.0043]}, index=["ET"]), value="absolute",
+                                favourable=[False], label="Absolute change")
+    assert list(small.data[0].text) == ["-0.0043"]  # enough digits, never "-0.00"
 
 
 def test_histogram_figure_one_builder_for_every_page():
@@ -106,17 +110,32 @@ def test_histogram_figure_one_builder_for_every_page():
     assert len(empty.data) == 0
 
 
-def test_model_boxes_grouped_and_faceted():
+def test_model_boxes_tukey_positions_and_facets():
     df = pd.DataFrame({"ID": ["a", "b", "a", "b"] * 2, "model": ["m2", "m2", "m1", "m1"] * 2,
                        "metric": ["dice"] * 8, "value": np.arange(8) / 10,
                        "region": ["ET"] * 4 + ["NETC"] * 4})
     fig = pm.model_boxes(df, models=["m2", "m1"], metric_titles={"dice": "Dice"})
-    assert fig.layout.boxmode == "group" and fig.layout.height == 500
-    assert fig.data[0].marker.color == pm.PASTEL[1]  # m2 is second in sorted order
-    assert fig.data[0].boxpoints == "outliers"
+    boxes = [t for t in fig.data if t.type == "box"]
+    assert [b.name for b in boxes] == ["m2", "m1"] and [b.x[0] for b in boxes] == [0.0, 1.0]
+    assert boxes[0].marker.color == pm.PASTEL[1]  # m2 is second in sorted order
+    # m2 values 0, 0.1, 0.4, 0.5: linear quartiles, whiskers at the extreme values within 1.5 IQR
+    np.testing.assert_allclose([boxes[0].q1[0], boxes[0].median[0], boxes[0].q3[0]], [0.075, 0.25, 0.425])
+    np.testing.assert_allclose([boxes[0].lowerfence[0], boxes[0].upperfence[0]], [0.0, 0.5])
+    assert list(fig.layout.xaxis.ticktext) == ["m2", "m1"] and fig.layout.yaxis.title.text == "Dice"
     faceted = pm.model_boxes(df, models=["m1", "m2"], metric_titles={"dice": "Dice"}, facet="region")
-    assert len(faceted.data) == 4
+    assert len([t for t in faceted.data if t.type == "box"]) == 4
     assert faceted.layout.title.text == "Models performance by region"
+    assert {t.x[0] for t in faceted.data if t.name == "m1"} == {0.0}  # same position in both rows
+
+
+def test_box_traces_outliers_selectable():
+    values = [1, 2, 3, 4, 5, 6, 7, 8, 100]
+    custom = np.array([["S", f"s{i}"] for i in range(9)])
+    box, points = pm.box_traces(values, 2.0, name="A", color="#fff", customdata=custom)
+    assert box["upperfence"] == [8.0] and box["x"] == [2.0]
+    assert points["y"].tolist() == [100.0] and points["customdata"].tolist() == [["S", "s8"]]
+    assert len(pm.box_traces(values, 0.0, name="A", color="#fff", outliers=False)) == 1
+    assert pm.box_traces([np.nan], 0.0, name="A", color="#fff") == []
 
 
 def test_nemenyi_heatmap_outlines_significant_cells():
@@ -129,9 +148,9 @@ def test_nemenyi_heatmap_outlines_significant_cells():
 def test_critical_difference_joins_close_models():
     ranks = pd.Series({"A": 1.7, "B": 2.3, "C": 2.4, "D": 3.1})
     fig = pm.critical_difference_figure(ranks, cd=0.215)
-    cliques = [t for t in fig.data if t.line is not None and t.line.color == pm.HIGHLIGHT]
+    cliques = [t for t in fig.data if t.name == "clique"]
     assert len(cliques) == 1
-    assert list(cliques[0].x) == [2.3, 2.4]
+    np.testing.assert_allclose(cliques[0].x, [2.3 - 0.03, 2.4 + 0.03])
 
 
 def test_longitudinal_figure_labels():

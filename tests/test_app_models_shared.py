@@ -59,11 +59,15 @@ def test_pairwise_indiana_dice_both_rules(bysite, monkeypatch):
     assert metric_value(at, "n (pairs)") == "31"
     assert metric_value(at, "p-value").startswith("4.99")
     assert metric_value(at, "Rank-biserial r") == "-0.911"
-    assert metric_value(at, "95 % CI of mean difference") == "[-0.1165, -0.0478]"
+    card = at.table[0].value
+    assert card.loc["95 % bootstrap CI of the mean of d", "Value"] == "[-0.1165, -0.0478]"
+    assert card.loc["Mean of d", "Value"].startswith("-0.0804")
+    assert any("BraTS25_2 tends to be significantly lower than BraTS25_1 on the region mean" in m.value
+               for m in at.markdown)
     at.radio(key="pairwise.rule").set_value("AUDIT reference rule").run()
     ok(at)
     assert metric_value(at, "p-value").startswith("4.99")
-    norm = [t.value for t in at.dataframe if "value" in t.value.columns]
+    norm = [t.value for t in at.table if "value" in t.value.columns]
     assert [n["value"].iloc[4] for n in norm] == ["7.476e-05", "1.122e-02"]  # Shapiro p per sample
     assert any("p = 0.1076" in c.value for c in at.caption)  # Levene
 
@@ -84,7 +88,7 @@ def test_pairwise_missouri_not_significant(bysite, monkeypatch):
     at.radio(key="pairwise.rule").set_value("AUDIT reference rule").run()
     ok(at)
     assert metric_value(at, "p-value").startswith("5.15")
-    assert any("not significant" in m.value for m in at.markdown)
+    assert any("No significant difference between BraTS25_3B and BraTS25_3A" in m.value for m in at.markdown)
 
 
 def test_multi_model_duke_friedman(bysite, monkeypatch):

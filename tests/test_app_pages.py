@@ -11,7 +11,7 @@ from app_fixtures import MAIN, OUTLIER, SETS, make_project
 st_testing = pytest.importorskip("streamlit.testing.v1")
 
 MY_PAGES = ("univariate", "multivariate", "subjects")
-MODEL_PAGES = ("error_matrix", "single_model", "pairwise", "multi_model", "longitudinal")
+MODEL_PAGES = ("error_matrix", "single_model", "pairwise", "multi_model", "cross_site", "longitudinal")
 TIMEOUT = 60
 
 
@@ -72,15 +72,15 @@ def test_home_lists_status_and_pages(project, monkeypatch):
     at = app(project, monkeypatch)
     assert not at.exception and not errors(at)
     assert at.title[0].value == "AUDIT"
-    status = at.dataframe[0].value
-    assert list(status["Dataset"]) == list(SETS)
+    status = at.table[0].value  # static table: long cells wrap, never cut off (issue 16 item 12)
+    assert list(status.index) == list(SETS)
     assert status["Features"].iloc[0] == "✓ 12 subjects, 40 columns"
     assert status["Metrics"].iloc[0] == "✓ 72 rows, 2 models, 3 regions, legacy columns"
     assert status["Metadata"].iloc[0] == "12 of 12 subjects"
-    pages = at.dataframe[1].value
-    status_of = dict(zip(pages["Page"], pages["Status"]))
+    pages = at.table[1].value
+    status_of = dict(zip(pages.index, pages["Status"]))
     assert status_of.pop("Longitudinal analysis") == "needs features with longitudinal IDs"
-    assert len(status_of) == 7 and set(status_of.values()) == {"available"}
+    assert len(status_of) == 8 and set(status_of.values()) == {"available"}
 
 
 def test_univariate_default_figure_has_every_subject(project, monkeypatch):

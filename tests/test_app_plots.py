@@ -53,7 +53,10 @@ def test_univariate_click_gives_the_clicked_subject(frame, plot_type):
     body = "box" if plot_type.startswith("Box") else "violin"
     assert kinds == [body, "scatter", body, "scatter"]
     # A first (top, y=0), its points below; NaN dropped
-    assert fig.data[0].y0 == 0 and fig.data[2].y0 == -1
+    def position(trace):  # violins are placed with y0, Tukey boxes with an explicit y
+        return trace.y0 if trace.type == "violin" else trace.y[0]
+
+    assert position(fig.data[0]) == 0 and position(fig.data[2]) == -1
     assert fig.data[1].customdata.tolist() == [["A", "a1"], ["A", "a2"]]
     assert np.all((np.array(fig.data[1].y) < -0.3) & (np.array(fig.data[1].y) > -0.6))
     assert selected_subjects(click(fig, 3, 0)) == [("B", "b2")]
@@ -125,6 +128,8 @@ def test_plot_options_applied(frame):
     fig = plots.scatter_figure(frame, "v", "w", options=opts)
     assert fig.layout.showlegend is False and fig.layout.title.text == "T" and fig.layout.font.size == 20
     assert fig.layout.xaxis.title.text == "X!" and fig.layout.legend.x == 0.01
+    outside = plots.scatter_figure(frame, "v", "w", options={**opts, "legend_position": "top right"})
+    assert outside.layout.legend.x > 1  # the default position never covers data
 
 
 def test_selected_subjects_several_points_and_edge_cases():

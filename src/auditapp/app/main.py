@@ -1,4 +1,4 @@
-"""Streamlit entry point of the AUDIT dashboard: page config, shared sidebar, navigation over the nine pages.
+"""Streamlit entry point of the AUDIT dashboard: page config, shared sidebar, navigation over the pages.
 
 Run through ``auditapp run-app --config app.yaml`` (see :mod:`auditapp.app.launch`), which passes the config path
 after ``--``. Each page is a file in ``views/`` with its own URL; a reload stays on the page.
@@ -25,6 +25,7 @@ PAGES = (
     ("single_model.py", "Single model performance", "single_model", ":material/show_chart:"),
     ("pairwise.py", "Pairwise model performance", "pairwise", ":material/compare_arrows:"),
     ("multi_model.py", "Multi-model performance", "multi_model", ":material/leaderboard:"),
+    ("cross_site.py", "Cross-site performance", "cross_site", ":material/public:"),
     ("longitudinal.py", "Longitudinal analysis", "longitudinal", ":material/timeline:"),
     ("subjects.py", "Subjects exploration", "subjects", ":material/person_search:"),
 )

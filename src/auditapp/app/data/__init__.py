@@ -18,7 +18,7 @@ DataFrame. The error-matrix counts are keyed the same way on the two NIfTI files
 * results: :func:`univariate_view`, :func:`density`, :func:`feature_correlation`,
   :func:`model_feature_correlation`, :func:`aggregated_improvement`, :func:`subject_improvement`,
   :func:`paired_samples`, :func:`paired_test`, :func:`paired_tests`, :func:`compare_models`,
-  :func:`longitudinal_summary`.
+  :func:`longitudinal_summary`, :func:`site_rows`, :func:`site_summary`, :func:`site_tests`.
 """
 
 from auditapp.app.data._cache import Selection, Sources, Subset, apply_subset, cached, file_signature, sources
@@ -63,6 +63,9 @@ from auditapp.app.data._results import (
     paired_samples,
     paired_test,
     paired_tests,
+    site_rows,
+    site_summary,
+    site_tests,
     subject_improvement,
     univariate_view,
 )
@@ -92,6 +95,6 @@ __all__ = [
     "get_config", "labels_of", "longitudinal_summary", "matrix_view", "metric_columns", "metric_name",
     "metric_rows", "metrics", "metrics_with_features", "missing_key_message", "model_feature_correlation",
     "model_feature_rows", "models_by_set", "models_of", "pair_rows", "paired_samples", "paired_test",
-    "paired_tests", "read_error_matrix_csv", "region_means", "sequences_of", "sources", "subject_counts",
+    "paired_tests", "read_error_matrix_csv", "site_rows", "site_summary", "site_tests", "region_means", "sequences_of", "sources", "subject_counts",
     "subject_improvement", "summed_counts", "univariate_view",
 ]

@@ -19,6 +19,9 @@ __all__ = [
     "paired_samples",
     "paired_test",
     "paired_tests",
+    "site_rows",
+    "site_summary",
+    "site_tests",
     "subject_improvement",
     "univariate_view",
 ]
@@ -146,3 +149,33 @@ def longitudinal_summary(src: Sources, dataset: str, model: str, patient: str | 
     fdf, mdf = features(src).df, metrics(src).df
     return analysis.longitudinal_summary(fdf[fdf["set"] == dataset], mdf[mdf["set"] == dataset], model,
                                          labels=src.labels, patient=patient, dataset=dataset)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Cross-site page and outlier tables
+# --------------------------------------------------------------------------------------------------------------------
+@cached(64)
+def site_rows(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.DataFrame:
+    """``ID, region, model, set, <metric>`` of the selected sets and models: per region, or each subject's region
+    mean (``region = "ALL"``)."""
+    from auditapp import analysis
+
+    rows = metric_rows(src, sel, (metric,))
+    return rows if by_region else analysis.region_mean(rows)
+
+
+@cached(64)
+def site_summary(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.DataFrame:
+    """``analysis.site_summary`` (median, IQR per model x site (x region)) of the selected rows."""
+    from auditapp import analysis
+
+    return analysis.site_summary(metric_rows(src, sel, (metric,)), metric, by_region=by_region)
+
+
+@cached(64)
+def site_tests(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.DataFrame:
+    """``analysis.site_tests`` (Kruskal-Wallis / Friedman across sites, Holm) with the catalogue's direction."""
+    from auditapp import analysis
+
+    return analysis.site_tests(metric_rows(src, sel, (metric,)), metric, by_region=by_region,
+                               direction=analysis.metric_direction(metric))

@@ -2,7 +2,9 @@
 they never import Streamlit nor compute a statistic).
 
 * :mod:`~auditapp.app.plots.style`: palette, SVG names, "Plot options", margins, facet grids, subject customdata.
-* :mod:`~auditapp.app.plots.distribution`: box / violin + points, histogram, density, model boxes.
+* :mod:`~auditapp.app.plots.distribution`: box / violin + points, histogram, density.
+* :mod:`~auditapp.app.plots.box`: Tukey boxes (1.5 IQR whiskers, outlier points): models, sites.
+* :mod:`~auditapp.app.plots.theme`: the paper theme every shown figure goes through; p-value / number text.
 * :mod:`~auditapp.app.plots.scatter`: feature vs feature, metric vs feature.
 * :mod:`~auditapp.app.plots.bars`: improvement bars.
 * :mod:`~auditapp.app.plots.heatmap`: error / confusion matrix, Nemenyi p-values.
@@ -10,14 +12,14 @@ they never import Streamlit nor compute a statistic).
 """
 
 from auditapp.app.plots.bars import improvement_bars
+from auditapp.app.plots.box import box_traces, model_boxes, site_boxes
 from auditapp.app.plots.distribution import (
     PLOT_TYPES,
     density_figure,
     histogram_figure,
-    model_boxes,
     univariate_figure,
 )
-from auditapp.app.plots.heatmap import error_matrix_figure, nemenyi_heatmap
+from auditapp.app.plots.heatmap import error_matrix_figure, nemenyi_heatmap, site_heatmap
 from auditapp.app.plots.lines import critical_difference_figure, longitudinal_figure
 from auditapp.app.plots.scatter import metric_scatter, scatter_figure
 from auditapp.app.plots.style import (
@@ -33,6 +35,7 @@ from auditapp.app.plots.style import (
     jitter,
     svg_config,
 )
+from auditapp.app.plots.theme import format_number, format_p, paper_theme
 
 __all__ = [
     "FAVOURABLE",
@@ -43,11 +46,14 @@ __all__ = [
     "SVG_NAMES",
     "UNFAVOURABLE",
     "apply_options",
+    "box_traces",
     "color_map",
     "critical_difference_figure",
     "density_figure",
     "error_matrix_figure",
     "fixed_margins",
+    "format_number",
+    "format_p",
     "histogram_figure",
     "improvement_bars",
     "jitter",
@@ -55,7 +61,10 @@ __all__ = [
     "metric_scatter",
     "model_boxes",
     "nemenyi_heatmap",
+    "paper_theme",
     "scatter_figure",
+    "site_boxes",
+    "site_heatmap",
     "svg_config",
     "univariate_figure",
 ]

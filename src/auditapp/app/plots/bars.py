@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from auditapp.app.plots.style import FAVOURABLE, UNFAVOURABLE, apply_options
+from auditapp.app.plots.theme import format_number
 
 __all__ = ["improvement_bars"]
 
@@ -25,16 +26,17 @@ def improvement_bars(
     hover_extra: Sequence[str] | None = None,
     options: dict | None = None,
 ) -> go.Figure:
-    """Horizontal improvement bars, one per row of ``table`` (index = region / "Average").
+    """Horizontal change bars, one per row of ``table`` (index = region / "Average"), coloured better / worse.
 
     Parameters
     ----------
     table : DataFrame
-        Index = bar names (top to bottom), column ``value`` = improvement.
+        Index = bar names (top to bottom), column ``value`` = change (benchmark vs baseline).
     favourable : sequence of bool
-        Green ``#90be6d`` when True, orange ``#ffbf69`` otherwise.
+        True when the change is better for the metric (its catalogue direction): green ``#90be6d``, hover
+        "better"; else orange ``#ffbf69``, "worse". A positive Hausdorff change is worse.
     label : str
-        Axis title (e.g. "Relative improvement (%)").
+        Axis title (e.g. "Relative change (%)"): a change, not an "improvement", whatever its sign.
     hover_extra : sequence of str, optional
         One extra hover line per bar (both means, n).
     """
@@ -42,7 +44,9 @@ def improvement_bars(
     names = [str(i) for i in table.index]
     colors = [FAVOURABLE if f else UNFAVOURABLE for f in favourable]
     unit = "%" if percent else ""
-    texts = ["" if not np.isfinite(v) else f"{v:+.2f}{unit}" for v in vals]
+    # enough significant digits however small the change (-0.0043, never "-0.00")
+    texts = ["" if not np.isfinite(v) else format_number(v, signed=True) + unit for v in vals]
+    verdict = np.array(["better" if f else "worse" for f in favourable], dtype=object)
     extra = list(hover_extra) if hover_extra is not None else [""] * len(vals)
     if x_range is None:
         finite = vals[np.isfinite(vals)]
@@ -60,7 +64,8 @@ def improvement_bars(
         layout["title"] = dict(text=title)
     fig = go.Figure(data=[go.Bar(
         x=vals, y=names, orientation="h", marker=dict(color=colors, line=dict(color="black", width=1)),
-        text=texts, textposition="outside", cliponaxis=False, customdata=np.array(extra, dtype=object),
-        hovertemplate="Region: %{y}<br>Improvement: %{x:.2f}" + unit + "%{customdata}<extra></extra>",
+        text=texts, textposition="outside", cliponaxis=False, textfont=dict(size=13, color="#262730"),
+        customdata=np.column_stack([np.array(extra, dtype=object), verdict]),
+        hovertemplate="Region: %{y}<br>Change: %{text} (%{customdata[1]})%{customdata[0]}<extra></extra>",
     )], layout=layout)
     return apply_options(fig, options)

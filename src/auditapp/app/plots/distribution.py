@@ -1,4 +1,4 @@
-"""Distribution figures: box / violin with selectable points, overlaid histograms, density curves, model boxes.
+"""Distribution figures: box / violin with selectable points, overlaid histograms, density curves.
 
 Pure: DataFrames in, ``go.Figure`` out. Box and violin points are a separate scatter trace per group (so they are
 selectable), each with ``customdata = [set, ID]``; the highlight trace uses the same trace type and is added last.
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from auditapp.app.plots.box import box_traces
 from auditapp.app.plots.style import (
     HIGHLIGHT,
     PASTEL,
@@ -28,7 +29,7 @@ from auditapp.app.plots.style import (
     subject_customdata,
 )
 
-__all__ = ["PLOT_TYPES", "density_figure", "histogram_figure", "model_boxes", "univariate_figure"]
+__all__ = ["PLOT_TYPES", "density_figure", "histogram_figure", "univariate_figure"]
 
 PLOT_TYPES = ("Box + Points", "Box", "Violin")
 
@@ -63,7 +64,8 @@ def univariate_figure(
     pretty : str
         Axis title and hover name of the value (default ``value``).
     plot_type : {"Box + Points", "Box", "Violin"}
-        "Box" draws no points.
+        Boxes are Tukey boxes (whiskers at the last values within 1.5 IQR); "Box" draws only the outliers as
+        points, "Box + Points" every point below its box.
     highlight : (set, ID), optional
         Subject drawn as a red marker (size 10) on top.
     point_colour, point_colour_name : str, optional
@@ -110,8 +112,10 @@ def univariate_figure(
         if plot_type == "Violin":
             traces.append(dict(type="violin", **common, points=False, width=0.6, side="both", spanmode="hard",
                                opacity=0.9, meanline=dict(visible=True)))
-        else:
-            traces.append(dict(type="box", **common, boxpoints=False, width=0.4))
+        else:  # Tukey box (1.5 x IQR whiskers); in "Box" mode its outliers are the only points drawn
+            traces += box_traces(x, pos, name=str(name), color=color, orientation="h", width=0.4, hover=hover,
+                                 customdata=subject_customdata(sub), outliers=plot_type == "Box",
+                                 point_props=dict(meta=str(name)))
         if plot_type != "Box":
             marker = dict(color=color, size=6, line=dict(color="#555", width=0.5))
             if crange is not None:
@@ -211,56 +215,3 @@ def density_figure(
     layout = dict(xaxis=dict(title=dict(text=pretty)), yaxis=dict(title=dict(text="Density")),
                   legend=dict(title=dict(text=legend_title)), height=400, margin=dict(t=40))
     return build_figure(traces, fixed_margins(layout), options)
-
-
-def model_boxes(
-    df: pd.DataFrame,
-    *,
-    models: Sequence[str],
-    metric_titles: dict[str, str],
-    facet: str | None = None,
-    options: dict | None = None,
-) -> go.Figure:
-    """Grouped box plots: x = metric, y = value, one colour per model, outlier points only.
-
-    Parameters
-    ----------
-    df : DataFrame
-        Long table with columns ``ID``, ``model``, ``metric``, ``value`` (+ ``facet``).
-    models : sequence of str
-        Models to draw (colours from their sorted order).
-    metric_titles : dict
-        Metric column -> display name, in x order.
-    facet : str, optional
-        Column (``region``) giving one row of boxes per value (250 px each).
-    """
-    colors = color_map(models, sort=True)
-    facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
-    fig = go.Figure()
-    refs = [{}] if facet is None else grid(fig, len(facets), 1, [str(f) for f in facets], vspace=0.08,
-                                            share_y=False, share_x=True)
-    for r, fval in enumerate(facets):
-        sub = df if fval is None else df[df[facet] == fval]
-        for m in models:
-            part = sub[sub["model"] == m]
-            fig.add_trace(go.Box(
-                x=part["metric"].map(metric_titles), y=part["value"], name=m, legendgroup=m,
-                showlegend=r == 0, marker=dict(color=colors[m]), boxpoints="outliers",
-                customdata=np.column_stack([part["ID"].astype(str), np.full(len(part), m, dtype=object)])
-                if len(part) else None,
-                hovertemplate="Model: %{customdata[1]}<br>ID: %{customdata[0]}<br>Value: %{y:.3f}<extra></extra>",
-                **refs[r],
-            ))
-    height = 500 if facet is None else max(300, 250 * len(facets) + 80)
-    axes = {}
-    for r in range(len(facets)):
-        n = "" if r == 0 else str(r + 1)
-        axes[f"xaxis{n}"] = dict(categoryorder="array", categoryarray=list(metric_titles.values()))
-        axes[f"yaxis{n}"] = dict(title=dict(text="Value"))
-    fig.update_layout(
-        boxmode="group", height=height,
-        title=dict(text="Average models performance" if facet is None else "Models performance by region"),
-        legend=dict(title=dict(text="Model"), orientation="h", y=1.02, yanchor="bottom", x=0),
-        **fixed_margins(dict(margin=dict(t=100), **axes), bottom=50),
-    )
-    return apply_options(fig, options)

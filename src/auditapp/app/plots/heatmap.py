@@ -1,4 +1,4 @@
-"""Heatmaps: the segmentation error / confusion matrix and the Nemenyi p-values (pure)."""
+"""Heatmaps: the segmentation error / confusion matrix, the Nemenyi p-values, medians per site (pure)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from auditapp.app.plots.style import HIGHLIGHT
+from auditapp.app.plots.theme import SEQUENTIAL, SEQUENTIAL_REVERSED, format_number, format_p
 
-__all__ = ["error_matrix_figure", "nemenyi_heatmap"]
+__all__ = ["error_matrix_figure", "nemenyi_heatmap", "site_heatmap"]
 
 
 def error_matrix_figure(
@@ -85,13 +86,18 @@ def error_matrix_figure(
 
 
 def nemenyi_heatmap(pvalues: pd.DataFrame, *, alpha: float = 0.05) -> go.Figure:
-    """Annotated heatmap of Nemenyi p-values; cells with p <= alpha outlined in red."""
+    """Annotated heatmap of Nemenyi p-values (dark = small p); cells with p <= alpha outlined in red.
+
+    Cell text and hover use :func:`~auditapp.app.plots.theme.format_p`: a p-value below double precision (scipy
+    returns exactly 0) reads ``< 1e-16``, never ``0``.
+    """
     z = pvalues.to_numpy(dtype=float)
     names = [str(c) for c in pvalues.columns]
+    text = np.array([[format_p(v) for v in row] for row in z], dtype=object)
     fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=[str(i) for i in pvalues.index], colorscale="Blues", reversescale=True,
-        zmin=0, zmax=1, xgap=1, ygap=1, colorbar=dict(title=dict(text="p")),
-        hovertemplate="%{y} vs %{x}<br>p = %{z:.3g}<extra></extra>",
+        z=z, x=names, y=[str(i) for i in pvalues.index], colorscale=SEQUENTIAL_REVERSED,
+        zmin=0, zmax=1, xgap=1, ygap=1, colorbar=dict(title=dict(text="p")), customdata=text,
+        hovertemplate="%{y} vs %{x}<br>p = %{customdata}<extra></extra>",
     ))
     shapes, annotations = [], []
     for i, row in enumerate(pvalues.index):
@@ -99,8 +105,8 @@ def nemenyi_heatmap(pvalues: pd.DataFrame, *, alpha: float = 0.05) -> go.Figure:
             v = z[i, j]
             if not np.isfinite(v) or i == j:
                 continue
-            annotations.append(dict(x=str(col), y=str(row), text=f"{v:.3g}", showarrow=False,
-                                    font=dict(color="white" if v < 0.3 else "#262730")))
+            annotations.append(dict(x=str(col), y=str(row), text=text[i, j], showarrow=False,
+                                    font=dict(color="white" if v < 0.3 else "#262730", size=14)))
             if v <= alpha:
                 shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
                                    xref="x", yref="y", line=dict(color=HIGHLIGHT, width=2)))
@@ -109,4 +115,59 @@ def nemenyi_heatmap(pvalues: pd.DataFrame, *, alpha: float = 0.05) -> go.Figure:
                       title=dict(text="Nemenyi post-hoc p-values"), margin=dict(t=60))
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category", autorange="reversed")
+    return fig
+
+
+def site_heatmap(summary: pd.DataFrame, *, value_title: str, direction: int = 0) -> go.Figure:
+    """Medians of one metric, rows = models (or model · region), columns = sites; each cell shows the median and
+    the IQR ``[q1, q3]`` (cross-site page).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`auditapp.analysis.site_summary` output (``model, region, set, n, median, q1, q3``).
+    direction : int
+        The metric catalogue's direction (+1 higher is better, -1 lower is better, 0 none), named in the colour
+        bar title; the scale is sequential with the high medians dark either way.
+
+    Returns
+    -------
+    go.Figure
+        One heatmap trace (``z`` = medians) and one annotation per cell: ``median<br>[q1, q3]`` with
+        :func:`~auditapp.app.plots.theme.format_number`.
+    """
+    by_region = summary["region"].nunique() > 1
+    rows = summary.assign(row=summary["model"].astype(str) + (" · " + summary["region"].astype(str)
+                                                               if by_region else ""))
+    row_order = list(dict.fromkeys(rows["row"]))
+    sites = list(dict.fromkeys(rows["set"].astype(str)))
+    grid_ = rows.pivot(index="row", columns="set", values="median").reindex(index=row_order, columns=sites)
+    z = grid_.to_numpy(dtype=float)
+    finite = z[np.isfinite(z)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    hint = {1: " (higher is better)", -1: " (lower is better)"}.get(direction, "")
+    cell = {(r.row, str(r.set)): r for r in rows.itertuples()}
+    custom = np.empty(z.shape, dtype=object)
+    annotations = []
+    for i, row in enumerate(row_order):
+        for j, site in enumerate(sites):
+            r = cell.get((row, site))
+            if r is None or not np.isfinite(r.median):
+                custom[i, j] = ""
+                continue
+            custom[i, j] = (f"median {format_number(r.median, digits=4)}<br>IQR [{format_number(r.q1, digits=4)}, "
+                            f"{format_number(r.q3, digits=4)}]<br>n = {r.n}")
+            dark = (r.median - lo) > 0.6 * (hi - lo) if hi > lo else False
+            annotations.append(dict(x=site, y=row, showarrow=False,
+                                    text=f"{format_number(r.median, decimals=3)}<br>[{format_number(r.q1, decimals=3)}, {format_number(r.q3, decimals=3)}]",
+                                    font=dict(size=13, color="white" if dark else "#262730")))
+    fig = go.Figure(go.Heatmap(
+        z=z, x=sites, y=row_order, colorscale=SEQUENTIAL, zmin=lo, zmax=hi, xgap=2, ygap=2, customdata=custom,
+        colorbar=dict(title=dict(text=f"Median {value_title}{hint}", side="right")),
+        hovertemplate="%{y} at %{x}<br>%{customdata}<extra></extra>",
+    ))
+    fig.update_layout(annotations=annotations, height=max(260, 120 + 60 * len(row_order)),
+                      title=dict(text=f"Median {value_title} [q1, q3] per site"), margin=dict(t=70, l=20, r=20),
+                      xaxis=dict(type="category", side="top", title=dict(text="Site")),
+                      yaxis=dict(type="category", autorange="reversed", title=dict(text="Model")))
     return fig

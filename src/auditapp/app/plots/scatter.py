@@ -106,27 +106,58 @@ def scatter_figure(
     layout = dict(xaxis=dict(title=dict(text=x_name)), yaxis=dict(title=dict(text=y_name)),
                   legend=dict(title=dict(text=legend_title)), height=550, margin=dict(t=40))
     if marginal:
-        groups = [(str(t["name"]), t["x"], t["y"], t["marker"]["color"]) for t in traces
-                  if t.get("showlegend", True) is not False and not continuous]
-        if continuous:
-            groups = [(color_name, traces[0]["x"], traces[0]["y"], "#6baed6")]
-        for name, gx, gy, gcolor in groups:
-            common = dict(type="histogram", name=name, legendgroup=name, showlegend=False, opacity=0.6,
-                          marker=dict(color=gcolor), hoverinfo="skip")
-            traces.append(dict(**common, x=gx, xaxis="x", yaxis="y2"))
-            traces.append(dict(**common, y=gy, xaxis="x2", yaxis="y", orientation="h"))
-        layout.update(
-            barmode="overlay", height=650,
-            xaxis=dict(title=dict(text=x_name), domain=[0, 0.84]),
-            yaxis=dict(title=dict(text=y_name), domain=[0, 0.84]),
-            xaxis2=dict(domain=[0.86, 1], showticklabels=False, showgrid=False),
-            yaxis2=dict(domain=[0.86, 1], showticklabels=False, showgrid=False),
-        )
+        _add_marginals(traces, layout, continuous=continuous, color_name=color_name, x_name=x_name, y_name=y_name,
+                       log_x=log_x, log_y=log_y)
     if log_x:
         layout["xaxis"]["type"] = "log"
     if log_y:
         layout["yaxis"]["type"] = "log"
     return build_figure(traces, fixed_margins(layout), options)
+
+
+def _log_range(values: list[np.ndarray]) -> tuple[list[float], list[np.ndarray]]:
+    """log10 of the positive values of each group, and the padded common range (log10 units)."""
+    logs = [np.log10(v[np.isfinite(v) & (v > 0)]) for v in values]
+    pooled = np.concatenate(logs) if logs else np.array([])
+    lo, hi = (float(pooled.min()), float(pooled.max())) if pooled.size else (0.0, 1.0)
+    pad = 0.04 * ((hi - lo) or 1.0)
+    return [lo - pad, hi + pad], logs
+
+
+def _add_marginals(traces: list[dict], layout: dict, *, continuous: bool, color_name: str, x_name: str,
+                   y_name: str, log_x: bool, log_y: bool) -> None:
+    """Histograms of x above and of y to the right, per group (not selectable).
+
+    On a log axis a histogram binned in data units has no drawable first bins (Plotly bins from <= 0): the margin
+    was empty. With a log axis the margin histogram bins log10(value) on its own linear axis over the same range
+    (in log10 units) as the main axis, so its bars sit exactly above / beside the points.
+    """
+    groups = [(str(t["name"]), np.asarray(t["x"], float), np.asarray(t["y"], float), t["marker"]["color"])
+              for t in traces if t.get("showlegend", True) is not False and not continuous]
+    if continuous:
+        groups = [(color_name, np.asarray(traces[0]["x"], float), np.asarray(traces[0]["y"], float), "#6baed6")]
+    xs, ys = [g[1] for g in groups], [g[2] for g in groups]
+    x_range, x_logs = _log_range(xs) if log_x else (None, xs)
+    y_range, y_logs = _log_range(ys) if log_y else (None, ys)
+    for (name, _, _, gcolor), gx, gy in zip(groups, x_logs, y_logs):
+        common = dict(type="histogram", name=name, legendgroup=name, showlegend=False, opacity=0.6,
+                      marker=dict(color=gcolor), hoverinfo="skip")
+        traces.append(dict(**common, x=gx, xaxis="x3" if log_x else "x", yaxis="y2"))
+        traces.append(dict(**common, y=gy, xaxis="x2", yaxis="y3" if log_y else "y", orientation="h"))
+    margin_axis = dict(showticklabels=False, showgrid=False, zeroline=False)
+    layout.update(
+        barmode="overlay", height=650,
+        xaxis=dict(title=dict(text=x_name), domain=[0, 0.84]),
+        yaxis=dict(title=dict(text=y_name), domain=[0, 0.84]),
+        xaxis2=dict(domain=[0.86, 1], anchor="y", **margin_axis),
+        yaxis2=dict(domain=[0.86, 1], anchor="x", **margin_axis),
+    )
+    if log_x:
+        layout["xaxis"]["range"] = x_range
+        layout["xaxis3"] = dict(domain=[0, 0.84], anchor="y2", range=x_range, **margin_axis)
+    if log_y:
+        layout["yaxis"]["range"] = y_range
+        layout["yaxis3"] = dict(domain=[0, 0.84], anchor="x2", range=y_range, **margin_axis)
 
 
 def _trend(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -23,8 +23,8 @@ PASTEL = tuple(qualitative.Pastel)
 HIGHLIGHT = "#e31231"
 FAVOURABLE = "#90be6d"
 UNFAVOURABLE = "#ffbf69"
-OBSERVED = "#f4a261"
-PREDICTED = "#e9c46a"
+OBSERVED = "#1d3557"  # dark blue, solid line, circles
+PREDICTED = "#e76f51"  # orange-red, dashed line, diamonds (told apart in grey print too)
 ERROR_SEGMENT = "#005f73"
 OUTLINE = dict(color="DarkSlateGrey", width=1)
 SCATTERGL_ABOVE = 1000  # dashboard.md §3: more than 1,000 points -> scattergl
@@ -57,11 +57,14 @@ def color_map(names: Iterable[str], *, sort: bool = False) -> dict[str, str]:
 
 
 def legend_position(position: str) -> dict:
+    """Legend placement of a "Plot options" position. The right-hand positions sit outside the plotting area
+    (right of it, top or bottom aligned) so the default legend never covers data; the left-hand ones are the
+    inside corners, for a user who wants a compact figure."""
     positions = {
         "top left": dict(x=0.01, y=0.99, xanchor="left", yanchor="top"),
-        "top right": dict(x=0.99, y=0.99, xanchor="right", yanchor="top"),
+        "top right": dict(x=1.02, y=1.0, xanchor="left", yanchor="top"),
         "bottom left": dict(x=0.01, y=0.01, xanchor="left", yanchor="bottom"),
-        "bottom right": dict(x=0.99, y=0.01, xanchor="right", yanchor="bottom"),
+        "bottom right": dict(x=1.02, y=0.0, xanchor="left", yanchor="bottom"),
     }
     return positions.get(position, positions["top right"])
 

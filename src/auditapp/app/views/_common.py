@@ -17,6 +17,7 @@ from loguru import logger
 
 from auditapp.app import data
 from auditapp.app.plots import svg_config
+from auditapp.app.plots.theme import paper_theme
 from auditapp.app.selection import selected_subjects
 from auditapp.config.model import AppConfig
 
@@ -42,6 +43,8 @@ __all__ = [
     "subset_filter",
     "subject_viewer",
     "open_in_itksnap",
+    "outlier_k",
+    "outlier_table",
 ]
 
 VIEWS = Path(__file__).resolve().parent
@@ -279,17 +282,37 @@ def subset_filter(df: pd.DataFrame, meta_columns: Sequence[str], page: str, *, w
     return (col, tuple(keep))
 
 
+def _label_input(where, label: str, key: str, default: str) -> str:
+    """Text input for a label, empty = the figure's own ``default`` (shown as placeholder). What the user types is
+    remembered per default label in ``st.session_state[key]`` (Streamlit forgets the state of a widget that was
+    not drawn, e.g. while another feature was selected)."""
+    typed: dict = st.session_state.setdefault(key, {})
+    widget_key = f"{key}.{default}"
+    value = where.text_input(label, value=typed.get(default, ""), placeholder=default or None, key=widget_key)
+    if value:
+        typed[default] = value
+    else:
+        typed.pop(default, None)
+    return value
+
+
 def plot_options(page: str, name: str, *, title: str = "", x_title: str = "", y_title: str = "",
                  legend: bool = True) -> dict:
-    """Collapsed "Plot options" expander; returns the options dict understood by the plot builders."""
+    """Collapsed "Plot options" expander; returns the options dict understood by the plot builders.
+
+    The title and axis-label inputs start empty with the figure's current text as placeholder: empty means "the
+    figure's own label", so labels follow the current selection (feature, metric, histogram vs density). A label
+    the user types is kept for that default label only (the widget key holds it), so it comes back with that
+    feature and never sticks to another one.
+    """
     with st.expander("Plot options", expanded=False):
         c1, c2, c3 = st.columns(3)
         show_legend = c1.checkbox("Show legend", value=legend, key=f"{page}.{name}.legend")
         position = c1.selectbox("Legend position", LEGEND_POSITIONS, index=1, key=f"{page}.{name}.legend_pos")
-        plot_title = c2.text_input("Title", value=title, key=f"{page}.{name}.title")
+        plot_title = _label_input(c2, "Title", f"{page}.{name}.title", title)
         font = c2.number_input("Font size", min_value=4, max_value=48, value=14, step=1, key=f"{page}.{name}.font")
-        x = c3.text_input("X axis label", value=x_title, key=f"{page}.{name}.x")
-        y = c3.text_input("Y axis label", value=y_title, key=f"{page}.{name}.y")
+        x = _label_input(c3, "X axis label", f"{page}.{name}.x", x_title)
+        y = _label_input(c3, "Y axis label", f"{page}.{name}.y", y_title)
     return {"show_legend": show_legend, "legend_position": position, "title": plot_title, "font_size": int(font),
             "x_title": x, "y_title": y}
 
@@ -298,13 +321,47 @@ def plot_options(page: str, name: str, *, title: str = "", x_title: str = "", y_
 # Figures, downloads and click-through
 # --------------------------------------------------------------------------------------------------------------------
 def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = True) -> list[tuple[str, str]]:
-    """Draw ``fig`` (Streamlit theme, SVG camera download named ``filename``); return the selected ``(set, ID)``."""
+    """Draw ``fig`` in the paper theme (:func:`~auditapp.app.plots.theme.paper_theme`: dark axes, text >= 12 px,
+    dark = high colour scales, legends outside faceted plots) with the SVG camera download named ``filename``;
+    return the selected ``(set, ID)``."""
+    paper_theme(fig)
     if not selectable:
         st.plotly_chart(fig, key=key, theme="streamlit", config=svg_config(filename))
         return []
     event = st.plotly_chart(fig, key=key, theme="streamlit", on_select="rerun", selection_mode="points",
                             config=svg_config(filename))
     return selected_subjects(event)
+
+
+def outlier_k(page: str) -> float:
+    """"Extreme outliers only (3 x IQR)" checkbox: the fence multiplier of the outlier tables (1.5 or 3)."""
+    return 3.0 if st.checkbox("Extreme outliers only (3 × IQR)", value=False, key=f"{page}.outliers.extreme") else 1.5
+
+
+def outlier_table(table: pd.DataFrame, names: dict[str, str], page: str, *, group_label: str = "Dataset",
+                  k: float = 1.5) -> None:
+    """The outlier subjects of :func:`auditapp.analysis.iqr_outlier_table`, each with a link to its Subjects page.
+
+    ``names`` maps a column to its display name (pretty feature / metric name).
+    """
+    from urllib.parse import urlencode
+
+    if table.empty:
+        st.caption(f"No subject outside the {k:g} × IQR fences.")
+        return
+    shown = pd.DataFrame({
+        group_label: table["group"].astype(str), "Subject": table["ID"],
+        "Feature / metric": table["column"].map(lambda c: names.get(c, c)), "Value": table["value"],
+        "Median": table["median"], "Q1": table["q1"], "Q3": table["q3"],
+        "Fence": table["upper"].where(table["side"] == "high", table["lower"]), "Side": table["side"],
+        "Subjects page": [f"subjects?{urlencode({'set': s, 'id': i})}" for s, i in zip(table["set"], table["ID"])],
+    })
+    st.dataframe(shown, hide_index=True, width="stretch", key=f"{page}.outliers.table", column_config={
+        "Subjects page": st.column_config.LinkColumn("Subjects page", display_text="Open in Subjects"),
+        **{c: st.column_config.NumberColumn(format="%.4g") for c in ("Value", "Median", "Q1", "Q3", "Fence")}})
+    st.caption(f"{len(shown)} outlier value(s) of {shown['Subject'].nunique()} subject(s): outside "
+               f"[Q1 − {k:g}·IQR, Q3 + {k:g}·IQR] of their {group_label.lower()}, the points beyond the box "
+               "whiskers.")
 
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from auditapp.app import data, plots
+from auditapp.app.plots.theme import paper_theme
 from auditapp.app.views import _common as ui
 
 PAGE = "error_matrix"
@@ -128,7 +129,7 @@ def body() -> None:
     fmt = "percent" if normalize else ("mean" if average else "count")
     fig = plots.error_matrix_figure(shown, kind=kind, fmt=fmt, title=f"{dataset} · {model} · {subject}",
                                     x_title=x_title, y_title=y_title, font_size=font_size)
-    st.plotly_chart(fig, theme="streamlit", width="content", key=f"{PAGE}.chart",
+    st.plotly_chart(paper_theme(fig), theme="streamlit", width="content", key=f"{PAGE}.chart",
                     config=plots.svg_config(plots.SVG_NAMES[PAGE]))
     source_text = (f"error-matrix CSV {source.csv}" if source.kind == "csv" else "NIfTI ground truth and predictions")
     caption = f"Subjects used: {len(used)}. Source: {source_text}."

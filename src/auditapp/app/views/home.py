@@ -19,6 +19,8 @@ PAGE_INFO = (
     ("Single model performance", "Is a model's performance related to a feature (bias)?"),
     ("Pairwise model performance", "Does a benchmark model improve on a baseline, where, and is it significant?"),
     ("Multi-model performance", "All models side by side, with a Friedman / Nemenyi ranking."),
+    ("Cross-site performance", "Which site is hardest for each model: medians and IQR per site, boxes, a test "
+     "across sites with its effect size."),
     ("Longitudinal analysis", "Observed vs predicted lesion size over time points."),
     ("Subjects exploration", "One subject's features against its dataset, with IQR outliers."),
 )
@@ -100,6 +102,7 @@ def _needs(cfg, ftab: data.Tables, mtab: data.Tables) -> list[str | None]:
         need(("metrics", has_m), ("features", has_f)),
         need(("metrics with ≥ 2 models in a dataset", two_models)),
         need(("metrics", has_m)),
+        need(("metrics of ≥ 2 datasets", has_m and len(mtab.sets) >= 2)),
         need(("features with longitudinal IDs", longitudinal), ("metrics with a size column", size)),
         need(("features", has_f)),
     ]
@@ -119,7 +122,8 @@ def body() -> None:
     if status.empty:
         st.info("Nothing configured yet. Add `features:` (and later `metrics:`) to app.yaml.")
     else:
-        st.dataframe(status, hide_index=True, width="stretch")
+        # a static table wraps long cells (file problems, paths) instead of cutting them off
+        st.table(status.set_index("Dataset"))
     n_subj = 0 if ftab.empty else ftab.df[["set", "ID"]].drop_duplicates().shape[0]
     n_models = len(data.models_of(mtab.df))
     c1, c2, c3, c4 = st.columns(4)
@@ -132,7 +136,7 @@ def body() -> None:
     rows = []
     for (title, description), need in zip(PAGE_INFO, _needs(cfg, ftab, mtab)):
         rows.append({"Page": title, "Status": "available" if need is None else need, "What it shows": description})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows).set_index("Page"))
     st.markdown(
         "Use the sidebar to switch pages; every page has its own URL, so a reload stays on it and pages can be "
         "linked. Selections made on one page (datasets, feature, model, metric) become the defaults of the others. "

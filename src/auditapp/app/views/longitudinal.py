@@ -6,6 +6,7 @@ with the estimation error at each time point and the growth between time points.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from auditapp.app import data, plots
@@ -65,8 +66,14 @@ def body() -> None:
                          "time_point": "Time point", "observed": "Observed (mm³)", "predicted": "Predicted (mm³)",
                          "error_pct": "Error (%)", "observed_growth_pct": "Observed growth (%)",
                          "predicted_growth_pct": "Predicted growth (%)"})
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[2:]})
+    growth = ["Observed growth (%)", "Predicted growth (%)"]
+    for c in growth:  # "-" rather than "None": growth needs a previous time point with a non-zero size
+        table[c] = [f"{v:+.1f}" if pd.notna(v) else "-" for v in table[c]]
+    why = ("'-': no growth at the first time point, or when the previous size is 0 or missing. "
+           "Growth = 100 · (size − previous size) / previous size.")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        **{c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[2:5]},
+        **{c: st.column_config.TextColumn(c, help=why) for c in growth}})
     ui.csv_download(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
 
 

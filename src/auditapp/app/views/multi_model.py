@@ -75,7 +75,7 @@ def body() -> None:
         facet = "region"
     long = long.dropna(subset=["value"])
     options = ui.plot_options(PAGE, f"boxes.{aggregated}", title="Average models performance" if aggregated else
-                              "Models performance by region", y_title="Value")
+                              "Models performance by region")
     fig = plots.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
                          facet=facet, options=options)
     ui.show_chart(fig, f"{PAGE}.boxes", plots.SVG_NAMES[PAGE], selectable=False)

@@ -12,11 +12,12 @@ import streamlit as st
 
 from auditapp.analysis import histogram_bins
 from auditapp.app import data, plots
+from auditapp.app.plots.theme import format_number, format_p
 from auditapp.app.views import _common as ui
 
 PAGE = "pairwise"
 KINDS = {"Relative": "relative", "Absolute": "absolute", "Ratio": "ratio"}
-AXIS = {"relative": "Relative improvement (%)", "absolute": "Absolute improvement", "ratio": "Ratio"}
+AXIS = {"relative": "Relative change (%)", "absolute": "Absolute change", "ratio": "Ratio"}
 RULES = {"Paired differences (recommended)": "paired-differences", "AUDIT reference rule": "reference"}
 METHODS = {"change of the means (reference)": "of-means", "mean of per-subject changes": "of-changes"}
 EFFECT_NAMES = {"cohen_dz": "Cohen's d_z", "rank_biserial": "Rank-biserial r"}
@@ -29,6 +30,34 @@ def _favourable(values: np.ndarray, kind: str, metric: str) -> list[bool]:
     direction = analysis.metric_direction(metric) or 1
     change = values - 1.0 if kind == "ratio" else values
     return [bool(np.isfinite(c) and c * direction >= 0) for c in change]
+
+
+def _better(metric: str) -> str:
+    """"higher" / "lower" is better, from the metric catalogue; "" for metrics without a direction."""
+    from auditapp import analysis
+
+    return {1: "higher", -1: "lower"}.get(analysis.metric_direction(metric), "")
+
+
+def _side(result) -> float:
+    """Sign the test speaks for: the rank-biserial r for Wilcoxon (rank-based), the mean difference for t."""
+    effect = getattr(result, "effect_size", float("nan"))
+    return float(effect) if np.isfinite(effect) and effect != 0 else float(result.mean_difference)
+
+
+def direction_sentence(result, baseline: str, benchmark: str, scope: str, metric: str, name: str) -> str:
+    """The test's conclusion in words naming the models, e.g. "BraTS25_3B is significantly lower than BraTS25_1
+    on ET (Dice; higher is better: worse)". ``result`` is a :class:`~auditapp.analysis.PairedTestResult` or a row of
+    :func:`~auditapp.analysis.paired_tests` (then ``reject`` is read from ``reject_holm`` when present)."""
+    reject = bool(getattr(result, "reject_holm", result.reject))
+    if not reject:
+        return f"No significant difference between {benchmark} and {baseline} on {scope} ({name})."
+    side = _side(result)
+    word = "higher" if side > 0 else "lower"
+    tends = "tends to be " if str(result.test).startswith("Wilcoxon") else "is "
+    better = _better(metric)
+    verdict = "" if not better else f"; {better} is better: {'better' if word == better else 'worse'}"
+    return f"{benchmark} {tends}significantly {word} than {baseline} on {scope} ({name}{verdict})."
 
 
 def _fmt(value, spec: str = ".4f") -> str:
@@ -113,6 +142,11 @@ def _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind
     fig = plots.improvement_bars(shown, value=kind, favourable=_favourable(shown[kind].to_numpy(float), kind, metric),
                               label=AXIS[kind], percent=kind == "relative", hover_extra=hover, options=options)
     ui.show_chart(fig, f"{PAGE}.bars", plots.SVG_NAMES[PAGE], selectable=False)
+    better = _better(metric)
+    what = ("change of each model's mean" if method == "of-means" else "mean of the per-subject changes")
+    st.caption(f"Bars: {AXIS[kind].lower()} of {name}, {benchmark} vs {baseline} ({what}; Average = mean of the "
+               "region means). " + (f"Green = better, orange = worse: {better} {name} is better." if better else
+                                    f"{name} has no better direction: green = higher, orange = lower."))
     display = table.rename(columns={
         "region": "Region", "baseline_mean": f"Mean {baseline}", "benchmark_mean": f"Mean {benchmark}",
         "absolute": "Absolute", "relative": "Relative (%)", "ratio": "Ratio", "n_baseline": f"n {baseline}",
@@ -157,7 +191,35 @@ def _sticky(widget, label: str, name: str, default, *, options=None, **kwargs):
     return value
 
 
-def _one_test(cfg, sel: data.Selection, metric: str, samples: pd.DataFrame, rule: str, name: str, baseline: str, benchmark: str, *, title: str) -> None:
+def _num(value) -> str:
+    """A difference with 4 decimals, more when small (3 significant digits): -0.0043, never -0.00."""
+    return format_number(value, signed=True, digits=3, decimals=4)
+
+
+def _result_rows(result, baseline: str, benchmark: str, title: str) -> pd.DataFrame:
+    """Each number of the test with the statistic it is, as a static table (long texts wrap, never cut off)."""
+    diff = f"{benchmark} − {baseline}"
+    effect = EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "effect size")
+    what = ("rank-based: positive = " if result.effect_size_name == "rank_biserial" else "mean(d) / sd(d): positive = ")
+    rows = [
+        ("Test", f"{result.test} on the paired differences d = {diff} ({title})"),
+        ("Why this test", str(result.reason)),
+        ("Decision", f"{result.decision} (α = {result.alpha:g})"),
+        ("p-value", f"{format_p(result.p_value)} ({result.p_value:.4e})"),
+        (f"Effect size: {effect}", f"{_fmt(result.effect_size, '.3f')} ({what}{benchmark} larger)"),
+        ("Median of d", f"{_num(result.median_difference)} (what Wilcoxon's direction "
+                        "follows most closely)"),
+        ("Mean of d", f"{_num(result.mean_difference)} (the Average bar above: change of "
+                      "the means)"),
+        ("95 % bootstrap CI of the mean of d",
+         f"[{_num(result.ci_low)}, {_num(result.ci_high)}]"),
+        (f"Mean {baseline} / {benchmark}", f"{_fmt(result.mean_baseline)} / {_fmt(result.mean_benchmark)}"),
+    ]
+    return pd.DataFrame(rows, columns=["Quantity", "Value"]).set_index("Quantity")
+
+
+def _one_test(cfg, sel: data.Selection, metric: str, samples: pd.DataFrame, rule: str, name: str, baseline: str,
+              benchmark: str, *, title: str, scope: str = "the region mean") -> None:
     try:
         result = data.paired_test(cfg, sel, metric, baseline, benchmark, rule)
     except ValueError as exc:  # the reference rule refuses fewer than 5 values per sample
@@ -167,17 +229,13 @@ def _one_test(cfg, sel: data.Selection, metric: str, samples: pd.DataFrame, rule
         st.info(f"No test ({result.decision}): {result.interpretation or result.reason}")
         return
     with st.container(border=True):
-        st.markdown(f"**{result.test}** — {title}")
-        c = st.columns(4)
+        st.markdown(f"**{direction_sentence(result, baseline, benchmark, scope, metric, name)}**")
+        c = st.columns(3)
         c[0].metric("n (pairs)", f"{result.n}", help=f"{result.n_dropped} subject(s) without both values dropped")
         c[1].metric("p-value", f"{result.p_value:.4e}")
         c[2].metric(EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "Effect size"),
                     _fmt(result.effect_size, ".3f"))
-        c[3].metric("95 % CI of mean difference", f"[{_fmt(result.ci_low)}, {_fmt(result.ci_high)}]")
-        st.write(f"Decision: **{result.decision}** (α = {result.alpha}). {result.interpretation}")
-        st.caption(f"Why this test: {result.reason}. Mean {baseline} {_fmt(result.mean_baseline)}, mean {benchmark} "
-                   f"{_fmt(result.mean_benchmark)}, mean difference {_fmt(result.mean_difference)}, median "
-                   f"difference {_fmt(result.median_difference)}.")
+        st.table(_result_rows(result, baseline, benchmark, title))
     fig = _histogram(samples, "difference", f"{benchmark} − {baseline}", 20, f"Paired difference of {name}",
                      title="Paired differences (benchmark − baseline)")
     ui.show_chart(fig, f"{PAGE}.diffs", "paired_differences", selectable=False)
@@ -216,7 +274,7 @@ def _reference_details(result, samples, name, baseline, benchmark) -> None:
         with col:
             st.caption(f"{model} ({which})")
             if which in by_sample:
-                st.dataframe(normality_table(by_sample[which]), hide_index=True, width="stretch")
+                st.table(normality_table(by_sample[which]).set_index(""))  # static: long texts wrap
             fig = _histogram(samples, which, model, 10, name, colors=plots.color_map([baseline, benchmark], sort=True))
             ui.show_chart(fig, f"{PAGE}.hist.{which}", f"normality_{which}", selectable=False)
     lev = result.levene
@@ -240,6 +298,8 @@ def _region_tests(cfg, sel, rule, metric, name, baseline, benchmark) -> None:
         "ci_low": "CI low", "ci_high": "CI high", "decision": "Decision (unadjusted)"})
     if "Effect size" in table:
         table["Effect size"] = table["Effect size"].map(lambda v: EFFECT_NAMES.get(v, v))
+    table.insert(1, "Decision (Holm)", [direction_sentence(r, baseline, benchmark, r.region, metric, name)
+                                        for r in tests.itertuples()])
     st.markdown(f"**Per region** — {name}, Holm-adjusted across regions")
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"p": st.column_config.NumberColumn(format="%.4e"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from auditapp.analysis import iqr_outlier_table
 from auditapp.app import data, plots
 from auditapp.app.selection import selected_subjects, toggle_subjects
 from auditapp.app.views import _common as ui
@@ -112,6 +113,19 @@ def body() -> None:
     with c2:
         ui.csv_download(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
                         label="Download correlations (CSV)")
+    _outliers(shown, aggregated, metric, feature, y_title, x_title)
+
+
+def _outliers(shown, aggregated: bool, metric: str, feature: str, metric_title: str, feature_title: str) -> None:
+    """Outlier subjects of the metric and the feature per dataset (and region), linked to the Subjects page."""
+    st.subheader("Outlier subjects")
+    k = ui.outlier_k(PAGE)
+    rows, group, label = shown, "set", "Dataset"
+    if not aggregated:
+        rows = shown.assign(site_region=shown["set"].astype(str) + " · " + shown["region"].astype(str))
+        group, label = "site_region", "Dataset · region"
+    table = iqr_outlier_table(rows, [metric, feature], group=group, k=k)
+    ui.outlier_table(table, {metric: metric_title, feature: feature_title}, PAGE, group_label=label, k=k)
 
 
 def _highlight_list(cfg, highlighted: list[tuple[str, str]], model: str) -> None:

@@ -9,6 +9,7 @@ from auditapp.analysis import (
     filter_feature,
     group_summary,
     histogram_bins,
+    iqr_outlier_table,
     value_range,
 )
 from auditapp.app import data
@@ -27,6 +28,8 @@ from auditapp.app.views._common import (
     dataset_multiselect,
     feature_picker,
     nothing_selected,
+    outlier_k,
+    outlier_table,
     page_tables,
     plot_options,
     show_chart,
@@ -121,11 +124,20 @@ def body() -> None:
     _upper(cfg, plotted, highlight, point_colour, **ctx)
     _lower(cfg, plotted, rng, (sel, column, group, flt), **ctx)
 
+    _outliers(plotted, column, group_col, pretty, legend)
     with st.expander("Summary table", expanded=False):
         summary = group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
         st.dataframe(summary, hide_index=True, width="stretch")
     out = view.rename(columns={column: pretty}).assign(group=view[group_col])[["ID", "set", "group", pretty]]
     csv_download(out, f"univariate_{column}.csv", f"{PAGE}.csv")
+
+
+def _outliers(plotted, column: str, group_col: str, pretty: str, legend: str) -> None:
+    """Outlier subjects of the plotted values (the points beyond the whiskers), linked to the Subjects page."""
+    st.subheader("Outlier subjects")
+    k = outlier_k(PAGE)
+    table = iqr_outlier_table(plotted, [column], group=group_col, k=k)
+    outlier_table(table, {column: pretty}, PAGE, group_label=legend, k=k)
 
 
 def _filter_controls(column: str, rng: tuple[float, float]) -> tuple:
