@@ -53,7 +53,8 @@ def _central_moments(values: np.ndarray, mean: float) -> tuple[float, float, flo
 
     The deviations are computed chunk by chunk into two reused buffers instead of two
     float64 copies of the whole sample (16 MB each for 2 M voxels); the chunk sums are
-    added in order. The result differs from whole-array sums by float rounding only.
+    added in order. The result differs from whole-array sums by float rounding only, and is
+    the same in every process (no BLAS call: its thread count changes the summation order).
 
     Examples
     --------
@@ -69,8 +70,10 @@ def _central_moments(values: np.ndarray, mean: float) -> tuple[float, float, flo
         dev = np.subtract(part, mean, out=dev_buf[:part.size], dtype=np.float64)
         dev2 = np.multiply(dev, dev, out=dev2_buf[:part.size])
         s2 += float(dev2.sum())
-        s3 += float(np.dot(dev2, dev))
-        s4 += float(np.dot(dev2, dev2))
+        # einsum, not np.dot: BLAS splits a dot over its threads, and a loky worker has one BLAS
+        # thread where the parent has several, so the last digits depended on cpu_cores
+        s3 += float(np.einsum("i,i->", dev2, dev))
+        s4 += float(np.einsum("i,i->", dev2, dev2))
     return s2 / n, s3 / n, s4 / n
 
 

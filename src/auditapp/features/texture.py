@@ -318,7 +318,9 @@ def glcm_plane_properties(q: np.ndarray, *, background: int | None = None) -> np
         if npairs_i == 0:
             out[angle, :, 5] = 1.0
             continue
-        linear = dhist[angle] @ diff_weights  # exact integer sums for the first two columns
+        # exact integer sums for the first two columns; einsum (no BLAS) keeps the third column's
+        # summation order the same in every process, whatever its BLAS thread count
+        linear = np.einsum("zl,lc->zc", dhist[angle], diff_weights)
         n = float(npairs_i)
         out[angle, :, 0] = linear[:, 0] / n
         out[angle, :, 1] = linear[:, 1] / n
