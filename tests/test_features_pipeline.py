@@ -260,12 +260,13 @@ def test_unconfigured_values_longitudinal_and_metadata(tmp_path):
     assert frame["age"].tolist()[0] == 41 and math.isnan(frame["age"][1])
 
 
-def test_empty_data_path_writes_header_only(tmp_path):
+def test_empty_data_path_is_not_run(tmp_path):
+    # a dataset without subject writes nothing (tests/test_pipeline_failures.py: the previous CSV is kept)
     (tmp_path / "empty").mkdir()
     summary = run_feature_extraction(make_config(tmp_path, {"Nothing": tmp_path / "empty"}))
-    assert summary.exit_code == 0 and summary.datasets[0].n_written == 0
-    text = (tmp_path / "out" / "extracted_information_Nothing.csv").read_text()
-    assert text.count("\n") == 1 and len(text.strip().split(",")) == 126
+    assert summary.exit_code == 1 and summary.datasets[0].n_written == 0
+    assert summary.datasets[0].error == f"no subject folder in {tmp_path / 'empty'}"
+    assert not (tmp_path / "out" / "extracted_information_Nothing.csv").exists()
 
 
 def test_parallel_output_is_byte_identical(tmp_path, good_dataset):
@@ -321,5 +322,6 @@ def test_exception_in_a_family_fails_the_subject_with_that_stage(tmp_path):
     failures = pd.read_csv(tmp_path / "out" / "failures_DS.csv")
     assert failures.to_dict("list") == {
         "ID": ["B"], "stage": ["texture"],
-        "error": ["ValueError: the image holds NaN or infinite values: its texture is undefined"]}
+        "error": ["B_t2.nii.gz: ValueError: the image holds NaN or infinite values: its texture is undefined "
+                  f"[{nan_subject / 'B_t2.nii.gz'}]"]}
     assert read_output(tmp_path / "out" / "extracted_information_DS.csv")["ID"].tolist() == ["A"]

@@ -110,7 +110,7 @@ def test_metric_discovery_keeps_glob_like_ids_apart(tmp_path):
     config = MetricExtractionConfig(data_path=gt, model_predictions_paths={"m": preds}, output_path=tmp_path,
                                     filename="x", logs_path=tmp_path, labels=(Label("A", (1,)),),
                                     formats=Formats())
-    tasks, hidden = discover_pairs(config)
+    tasks, hidden, stray, not_run = discover_pairs(config)
     found = {t.subject: t.models[0].path for t in tasks}
     assert found == {"S*": None, "S1": str(preds / "S1_pred.nii.gz")}
-    assert hidden == []
+    assert hidden == [] and stray == [] and not_run is None

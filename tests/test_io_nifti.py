@@ -126,6 +126,7 @@ def test_permission_error_from_open_is_reported_as_such(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(nifti.gzip_ng, "open", denied)
-    with pytest.raises(SubjectError, match=r"cannot read locked\.nii\.gz: permission denied") as info:
+    with pytest.raises(SubjectError,
+                       match=r"^subject 'S1' \(read\): permission denied: .*locked\.nii\.gz$") as info:
         read_volume(path, subject="S1")
     assert "corrupt" not in str(info.value)

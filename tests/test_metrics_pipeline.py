@@ -14,7 +14,6 @@ import pytest
 from loguru import logger
 
 from auditapp.config.model import ALL_METRICS, Formats, Label, MetricExtractionConfig
-from auditapp.errors import ConfigError
 from auditapp.metrics.distances import distance_metrics
 from auditapp.pipelines.metrics import run_metric_extraction
 
@@ -296,8 +295,8 @@ def test_stale_failures_file_deleted(dataset):
 
 
 def test_every_pair_failed_gives_header_only_csv(tmp_path, log_messages):
-    (tmp_path / "gt" / "A").mkdir(parents=True)  # a subject folder without files
-    (tmp_path / "m").mkdir()
+    (tmp_path / "gt" / "A").mkdir(parents=True)  # a subject folder without its ground truth
+    write_nifti(tmp_path / "m" / "A_pred.nii.gz", make_seg(0))  # (with no file at all it is a stray folder)
     summary = run_metric_extraction(make_config(tmp_path, tmp_path / "gt", {"m": tmp_path / "m"}))
     assert summary.exit_code == 3
     text = (tmp_path / "out" / "extracted_information_DS.csv").read_text()
@@ -306,13 +305,14 @@ def test_every_pair_failed_gives_header_only_csv(tmp_path, log_messages):
     assert any("WARNING" in m and "holds only its header" in m for m in log_messages)
 
 
-def test_no_subject_gives_header_only_csv(tmp_path):
+def test_no_subject_writes_nothing(tmp_path):
     (tmp_path / "gt").mkdir()
     (tmp_path / "m").mkdir()
     summary = run_metric_extraction(make_config(tmp_path, tmp_path / "gt", {"m": tmp_path / "m"},
                                                 metrics=("dice",)))
-    assert summary.exit_code == 0 and summary.datasets[0].n_written == 0
-    assert (tmp_path / "out" / "extracted_information_DS.csv").read_text() == "ID,region,model,dice\n"
+    assert summary.exit_code == 1 and summary.datasets[0].n_written == 0
+    assert summary.datasets[0].error == f"no subject folder in {tmp_path / 'gt'}"
+    assert not (tmp_path / "out" / "extracted_information_DS.csv").exists()
 
 
 def test_unconfigured_values_warned_once_per_model_and_kind(dataset, log_messages):
@@ -356,8 +356,9 @@ def test_missing_data_path_raises_before_any_output(dataset, tmp_path):
     # back end, metric names, nsd_tolerance and models are validated once, by the config loader
     # (tests/test_config_validation.py); the pipeline only checks what can change after loading
     _, gt_root, models = dataset
-    with pytest.raises(ConfigError, match=r"data_path: folder not found: .*nowhere"):
-        run_metric_extraction(make_config(tmp_path, tmp_path / "nowhere", models))
+    summary = run_metric_extraction(make_config(tmp_path, tmp_path / "nowhere", models))
+    assert summary.exit_code == 1 and summary.datasets[0].error == f"folder not found: {tmp_path / 'nowhere'}"
+    assert not (tmp_path / "out").exists()
 
 
 def test_nan_policy_in_csv_roundtrip(dataset):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuditappError", "ConfigError", "SubjectError", "AuditappWarning", "ConfigWarning",
-    "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL", "EXIT_INTERRUPTED",
+    "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL", "EXIT_INTERRUPTED", "os_problem",
 ]
 
 #: Every subject (or subject/model pair) done.
@@ -19,6 +19,26 @@ EXIT_CONFIG = 1
 EXIT_PARTIAL = 3
 #: Interrupted (Ctrl-C).
 EXIT_INTERRUPTED = 130
+
+
+def os_problem(exc: OSError, path: object) -> str:
+    """``<what the OS said>: <path>`` in words, e.g. ``permission denied: /data/S2`` (never "corrupt").
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_problem(PermissionError(errno.EACCES, "Permission denied"), "/data/S2")
+    'permission denied: /data/S2'
+    >>> os_problem(FileNotFoundError(errno.ENOENT, "No such file or directory"), "/data")
+    'not found: /data'
+    """
+    if isinstance(exc, PermissionError):
+        what = "permission denied"
+    elif isinstance(exc, FileNotFoundError):
+        what = "not found"
+    else:
+        what = (exc.strerror or type(exc).__name__).lower()
+    return f"{what}: {path}"
 
 
 class AuditappError(Exception):

@@ -17,6 +17,9 @@ def summary_lines(summary: Any) -> list[str]:
     """One line per dataset (``<name>: N written, M failed, ... -> <csv>``) and its failures file."""
     lines = []
     for d in summary.datasets:
+        if d.error:
+            lines.append(f"{d.name}: not written: {d.error}; the previous output files are kept")
+            continue
         parts = [f"{d.n_written} written", f"{d.n_failed} failed"]
         if d.warning_counts:
             parts.append("warnings: " + ", ".join(f"{k} {v}" for k, v in d.warning_counts.items()))

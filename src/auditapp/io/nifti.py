@@ -22,7 +22,7 @@ import nibabel as nib
 import numpy as np
 from zlib_ng import gzip_ng, zlib_ng
 
-from auditapp.errors import SubjectError
+from auditapp.errors import SubjectError, os_problem
 
 __all__ = ["Volume", "load_image", "read_header", "read_volume", "READ_ERRORS"]
 
@@ -154,18 +154,20 @@ def read_volume(path: str | Path, *, subject: str = "", stage: str = "read") -> 
     Raises
     ------
     SubjectError
-        When the file is missing, not readable (permission), not a NIfTI file,
-        truncated or corrupt, or not 3-D.
+        When the file is missing, cannot be opened (``permission denied: <path>``), is not a
+        NIfTI file, truncated or corrupt, or not 3-D.
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # e.g. its folder cannot be entered
+        raise SubjectError(subject, stage, os_problem(exc, path), str(path)) from exc
+    if not found:
         raise SubjectError(subject, stage, f"file not found: {path}", str(path))
     try:
         image, data = _open(path, with_data=True)
-    except PermissionError as exc:
-        raise SubjectError(
-            subject, stage, f"cannot read {path.name}: permission denied ({exc.strerror or exc})", str(path)
-        ) from exc
+    except PermissionError as exc:  # an access problem, not a damaged file
+        raise SubjectError(subject, stage, os_problem(exc, path), str(path)) from exc
     except READ_ERRORS as exc:
         raise SubjectError(
             subject, stage,

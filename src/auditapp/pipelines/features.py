@@ -20,7 +20,7 @@ import pandas as pd
 from loguru import logger
 
 from auditapp.config.model import FeatureExtractionConfig, FeatureFamilies, Label, LongitudinalSpec
-from auditapp.errors import AuditappError, AuditappWarning, SubjectError
+from auditapp.errors import AuditappError, AuditappWarning, SubjectError, os_problem
 from auditapp.features.columns import feature_columns, integer_columns
 from auditapp.features.longitudinal import parse_longitudinal
 from auditapp.features.spatial import spatial_features
@@ -31,7 +31,9 @@ from auditapp.io import read_header, read_volume, write_csv_atomic
 from auditapp.io.layout import SEG_SUFFIX, find_seg, list_subject_dirs, sequence_files
 from auditapp.io.metadata import join_metadata, read_metadata_table
 from auditapp.pipelines.incremental import ResultStore, task_key
-from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, TaskOutcome, run_tasks, write_failures_file
+from auditapp.pipelines.runner import (
+    DatasetSummary, ExtractionSummary, TaskOutcome, dataset_not_run, run_tasks, write_failures_file,
+)
 
 __all__ = ["SubjectTask", "SubjectResult", "extract_subject", "build_table", "extract_dataset",
            "run_feature_extraction", "SEG_SUFFIX"]
@@ -49,6 +51,7 @@ class SubjectTask:
     labels: tuple[Label, ...]
     families: FeatureFamilies
     texture_crop_padding: int = 0
+    error: str | None = None  # why its folder could not be searched (the worker fails it, stage ``read``)
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,14 @@ class SubjectResult:
     unconfigured: tuple[int, ...] = ()
 
 
-def _family(task: SubjectTask, stage: str, func, *args, **kwargs):
-    """Run one family; an unexpected exception fails the subject with that stage."""
+def _family(task: SubjectTask, stage: str, path: str, func, *args, **kwargs):
+    """Run one family on the file ``path``; an exception fails the subject with that stage, naming the file."""
     try:
         return func(*args, **kwargs)
     except AuditappError:
         raise
     except Exception as exc:  # noqa: BLE001 - one family must not stop the run
-        error = SubjectError(task.subject, stage, f"{type(exc).__name__}: {exc}")
+        error = SubjectError(task.subject, stage, f"{Path(path).name}: {type(exc).__name__}: {exc}", path)
         error.traceback = traceback.format_exc()
         raise error from exc
 
@@ -96,6 +99,8 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
     """
     fam = task.families
     subject = task.subject
+    if task.error is not None:
+        raise SubjectError(subject, "read", task.error)
     reference_suffix = task.sequences[0][0] if task.sequences else None
     need_all = fam.statistical or fam.texture
     needed: list[tuple[str, str]] = []
@@ -142,13 +147,13 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
         # the brain centroid and the texture crop all lie inside it
         box = nonzero_box(data)
         if suffix == reference_suffix and (fam.spatial or fam.tumor):
-            spatial = _family(task, "spatial", spatial_features, data, spacing=volume.spacing,
+            spatial = _family(task, "spatial", path, spatial_features, data, spacing=volume.spacing,
                               box=box if box is not None else tuple(slice(0, 0) for _ in data.shape))
             brain_com = tuple(spatial[f"{p}_plane_center_of_mass"] for p in ("axial", "coronal", "sagittal"))
             if fam.spatial:
                 row.update(spatial)
         if fam.statistical:
-            stats = _family(task, "statistical", statistical_features, data if box is None else data[box],
+            stats = _family(task, "statistical", path, statistical_features, data if box is None else data[box],
                             name=suffix)
             row.update({f"{key}_{name}": value for name, value in stats.items()})
         if fam.texture:
@@ -156,14 +161,14 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
                 texture = {name: math.nan for name in TEXTURE_NAMES}
             else:
                 crop = pad_box(box, task.texture_crop_padding, data.shape)
-                texture = _family(task, "texture", block_texture, data[crop])
+                texture = _family(task, "texture", path, block_texture, data[crop])
             row.update({f"{key}_{name}": value for name, value in texture.items()})
         del volume, data
 
     unconfigured: tuple[int, ...] = ()
     if seg_path:
         seg = read_volume(seg_path, subject=subject, stage="read")
-        tumor = _family(task, "tumor", tumor_features, seg.data, spacing=seg.spacing, labels=task.labels,
+        tumor = _family(task, "tumor", seg_path, tumor_features, seg.data, spacing=seg.spacing, labels=task.labels,
                         brain_com=brain_com)
         row.update(tumor)
         expected = {f"lesion_size_{lab.key}" for lab in size_labels(task.labels)} | {"lesion_size_whole"}
@@ -193,32 +198,45 @@ def _warning_kind(message: str) -> str:
     return "other"
 
 
-def _discover(name: str, data_path: Path, config: FeatureExtractionConfig, kinds: Counter) -> list[SubjectTask]:
+def _discover(name: str, data_path: Path, config: FeatureExtractionConfig,
+              kinds: Counter) -> tuple[list[SubjectTask], str | None]:
+    """The dataset's subject tasks, or no task and why the dataset cannot run (issue 11 item 1).
+
+    A folder that cannot be searched (permission denied) is a task that fails at stage ``read``;
+    a folder holding none of the expected files is skipped with a warning.
+    """
     try:
         subjects, hidden = list_subject_dirs(data_path)
+    except FileNotFoundError:
+        return [], f"folder not found: {data_path}"
     except OSError as exc:
-        logger.warning(f"{name}: cannot list data path {data_path}: {exc}")
-        kinds["unreadable data path"] += 1
-        return []
+        return [], os_problem(exc, data_path)
     for folder in hidden:
         logger.info(f"{name}: hidden folder '{folder}' skipped")
     if not subjects:
-        logger.warning(f"{name}: no subject folder in {data_path}")
-        kinds["no subject folder"] += 1
+        return [], f"no subject folder in {data_path}"
     tasks = []
     for subject in subjects:
-        found = sequence_files(data_path / subject, subject, config.sequences, config.formats.image)
-        sequences = tuple((suffix, _as_str(path)) for suffix, path in found.items())
-        seg = _as_str(find_seg(data_path, subject, config.formats.segmentation))
+        folder = data_path / subject
+        common = dict(subject=subject, labels=tuple(config.labels), families=config.features,
+                      texture_crop_padding=int(config.texture_crop_padding))
+        try:
+            found = sequence_files(folder, subject, config.sequences, config.formats.image)
+            sequences = tuple((suffix, _as_str(path)) for suffix, path in found.items())
+            seg = _as_str(find_seg(data_path, subject, config.formats.segmentation))
+        except OSError as exc:
+            tasks.append(SubjectTask(sequences=(), seg=None, error=os_problem(exc, folder), **common))
+            continue
         if seg is None and all(path is None for _, path in sequences):
             logger.warning(f"{name}: folder '{subject}' holds none of the expected files "
                            f"({', '.join(config.sequences)}, {SEG_SUFFIX}): skipped")
             kinds["folder without expected files"] += 1
             continue
-        tasks.append(SubjectTask(subject=subject, sequences=sequences, seg=seg, labels=tuple(config.labels),
-                                 families=config.features,
-                                 texture_crop_padding=int(config.texture_crop_padding)))
-    return tasks
+        tasks.append(SubjectTask(sequences=sequences, seg=seg, **common))
+    if not tasks:
+        return [], (f"none of the {len(subjects)} folder(s) holds the expected files "
+                    f"({', '.join(config.sequences)}, {SEG_SUFFIX}) in {data_path}")
+    return tasks, None
 
 
 def _as_str(path: Path | None) -> str | None:
@@ -308,6 +326,9 @@ def extract_dataset(
     output_path.mkdir(parents=True, exist_ok=True)
     kinds: Counter = Counter()
     logger.info(f"Starting feature extraction for {name}")
+    tasks, not_run = _discover(name, Path(data_path), config, kinds)
+    if not_run is not None:
+        return dataset_not_run(name, not_run, start)
     csv_path = output_path / f"extracted_information_{name}.csv"
     store = ResultStore(csv_path, force=force)
 
@@ -317,8 +338,7 @@ def extract_dataset(
             named = f"'{subject}'" in message
             logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
 
-    reused, tasks, keys = _split_reused(name, _discover(name, Path(data_path), config, kinds), store,
-                                        log_warnings)
+    reused, tasks, keys = _split_reused(name, tasks, store, log_warnings)
     total = len(tasks)
     if progress is not None:
         progress(name, 0, total, "")

@@ -21,7 +21,7 @@ import pandas as pd
 from loguru import logger
 
 from auditapp.config.model import MetricExtractionConfig
-from auditapp.errors import ConfigError, SubjectError
+from auditapp.errors import SubjectError, os_problem
 from auditapp.io import read_volume, write_csv_atomic
 from auditapp.io.layout import (
     count_unmatched_predictions,
@@ -40,7 +40,9 @@ from auditapp.metrics.registry import (
     output_columns,
 )
 from auditapp.pipelines.incremental import ResultStore, task_key
-from auditapp.pipelines.runner import DatasetSummary, ExtractionSummary, Failure, TaskOutcome, run_tasks, write_failures_file
+from auditapp.pipelines.runner import (
+    DatasetSummary, ExtractionSummary, Failure, TaskOutcome, dataset_not_run, run_tasks, write_failures_file,
+)
 
 __all__ = [
     "run_metric_extraction",
@@ -79,6 +81,7 @@ class SubjectTask:
     metrics: tuple[str, ...]
     nsd_tolerance: float
     configured_values: tuple[int, ...]
+    error: str | None = None  # why its folder could not be searched (every pair fails, stage ``read ground truth``)
 
 
 @dataclass(frozen=True)
@@ -105,49 +108,62 @@ class SubjectResult:
     read_seconds: float = 0.0
 
 
-def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], list[str]]:
+def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], list[str], list[str], str | None]:
     """Find subjects, their ground truth and every model's prediction.
 
     Returns
     -------
     tasks : list of SubjectTask
-        One per subject (sorted by ID), models in config order.
+        One per subject (sorted by ID), models in config order. A subject folder that cannot
+        be searched (permission denied) is a task whose pairs all fail.
     hidden : list of str
         Sub-folders skipped because they start with ``.``.
-
-    Raises
-    ------
-    ConfigError
-        When ``data_path`` is not a folder.
+    stray : list of str
+        Sub-folders skipped because they hold no ground truth and no model has a prediction for them.
+    not_run : str or None
+        Why the dataset cannot run (``data_path`` missing, unreadable, or without subject), else None.
     """
     data_path = Path(config.data_path)
-    if not data_path.is_dir():
-        raise ConfigError([f"data_path: folder not found: {data_path}"])
-    subjects, hidden = list_subject_dirs(data_path)
+    try:
+        subjects, hidden = list_subject_dirs(data_path)
+    except FileNotFoundError:
+        return [], [], [], f"folder not found: {data_path}"
+    except OSError as exc:
+        return [], [], [], os_problem(exc, data_path)
     seg_ext = nifti_extensions(config.formats.segmentation)
     pred_ext = nifti_extensions(config.formats.prediction)
     regions = regions_from_labels(config.labels)
     metrics = tuple(dict.fromkeys(config.metrics))
     configured = tuple(sorted({v for r in regions for v in r.values}))
-    tasks = []
+    tasks, stray = [], []
     for subject in subjects:
         gt_candidates = seg_candidates(data_path, subject, seg_ext)
-        models = []
+        models, error, gt_path = [], None, None
         for model, folder in config.model_predictions_paths.items():
             candidates = prediction_candidates(Path(folder), subject, pred_ext)
-            models.append(ModelInput(str(model), _as_str(first_existing(candidates)),
-                                     tuple(str(c) for c in candidates)))
+            try:
+                found = _as_str(first_existing(candidates))
+            except OSError as exc:
+                found, error = None, error or os_problem(exc, Path(folder) / subject)
+            models.append(ModelInput(str(model), found, tuple(str(c) for c in candidates)))
+        try:
+            gt_path = _as_str(first_existing(gt_candidates))
+        except OSError as exc:
+            error = os_problem(exc, data_path / subject)
+        if error is None and gt_path is None and all(m.path is None for m in models):
+            stray.append(subject)
+            continue
         tasks.append(SubjectTask(
-            subject=subject,
-            gt_path=_as_str(first_existing(gt_candidates)),
-            gt_tried=tuple(str(c) for c in gt_candidates),
-            models=tuple(models),
-            regions=regions,
-            metrics=metrics,
-            nsd_tolerance=float(config.nsd_tolerance),
-            configured_values=configured,
+            subject=subject, gt_path=gt_path, gt_tried=tuple(str(c) for c in gt_candidates), models=tuple(models),
+            regions=regions, metrics=metrics, nsd_tolerance=float(config.nsd_tolerance),
+            configured_values=configured, error=error,
         ))
-    return tasks, hidden
+    if not subjects:
+        return [], hidden, stray, f"no subject folder in {data_path}"
+    if not tasks:
+        return [], hidden, stray, (f"none of the {len(subjects)} folder(s) holds a ground truth or a "
+                                   f"prediction in {data_path}")
+    return tasks, hidden, stray, None
 
 
 def _as_str(path: Path | None) -> str | None:
@@ -210,6 +226,8 @@ def evaluate_subject(task: SubjectTask) -> SubjectResult:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            if task.error is not None:
+                raise SubjectError(subject, "read ground truth", task.error)
             if task.gt_path is None:
                 raise SubjectError(subject, "discovery", f"ground truth not found: {' or '.join(task.gt_tried)}",
                                    task.gt_tried[0] if task.gt_tried else None)
@@ -303,11 +321,6 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     ExtractionSummary
         One :class:`DatasetSummary` (name = ``filename``); ``exit_code`` is 3 when a pair failed.
 
-    Raises
-    ------
-    ConfigError
-        Missing ``data_path``.
-
     Notes
     -----
     Writes ``extracted_information_<filename>.csv`` (``ID, region, model`` + enabled metrics
@@ -317,10 +330,15 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     """
     started = time.perf_counter()
     metrics = tuple(dict.fromkeys(config.metrics))  # validated once, by the config loader
-    tasks, hidden = discover_pairs(config)
+    tasks, hidden, stray, not_run = discover_pairs(config)
     models = list(config.model_predictions_paths)
     for name in hidden:
         logger.info(f"skipping hidden folder {Path(config.data_path) / name}")
+    for name in stray:
+        logger.warning(f"{config.filename}: folder '{name}' holds none of the expected files ({name}_seg, or a "
+                       f"{name}_pred of a model): skipped")
+    if not_run is not None:
+        return ExtractionSummary(datasets=(dataset_not_run(config.filename, not_run, started),))
     subjects = {t.subject for t in tasks}
     pred_ext = nifti_extensions(config.formats.prediction)
     for model, folder in config.model_predictions_paths.items():
@@ -343,6 +361,8 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     total_pairs = len(tasks) * len(models)
     done_pairs = 0
     warning_counts: dict[str, int] = defaultdict(int)
+    if stray:
+        warning_counts["folder without expected files"] += len(stray)
 
     def on_outcome(outcome: TaskOutcome, done: int, total: int) -> None:
         nonlocal done_pairs

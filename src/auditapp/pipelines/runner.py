@@ -35,11 +35,11 @@ from typing import Any
 from joblib import Parallel, delayed, parallel_config
 
 from auditapp.config.model import ParallelConfig
-from auditapp.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, SubjectError
+from auditapp.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, ConfigError, SubjectError
 
 __all__ = [
     "Failure", "TaskOutcome", "RunResult", "DatasetSummary", "ExtractionSummary", "run_tasks",
-    "write_failures_file",
+    "write_failures_file", "dataset_not_run",
 ]
 
 #: How long to try reaching an existing Dask scheduler (``parallel.scheduler``).
@@ -311,7 +311,11 @@ def _worker_death_errors() -> tuple[type[BaseException], ...]:
 
 @dataclass(frozen=True)
 class DatasetSummary:
-    """What one dataset (or one metric file) produced."""
+    """What one dataset (or one metric file) produced.
+
+    ``error`` is set when the dataset could not run at all (its folder is missing, unreadable
+    or holds no subject): nothing was written and its previous outputs are kept.
+    """
 
     name: str
     output: str | None
@@ -320,11 +324,25 @@ class DatasetSummary:
     failures_file: str | None = None
     seconds: float = 0.0
     warning_counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+def dataset_not_run(name: str, reason: str, started: float) -> DatasetSummary:
+    """The summary of a dataset that yields no subject; its previous outputs are left untouched."""
+    from loguru import logger
+
+    logger.error(f"{name}: not written: {reason}; its previous output files are kept")
+    return DatasetSummary(name=name, output=None, n_written=0, n_failed=0, error=reason,
+                          seconds=time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
 class ExtractionSummary:
-    """Outcome of a whole extraction command; the CLI turns it into an exit code."""
+    """Outcome of a whole extraction command; the CLI turns it into an exit code.
+
+    0 when everything was written; 1 when no dataset could run at all; 3 when some subjects
+    (or pairs) failed or some dataset could not run while others were written.
+    """
 
     datasets: tuple[DatasetSummary, ...] = ()
 
@@ -334,7 +352,9 @@ class ExtractionSummary:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.n_failed else EXIT_OK
+        if self.datasets and all(d.error for d in self.datasets):
+            return EXIT_CONFIG
+        return EXIT_PARTIAL if self.n_failed or any(d.error for d in self.datasets) else EXIT_OK
 
 
 def write_failures_file(failures: list[Failure], path, *, with_model: bool = False, with_stage: bool = True):
