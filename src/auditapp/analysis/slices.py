@@ -1,0 +1,350 @@
+"""Slice-viewer computations: outcome maps, error profiles, jump targets, display scaling, downsampling.
+
+Arrays in, arrays or small tuples out; no file access, no Streamlit. The dashboard's slice viewer and worst-cases
+gallery (dashboard.md, "Slice viewer") call these on volumes read through :mod:`auditapp.io.nifti`.
+
+Axes are auditapp's ``(k, j, i)`` order: axis 0 = axial, 1 = coronal, 2 = sagittal (as in
+:data:`auditapp.features.spatial.PLANES`); planes are voxel-axis planes, without reorientation.
+
+Outcome codes (one ``uint8`` per voxel):
+
+====  ============  ==========================================================
+code  name          voxel
+====  ============  ==========================================================
+0     —             neither ground truth nor prediction in the region
+1     TP            in both
+2     FP            predicted, not in the ground truth
+3     FN            in the ground truth, not predicted
+4     Wrong label   both foreground with different labels ("All labels" only)
+====  ============  ==========================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "FN",
+    "FP",
+    "OUTCOME_NAMES",
+    "TP",
+    "WRONG",
+    "OutcomeMap",
+    "centroid",
+    "display_window",
+    "downsample",
+    "downsample_step",
+    "error_profile",
+    "jump_targets",
+    "label_volume",
+    "outcome_map",
+    "outcome_slice",
+    "thumbnail_slice",
+    "to_uint8",
+]
+
+TP, FP, FN, WRONG = 1, 2, 3, 4
+#: Display name per outcome code (index = code; code 0 has no name).
+OUTCOME_NAMES = ("", "TP", "FP", "FN", "Wrong label")
+
+
+@dataclass(frozen=True)
+class OutcomeMap:
+    """Outcome codes of a subject inside the bounding box of ground truth ∪ prediction.
+
+    Attributes
+    ----------
+    shape : tuple of 3 int
+        Shape of the full volume.
+    offset : tuple of 3 int
+        Index of ``codes[0, 0, 0]`` in the full volume.
+    codes : (k, j, i) ndarray of uint8
+        Outcome code per voxel of the box (module docstring); empty box when neither mask has a voxel.
+    gt_centroid : tuple of 3 float
+        Mean voxel index of the region's ground truth (NaN when it is empty).
+    pred_centroid : tuple of 3 float
+        Same for the prediction.
+    """
+
+    shape: tuple[int, int, int]
+    offset: tuple[int, int, int]
+    codes: np.ndarray
+    gt_centroid: tuple[float, float, float]
+    pred_centroid: tuple[float, float, float]
+
+
+def label_volume(values: np.ndarray, *, name: str = "segmentation") -> np.ndarray:
+    """Integer label volume from a segmentation array of any numeric dtype (``uint8`` when every value fits).
+
+    Parameters
+    ----------
+    values : (K, J, I) ndarray
+        Label values; float arrays must hold whole numbers.
+    name : str, optional
+        Used in the error message.
+
+    Raises
+    ------
+    ValueError
+        When a value is negative, not a whole number, or above 65535.
+
+    Examples
+    --------
+    >>> label_volume(np.array([[[0.0, 2.0], [4.0, 1.0]]])).dtype
+    dtype('uint8')
+    """
+    values = np.asarray(values)
+    if values.dtype == np.uint8:
+        return values
+    lo, hi = (values.min(), values.max()) if values.size else (0, 0)
+    if lo < 0 or hi > 65535:
+        raise ValueError(f"{name}: label values must lie in 0..65535, got {lo}..{hi}")
+    out = values.astype(np.uint8 if hi < 256 else np.uint16)
+    if values.dtype.kind == "f" and not np.array_equal(out, values):
+        raise ValueError(f"{name}: label values must be whole numbers (found fractional values)")
+    return out
+
+
+def _box(mask: np.ndarray) -> tuple[slice, slice, slice] | None:
+    """Bounding box of a 3-D mask from its axis projections, or None when empty."""
+    box = []
+    for axis in range(3):
+        others = tuple(a for a in range(3) if a != axis)
+        hit = np.flatnonzero(np.any(mask, axis=others))
+        if hit.size == 0:
+            return None
+        box.append(slice(int(hit[0]), int(hit[-1]) + 1))
+    return tuple(box)  # type: ignore[return-value]
+
+
+def _centroid(mask: np.ndarray, offset: tuple[int, ...]) -> tuple[float, float, float]:
+    total = int(np.count_nonzero(mask))
+    if total == 0:
+        return (math.nan, math.nan, math.nan)
+    out = []
+    for axis in range(3):
+        others = tuple(a for a in range(3) if a != axis)
+        profile = np.count_nonzero(mask, axis=others)
+        out.append(float(np.dot(np.arange(profile.size), profile)) / total + offset[axis])
+    return tuple(out)  # type: ignore[return-value]
+
+
+def outcome_map(gt: np.ndarray, pred: np.ndarray | None, *, values: tuple[int, ...] | None = None) -> OutcomeMap:
+    """Outcome code per voxel (TP, FP, FN, wrong label) of a prediction against the ground truth.
+
+    Parameters
+    ----------
+    gt, pred : (K, J, I) ndarray of int
+        Label volumes of the same shape. ``pred`` None: the ground truth alone, each of its region voxels coded
+        TP ("present").
+    values : tuple of int, optional
+        The region: a voxel belongs to it when its label is one of ``values`` (a composite region such as
+        ``(1, 3)`` counts a 1 predicted as 3 as TP, as the metrics do). None = every non-zero label, and a
+        voxel that is foreground in both with different labels gets code 4 (wrong label).
+
+    Returns
+    -------
+    OutcomeMap
+        Codes inside the bounding box of ground truth ∪ prediction of the region.
+
+    Raises
+    ------
+    ValueError
+        When shapes differ or the arrays are not 3-D.
+
+    Examples
+    --------
+    >>> gt = np.array([[[0, 1, 1, 2]]]); pred = np.array([[[1, 1, 0, 1]]])
+    >>> outcome_map(gt, pred).codes.tolist()
+    [[[2, 1, 3, 4]]]
+    >>> outcome_map(gt, pred, values=(1,)).codes.tolist()
+    [[[2, 1, 3, 2]]]
+    """
+    gt = np.asarray(gt)
+    if gt.ndim != 3:
+        raise ValueError(f"gt must be 3-D, got shape {gt.shape}")
+    if pred is not None and np.shape(pred) != gt.shape:
+        raise ValueError(f"gt and pred shapes differ: {gt.shape} vs {np.shape(pred)}")
+    inside = (lambda a: a != 0) if values is None else (lambda a: np.isin(a, values))
+    g = inside(gt)
+    p = inside(pred) if pred is not None else g
+    box = _box(g | p)
+    shape = tuple(int(s) for s in gt.shape)
+    if box is None:
+        nan = (math.nan,) * 3
+        return OutcomeMap(shape, (0, 0, 0), np.zeros((0, 0, 0), np.uint8), nan, nan)  # type: ignore[arg-type]
+    offset = tuple(s.start for s in box)
+    g, p = g[box], p[box]
+    codes = np.zeros(g.shape, np.uint8)
+    codes[g & p] = TP
+    codes[p & ~g] = FP
+    codes[g & ~p] = FN
+    if pred is not None and values is None:
+        codes[g & p & (gt[box] != pred[box])] = WRONG
+    return OutcomeMap(shape, offset, codes, _centroid(g, offset), _centroid(p, offset))  # type: ignore[arg-type]
+
+
+def outcome_slice(omap: OutcomeMap, axis: int, index: int) -> np.ndarray:
+    """The full-size 2-D slice ``index`` along ``axis`` of the outcome codes (zeros outside the box).
+
+    Examples
+    --------
+    >>> m = outcome_map(np.pad([[[1]]], 1), np.pad([[[0]]], 1))
+    >>> outcome_slice(m, 0, 1).tolist()
+    [[0, 0, 0], [0, 3, 0], [0, 0, 0]]
+    """
+    if axis not in (0, 1, 2):
+        raise ValueError(f"axis must be 0, 1 or 2, got {axis}")
+    if not 0 <= index < omap.shape[axis]:
+        raise ValueError(f"index {index} outside 0..{omap.shape[axis] - 1} along axis {axis}")
+    others = [a for a in range(3) if a != axis]
+    out = np.zeros([omap.shape[a] for a in others], np.uint8)
+    local = index - omap.offset[axis]
+    if omap.codes.size and 0 <= local < omap.codes.shape[axis]:
+        part = np.take(omap.codes, local, axis=axis)
+        o0, o1 = omap.offset[others[0]], omap.offset[others[1]]
+        out[o0:o0 + part.shape[0], o1:o1 + part.shape[1]] = part
+    return out
+
+
+def error_profile(omap: OutcomeMap, axis: int) -> dict[str, np.ndarray]:
+    """Voxel counts per slice along ``axis``: ``"tp"``, ``"fp"``, ``"fn"`` (each of length ``shape[axis]``).
+
+    A wrong-label voxel counts as a false negative (of its ground-truth label) and a false positive (of its
+    predicted label).
+
+    Examples
+    --------
+    >>> gt = np.zeros((3, 2, 2), int); pred = np.zeros_like(gt)
+    >>> gt[0] = 1; pred[0, 0] = 1; pred[2, 1, 1] = 2
+    >>> {k: v.tolist() for k, v in error_profile(outcome_map(gt, pred), 0).items()}
+    {'tp': [2, 0, 0], 'fp': [0, 0, 1], 'fn': [2, 0, 0]}
+    """
+    others = tuple(a for a in range(3) if a != axis)
+    n = omap.shape[axis]
+    out = {}
+    for name, codes in (("tp", (TP,)), ("fp", (FP, WRONG)), ("fn", (FN, WRONG))):
+        full = np.zeros(n, np.int64)
+        if omap.codes.size:
+            counts = np.count_nonzero(np.isin(omap.codes, codes), axis=others)
+            full[omap.offset[axis]:omap.offset[axis] + counts.size] = counts
+        out[name] = full
+    return out
+
+
+def centroid(omap: OutcomeMap) -> tuple[int, int, int]:
+    """Rounded centroid of the ground truth; of the prediction when the ground truth is empty; else the volume
+    centre.
+
+    Examples
+    --------
+    >>> gt = np.zeros((4, 4, 4), int); gt[1, 1:3, 2] = 1
+    >>> centroid(outcome_map(gt, None))
+    (1, 2, 2)
+    """
+    for point in (omap.gt_centroid, omap.pred_centroid):
+        if not math.isnan(point[0]):
+            return tuple(int(min(max(round(c), 0), s - 1)) for c, s in zip(point, omap.shape))  # type: ignore
+    return tuple(s // 2 for s in omap.shape)  # type: ignore[return-value]
+
+
+def jump_targets(omap: OutcomeMap) -> dict[str, tuple[int, int, int] | None]:
+    """Slice indices per axis for the viewer's jump buttons.
+
+    ``"fn"`` / ``"fp"``: on each axis, the slice with the most false-negative / false-positive voxels (the first
+    one on a tie), None when there are none; ``"centroid"``: :func:`centroid`.
+
+    Examples
+    --------
+    >>> gt = np.zeros((3, 3, 3), int); pred = np.zeros_like(gt); gt[0, 1, 2] = 1; pred[2, 2, 0] = 1
+    >>> jump_targets(outcome_map(gt, pred))
+    {'fn': (0, 1, 2), 'fp': (2, 2, 0), 'centroid': (0, 1, 2)}
+    """
+    out: dict[str, tuple[int, int, int] | None] = {}
+    profiles = [error_profile(omap, axis) for axis in range(3)]
+    for kind in ("fn", "fp"):
+        counts = [p[kind] for p in profiles]
+        out[kind] = tuple(int(np.argmax(c)) for c in counts) if counts[0].any() else None  # type: ignore
+    out["centroid"] = centroid(omap)
+    return out
+
+
+def thumbnail_slice(omap: OutcomeMap) -> int:
+    """Axial slice (axis 0) with the most errors (FP + FN voxels, wrong labels counted once); the centroid's axial
+    slice when there is no error.
+
+    Examples
+    --------
+    >>> gt = np.zeros((4, 2, 2), int); pred = np.zeros_like(gt); gt[1] = 1; pred[1] = 1; pred[3, 0] = 1
+    >>> thumbnail_slice(outcome_map(gt, pred))
+    3
+    """
+    errors = np.zeros(omap.shape[0], np.int64)
+    if omap.codes.size:
+        counts = np.count_nonzero(omap.codes >= FP, axis=(1, 2))
+        errors[omap.offset[0]:omap.offset[0] + counts.size] = counts
+    return int(np.argmax(errors)) if errors.any() else centroid(omap)[0]
+
+
+def display_window(image: np.ndarray, *, low: float = 0.5, high: float = 99.5, max_samples: int = 1_000_000
+                   ) -> tuple[float, float]:
+    """Intensity range for display: the ``low`` and ``high`` percentiles of the non-zero voxels.
+
+    At most ``max_samples`` voxels are used (a regular stride through the volume), so a large volume costs the
+    same as a small one. An all-zero (or constant) volume gives ``(lo, lo + 1)``.
+
+    Examples
+    --------
+    >>> display_window(np.array([0, 1, 2, 3, 4, 0]), low=0, high=100)
+    (1.0, 4.0)
+    """
+    flat = np.asarray(image).reshape(-1)
+    step = max(1, flat.size // max_samples)
+    sample = flat[::step]
+    sample = sample[np.isfinite(sample) & (sample != 0)] if sample.dtype.kind == "f" else sample[sample != 0]
+    if sample.size == 0:
+        return (0.0, 1.0)
+    lo, hi = (float(v) for v in np.percentile(sample, [low, high]))
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def to_uint8(image: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Scale ``[lo, hi]`` linearly to ``0..255`` (clipped), as ``uint8``; NaN becomes 0.
+
+    Examples
+    --------
+    >>> to_uint8(np.array([-1.0, 0.0, 5.0, 10.0, 20.0]), 0.0, 10.0).tolist()
+    [0, 0, 128, 255, 255]
+    """
+    scaled = (np.asarray(image, dtype=np.float32) - np.float32(lo)) * np.float32(255.0 / (hi - lo))
+    np.clip(scaled, 0, 255, out=scaled)
+    np.nan_to_num(scaled, copy=False, nan=0.0)
+    return np.rint(scaled, out=scaled).astype(np.uint8)
+
+
+def downsample_step(shape: tuple[int, ...], max_side: int) -> int:
+    """Smallest integer stride that makes every side of ``shape`` at most ``max_side``.
+
+    Examples
+    --------
+    >>> downsample_step((240, 240), 256), downsample_step((512, 384), 256), downsample_step((513, 10), 256)
+    (1, 2, 3)
+    """
+    if max_side < 1:
+        raise ValueError(f"max_side must be >= 1, got {max_side}")
+    return max(1, math.ceil(max(shape) / max_side))
+
+
+def downsample(plane: np.ndarray, max_side: int) -> np.ndarray:
+    """Every ``step``-th pixel of a 2-D slice (:func:`downsample_step`), a view; labels stay labels.
+
+    Examples
+    --------
+    >>> downsample(np.arange(16).reshape(4, 4), 2).tolist()
+    [[0, 2], [8, 10]]
+    """
+    step = downsample_step(plane.shape, max_side)
+    return plane[::step, ::step]
