@@ -43,6 +43,7 @@ __all__ = [
     "DUPLICATE_WINDOW_S",
     "LaunchResult",
     "SubjectFiles",
+    "SubjectLayout",
     "ViewerError",
     "ViewerNotFound",
     "build_command",
@@ -53,6 +54,7 @@ __all__ = [
     "label_file",
     "launch",
     "subject_files",
+    "subject_layout",
 ]
 
 NOT_FOUND_MESSAGE = (
@@ -177,6 +179,55 @@ def _sequences(cfg: AppConfig, folder: Path, subject: str) -> tuple[str, ...]:
     return tuple(s for s in _MAIN_FALLBACK if find_nifti(folder, f"{subject}{s}", cfg.formats.image))
 
 
+@dataclass(frozen=True)
+class SubjectLayout:
+    """Every file of a subject the configuration points at, present or not (used by the in-browser viewer).
+
+    ``sequences``: suffix -> file for the sequences found (config order); ``missing_sequences``: suffixes looked for
+    and not found; ``seg``: the ground truth or None; ``predictions``: model -> file, or None when the model's folder
+    has no file for the subject.
+    """
+
+    subject: str
+    folder: Path
+    sequences: dict[str, Path]
+    missing_sequences: tuple[str, ...]
+    seg: Path | None
+    predictions: dict[str, Path | None]
+
+
+def subject_layout(cfg: AppConfig, set_name: str, subject: str,
+                   models: tuple[str, ...] | list[str] = ()) -> SubjectLayout:
+    """Locate a subject's sequences, ground truth and the predictions of ``models`` without requiring any of them.
+
+    Predictions: ``predictions[set][model]/<ID>/<ID>_pred*`` or ``.../<ID>_pred*``; a model that is not configured
+    for the set is left out.
+
+    Raises
+    ------
+    ViewerError
+        See :func:`case_folder` (bad ID, no folder configured, folder missing or outside its root).
+    """
+    folder = case_folder(cfg, set_name, subject)
+    present: dict[str, Path] = {}
+    missing: list[str] = []
+    for suffix in _sequences(cfg, folder, subject):
+        found = find_nifti(folder, f"{subject}{suffix}", cfg.formats.image)
+        if found is None:
+            missing.append(suffix)
+        else:
+            present[suffix] = found
+    seg = find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation)
+    preds: dict[str, Path | None] = {}
+    for model in models:
+        pdir = cfg.predictions.get(set_name, {}).get(model)
+        if pdir is None:
+            continue
+        preds[model] = find_prediction(Path(pdir), subject, cfg.formats.prediction, prefixed=True)
+    return SubjectLayout(subject=subject, folder=folder, sequences=present, missing_sequences=tuple(missing),
+                         seg=seg, predictions=preds)
+
+
 def subject_files(cfg: AppConfig, set_name: str, subject: str,
                   models: tuple[str, ...] | list[str] = ()) -> SubjectFiles:
     """Locate a subject's images, ground truth and the predictions of ``models``.
@@ -190,29 +241,16 @@ def subject_files(cfg: AppConfig, set_name: str, subject: str,
     ViewerError
         See :func:`case_folder`; also "No image files for <ID> in <folder>" when no sequence file exists.
     """
-    folder = case_folder(cfg, set_name, subject)
-    exts = cfg.formats.image
-    present: dict[str, Path] = {}
-    for suffix in _sequences(cfg, folder, subject):
-        found = find_nifti(folder, f"{subject}{suffix}", exts)
-        if found is not None:
-            present[suffix] = found
+    layout = subject_layout(cfg, set_name, subject, models)
+    present = layout.sequences
     if not present:
-        raise ViewerError(f"No image files for {subject} in {folder}")
+        raise ViewerError(f"No image files for {subject} in {layout.folder}")
     order = [cfg.viewer.main_sequence, *_MAIN_FALLBACK, *present]
     main_key = next(s for s in order if s in present)
     others = tuple(p for k, p in present.items() if k != main_key)
-    seg = find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation)
-    preds: list[tuple[str, Path]] = []
-    for model in models:
-        pdir = cfg.predictions.get(set_name, {}).get(model)
-        if pdir is None:
-            continue
-        found = find_prediction(Path(pdir), subject, cfg.formats.prediction, prefixed=True)
-        if found is not None:
-            preds.append((model, found))
-    return SubjectFiles(subject=subject, folder=folder, main=present[main_key], sequences=others, seg=seg,
-                        predictions=tuple(preds))
+    preds = tuple((m, p) for m, p in layout.predictions.items() if p is not None)
+    return SubjectFiles(subject=subject, folder=layout.folder, main=present[main_key], sequences=others,
+                        seg=layout.seg, predictions=preds)
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import streamlit as st
 from auditapp import analysis
 from auditapp.app import data
 from auditapp.app.views._common import csv_download, open_in_itksnap, page_tables, select_one, show_problems
+from auditapp.app.views._viewer import slice_viewer
 
 PAGE = "subjects"
 
@@ -49,6 +50,11 @@ def body() -> None:
     for col, model in zip(model_cols, cfg.predictions.get(dataset, {})):
         if col.button(f"Open with prediction of {model}", key=f"{PAGE}.open.{model}"):
             open_in_itksnap(cfg, dataset, subject, models=(model,), force=True)
+    # ?view=slices (a click elsewhere, the gallery) opens the in-browser viewer; it stays off otherwise, so
+    # browsing subjects reads no NIfTI file
+    if st.toggle("Slice viewer", value=params.get("view") == "slices", key=f"{PAGE}.viewer.on",
+                 help="Three planes of the subject's images with the ground truth and a model's prediction."):
+        slice_viewer(cfg, dataset, subject, model=params.get("model"), region=params.get("label"))
 
     cats = list(catalog.categories)
     tabs = st.tabs(cats)
