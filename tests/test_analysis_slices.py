@@ -82,6 +82,9 @@ def test_jump_targets_and_centroid():
     assert sl.outcome_map(gt, pred).gt_centroid == pytest.approx((15 / 9, 12 / 9, 17 / 9))
     only_pred = sl.outcome_map(np.zeros_like(gt), pred)
     assert sl.centroid(only_pred) == (3, 1, 2)  # falls back to the prediction: (2.556, 1.333, 1.889)
+    halves = np.zeros((6, 6, 6), np.uint8)
+    halves[2:4, 4:6, 1:3] = 1  # mean (2.5, 4.5, 1.5): half up, not Python's half to even (2, 4, 2)
+    assert sl.centroid(sl.outcome_map(halves, None)) == (3, 5, 2)
 
 
 def test_thumbnail_slice_most_errors():
@@ -147,3 +150,18 @@ def test_downsample():
     assert sl.downsample(plane[:200, :250], 256).shape == (200, 250)
     with pytest.raises(ValueError, match="max_side must be >= 1"):
         sl.downsample_step((3, 3), 0)
+
+
+def test_rank_subjects_both_directions_ties_and_nan():
+    import pandas as pd
+
+    df = pd.DataFrame({"ID": ["e", "b", "a", "c", "d"], "hd95": [3.0, 1.0, 3.0, float("nan"), 9.0]})
+    worst, best = sl.rank_subjects(df, "hd95", 2, direction=-1)
+    assert list(worst["ID"]) == ["d", "a"] and list(worst["hd95"]) == [9.0, 3.0]  # tie 3.0: a before e
+    assert list(best["ID"]) == ["b", "a"]
+    worst, best = sl.rank_subjects(df, "hd95", 10, direction=1)
+    assert list(worst["ID"]) == ["b", "a", "e", "d"] and list(best["ID"]) == ["d", "a", "e", "b"]
+    with pytest.raises(ValueError, match="n must be >= 1, got 0"):
+        sl.rank_subjects(df, "hd95", 0, direction=1)
+    with pytest.raises(ValueError, match="direction must be 1"):
+        sl.rank_subjects(df, "hd95", 1, direction=0)

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "FN",
@@ -42,6 +43,7 @@ __all__ = [
     "label_volume",
     "outcome_map",
     "outcome_slice",
+    "rank_subjects",
     "thumbnail_slice",
     "to_uint8",
 ]
@@ -236,8 +238,8 @@ def error_profile(omap: OutcomeMap, axis: int) -> dict[str, np.ndarray]:
 
 
 def centroid(omap: OutcomeMap) -> tuple[int, int, int]:
-    """Rounded centroid of the ground truth; of the prediction when the ground truth is empty; else the volume
-    centre.
+    """Centroid of the ground truth rounded half up; of the prediction when the ground truth is empty; else the
+    volume centre.
 
     Examples
     --------
@@ -247,7 +249,8 @@ def centroid(omap: OutcomeMap) -> tuple[int, int, int]:
     """
     for point in (omap.gt_centroid, omap.pred_centroid):
         if not math.isnan(point[0]):
-            return tuple(int(min(max(round(c), 0), s - 1)) for c, s in zip(point, omap.shape))  # type: ignore
+            return tuple(int(min(max(math.floor(c + 0.5), 0), s - 1))  # type: ignore[return-value]
+                         for c, s in zip(point, omap.shape))
     return tuple(s // 2 for s in omap.shape)  # type: ignore[return-value]
 
 
@@ -348,3 +351,44 @@ def downsample(plane: np.ndarray, max_side: int) -> np.ndarray:
     """
     step = downsample_step(plane.shape, max_side)
     return plane[::step, ::step]
+
+
+def rank_subjects(values: pd.DataFrame, value: str, n: int, *, direction: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` worst and ``n`` best rows of ``values`` by the column ``value`` (NaN left out).
+
+    Parameters
+    ----------
+    values : DataFrame
+        One row per subject, with an ``ID`` column and ``value``.
+    n : int
+        Rows per side (>= 1); fewer when there are fewer rows.
+    direction : {1, -1}
+        ``+1`` when a higher value is better (Dice), ``-1`` when lower is better (Hausdorff).
+
+    Returns
+    -------
+    worst, best : DataFrame
+        Worst first / best first; ties broken by ``ID``.
+
+    Raises
+    ------
+    ValueError
+        When ``n < 1`` or ``direction`` is not 1 or -1.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ID": ["a", "b", "c", "d"], "dice": [0.9, 0.2, float("nan"), 0.5]})
+    >>> worst, best = rank_subjects(df, "dice", 2, direction=1)
+    >>> list(worst["ID"]), list(best["ID"])
+    (['b', 'd'], ['a', 'd'])
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be 1 (higher is better) or -1 (lower is better), got {direction}")
+    valid = values[values[value].notna()]
+    ascending = valid.sort_values([value, "ID"], ascending=[True, True], kind="stable")
+    descending = valid.sort_values([value, "ID"], ascending=[False, True], kind="stable")
+    low, high = ascending.head(n), descending.head(n)
+    worst, best = (low, high) if direction == 1 else (high, low)
+    return worst.reset_index(drop=True), best.reset_index(drop=True)

@@ -28,6 +28,7 @@ PAGES = (
     ("cross_site.py", "Cross-site performance", "cross_site", ":material/public:"),
     ("longitudinal.py", "Longitudinal analysis", "longitudinal", ":material/timeline:"),
     ("subjects.py", "Subjects exploration", "subjects", ":material/person_search:"),
+    ("gallery.py", "Worst cases gallery", "gallery", ":material/photo_library:"),
 )
 
 
