@@ -399,8 +399,9 @@ def open_in_itksnap(cfg: AppConfig, set_name: str, subject: str, models: Sequenc
 
 def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *, models: Sequence[str] = (),
                    explore: bool = True) -> None:
-    """Click-through for the selected subjects: a new single selection opens ITK-SNAP at once; buttons "Open again"
-    and "Show in Subjects exploration" (one row per subject when several are selected)."""
+    """Click-through for the selected subjects: a new single selection opens ITK-SNAP at once; buttons "Open again",
+    "View slices here" (the in-browser slice viewer) and "Show in Subjects exploration" (one row per subject when
+    several are selected)."""
     if not subjects:
         return
     state_key = f"{page}.viewer.last"
@@ -409,12 +410,16 @@ def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *
     if len(subjects) == 1 and is_new:
         open_in_itksnap(cfg, *subjects[0], models=models)
     for i, (set_name, subject) in enumerate(subjects[:20]):
-        c1, c2, c3 = st.columns([2, 1, 1])
+        c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
         c1.markdown(f"**{subject}** ({set_name})")
         label = "Open again" if len(subjects) == 1 else "Open in ITK-SNAP"
         if c2.button(label, key=f"{page}.viewer.open.{i}"):
             open_in_itksnap(cfg, set_name, subject, models=models, force=True)
-        if explore and c3.button("Show in Subjects exploration", key=f"{page}.viewer.explore.{i}"):
+        if explore and c3.button("View slices here", key=f"{page}.viewer.slices.{i}",
+                                 help="The in-browser slice viewer (Subjects exploration page)."):
+            params = {"set": set_name, "id": subject, "view": "slices", **({"model": models[0]} if models else {})}
+            st.switch_page(str(VIEWS / "subjects.py"), query_params=params)
+        if explore and c4.button("Show in Subjects exploration", key=f"{page}.viewer.explore.{i}"):
             st.switch_page(str(VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
     if len(subjects) > 20:
         st.caption(f"{len(subjects) - 20} more selected subjects not listed.")

@@ -46,7 +46,7 @@ def _choices(cfg, tables):
     metric = ui.select_one("Metric", metrics, PAGE, "metric", shared="metric", format_func=data.metric_name)
     regions = sorted(rows["region"].astype(str).unique())
     region = ui.select_one("Region", [ALL_REGIONS, *regions], PAGE, "region")
-    n = int(st.sidebar.number_input("Subjects per row (N)", 1, 24, 4, key=f"{PAGE}.n"))
+    n = int(st.sidebar.number_input("Subjects (N worst, N best)", 1, 24, 4, key=f"{PAGE}.n"))
     return dataset, model, metric, region, n
 
 
