@@ -18,7 +18,11 @@ DataFrame. The error-matrix counts are keyed the same way on the two NIfTI files
 * results: :func:`univariate_view`, :func:`density`, :func:`feature_correlation`,
   :func:`model_feature_correlation`, :func:`aggregated_improvement`, :func:`subject_improvement`,
   :func:`paired_samples`, :func:`paired_test`, :func:`paired_tests`, :func:`compare_models`,
-  :func:`longitudinal_summary`, :func:`site_rows`, :func:`site_summary`, :func:`site_tests`.
+  :func:`longitudinal_summary`, :func:`site_rows`, :func:`site_summary`, :func:`site_tests`;
+* slice viewer and gallery (NIfTI volumes keyed on ``(path, mtime_ns, size)``, bounded ``st.cache_resource``):
+  :func:`viewer_files`, :func:`missing_file_messages`, :func:`label_regions`, :func:`image_volume`,
+  :func:`label_volume`, :func:`outcome_map`, :func:`outcome_counts`, :func:`jump_targets`, :func:`viewer_geometry`,
+  :func:`viewer_plane`, :func:`gallery_thumbnail`.
 """
 
 from auditapp.app.data._cache import Selection, Sources, Subset, apply_subset, cached, file_signature, sources
@@ -69,6 +73,22 @@ from auditapp.app.data._results import (
     subject_improvement,
     univariate_view,
 )
+from auditapp.app.data._slices import (
+    MAX_VOLUMES,
+    ImageVolume,
+    ViewerFiles,
+    gallery_thumbnail,
+    image_volume,
+    jump_targets,
+    label_regions,
+    label_volume,
+    missing_file_messages,
+    outcome_counts,
+    outcome_map,
+    viewer_files,
+    viewer_geometry,
+    viewer_plane,
+)
 from auditapp.app.data._tables import (
     LEGACY_NOTICE,
     METRIC_NAMES,
@@ -87,6 +107,9 @@ from auditapp.app.data._tables import (
 )
 
 __all__ = [
+    "MAX_VOLUMES", "ImageVolume", "ViewerFiles", "gallery_thumbnail", "image_volume", "jump_targets",
+    "label_regions", "label_volume", "missing_file_messages", "outcome_counts", "outcome_map", "viewer_files",
+    "viewer_geometry", "viewer_plane",
     "CATEGORIES", "CONFIG_ENV", "COUNT_COLUMNS", "LEGACY_NOTICE", "METRIC_NAMES", "SESSION_CONFIG_KEY",
     "ErrorMatrixSource", "FeatureCatalog", "PairFiles", "Selection", "Sources", "Subset", "Tables",
     "aggregated_improvement", "apply_subset", "build_catalog", "cached", "catalog", "compare_models", "config_path",

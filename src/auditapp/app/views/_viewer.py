@@ -1,19 +1,19 @@
 """The in-browser slice viewer, rendered by the Subjects page (and opened from clicks and the gallery).
 
 A fragment: its widgets rerun the viewer only, not the page. Volumes, outcome maps and each displayed plane come
-from the cached loaders of :mod:`auditapp.app.data_slices`; the figures from :mod:`auditapp.app.plots.images`.
+from the cached loaders of :mod:`auditapp.app.data`; the figures from :mod:`auditapp.app.plots.images`.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from auditapp.app import data_slices as ds
+from auditapp.app import data
 from auditapp.app.plots import images
 from auditapp.errors import SubjectError
 from auditapp.viewers import itksnap
 
-__all__ = ["OVERLAYS", "slice_viewer", "slider_key"]
+__all__ = ["OVERLAYS", "file_key", "slice_viewer", "slider_key"]
 
 KEY = "subjects.viewer"
 MAX_SIDE = 256
@@ -31,7 +31,12 @@ def _jump(dataset: str, subject: str, target: tuple[int, int, int]) -> None:
         st.session_state[slider_key(dataset, subject, axis)] = int(index)
 
 
-def _controls(cfg, dataset: str, files: ds.ViewerFiles, model: str | None, region: str | None):
+def file_key(path):
+    """Cache key of a file (None for a file that was not found)."""
+    return None if path is None else data.file_signature(path)
+
+
+def _controls(cfg, dataset: str, files: data.ViewerFiles, model: str | None, region: str | None):
     c1, c2, c3, c4, c5 = st.columns([1, 2, 1.4, 1, 1])
     seqs = list(files.sequences)
     main = cfg.viewer.main_sequence if cfg.viewer.main_sequence in seqs else (seqs[0] if seqs else None)
@@ -42,7 +47,7 @@ def _controls(cfg, dataset: str, files: ds.ViewerFiles, model: str | None, regio
     if model in models and st.session_state.get(f"{KEY}.model") not in models:
         st.session_state[f"{KEY}.model"] = model
     chosen = c3.selectbox("Model", models, key=f"{KEY}.model", disabled=not models)
-    regions = ds.region_values(cfg.labels)
+    regions = data.label_regions(cfg.labels)
     if region in regions and f"{KEY}.label" not in st.session_state:
         st.session_state[f"{KEY}.label"] = region
     label = c4.selectbox("Label", list(regions), key=f"{KEY}.label")
@@ -76,17 +81,17 @@ def _overlay(cfg, overlay, gt, pred, values):
 def slice_viewer(cfg, dataset: str, subject: str, *, model: str | None = None, region: str | None = None) -> None:
     """Three orthogonal planes of one subject with GT / prediction overlays, jump buttons and a slider per plane."""
     try:
-        files = ds.viewer_files(cfg, dataset, subject)
+        files = data.viewer_files(cfg, dataset, subject)
     except itksnap.ViewerError as exc:
         st.info(f"{exc} The slice viewer reads the files from `raw_datasets` / `datasets_path` and "
                 "`predictions` of app.yaml.")
         return
     sequence, overlay, model, values, label, opacity = _controls(cfg, dataset, files, model, region)
-    for message in ds.missing_file_messages(cfg, dataset, files, model):
+    for message in data.missing_file_messages(cfg, dataset, files, model):
         st.info(message)
-    image = ds.signature(files.sequences.get(sequence)) if sequence else None
-    gt = ds.signature(files.seg)
-    pred = ds.signature(files.predictions.get(model)) if model else None
+    image = file_key(files.sequences.get(sequence) if sequence else None)
+    gt = file_key(files.seg)
+    pred = file_key(files.predictions.get(model) if model else None)
     if overlay == OVERLAYS[0] and gt is not None and pred is None:
         st.caption("No prediction to compare: the ground truth is shown alone.")
     try:
@@ -96,18 +101,18 @@ def slice_viewer(cfg, dataset: str, subject: str, *, model: str | None = None, r
 
 
 def _planes(cfg, dataset, subject, image, gt, pred, overlay, values, label, model, opacity) -> None:
-    geometry = ds.volume_shape(image, gt, pred)
+    geometry = data.viewer_geometry(image, gt, pred)
     if geometry is None:
         st.info(f"Nothing to show for {subject}: no image, ground truth or prediction file was found.")
         return
     shape, spacing = geometry
-    if image is not None and ds.image_volume(*image).data.shape != shape:
-        st.warning(f"{image[0]} has shape {ds.image_volume(*image).data.shape[::-1]}, the segmentation "
+    if image is not None and data.image_volume(*image).data.shape != shape:
+        st.warning(f"{image[0]} has shape {data.image_volume(*image).data.shape[::-1]}, the segmentation "
                    f"{shape[::-1]}: the image is not shown.")
     seg_gt, seg_pred, label_colors, legend, legend_colors = _overlay(cfg, overlay, gt, pred, values)
-    targets = ds.jump_targets(gt, pred, values) if gt is not None else None
+    targets = data.jump_targets(gt, pred, values) if gt is not None else None
     if targets is not None:
-        counts = ds.outcome_counts(gt, pred, values)
+        counts = data.outcome_counts(gt, pred, values)
         what = f"{model} vs ground truth" if pred is not None else "ground truth"
         st.caption(f"{what}, {label}: " + " · ".join(f"{k} {v:,}" for k, v in counts.items()) + " voxels")
     buttons = st.columns(len(JUMPS))
@@ -126,7 +131,7 @@ def _planes(cfg, dataset, subject, image, gt, pred, overlay, values, label, mode
         holders.append(col.empty())
         position.append(col.slider(f"{images.PLANE_TITLES[axis]} slice", 0, shape[axis] - 1, key=key))
     for axis, holder in enumerate(holders):
-        source = ds.plane_source(image, seg_gt, seg_pred, values, label_colors, shape, axis, position[axis],
+        source = data.viewer_plane(image, seg_gt, seg_pred, values, label_colors, shape, axis, position[axis],
                                  opacity, MAX_SIDE)
         fig = images.plane_figure(source, axis=axis, position=tuple(position), shape=shape, spacing=spacing,
                                   legend=legend if axis == 0 else (), legend_colors=legend_colors)

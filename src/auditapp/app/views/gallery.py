@@ -12,10 +12,9 @@ import streamlit as st
 from auditapp import analysis
 from auditapp.analysis import slices
 from auditapp.app import data
-from auditapp.app import data_slices as ds
 from auditapp.app.plots import images
 from auditapp.app.views import _common as ui
-from auditapp.app.views._viewer import slice_viewer
+from auditapp.app.views._viewer import file_key, slice_viewer
 from auditapp.errors import SubjectError
 from auditapp.viewers import itksnap
 
@@ -63,16 +62,17 @@ def _values(cfg, tables, dataset, model, metric, region):
 def _thumbnail(cfg, dataset, model, subject, values):
     """``(rgb, axial index, error voxels)`` or the sentence saying which file is missing."""
     try:
-        files = ds.viewer_files(cfg, dataset, subject)
+        files = data.viewer_files(cfg, dataset, subject)
     except itksnap.ViewerError as exc:
         return str(exc)
-    missing = ds.missing_file_messages(cfg, dataset, files, model)
+    missing = data.missing_file_messages(cfg, dataset, files, model)
     if files.seg is None or files.predictions.get(model) is None:
         return " ".join(m for m in missing if not m.startswith("No image"))
     image = next(iter(files.sequences.values()), None)
     main = files.sequences.get(cfg.viewer.main_sequence, image)
     try:
-        return ds.thumbnail(ds.signature(main), ds.signature(files.seg), ds.signature(files.predictions[model]),
+        return data.gallery_thumbnail(file_key(main), data.file_signature(files.seg),
+                                      data.file_signature(files.predictions[model]),
                             values)
     except (SubjectError, ValueError) as exc:
         return str(exc)
@@ -110,7 +110,7 @@ def body() -> None:
     if choices is None:
         return
     dataset, model, metric, region, n = choices
-    values = ds.region_values(cfg.labels).get(region)  # None (all labels) for the mean or an unknown region
+    values = data.label_regions(cfg.labels).get(region)  # None (all labels) for the mean or an unknown region
     direction = analysis.metric_direction(metric)
     worst, best = slices.rank_subjects(_values(cfg, tables, dataset, model, metric, region), metric, n,
                                        direction=direction)
@@ -127,7 +127,7 @@ def body() -> None:
         v_set, v_subject, v_model, v_region = viewing
         st.subheader(f"Slice viewer: {v_subject}")
         slice_viewer(cfg, v_set, v_subject, model=v_model,
-                     region=v_region if v_region in ds.region_values(cfg.labels) else None)
+                     region=v_region if v_region in data.label_regions(cfg.labels) else None)
     total, done = len(worst) + len(best), [0]
     bar = st.progress(0.0, text=f"Thumbnails: 0/{total}")
 
@@ -140,4 +140,4 @@ def body() -> None:
     bar.empty()
 
 
-ui.guard(body)
+body()

@@ -12,7 +12,6 @@ sessions (``st.cache_resource``: no copy per rerun, the arrays are read-only).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,20 +27,21 @@ __all__ = [
     "MAX_VOLUMES",
     "ImageVolume",
     "ViewerFiles",
+    "gallery_thumbnail",
     "image_volume",
-    "label_volume",
     "jump_targets",
+    "label_regions",
+    "label_volume",
     "missing_file_messages",
-    "outcome",
     "outcome_counts",
-    "plane_source",
-    "region_values",
-    "signature",
-    "thumbnail",
+    "outcome_map",
     "viewer_files",
-    "volume_shape",
+    "viewer_geometry",
+    "viewer_plane",
 ]
 
+#: ``(path, mtime_ns, size)`` of a file (:func:`auditapp.app.data.file_signature`): the cache key of a volume.
+Signature = tuple[str, int, int]
 #: Images (and, separately, label volumes) kept in memory at most.
 MAX_VOLUMES = 12
 THUMBNAIL_SIDE = 160
@@ -57,17 +57,6 @@ class ImageVolume:
 
 
 ViewerFiles = itksnap.SubjectLayout
-
-
-def signature(path: Path | str | None) -> tuple[str, int, int] | None:
-    """``(path, mtime_ns, size)`` of a file, None when it is missing."""
-    if path is None:
-        return None
-    try:
-        st_ = os.stat(path)
-    except OSError:
-        return None
-    return (str(path), st_.st_mtime_ns, st_.st_size)
 
 
 def viewer_files(cfg: AppConfig, set_name: str, subject: str) -> ViewerFiles:
@@ -101,7 +90,7 @@ def missing_file_messages(cfg: AppConfig, set_name: str, files: ViewerFiles, mod
     return out
 
 
-def region_values(labels: tuple[Label, ...] | None) -> dict[str, tuple[int, ...] | None]:
+def label_regions(labels: tuple[Label, ...] | None) -> dict[str, tuple[int, ...] | None]:
     """``{"All labels": None, <label>: values...}`` for the foreground labels of the config (composites too)."""
     out: dict[str, tuple[int, ...] | None] = {"All labels": None}
     for lab in labels or ():
@@ -163,9 +152,9 @@ def label_volume(path: str, mtime_ns: int, size: int) -> ImageVolume:
 
 
 @st.cache_resource(max_entries=4 * MAX_VOLUMES, show_spinner=False)
-def outcome(gt: tuple[str, int, int], pred: tuple[str, int, int] | None,
+def outcome_map(gt: Signature, pred: Signature | None,
             values: tuple[int, ...] | None) -> slices.OutcomeMap:
-    """:func:`~auditapp.analysis.slices.outcome_map` of two files (signatures from :func:`signature`).
+    """:func:`~auditapp.analysis.slices.outcome_map` of two files, given by their signatures.
 
     Raises
     ------
@@ -178,7 +167,7 @@ def outcome(gt: tuple[str, int, int], pred: tuple[str, int, int] | None,
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def thumbnail(image: tuple[str, int, int] | None, gt: tuple[str, int, int], pred: tuple[str, int, int],
+def gallery_thumbnail(image: Signature | None, gt: Signature, pred: Signature,
               values: tuple[int, ...] | None, opacity: float = 0.6) -> tuple[np.ndarray, int, int]:
     """Gallery thumbnail of one subject and model: the axial slice with most errors (RGB, at most 160 px a side),
     its index, and its number of error voxels (FP + FN + wrong label).
@@ -200,17 +189,15 @@ def thumbnail(image: tuple[str, int, int] | None, gt: tuple[str, int, int], pred
     return rgb, index, int(np.count_nonzero(codes >= slices.FP))
 
 
-Signature = tuple[str, int, int]
-
 
 @st.cache_resource(max_entries=4 * MAX_VOLUMES, show_spinner=False)
 def jump_targets(gt: Signature, pred: Signature | None,
                  values: tuple[int, ...] | None) -> dict[str, tuple[int, int, int] | None]:
-    """:func:`~auditapp.analysis.slices.jump_targets` of :func:`outcome` (cached: computed once per pair)."""
-    return slices.jump_targets(outcome(gt, pred, values))
+    """:func:`~auditapp.analysis.slices.jump_targets` of :func:`outcome_map` (cached: computed once per pair)."""
+    return slices.jump_targets(outcome_map(gt, pred, values))
 
 
-def volume_shape(image: Signature | None, gt: Signature | None, pred: Signature | None
+def viewer_geometry(image: Signature | None, gt: Signature | None, pred: Signature | None
                  ) -> tuple[tuple[int, int, int], tuple[float, float, float]] | None:
     """Shape and spacing of the subject's volumes (ground truth first), None when none is given."""
     if gt is not None:
@@ -225,7 +212,7 @@ def volume_shape(image: Signature | None, gt: Signature | None, pred: Signature 
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def plane_source(image: Signature | None, gt: Signature | None, pred: Signature | None,
+def viewer_plane(image: Signature | None, gt: Signature | None, pred: Signature | None,
                  values: tuple[int, ...] | None, label_colors: tuple | None, shape: tuple[int, int, int],
                  axis: int, index: int, opacity: float, max_side: int) -> tuple[str, tuple[int, int], int]:
     """One displayed plane as a PNG data URI (:func:`auditapp.app.plots.images.plane_source`), cached per files,
@@ -234,7 +221,7 @@ def plane_source(image: Signature | None, gt: Signature | None, pred: Signature 
     ``label_colors`` None: outcome colours of the prediction against the ground truth (the ground truth alone
     when ``pred`` is None); else ``((value, (r, g, b)), ...)``: the labels of the ground truth (of the prediction
     when ``gt`` is None) in those colours.
-    ``shape`` is the volume's (:func:`volume_shape`); an image of another shape is left out (the page says so).
+    ``shape`` is the volume's (:func:`viewer_geometry`); an image of another shape is left out (the page says so).
     """
     from auditapp.app.plots import images
 
@@ -247,7 +234,7 @@ def plane_source(image: Signature | None, gt: Signature | None, pred: Signature 
         codes = np.zeros([shape[a] for a in range(3) if a != axis], np.uint8)
         palette = images.outcome_palette()
     elif label_colors is None and gt is not None:
-        codes = slices.outcome_slice(outcome(gt, pred, values), axis, index)
+        codes = slices.outcome_slice(outcome_map(gt, pred, values), axis, index)
         palette = images.outcome_palette()
     else:
         labels = np.take(label_volume(*(gt or pred)).data, index, axis=axis)
@@ -258,8 +245,8 @@ def plane_source(image: Signature | None, gt: Signature | None, pred: Signature 
 
 @st.cache_resource(max_entries=4 * MAX_VOLUMES, show_spinner=False)
 def outcome_counts(gt: Signature, pred: Signature | None, values: tuple[int, ...] | None) -> dict[str, int]:
-    """Voxel counts ``{"TP": n, "FP": n, "FN": n}`` (+ ``"Wrong label"`` for all labels) of :func:`outcome`."""
-    codes = outcome(gt, pred, values).codes
+    """Voxel counts ``{"TP": n, "FP": n, "FN": n}`` (+ ``"Wrong label"`` for all labels) of :func:`outcome_map`."""
+    codes = outcome_map(gt, pred, values).codes
     counts = np.bincount(codes.ravel(), minlength=5)
     names = slices.OUTCOME_NAMES[1:5] if values is None and pred is not None else slices.OUTCOME_NAMES[1:4]
     return {name: int(counts[code]) for code, name in enumerate(names, start=1)}
