@@ -28,7 +28,10 @@ def test_streamlit_command(tmp_path):
     cmd = launch.streamlit_command(tmp_path / "app.yaml", port=8765)
     assert cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(launch.MAIN_SCRIPT)]
     assert Path(cmd[4]).is_file() and cmd[4].endswith("auditapp/app/main.py")
-    pairs = dict(zip(cmd[5:cmd.index("--")][::2], cmd[5:cmd.index("--")][1::2]))
+    flags = list(zip(cmd[5:cmd.index("--")][::2], cmd[5:cmd.index("--")][1::2]))
+    assert [v for k, v in flags if k == "--server.allowedHosts"] == ["127.0.0.1", "localhost", "::1"]
+    pairs = dict(flags)
+    del pairs["--server.allowedHosts"]
     assert pairs == {
         "--server.address": "127.0.0.1", "--server.port": "8765", "--browser.gatherUsageStats": "false",
         "--server.fileWatcherType": "none", "--server.headless": "true", "--theme.primaryColor": "#45ad87",
@@ -86,6 +89,39 @@ def test_serve_prints_url_and_returns_130_on_ctrl_c(tmp_path):
     assert healthy, err.decode()
     assert "code: 130" in lines, err.decode()
     assert said == [f"AUDIT dashboard: http://127.0.0.1:{port}"]
+
+
+def _websocket_status(port: int, host_header: str) -> str:
+    """Status line of a websocket upgrade request to the app's stream with the given ``Host`` header."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: streamlit\r\n\r\n").encode())
+        return sock.recv(4096).split(b"\r\n", 1)[0].decode()
+
+
+def test_server_refuses_other_host_headers(tmp_path):
+    """DNS rebinding (issue 11 item 6): a page on evil.example resolving to 127.0.0.1 must not get the websocket."""
+    config = make_project(tmp_path, metrics=False, images=False, metadata=False)
+    port = free_port()
+    proc = subprocess.Popen(launch.streamlit_command(config, port=port), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert wait_healthy(port, proc)
+        assert _websocket_status(port, f"127.0.0.1:{port}").startswith("HTTP/1.1 101")
+        assert _websocket_status(port, f"localhost:{port}").startswith("HTTP/1.1 101")
+        assert _websocket_status(port, f"evil.example:{port}").startswith("HTTP/1.1 403")
+        assert _websocket_status(port, "evil.example").startswith("HTTP/1.1 403")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_allowed_hosts_for_a_wildcard_address_include_this_machine():
+    hosts = launch.allowed_hosts("0.0.0.0")
+    assert hosts[:3] == ["127.0.0.1", "localhost", "::1"] and socket.gethostname() in hosts
+    assert "0.0.0.0" not in hosts
+    assert launch.allowed_hosts("192.168.1.5") == ["192.168.1.5", "127.0.0.1", "localhost", "::1"]
 
 
 def test_startup_messages_warn_for_network_host():

@@ -8,12 +8,13 @@ passes our theme as ``--theme.*`` flags, so it applies wherever the server is la
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["MAIN_SCRIPT", "THEME", "is_loopback", "serve", "startup_messages", "streamlit_command"]
+__all__ = ["MAIN_SCRIPT", "THEME", "allowed_hosts", "is_loopback", "serve", "startup_messages", "streamlit_command"]
 
 MAIN_SCRIPT = Path(__file__).resolve().parent / "main.py"
 THEME = {
@@ -29,6 +30,26 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def is_loopback(host: str) -> bool:
     """True for a loopback address (``127.x.x.x``, ``localhost``, ``::1``)."""
     return host in _LOOPBACK or host.startswith("127.")
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """Host names the server accepts in a request's ``Host`` header (Streamlit's ``server.allowedHosts``).
+
+    The address it was started for and the loopback names; for a wildcard address (``0.0.0.0``, ``::``) also this
+    machine's name and addresses. Any other name (a DNS-rebinding page) is refused, so a web page that makes its
+    own domain resolve to 127.0.0.1 cannot open the app's websocket.
+
+    >>> allowed_hosts("127.0.0.1")
+    ['127.0.0.1', 'localhost', '::1']
+    """
+    names = [host, "127.0.0.1", "localhost", "::1"]
+    if host in ("0.0.0.0", "::", ""):
+        names = names[1:] + [socket.gethostname(), socket.getfqdn()]
+        try:
+            names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+        except OSError:  # no resolvable host name: loopback names only
+            pass
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def streamlit_command(config_path: str | Path, *, host: str = "127.0.0.1", port: int = 8501,
@@ -47,6 +68,8 @@ def streamlit_command(config_path: str | Path, *, host: str = "127.0.0.1", port:
         "--server.fileWatcherType", "none",
         "--server.headless", "true",
     ]
+    for name in allowed_hosts(host):
+        cmd += ["--server.allowedHosts", name]
     for key, value in THEME.items():
         cmd += [f"--theme.{key}", value]
     cmd += ["--", "--config", str(Path(config_path).expanduser().resolve())]
