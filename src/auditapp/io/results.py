@@ -19,6 +19,7 @@ from auditapp.metrics.registry import LEGACY_METRIC_COLUMNS
 __all__ = [
     "LEGACY_METRIC_COLUMNS",
     "METRIC_KEY_COLUMNS",
+    "coerce_numeric",
     "canonical_metric_columns",
     "has_legacy_columns",
     "load_features",
@@ -30,6 +31,51 @@ __all__ = [
 METRIC_KEY_COLUMNS = ("ID", "region", "model", "set")
 
 _KINDS = ("features", "metrics")
+
+
+#: Columns that hold numbers whatever their cells contain (besides the metric names).
+_NUMERIC_COLUMNS = {"time_point"}
+_TEXT_COLUMNS = {"ID", "set", "region", "model", "longitudinal_id"}
+
+
+def coerce_numeric(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    """Turn the numeric columns that contain stray text into numbers, cell by cell.
+
+    A column is numeric when it is a metric (canonical or legacy name), ``time_point``, or when most of its
+    non-empty cells are numbers; its cells that are not numbers become NaN. Identifier columns and text columns
+    (most cells not numbers) are left alone.
+
+    Returns
+    -------
+    df : DataFrame
+        A copy with those columns numeric (the input when nothing changed).
+    bad : dict
+        Column -> row positions (0-based) whose cell was not a number.
+
+    Examples
+    --------
+    >>> df, bad = coerce_numeric(pd.DataFrame({"ID": ["a", "b"], "dice": ["0.5", "oops"], "site": ["x", "y"]}))
+    >>> df["dice"].tolist(), bad
+    ([0.5, nan], {'dice': [1]})
+    """
+    from auditapp.metrics.registry import METRICS
+
+    known = set(METRICS) | set(LEGACY_METRIC_COLUMNS) | _NUMERIC_COLUMNS
+    out, bad = df, {}
+    for col in df.columns:
+        if col in _TEXT_COLUMNS or pd.api.types.is_numeric_dtype(df[col]):
+            continue
+        present = df[col].notna() & (df[col].astype(str).str.strip() != "")
+        numbers = pd.to_numeric(df[col].where(present), errors="coerce")
+        wrong = present & numbers.isna()
+        if col not in known and int(wrong.sum()) * 2 >= int(present.sum()):
+            continue  # a text column
+        if out is df:
+            out = df.copy()
+        out[col] = numbers
+        if wrong.any():
+            bad[str(col)] = [int(i) for i in wrong.to_numpy().nonzero()[0]]
+    return out, bad
 
 
 def has_legacy_columns(columns) -> bool:
@@ -134,7 +180,7 @@ def load_tables(mapping: Mapping[str, str | Path], kind: str) -> pd.DataFrame:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{kind} CSV of dataset '{name}' not found: {path}")
-        df = read_table(path).copy()  # copy: one consolidated block before adding a column
+        df = coerce_numeric(read_table(path))[0].copy()  # copy: one consolidated block before adding a column
         df["set"] = str(name)
         if kind == "metrics":
             df = canonical_metric_columns(df)

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
+from loguru import logger
 
 from auditapp.app.data._cache import Selection, Sources, cached, file_signature, select
 from auditapp.io.metadata import join_metadata, match_column, read_metadata_table
-from auditapp.io.results import has_legacy_columns, load_features, load_metrics
+from auditapp.io.results import canonical_metric_columns, coerce_numeric, has_legacy_columns
+from auditapp.io.tables import read_table
 from auditapp.metrics.registry import DISPLAY_NAMES, metric_display_name
 
 __all__ = [
@@ -32,17 +34,56 @@ LEGACY_NOTICE = (
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _read_features_file(set_name: str, path: str, mtime_ns: int, size: int) -> pd.DataFrame:
-    df = load_features({set_name: path})
-    if "ID" not in df.columns:
+def _read_file(kind: str, set_name: str, path: str, mtime_ns: int, size: int
+               ) -> tuple[pd.DataFrame, bool, tuple[str, ...]]:
+    """One features or metrics CSV: the usable rows, whether it has legacy columns, and what was wrong with it.
+
+    Cells that are not numbers in a numeric column become empty, rows without an ID are left out, and of rows
+    repeating a key (``ID``; ``ID, model, region`` for metrics) the first is kept; each is one message naming the
+    file, the column and the CSV lines, logged here (once per file state) and shown on the pages.
+    """
+    raw = read_table(path)
+    if "ID" not in raw.columns:
         raise ValueError("no ID column")
-    return df
+    legacy = kind == "metrics" and has_legacy_columns(raw.columns)
+    raw, bad = coerce_numeric(raw)
+    where = f"{kind}.{set_name} ({path})"
+    problems = [f"{where}: column {col} has {len(rows)} value(s) that are not numbers ({_lines(rows)}); "
+                "they are shown as empty." for col, rows in bad.items()]
+    raw["set"] = set_name
+    df = canonical_metric_columns(raw) if kind == "metrics" else raw
+    df, row_problems = _usable_rows(df, ["ID", "model", "region"] if kind == "metrics" else ["ID"], where)
+    problems += row_problems
+    for problem in problems:
+        logger.warning(problem)
+    return df, legacy, tuple(problems)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _read_metrics_file(set_name: str, path: str, mtime_ns: int, size: int) -> tuple[pd.DataFrame, bool]:
-    legacy = has_legacy_columns(pd.read_csv(path, nrows=0).columns)
-    return load_metrics({set_name: path}), legacy
+def _lines(rows) -> str:
+    """CSV line numbers of 0-based data rows (line 1 is the header), at most 10 listed."""
+    lines = [str(int(r) + 2) for r in rows]
+    text = ", ".join(lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+    return ("line " if len(lines) == 1 else "lines ") + text
+
+
+def _usable_rows(df: pd.DataFrame, keys: list[str], where: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with an ID, the first of rows repeating ``keys``; one message per kind of problem."""
+    problems = []
+    ids = df["ID"]
+    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    if missing.any():
+        problems.append(f"{where}: no ID on {_lines(df.index[missing])}; these rows are left out.")
+        df = df[~missing]
+    repeated = df.duplicated(keys, keep=False)
+    if repeated.any():
+        groups = df[repeated].groupby(keys, sort=False).groups
+        items = [f"{' / '.join(map(str, key if isinstance(key, tuple) else (key,)))} on {_lines(rows)}"
+                 for key, rows in list(groups.items())[:5]]
+        more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
+        problems.append(f"{where}: {' / '.join(keys)} repeated: {'; '.join(items)}{more}; the first row of each "
+                        "is used.")
+        df = df[~df.duplicated(keys, keep="first")]
+    return df.reset_index(drop=True), problems
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -142,21 +183,22 @@ def _attach(df: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
     return join_metadata(df, meta[cols])
 
 
-def _read_all(sigs: tuple, key: str, read) -> tuple[list[pd.DataFrame], list[str], list[str], list[str]]:
-    """Read every dataset's file with ``read(*sig)``; frames, problems, sets read, legacy sets."""
+def _read_all(sigs: tuple, kind: str) -> tuple[list[pd.DataFrame], list[str], list[str], list[str]]:
+    """Read every dataset's file; frames, problems, sets read, legacy sets."""
     frames, problems, sets, legacy = [], [], [], []
     for sig in sigs:
         name = sig[0]
         if len(sig) == 2:
-            problems.append(f"File not found: {sig[1]} ({key}.{name} in app.yaml).")
+            problems.append(f"File not found: {sig[1]} ({kind}.{name} in app.yaml).")
             continue
         try:
-            df, is_legacy = read(*sig)
+            df, is_legacy, file_problems = _read_file(kind, *sig)
         except Exception as exc:  # unreadable CSV: the other datasets still load
-            problems.append(f"Could not read {key}.{name} ({sig[1]}): {exc}.")
+            problems.append(f"Could not read {kind}.{name} ({sig[1]}): {exc}.")
             continue
         frames.append(df)
         sets.append(name)
+        problems.extend(file_problems)
         if is_legacy:
             legacy.append(name)
     return frames, problems, sets, legacy
@@ -165,7 +207,7 @@ def _read_all(sigs: tuple, key: str, read) -> tuple[list[pd.DataFrame], list[str
 @cached(8)
 def features(src: Sources) -> Tables:
     """Features of every ``features`` set, metadata joined on ``ID``."""
-    frames, problems, sets, _ = _read_all(src.features, "features", lambda *sig: (_read_features_file(*sig), False))
+    frames, problems, sets, _ = _read_all(src.features, "features")
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ID", "set"])
     meta, meta_problems = _metadata(src.metadata)
     df = _attach(df, meta)
@@ -178,7 +220,7 @@ def features(src: Sources) -> Tables:
 @cached(8)
 def metrics(src: Sources) -> Tables:
     """Metrics of every ``metrics`` set (legacy columns renamed), metadata joined on ``ID``."""
-    frames, problems, sets, legacy = _read_all(src.metrics, "metrics", _read_metrics_file)
+    frames, problems, sets, legacy = _read_all(src.metrics, "metrics")
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ID", "region", "model", "set"])
     meta, meta_problems = _metadata(src.metadata)
     df = _attach(df, meta)
