@@ -12,7 +12,7 @@ import streamlit as st
 
 from auditapp import __version__
 from auditapp.app import data
-from auditapp.app.views._common import guard
+from auditapp.app.views._common import esc, guard
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -44,18 +44,18 @@ def _sidebar_config() -> bool:
     try:
         cfg = data.get_config()
     except FileNotFoundError as exc:
-        st.error(str(exc))
+        st.error(esc(exc))
         return False
     except Exception as exc:  # ConfigError: one problem per line
         problems = getattr(exc, "problems", None) or [str(exc)]
-        st.error("The app config is not valid:\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.error("The app config is not valid:\n\n" + "\n".join(f"- {esc(p)}" for p in problems))
         return False
     if cfg is None:
         st.info("No config given. Start the dashboard with `auditapp run-app --config app.yaml`.")
         return False
     with st.sidebar:
         src = cfg.source or data.config_path()
-        st.caption(f"AUDIT {__version__} · config: `{src.name if src else 'in memory'}`")
+        st.caption(f"AUDIT {__version__} · config: {esc(src.name) if src else 'in memory'}")
     return True
 
 

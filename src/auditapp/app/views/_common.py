@@ -6,6 +6,7 @@ live in ``st.session_state["shared.<name>"]`` and become the defaults of the oth
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "colour_group_by",
     "dataset_multiselect",
     "feature_picker",
+    "esc",
     "guard",
     "is_continuous",
     "plot_options",
@@ -60,6 +62,24 @@ def _set_shared(name: str, value) -> None:
     st.session_state[f"shared.{name}"] = value
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+
+
+def esc(value) -> str:
+    """``value`` as literal text wherever Streamlit renders Markdown (``st.markdown``, titles, captions, messages,
+    widget and button labels, toasts).
+
+    Every user-controlled string (IDs, datasets, models, metadata values, column names, paths, error messages) goes
+    through here before it is placed in such text: Markdown, emoji/colour directives and LaTeX characters are
+    backslash-escaped and line breaks become spaces, so an ID like ``![x](http://host/t.png)`` shows as those
+    characters instead of fetching an image.
+
+    >>> esc("![x](http://h/t.png)")
+    '\\!\\[x\\]\\(http\\://h/t\\.png\\)'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Page guard and messages
 # --------------------------------------------------------------------------------------------------------------------
@@ -69,7 +89,7 @@ def guard(page_body) -> None:
         page_body()
     except Exception as exc:  # noqa: BLE001 - the page must never show a bare traceback
         logger.exception("page failed")
-        st.error(f"Something went wrong on this page: {type(exc).__name__}: {exc}")
+        st.error(f"Something went wrong on this page: {type(exc).__name__}: {esc(exc)}")
         with st.expander("Traceback", expanded=False):
             st.code("".join(traceback.format_exception(exc)), language="text")
 
@@ -83,9 +103,9 @@ def show_problems(*tables: data.Tables, level: str = "warning") -> None:
         for problem in table.problems:
             if problem not in seen:
                 seen.add(problem)
-                show(problem)
+                show(esc(problem))
         if table.legacy_sets:
-            st.caption(data.LEGACY_NOTICE.format(sets=", ".join(table.legacy_sets)))
+            st.caption(data.LEGACY_NOTICE.format(sets=esc(", ".join(table.legacy_sets))))
 
 
 def require(cfg: AppConfig, key: str) -> bool:
@@ -104,10 +124,10 @@ def page_config(title: str) -> AppConfig | None:
     try:
         cfg = data.get_config()
     except ConfigError as exc:
-        st.error("The configuration is invalid:\n\n" + "\n".join(f"* {p}" for p in exc.problems))
+        st.error("The configuration is invalid:\n\n" + "\n".join(f"* {esc(p)}" for p in exc.problems))
         return None
     except FileNotFoundError as exc:
-        st.info(f"{exc}. Start the dashboard with `auditapp run-app --config app.yaml`.")
+        st.info(f"{esc(exc)}. Start the dashboard with `auditapp run-app --config app.yaml`.")
         return None
     if cfg is None:
         st.info("No configuration given. Start the dashboard with `auditapp run-app --config app.yaml`.")
@@ -136,7 +156,7 @@ def metric_tables(cfg: AppConfig) -> data.Tables | None:
     show_problems(tables, level="info")
     if tables.empty:
         if tables.sets or not tables.problems:
-            names = ", ".join(tables.sets) or "the configured datasets"
+            names = esc(", ".join(tables.sets)) or "the configured datasets"
             st.info(f"The metric CSVs of {names} have no rows. Run `auditapp metric-extraction` first.")
         return None
     return tables
@@ -385,15 +405,15 @@ def open_in_itksnap(cfg: AppConfig, set_name: str, subject: str, models: Sequenc
         try:
             files = itksnap.subject_files(cfg, set_name, subject, tuple(models))
         except itksnap.ViewerError as exc:
-            st.info(str(exc))
+            st.info(esc(exc))
         else:
-            st.markdown("Files to open by hand:\n" + "\n".join(f"- `{p}`" for p in files.all_files()))
+            st.markdown("Files to open by hand:\n" + "\n".join(f"- {esc(p)}" for p in files.all_files()))
         return False
     except itksnap.ViewerError as exc:
-        st.warning(str(exc))
+        st.warning(esc(exc))
         return False
     if result.launched:
-        st.toast(f"Opened {subject} in ITK-SNAP")
+        st.toast(f"Opened {esc(subject)} in ITK-SNAP")
     return True
 
 
@@ -411,7 +431,7 @@ def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *
         open_in_itksnap(cfg, *subjects[0], models=models)
     for i, (set_name, subject) in enumerate(subjects[:20]):
         c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
-        c1.markdown(f"**{subject}** ({set_name})")
+        c1.markdown(f"**{esc(subject)}** ({esc(set_name)})")
         label = "Open again" if len(subjects) == 1 else "Open in ITK-SNAP"
         if c2.button(label, key=f"{page}.viewer.open.{i}"):
             open_in_itksnap(cfg, set_name, subject, models=models, force=True)

@@ -32,7 +32,7 @@ def _classes(cfg):
     try:
         return analysis.matrix_classes(labels)
     except ValueError as exc:
-        st.info(f"The labels of app.yaml cannot be used as matrix classes: {exc}")
+        st.info(f"The labels of app.yaml cannot be used as matrix classes: {ui.esc(exc)}")
         return None
 
 
@@ -45,16 +45,16 @@ def _choose_source(cfg) -> tuple | None:
     dataset = ui.select_one("Dataset", sets, PAGE, "dataset", shared="dataset")
     models = data.error_matrix_models(cfg, dataset)
     if not models:
-        st.info(f"No models for {dataset}: add `predictions: {{{dataset}: {{<model>: <folder>}}}}` to app.yaml.")
+        st.info(f"No models for {ui.esc(dataset)}: add `predictions: {{<dataset>: {{<model>: <folder>}}}}` to app.yaml.")
         return None
     model = ui.select_one("Model", models, PAGE, "model", shared="model")
     source = data.error_matrix_source(cfg, dataset, model)
     if source.problem:
-        st.info(source.problem)
+        st.info(ui.esc(source.problem))
         return None
     if not source.subjects:
-        st.info(f"No subject of {dataset} has a prediction of {model}."
-                + (f" Skipped: {_skipped_text(source.skipped)}" if source.skipped else ""))
+        st.info(f"No subject of {ui.esc(dataset)} has a prediction of {ui.esc(model)}."
+                + (f" Skipped: {ui.esc(_skipped_text(source.skipped))}" if source.skipped else ""))
         return None
     subject = ui.select_one("Subject", [ALL, *source.subjects], PAGE, "subject")
     return dataset, model, source, subject
@@ -98,7 +98,7 @@ def _display_options(matrix) -> tuple[str, str, int, dict]:
         x_title = st.text_input("X axis label", "Predicted label", key=f"{PAGE}.xtitle")
         y_title = st.text_input("Y axis label", "True label", key=f"{PAGE}.ytitle")
         font_size = st.slider("Font size", 4, 48, 14, key=f"{PAGE}.font")
-        names = {name: st.text_input(f"Display name of {name}", name, key=f"{PAGE}.name.{name}")
+        names = {name: st.text_input(f"Display name of {ui.esc(name)}", name, key=f"{PAGE}.name.{name}")
                  for name in matrix.index}
     return x_title, y_title, font_size, names
 
@@ -120,7 +120,7 @@ def body() -> None:
     counts, used, skipped = _counts_with_progress(source, model, source.subjects if subject == ALL else [subject])
     skipped = {**source.skipped, **skipped} if subject == ALL else skipped
     if not used:
-        st.info(f"No error matrix could be computed for {subject} ({model}). {_skipped_text(skipped)}")
+        st.info(ui.esc(f"No error matrix could be computed for {subject} ({model}). {_skipped_text(skipped)}"))
         return
     matrix = data.matrix_view(data.summed_counts(counts), dict(classes), kind=kind, normalize=normalize,
                               n_subjects=len(used), average=average)
@@ -135,8 +135,8 @@ def body() -> None:
     caption = f"Subjects used: {len(used)}. Source: {source_text}."
     if skipped:
         caption += f" Skipped ({len(skipped)}): {_skipped_text(skipped)}"
-    st.caption(caption)
-    if subject != ALL and st.button(f"Open {subject} in ITK-SNAP with {model}", key=f"{PAGE}.itksnap"):
+    st.caption(ui.esc(caption))
+    if subject != ALL and st.button(f"Open {ui.esc(subject)} in ITK-SNAP with {ui.esc(model)}", key=f"{PAGE}.itksnap"):
         ui.open_in_itksnap(cfg, dataset, subject, models=[model], force=True)
     out = shown.copy()
     out.index.name = "ground_truth"

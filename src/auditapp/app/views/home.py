@@ -7,7 +7,7 @@ import streamlit as st
 
 from auditapp import __version__
 from auditapp.app import data
-from auditapp.app.views._common import show_problems
+from auditapp.app.views._common import esc, show_problems
 
 OK = "✓"
 
@@ -115,7 +115,7 @@ def body() -> None:
     ftab, mtab = data.features(cfg), data.metrics(cfg)
     show_problems(ftab, mtab)
     for warning in cfg.warnings:
-        st.warning(warning)
+        st.warning(esc(warning))
 
     st.subheader("Project status")
     status = _status(cfg, ftab, mtab)

@@ -44,14 +44,14 @@ def body() -> None:
     mdf = tables.df[tables.df["set"] == dataset]
     size_col = next((c for c in SIZE_COLUMNS if c in mdf.columns and mdf[c].notna().any()), None)
     if size_col is None:
-        st.info(f"The metric CSV of {dataset} has no predicted_size column; enable it in metric extraction.")
+        st.info(f"The metric CSV of {ui.esc(dataset)} has no predicted_size column; enable it in metric extraction.")
         return
     model = ui.select_one("Model", data.models_of(mdf), PAGE, "model", shared="model")
     patients = sorted(long_rows.loc[long_rows["set"] == dataset, "longitudinal_id"].astype(str).unique().tolist())
     patient = ui.select_one("Subject", patients, PAGE, f"subject.{dataset}")
     summary = data.longitudinal_summary(cfg, dataset, model, patient)
     if summary.empty:
-        st.info(f"No time points of {patient} in {dataset}.")
+        st.info(f"No time points of {ui.esc(patient)} in {ui.esc(dataset)}.")
         return
     options = ui.plot_options(PAGE, f"lines.{dataset}.{patient}.{model}", title=f"{patient} · {model}",
                               x_title="Time point",
@@ -60,7 +60,7 @@ def body() -> None:
     ui.show_chart(fig, f"{PAGE}.chart", plots.SVG_NAMES[PAGE], selectable=False)
     if summary["predicted"].isna().any():
         missing = summary.loc[summary["predicted"].isna(), "ID"].tolist()
-        st.caption(f"No predicted size of {model} for: {', '.join(missing)}.")
+        st.caption(ui.esc(f"No predicted size of {model} for: {', '.join(missing)}."))
     table = summary[["time_point", "ID", "observed", "predicted", "error_pct", "observed_growth_pct",
                      "predicted_growth_pct"]].rename(columns={
                          "time_point": "Time point", "observed": "Observed (mm³)", "predicted": "Predicted (mm³)",

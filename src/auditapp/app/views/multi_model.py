@@ -46,7 +46,7 @@ def body() -> None:
     sel = data.Selection((dataset,), tuple(models), tuple(regions), ui.subset_filter(rows, tables.meta_columns, PAGE))
     rows = data.metric_rows(cfg, sel, tuple(metrics))
     if rows.empty:
-        st.info(f"No values of the selected models in {dataset}.")
+        st.info(f"No values of the selected models in {ui.esc(dataset)}.")
         return
     results = {m: data.compare_models(cfg, sel, m, aggregated) for m in metrics}
 
@@ -84,7 +84,7 @@ def body() -> None:
     # ---- ranking
     st.subheader("Ranking (Friedman test, Nemenyi post-hoc)")
     if len(all_models) < 3:
-        st.info(f"The Friedman test and ranking need at least 3 models; {dataset} has {len(all_models)}.")
+        st.info(f"The Friedman test and ranking need at least 3 models; {ui.esc(dataset)} has {len(all_models)}.")
         return
     if len(models) < 3:
         st.info("The Friedman test and ranking need at least 3 models; select more models in the sidebar.")
@@ -95,10 +95,10 @@ def body() -> None:
 
 def _ranking(res, name: str, dataset: str, aggregated: bool) -> None:
     with st.container(border=True):
-        st.markdown(f"**{name}** — {dataset}, each subject's mean over the "
+        st.markdown(f"**{ui.esc(name)}** — {ui.esc(dataset)}, each subject's mean over the "
                     f"{'regions' if aggregated else 'selected regions'} ({res.rank_by})")
         if res.note or not pd.notna(res.friedman_p):
-            st.info(res.note or "The Friedman test could not be run.")
+            st.info(ui.esc(res.note or "The Friedman test could not be run."))
             return
         c = st.columns(4)
         c[0].metric("Friedman χ²", f"{res.friedman_statistic:.4f}")

@@ -9,6 +9,7 @@ from auditapp.app import data
 from auditapp.app.plots import SVG_NAMES, color_map, scatter_figure
 from auditapp.app.views._common import (
     csv_download,
+    esc,
     dataset_multiselect,
     feature_picker,
     is_continuous,
@@ -53,7 +54,7 @@ def body() -> None:
     highlight = None if hl_id == "None" else (hl_set, hl_id)
 
     if view.empty:
-        st.info(f"No values of {catalog.name(x)} and {catalog.name(y)} in the selected datasets.")
+        st.info(f"No values of {esc(catalog.name(x))} and {esc(catalog.name(y))} in the selected datasets.")
         return
     x_name, y_name = catalog.name(x), catalog.name(y)
     colour = None
@@ -84,7 +85,7 @@ def _chart(cfg, sel, view, x, y, x_name, y_name, colour, all_sets, highlight) ->
     rho = data.feature_correlation(cfg, sel, x, y)
     parts = [f"{r.set}: Spearman ρ = {r.rho:.3f} (n = {r.n})" if pd.notna(r.rho)
              else f"{r.set}: ρ undefined (n = {r.n})" for r in rho.itertuples()]
-    st.caption(" · ".join(parts) + " — click a point to open the subject in ITK-SNAP.")
+    st.caption(esc(" · ".join(parts)) + " — click a point to open the subject in ITK-SNAP.")
     subject_viewer(cfg, selected, PAGE)
     out = view.rename(columns={x: x_name, y: y_name})
     if colour is not None and colour[0] not in (x, y):

@@ -86,7 +86,7 @@ def body() -> None:
     cfg, tables = page
     dataset, set_rows, models = ui.dataset_with_models(cfg, tables, PAGE)
     if len(models) < 2:
-        st.info(f"{dataset} has {len(models)} model ({', '.join(models)}); the pairwise comparison needs at least "
+        st.info(f"{ui.esc(dataset)} has {len(models)} model ({ui.esc(', '.join(models))}); the pairwise comparison needs at least "
                 "two models in the same metrics CSV.")
         return
     baseline = ui.select_one("Baseline model", models, PAGE, "baseline", shared="model")
@@ -95,7 +95,7 @@ def body() -> None:
                               default=models[1] if models[1] != baseline else others[0])
     metric_cols = data.metric_columns(set_rows, tables.meta_columns)
     if not metric_cols:
-        st.info(f"The metrics CSV of {dataset} has no numeric metric column.")
+        st.info(f"The metrics CSV of {ui.esc(dataset)} has no numeric metric column.")
         return
     metric = ui.select_one("Metric", metric_cols, PAGE, "metric", shared="metric", default="dice",
                            format_func=data.metric_name)
@@ -112,7 +112,7 @@ def body() -> None:
         st.info("No rows left after the subset; choose other values in the sidebar.")
         return
     name = data.metric_name(metric)
-    st.caption(f"{dataset}: {baseline} (baseline) → {benchmark} (benchmark), {name}.")
+    st.caption(ui.esc(f"{dataset}: {baseline} (baseline) → {benchmark} (benchmark), {name}."))
     if aggregated:
         _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind)
     else:
@@ -130,7 +130,7 @@ def _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind
     ids_b = set(rows.loc[rows["model"] == baseline, "ID"])
     ids_m = set(rows.loc[rows["model"] == benchmark, "ID"])
     if ids_b != ids_m:
-        st.caption(f"The two models were evaluated on different subjects ({baseline}: {len(ids_b)}, {benchmark}: "
+        st.caption(f"The two models were evaluated on different subjects ({ui.esc(baseline)}: {len(ids_b)}, {ui.esc(benchmark)}: "
                    f"{len(ids_m)}, both: {len(ids_b & ids_m)}); the means use all rows of each model.")
     shown = table.set_index("region")
     hover = [f"<br>{baseline}: {_fmt(b)}<br>{benchmark}: {_fmt(m)}<br>n: {nb} / {nm}"
@@ -223,13 +223,13 @@ def _one_test(cfg, sel: data.Selection, metric: str, samples: pd.DataFrame, rule
     try:
         result = data.paired_test(cfg, sel, metric, baseline, benchmark, rule)
     except ValueError as exc:  # the reference rule refuses fewer than 5 values per sample
-        st.info(f"No test: {exc}")
+        st.info(f"No test: {ui.esc(exc)}")
         return
     if result.test == "none" or not np.isfinite(result.p_value):
-        st.info(f"No test ({result.decision}): {result.interpretation or result.reason}")
+        st.info(ui.esc(f"No test ({result.decision}): {result.interpretation or result.reason}"))
         return
     with st.container(border=True):
-        st.markdown(f"**{direction_sentence(result, baseline, benchmark, scope, metric, name)}**")
+        st.markdown(f"**{ui.esc(direction_sentence(result, baseline, benchmark, scope, metric, name))}**")
         c = st.columns(3)
         c[0].metric("n (pairs)", f"{result.n}", help=f"{result.n_dropped} subject(s) without both values dropped")
         c[1].metric("p-value", f"{result.p_value:.4e}")
@@ -272,7 +272,7 @@ def _reference_details(result, samples, name, baseline, benchmark) -> None:
     by_sample = {n.sample: n for n in result.normality}
     for col, which, model in zip(cols, ("baseline", "benchmark"), (baseline, benchmark)):
         with col:
-            st.caption(f"{model} ({which})")
+            st.caption(ui.esc(f"{model} ({which})"))
             if which in by_sample:
                 st.table(normality_table(by_sample[which]).set_index(""))  # static: long texts wrap
             fig = _histogram(samples, which, model, 10, name, colors=plots.color_map([baseline, benchmark], sort=True))
@@ -288,7 +288,7 @@ def _region_tests(cfg, sel, rule, metric, name, baseline, benchmark) -> None:
     try:
         tests = data.paired_tests(cfg, sel, metric, baseline, benchmark, rule)
     except ValueError as exc:
-        st.info(f"No per-region tests: {exc}")
+        st.info(f"No per-region tests: {ui.esc(exc)}")
         return
     cols = [c for c in ("region", "n", "test", "p_value", "p_holm", "reject_holm", "effect_size_name",
                         "effect_size", "mean_difference", "ci_low", "ci_high", "decision") if c in tests.columns]
@@ -300,7 +300,7 @@ def _region_tests(cfg, sel, rule, metric, name, baseline, benchmark) -> None:
         table["Effect size"] = table["Effect size"].map(lambda v: EFFECT_NAMES.get(v, v))
     table.insert(1, "Decision (Holm)", [direction_sentence(r, baseline, benchmark, r.region, metric, name)
                                         for r in tests.itertuples()])
-    st.markdown(f"**Per region** — {name}, Holm-adjusted across regions")
+    st.markdown(f"**Per region** — {ui.esc(name)}, Holm-adjusted across regions")
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"p": st.column_config.NumberColumn(format="%.4e"),
                                 "Holm p": st.column_config.NumberColumn(format="%.4e"),
@@ -316,7 +316,7 @@ def _region_tests(cfg, sel, rule, metric, name, baseline, benchmark) -> None:
 def _per_subject(cfg, sel, dataset, metric, name, baseline, benchmark, kind) -> None:
     table = data.subject_improvement(cfg, sel, metric, baseline, benchmark)
     if table.empty:
-        st.info(f"No subject of {dataset} has values of {name}.")
+        st.info(f"No subject of {ui.esc(dataset)} has values of {ui.esc(name)}.")
         return
     c1, c2, c3 = st.columns(3)
     top_k = c1.number_input("Maximum subjects to visualize", min_value=1, value=5, step=1, key=f"{PAGE}.top")
@@ -356,7 +356,7 @@ def _per_subject(cfg, sel, dataset, metric, name, baseline, benchmark, kind) -> 
         fig = plots.improvement_bars(part, value=kind, favourable=_favourable(part[kind].to_numpy(float), kind, metric),
                                   label=AXIS[kind], percent=kind == "relative", x_range=x_range, title=title)
         ui.show_chart(fig, f"{PAGE}.subject.{subject}", plots.SVG_NAMES[PAGE], selectable=False)
-        if st.button(f"Open {subject} in ITK-SNAP with {baseline} and {benchmark}",
+        if st.button(f"Open {ui.esc(subject)} in ITK-SNAP with {ui.esc(baseline)} and {ui.esc(benchmark)}",
                      key=f"{PAGE}.itksnap.{subject}"):
             ui.open_in_itksnap(cfg, dataset, subject, models=[baseline, benchmark], force=True)
     ui.csv_download(shown, f"pairwise_subjects_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv",

@@ -74,12 +74,12 @@ def body() -> None:
     sel = data.Selection(tuple(chosen), (model,), regions, ui.subset_filter(rows, meta, PAGE))
     trend = st.sidebar.checkbox("Trend line (least squares)", value=False, key=f"{PAGE}.trend")
     if feature not in rows.columns or metric not in rows.columns:
-        st.info(f"No values of {catalog.name(feature)} for {model}.")
+        st.info(f"No values of {ui.esc(catalog.name(feature))} for {ui.esc(model)}.")
         return
     shown = data.model_feature_rows(cfg, sel, aggregated, (feature, metric) + ((color,) if color else ()),
                                     (feature, metric))
     if shown.empty:
-        st.info(f"No values of {data.metric_name(metric)} and {catalog.name(feature)} for {model} in the selected "
+        st.info(f"No values of {ui.esc(data.metric_name(metric))} and {ui.esc(catalog.name(feature))} for {ui.esc(model)} in the selected "
                 "datasets.")
         return
 
@@ -102,7 +102,7 @@ def body() -> None:
 
     corr = data.model_feature_correlation(cfg, sel, aggregated, feature, metric)
     corr = corr.rename(columns={"set": "Dataset", "region": "Region", "rho": "Spearman ρ", "p": "p-value"})
-    st.markdown(f"**Spearman correlation** of {x_title} and {y_title}")
+    st.markdown(f"**Spearman correlation** of {ui.esc(x_title)} and {ui.esc(y_title)}")
     st.dataframe(corr, hide_index=True, width="stretch",
                  column_config={"Spearman ρ": st.column_config.NumberColumn(format="%.3f"),
                                 "p-value": st.column_config.NumberColumn(format="%.3e")})
@@ -139,8 +139,8 @@ def _highlight_list(cfg, highlighted: list[tuple[str, str]], model: str) -> None
             st.rerun()
         for i, (set_name, subject) in enumerate(highlighted[:30]):
             c1, c2, c3 = st.columns([2, 1, 1])
-            c1.markdown(f"{subject} ({set_name})")
-            if c2.button(f"ITK-SNAP (GT + {model})", key=f"{PAGE}.itksnap.{i}"):
+            c1.markdown(f"{ui.esc(subject)} ({ui.esc(set_name)})")
+            if c2.button(f"ITK-SNAP (GT + {ui.esc(model)})", key=f"{PAGE}.itksnap.{i}"):
                 ui.open_in_itksnap(cfg, set_name, subject, models=[model], force=True)
             if c3.button("Subjects exploration", key=f"{PAGE}.explore.{i}"):
                 st.session_state["subjects.request"] = (set_name, subject)

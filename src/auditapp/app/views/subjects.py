@@ -10,7 +10,7 @@ import streamlit as st
 
 from auditapp import analysis
 from auditapp.app import data
-from auditapp.app.views._common import csv_download, open_in_itksnap, page_tables, select_one, show_problems
+from auditapp.app.views._common import csv_download, esc, open_in_itksnap, page_tables, select_one, show_problems
 from auditapp.app.views._viewer import slice_viewer
 
 PAGE = "subjects"
@@ -20,6 +20,22 @@ def _format(value) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return "" if pd.isna(value) else f"{value:,.2f}"
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _unknown_link(sets, ids, want_set, want_id, dataset) -> str | None:
+    """The message for a link (``?set=&id=``) naming a dataset or subject that does not exist, else None."""
+    if want_set is not None and want_set not in sets:
+        return f"Dataset {esc(want_set)} was not found; the datasets are {esc(', '.join(sets))}."
+    if want_id is not None and (want_set in (None, dataset)) and want_id not in ids:
+        return f"Subject {esc(want_id)} was not found in dataset {esc(dataset)}."
+    return None
+
+
+def _index(ids: list[str], wanted: str | None) -> int | None:
+    """Position of the linked subject, else the first subject (None when there is none)."""
+    if not ids:
+        return None
+    return ids.index(wanted) if wanted in ids else 0
 
 
 def body() -> None:
@@ -35,20 +51,25 @@ def body() -> None:
     dataset = select_one("Dataset", ftab.sets, PAGE, "set", shared="dataset")
     set_df = ftab.df[ftab.df["set"] == dataset]
     ids = sorted(set_df["ID"].astype(str).unique())
-    subject = select_one("Subject", ids, PAGE, f"id.{dataset}", default=want_id)
+    unknown = _unknown_link(ftab.sets, ids, want_set, want_id, dataset)
+    subject = st.sidebar.selectbox("Subject", ids, index=None if unknown else _index(ids, want_id),
+                                   key=f"{PAGE}.id.{dataset}", placeholder="Choose a subject")
     if subject is None:
-        st.info(f"No subjects in {dataset}.")
+        if unknown:
+            st.warning(unknown)
+        elif not ids:
+            st.info(f"No subjects in {esc(dataset)}.")
         return
     if (want_set, want_id) != (dataset, subject):
         st.query_params.update({"set": dataset, "id": subject})
     row = set_df[set_df["ID"].astype(str) == subject].iloc[0]
 
-    st.subheader(f"Subject information: {subject}")
+    st.subheader(f"Subject information: {esc(subject)}")
     c1, *model_cols = st.columns(1 + len(cfg.predictions.get(dataset, {})) or 1)
     if c1.button("Open in ITK-SNAP", key=f"{PAGE}.open"):
         open_in_itksnap(cfg, dataset, subject, force=True)
     for col, model in zip(model_cols, cfg.predictions.get(dataset, {})):
-        if col.button(f"Open with prediction of {model}", key=f"{PAGE}.open.{model}"):
+        if col.button(f"Open with prediction of {esc(model)}", key=f"{PAGE}.open.{model}"):
             open_in_itksnap(cfg, dataset, subject, models=(model,), force=True)
     # ?view=slices (a click elsewhere, the gallery) opens the in-browser viewer; it stays off otherwise, so
     # browsing subjects reads no NIfTI file

@@ -24,6 +24,7 @@ from auditapp.app.plots import (
 from auditapp.app.views._common import (
     colour_group_by,
     csv_download,
+    esc,
     is_continuous,
     dataset_multiselect,
     feature_picker,
@@ -75,7 +76,7 @@ def _lower(cfg, plotted, rng, density_key, *, column, group_col, order, colors, 
     else:
         curves, skipped = data.density(cfg, *density_key, tuple(order))
         if skipped:
-            st.caption(f"No density for {', '.join(map(str, skipped))}: fewer than 2 distinct values.")
+            st.caption(f"No density for {esc(', '.join(map(str, skipped)))}: fewer than 2 distinct values.")
         opts = plot_options(PAGE, "lower", x_title=pretty, y_title="Density")
         fig = density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend, options=opts)
     show_chart(fig, f"{PAGE}.distribution", SVG_NAMES["distribution"], selectable=False)
@@ -103,7 +104,7 @@ def body() -> None:
     view = data.univariate_view(cfg, sel, column, group, point_colour)
     rng = value_range(view[column])
     if rng is None:
-        st.info(f"No values of {pretty} in the selected datasets.")
+        st.info(f"No values of {esc(pretty)} in the selected datasets.")
         return
     flt = _filter_controls(column, rng)
     view = filter_feature(view, column, flt[0], lo=flt[1], hi=flt[2], k=flt[3])
@@ -117,7 +118,7 @@ def body() -> None:
         colors = color_map(order)
     plotted = view[view[column].notna()]
     if plotted.empty:
-        st.info(f"No values of {pretty} in the selected datasets.")
+        st.info(f"No values of {esc(pretty)} in the selected datasets.")
         return
 
     ctx = dict(column=column, group_col=group_col, order=order, colors=colors, pretty=pretty, legend=legend)
