@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -205,7 +206,8 @@ def metric_value(at, label: str) -> str:
 
 
 def infos(at) -> list[str]:
-    return [i.value for i in at.info]
+    """Info messages as read (user strings in them are Markdown-escaped: ``ui.esc``)."""
+    return [re.sub(r"\\(.)", r"\1", i.value) for i in at.info]
 
 
 # --------------------------------------------------------------------------- error matrix

@@ -61,7 +61,7 @@ def coerce_numeric(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[int]]
     from auditapp.metrics.registry import METRICS
 
     known = set(METRICS) | set(LEGACY_METRIC_COLUMNS) | _NUMERIC_COLUMNS
-    out, bad = df, {}
+    changed, bad = {}, {}
     for col in df.columns:
         if col in _TEXT_COLUMNS or pd.api.types.is_numeric_dtype(df[col]):
             continue
@@ -70,12 +70,13 @@ def coerce_numeric(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[int]]
         wrong = present & numbers.isna()
         if col not in known and int(wrong.sum()) * 2 >= int(present.sum()):
             continue  # a text column
-        if out is df:
-            out = df.copy()
-        out[col] = numbers
+        changed[col] = numbers
         if wrong.any():
             bad[str(col)] = [int(i) for i in wrong.to_numpy().nonzero()[0]]
-    return out, bad
+    if not changed:
+        return df, bad
+    numbers = pd.DataFrame(changed, index=df.index)
+    return pd.concat([df.drop(columns=list(changed)), numbers], axis=1)[list(df.columns)].copy(), bad
 
 
 def has_legacy_columns(columns) -> bool:

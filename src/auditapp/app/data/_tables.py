@@ -50,6 +50,7 @@ def _read_file(kind: str, set_name: str, path: str, mtime_ns: int, size: int
     where = f"{kind}.{set_name} ({path})"
     problems = [f"{where}: column {col} has {len(rows)} value(s) that are not numbers ({_lines(rows)}); "
                 "they are shown as empty." for col, rows in bad.items()]
+    raw = raw.copy()  # one consolidated block before adding a column (as load_tables)
     raw["set"] = set_name
     df = canonical_metric_columns(raw) if kind == "metrics" else raw
     df, row_problems = _usable_rows(df, ["ID", "model", "region"] if kind == "metrics" else ["ID"], where)

@@ -62,7 +62,8 @@ def _set_shared(name: str, value) -> None:
     st.session_state[f"shared.{name}"] = value
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>$|~])")
+_MARKDOWN_BLOCK = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 
 
 def esc(value) -> str:
@@ -70,14 +71,18 @@ def esc(value) -> str:
     widget and button labels, toasts).
 
     Every user-controlled string (IDs, datasets, models, metadata values, column names, paths, error messages) goes
-    through here before it is placed in such text: Markdown, emoji/colour directives and LaTeX characters are
-    backslash-escaped and line breaks become spaces, so an ID like ``![x](http://host/t.png)`` shows as those
-    characters instead of fetching an image.
+    through here before it is placed in such text: the characters that start Markdown inline syntax (links and
+    images, emphasis, code, HTML, LaTeX, tables, strike-through, colour directives) are backslash-escaped, a
+    leading heading/quote/list marker too, and line breaks become spaces, so an ID like ``![x](http://host/t.png)``
+    shows as those characters instead of fetching an image.
 
     >>> esc("![x](http://h/t.png)")
-    '\\!\\[x\\]\\(http\\://h/t\\.png\\)'
+    '!\\\\[x\\\\](http://h/t.png)'
+    >>> esc("# a_b")
+    '\\\\# a\\\\_b'
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+    text = _MARKDOWN_INLINE.sub(r"\\\1", " ".join(str(value).splitlines()))
+    return _MARKDOWN_BLOCK.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 # --------------------------------------------------------------------------------------------------------------------
