@@ -71,7 +71,7 @@ def _usable_rows(df: pd.DataFrame, keys: list[str], where: str) -> tuple[pd.Data
     """Rows with an ID, the first of rows repeating ``keys``; one message per kind of problem."""
     problems = []
     ids = df["ID"]
-    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    missing = ids.isna()  # NA-like text ("NA", "None", "", ...) is an ID (io.tables.read_table)
     if missing.any():
         problems.append(f"{where}: no ID on {_lines(df.index[missing])}; these rows are left out.")
         df = df[~missing]
