@@ -144,7 +144,7 @@ def _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind
     ui.show_chart(fig, f"{PAGE}.bars", plots.SVG_NAMES[PAGE], selectable=False)
     better = _better(metric)
     what = ("change of each model's mean" if method == "of-means" else "mean of the per-subject changes")
-    st.caption(f"Bars: {AXIS[kind].lower()} of {name}, {benchmark} vs {baseline} ({what}; Average = mean of the "
+    st.caption(f"Bars: {AXIS[kind].lower()} of {ui.esc(name)}, {ui.esc(benchmark)} vs {ui.esc(baseline)} ({what}; Average = mean of the "
                "region means). " + (f"Green = better, orange = worse: {better} {name} is better." if better else
                                     f"{name} has no better direction: green = higher, orange = lower."))
     display = table.rename(columns={
