@@ -165,3 +165,31 @@ def test_reused_subjects_report_their_warnings_again(project):
     (log,) = sorted((project / "logs").glob("*.log"))[-1:]
     text = log.read_text(encoding="utf-8")
     assert "4 of 4 subjects reused" in text and "'_flair' for subject 'S-003' was not found" in text
+
+
+def test_store_streams_results_to_parts_and_reads_them_back(tmp_path):
+    """Computed results live in the parts, not in memory; records() and the manifest hold exactly this run."""
+    from auditapp.pipelines.incremental import ResultStore
+
+    csv = tmp_path / "extracted_information_X.csv"
+    first = ResultStore(csv, chunk_size=2)
+    for i in range(5):
+        first.add(f"S{i}", f"k{i}", {"value": i + 0.5})
+    assert first._pending == {"S4": {"key": "k4", "result": {"value": 4.5}}}  # 2 parts of 2 on disk
+    assert len(list(first.parts.glob("part-*.json"))) == 2
+    assert dict(first.records()) == {f"S{i}": {"value": i + 0.5} for i in range(5)}
+    first.finish()
+    stored = json.loads(first.manifest.read_text(encoding="utf-8"))
+    assert stored == {"format": 1, "version": auditapp.__version__,
+                      "records": {f"S{i}": {"key": f"k{i}", "result": {"value": i + 0.5}} for i in range(5)}}
+
+    second = ResultStore(csv, chunk_size=2)  # S0 and S1 reused, S2 recomputed with a new key, S3/S4 removed
+    assert second.lookup("S0", "k0") == {"value": 0.5} and second.lookup("S1", "k1") == {"value": 1.5}
+    assert second.lookup("S2", "changed") is None
+    second.add("S2", "changed", {"value": -1.0})
+    assert sorted(second.records()) == [("S0", {"value": 0.5}), ("S1", {"value": 1.5}), ("S2", {"value": -1.0})]
+    second.finish()
+    records = json.loads(second.manifest.read_text(encoding="utf-8"))["records"]
+    assert records == {"S0": {"key": "k0", "result": {"value": 0.5}}, "S1": {"key": "k1", "result": {"value": 1.5}},
+                       "S2": {"key": "changed", "result": {"value": -1.0}}}
+    assert not second.parts.exists()

@@ -76,6 +76,17 @@ def test_serial_run_collects_failures_and_warnings():
     assert all(o.seconds >= 0 for o in result.outcomes)
 
 
+def test_streamed_run_keeps_only_failures():
+    """keep_results=False: successes reach on_outcome and are counted, never held in the RunResult."""
+    streamed = []
+    result = run_tasks(work, TASKS, n_jobs=1, keep_results=False,
+                       on_outcome=lambda o, done, total: o.ok and streamed.append((o.result["ID"], o.result["square"])))
+    assert sorted(streamed) == EXPECTED[0]
+    assert result.results == [] and all(not o.ok for o in result.outcomes)
+    assert (result.n_ok, result.n_failed) == (4, 2)
+    assert sorted(f.subject for f in result.failures) == ["bad2", "crash4"]
+
+
 def test_failure_keeps_task_model():
     result = run_tasks(work, [Task("bad9", 1, model="BraTS25_1")])
     assert result.failures == [Failure("bad9", "read", "file not found: /data/bad9_t1.nii.gz",

@@ -260,22 +260,26 @@ def _to_record(outcome: TaskOutcome) -> dict:
             "warnings": list(outcome.warnings)}
 
 
+def _from_record(subject: str, record: dict) -> SubjectResult:
+    return SubjectResult(subject=subject, row=record["row"], has_seg=record["has_seg"],
+                         unconfigured=tuple(record["unconfigured"]))
+
+
 def _split_reused(name: str, tasks: list[SubjectTask], store: ResultStore, log_warnings
-                  ) -> tuple[list[SubjectResult], list[SubjectTask], dict[str, str]]:
-    """(reused results, tasks to compute, key of every subject); reused subjects' warnings are logged again."""
-    reused, todo, keys = [], [], {}
+                  ) -> tuple[list[SubjectTask], dict[str, str]]:
+    """(tasks to compute, key of every subject); reused subjects' warnings are logged again."""
+    todo, keys = [], {}
     for task in tasks:
         keys[task.subject] = key = task_key(task, _task_files(task))
         record = store.lookup(task.subject, key)
         if record is None:
             todo.append(task)
         else:
-            reused.append(SubjectResult(subject=task.subject, row=record["row"], has_seg=record["has_seg"],
-                                        unconfigured=tuple(record["unconfigured"])))
             log_warnings(task.subject, record["warnings"])
-    logger.info(f"{name}: {len(reused)} of {len(tasks)} subjects reused from the previous run "
+    n_reused = len(tasks) - len(todo)
+    logger.info(f"{name}: {n_reused} of {len(tasks)} subjects reused from the previous run "
                 f"(unchanged files and settings, {store.manifest.name}), {len(todo)} to compute")
-    return reused, todo, keys
+    return todo, keys
 
 
 def build_table(
@@ -338,7 +342,7 @@ def extract_dataset(
             named = f"'{subject}'" in message
             logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
 
-    reused, tasks, keys = _split_reused(name, tasks, store, log_warnings)
+    tasks, keys = _split_reused(name, tasks, store, log_warnings)
     total = len(tasks)
     if progress is not None:
         progress(name, 0, total, "")
@@ -359,12 +363,14 @@ def extract_dataset(
 
     try:
         result = run_tasks(extract_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
-                           on_outcome=on_outcome)
+                           on_outcome=on_outcome, keep_results=False)
     finally:
         store.flush()  # an interrupted run resumes from every subject finished so far
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame = build_table(reused + result.results, config, longitudinal=config.longitudinal.get(name))
+        # every subject's result read back from the store (computed ones were streamed to its parts)
+        stored = [_from_record(subject, record) for subject, record in store.records()]
+        frame = build_table(stored, config, longitudinal=config.longitudinal.get(name))
         for source in config.metadata.get(name, ()):
             try:
                 table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)

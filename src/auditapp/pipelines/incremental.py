@@ -8,6 +8,10 @@ Next to an output ``<dir>/<stem>.csv`` the store keeps
   subjects are written as one part, atomically, so a run stopped at subject 700 of 1,000 resumes
   from what was finished. The parts are folded into the manifest when the run completes.
 
+Memory stays flat in the number of subjects: a computed result goes to a part and only its key
+stays in memory; :meth:`ResultStore.records` reads the run's records back one part at a time for
+the final table, and :meth:`ResultStore.finish` streams them into the manifest.
+
 A subject's key is a SHA-256 of auditapp's version, its task (paths, labels, families, metrics,
 conventions: everything the per-subject computation depends on) and each input file's path, size
 and modification time. A subject whose key matches is reused; new subjects and changed files are
@@ -21,7 +25,8 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +86,27 @@ def _dumps(records: dict) -> str:
                       default=_json_default, sort_keys=True)
 
 
+def _write_records_atomic(path: Path, records: Iterable[tuple[str, dict]]) -> None:
+    """Stream ``records`` into the layout of :func:`_dumps` (one record in memory at a time), atomically."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(f'{{"format": {RECORD_FORMAT}, "records": {{')
+            for i, (subject, record) in enumerate(records):
+                handle.write(", " if i else "")
+                handle.write(f"{json.dumps(subject)}: {json.dumps(record, default=_json_default, sort_keys=True)}")
+            handle.write(f'}}, "version": {json.dumps(auditapp.__version__)}}}')
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
 def _read_records(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -111,10 +137,12 @@ class ResultStore:
         self.parts = output.with_name(f"{output.stem}.parts")
         self.chunk_size = max(1, int(CHUNK_SIZE if chunk_size is None else chunk_size))
         self._previous: dict = {} if force else self._load()
-        self._current: dict = {}
+        #: this run's subjects -> key; a reused subject's record is in _previous, a computed one in a part
+        self._current: dict[str, str] = {}
+        self._reused: set[str] = set()
         self._pending: dict = {}
         existing = sorted(self.parts.glob("part-*.json")) if self.parts.is_dir() else []
-        self._n_parts = int(existing[-1].stem.split("-")[1]) if existing else 0
+        self._first_part = self._n_parts = int(existing[-1].stem.split("-")[1]) if existing else 0
 
     def _load(self) -> dict:
         records = _read_records(self.manifest)
@@ -128,14 +156,15 @@ class ResultStore:
         record = self._previous.get(subject)
         if record is None or record.get("key") != key:
             return None
-        self._current[subject] = record
+        self._current[subject] = key
+        self._reused.add(subject)
         return record["result"]
 
     def add(self, subject: str, key: str, result) -> None:
         """Record a newly computed result; every ``chunk_size`` of them are written as a part."""
-        record = {"key": key, "result": result}
-        self._current[subject] = record
-        self._pending[subject] = record
+        self._current[subject] = key
+        self._reused.discard(subject)
+        self._pending[subject] = {"key": key, "result": result}
         if len(self._pending) >= self.chunk_size:
             self.flush()
 
@@ -148,8 +177,22 @@ class ResultStore:
         write_text_atomic(self.parts / f"part-{self._n_parts:05d}.json", _dumps(self._pending))
         self._pending = {}
 
+    def _records(self) -> Iterator[tuple[str, dict]]:
+        for subject in sorted(self._reused):
+            yield subject, self._previous[subject]
+        self.flush()
+        for n in range(self._first_part + 1, self._n_parts + 1):  # this run's parts, one in memory at a time
+            for subject, record in _read_records(self.parts / f"part-{n:05d}.json").items():
+                if subject not in self._reused and self._current.get(subject) == record.get("key"):
+                    yield subject, record
+
+    def records(self) -> Iterator[tuple[str, object]]:
+        """``(subject, result)`` of every subject of this run (reused and computed), read back part by part."""
+        for subject, record in self._records():
+            yield subject, record["result"]
+
     def finish(self) -> None:
         """After the CSV is written: the manifest holds this run's subjects only; parts are removed."""
-        write_text_atomic(self.manifest, _dumps(self._current))
+        _write_records_atomic(self.manifest, self._records())
         self._pending = {}
         shutil.rmtree(self.parts, ignore_errors=True)

@@ -8,9 +8,12 @@ file, shape or spacing mismatch) is reported on its own; every other pair is wri
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
 import traceback
 import warnings
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -285,20 +288,65 @@ def _from_record(subject: str, record: dict) -> SubjectResult:
                          read_seconds=record["read_seconds"])
 
 
-def _split_reused(tasks: list[SubjectTask], store: ResultStore
-                  ) -> tuple[list[SubjectResult], list[SubjectTask], dict[str, str]]:
-    """(reused results, tasks to compute, key of every subject), and the log line saying how many."""
-    reused, todo, keys = [], [], {}
+def _split_reused(tasks: list[SubjectTask], store: ResultStore) -> tuple[list[SubjectTask], dict[str, str]]:
+    """(tasks to compute, key of every subject), and the log line saying how many were reused."""
+    todo, keys = [], {}
     for task in tasks:
         keys[task.subject] = key = task_key(task, _task_files(task))
-        record = store.lookup(task.subject, key)
-        if record is None:
+        if store.lookup(task.subject, key) is None:
             todo.append(task)
-        else:
-            reused.append(_from_record(task.subject, record))
-    logger.info(f"{len(reused)} of {len(tasks)} subjects reused from the previous run (unchanged files and "
+    n_reused = len(tasks) - len(todo)
+    logger.info(f"{n_reused} of {len(tasks)} subjects reused from the previous run (unchanged files and "
                 f"settings, {store.manifest.name}), {len(todo)} to compute")
-    return reused, todo, keys
+    return todo, keys
+
+
+class _Table:
+    """The CSV rows and error-matrix cells of every pair, compact (flat arrays, shared strings), then sorted."""
+
+    def __init__(self, metrics: tuple[str, ...]):
+        self.columns = output_columns(metrics)
+        self.names: dict[str, str] = {}  # one string object per ID, model and region
+        self.keys: list[tuple[str, str, str]] = []  # (model, ID, region) of each row
+        self.values = {name: array("d") for name in self.columns[3:]}
+        self.cell_keys: list[tuple[str, str]] = []
+        self.cells = array("q")
+
+    def _name(self, value) -> str:
+        return self.names.setdefault(value, value)
+
+    def add(self, subject: str, pair: PairResult) -> None:
+        for row in pair.rows:
+            self.keys.append((self._name(row["model"]), self._name(row["ID"]), self._name(row["region"])))
+            for name, column in self.values.items():
+                value = row.get(name)
+                column.append(math.nan if value is None else float(value))
+        for g, p, c in pair.cells:
+            self.cell_keys.append((self._name(pair.model), self._name(subject)))
+            self.cells.extend((g, p, c))
+
+    def frame(self) -> pd.DataFrame:
+        """Rows by model, ID, region; metric columns float64 (NaN where a metric has no value)."""
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        frame = pd.DataFrame({
+            "ID": pd.Series([self.keys[i][1] for i in order], dtype=object),
+            "region": pd.Series([self.keys[i][2] for i in order], dtype=object),
+            "model": pd.Series([self.keys[i][0] for i in order], dtype=object),
+            **{name: np.frombuffer(column, dtype=np.float64)[order] if order else np.array([], dtype=np.float64)
+               for name, column in self.values.items()},
+        })
+        return frame[self.columns]
+
+    def error_matrix(self) -> pd.DataFrame:
+        """Cells by model, ID, ground-truth value, predicted value (int64 columns)."""
+        cells = np.frombuffer(self.cells, dtype=np.int64).reshape(-1, 3) if len(self.cells) else \
+            np.zeros((0, 3), dtype=np.int64)
+        order = sorted(range(len(self.cell_keys)), key=lambda i: (*self.cell_keys[i], cells[i, 0], cells[i, 1]))
+        return pd.DataFrame({
+            "ID": pd.Series([self.cell_keys[i][1] for i in order], dtype=object),
+            "model": pd.Series([self.cell_keys[i][0] for i in order], dtype=object),
+            "gt_value": cells[order, 0], "pred_value": cells[order, 1], "count": cells[order, 2],
+        })[ERROR_MATRIX_COLUMNS]
 
 
 def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress | None = None,
@@ -357,12 +405,13 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     output_path.mkdir(parents=True, exist_ok=True)
     csv_path = output_path / f"extracted_information_{config.filename}.csv"
     store = ResultStore(csv_path, force=force)
-    reused, tasks, keys = _split_reused(tasks, store)
+    tasks, keys = _split_reused(tasks, store)
     total_pairs = len(tasks) * len(models)
     done_pairs = 0
     warning_counts: dict[str, int] = defaultdict(int)
     if stray:
         warning_counts["folder without expected files"] += len(stray)
+    partial: list[SubjectResult] = []  # subjects with a failed pair: not stored (computed again next time)
 
     def on_outcome(outcome: TaskOutcome, done: int, total: int) -> None:
         nonlocal done_pairs
@@ -370,8 +419,10 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
         done_pairs += len(task.models)
         if outcome.ok:
             result: SubjectResult = outcome.result
-            if not result.failures:  # a subject with a failed pair is computed again next time
+            if not result.failures:  # results stream to the store's parts; only the key stays in memory
                 store.add(result.subject, keys[result.subject], _to_record(result))
+            else:
+                partial.append(result)
             for pair in result.pairs:
                 logger.info(f"{result.subject} / {pair.model}: {len(pair.rows)} regions in {pair.seconds:.2f} s")
             for failure in result.failures:
@@ -390,12 +441,11 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
 
     try:
         run = run_tasks(evaluate_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
-                        on_outcome=on_outcome)
+                        on_outcome=on_outcome, keep_results=False)
     finally:
         store.flush()  # an interrupted run resumes from every subject finished so far
 
-    rows: list[dict] = []
-    cells: list[tuple] = []
+    table = _Table(metrics)
     failures: list[Failure] = []
     unconfigured_gt: dict[str, set[int]] = {}
     unconfigured_pred: dict[str, dict[str, set[int]]] = defaultdict(dict)
@@ -405,15 +455,15 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
             f = outcome.failure
             failures.extend(Failure(f.subject, f.stage, f.error, f.path, model=m.model, traceback=f.traceback)
                             for m in outcome.task.models)
-    for result in reused + run.results:
+    stored = (_from_record(subject, record) for subject, record in store.records())
+    for result in itertools.chain(stored, partial):  # one stored subject in memory at a time
         failures.extend(result.failures)
         for message in result.warnings:
             warning_counts["warning"] += 1
             logger.warning(f"{result.subject}: {message}")
         for pair in result.pairs:
             n_written += 1
-            rows.extend(pair.rows)
-            cells.extend((result.subject, pair.model, g, p, c) for g, p, c in pair.cells)
+            table.add(result.subject, pair)
             for message in pair.warnings:
                 warning_counts["warning"] += 1
                 logger.warning(f"{result.subject} / {pair.model}: {message}")
@@ -436,22 +486,14 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
             logger.warning(_unconfigured_message("prediction", model, set().union(*per_subject.values()),
                                                  list(per_subject)))
 
-    columns = output_columns(metrics)
-    rows.sort(key=lambda r: (r["model"], r["ID"], r["region"]))
-    frame = pd.DataFrame(rows, columns=columns)
-    for name in metrics:
-        frame[name] = frame[name].astype(np.float64)
+    frame = table.frame()
     write_csv_atomic(frame, csv_path, na_rep="")
     if frame.empty:
         warning_counts["no rows"] += 1
         logger.warning(f"no pair could be evaluated; {csv_path} holds only its header")
 
     if config.save_error_matrix:
-        cells.sort(key=lambda c: (c[1], c[0], c[2], c[3]))
-        matrix = pd.DataFrame(cells, columns=["ID", "model", "gt_value", "pred_value", "count"])
-        matrix = matrix[ERROR_MATRIX_COLUMNS].astype({"gt_value": np.int64, "pred_value": np.int64,
-                                                      "count": np.int64})
-        write_csv_atomic(matrix, output_path / f"error_matrix_{config.filename}.csv")
+        write_csv_atomic(table.error_matrix(), output_path / f"error_matrix_{config.filename}.csv")
 
     failures.sort(key=lambda f: (f.model or "", f.subject))
     failures_file = write_failures_file(failures, output_path / f"failures_{config.filename}.csv",

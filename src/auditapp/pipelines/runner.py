@@ -76,9 +76,14 @@ class TaskOutcome:
 
 @dataclass
 class RunResult:
-    """All outcomes of a run, in completion order (sort by key before writing)."""
+    """All outcomes of a run, in completion order (sort by key before writing).
+
+    With ``run_tasks(..., keep_results=False)`` successful outcomes are only counted
+    (``n_dropped``): the caller consumed them in ``on_outcome`` (streamed to disk).
+    """
 
     outcomes: list[TaskOutcome] = field(default_factory=list)
+    n_dropped: int = 0
 
     @property
     def results(self) -> list[Any]:
@@ -90,11 +95,11 @@ class RunResult:
 
     @property
     def n_ok(self) -> int:
-        return sum(o.ok for o in self.outcomes)
+        return self.n_dropped + sum(o.ok for o in self.outcomes)
 
     @property
     def n_failed(self) -> int:
-        return len(self.outcomes) - self.n_ok
+        return sum(not o.ok for o in self.outcomes)
 
 
 def _task_subject(task: Any) -> str:
@@ -221,6 +226,7 @@ def run_tasks(
     n_jobs: int = 1,
     parallel: ParallelConfig = ParallelConfig(),
     on_outcome: Callable[[TaskOutcome, int, int], None] | None = None,
+    keep_results: bool = True,
 ) -> RunResult:
     """Run ``work`` over ``tasks``, never stopping on a failed task.
 
@@ -238,6 +244,9 @@ def run_tasks(
     on_outcome : callable, optional
         Called in the parent as ``on_outcome(outcome, done, total)`` for each
         finished task (progress bars, logging).
+    keep_results : bool
+        False: successful outcomes are not kept in the returned RunResult (only counted), so the
+        parent's memory does not grow with the number of tasks; failures are always kept.
 
     Returns
     -------
@@ -261,7 +270,10 @@ def run_tasks(
 
                 for level, message in outcome.logs:
                     logger.log(level, message)
-            result.outcomes.append(outcome)
+            if keep_results or not outcome.ok:
+                result.outcomes.append(outcome)
+            else:
+                result.n_dropped += 1
             if on_outcome is not None:
                 on_outcome(outcome, len(finished), total)
 
