@@ -333,3 +333,102 @@ def test_feature_extraction_on_an_existing_dask_cluster_matches_serial(tmp_path)
         result = invoke("feature-extraction", "--config", str(config))
     assert result.exit_code == 0, result.output
     assert csv.read_bytes() == serial
+
+
+# --------------------------------------------------------------------------- output folders and OS errors (issue 11)
+
+
+def test_output_path_under_a_file_is_a_config_error_naming_the_key(tmp_path):
+    project = _tiny_project(tmp_path)
+    (project / "outputs").write_text("a file where the outputs folder should be", encoding="utf-8")
+    config = project / "configs" / "feature_extraction.yaml"
+    result = invoke("feature-extraction", "--config", str(config))
+    assert result.exit_code == 1
+    assert f"error: {config}: output_path: cannot be created: '{project / 'outputs'}' is not a folder; " \
+           "expected a folder that can be created and written" in result.stderr
+    assert "[Errno" not in result.stderr
+    assert not (project / "logs").exists()  # nothing created
+
+
+def test_unwritable_output_and_logs_paths_are_config_errors(tmp_path, monkeypatch):
+    project = _tiny_project(tmp_path)
+    real_access = os.access
+
+    def no_write_in_project(path, mode, **kwargs):  # permission bits do not stop root: simulated
+        return False if mode & os.W_OK and Path(path) == project else real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", no_write_in_project)
+    result = invoke("metric-extraction", "--config", str(project / "configs" / "metric_extraction.yaml"))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert [line.split(": ")[2] for line in errors] == ["output_path", "logs_path"]
+    assert all(f"permission denied: cannot create folders in '{project}'" in line for line in errors)
+    assert not (project / "outputs").exists()
+
+
+def test_os_error_writing_one_dataset_fails_that_dataset_only(tmp_path):
+    project = _tiny_project(tmp_path)
+    write_dataset(project / "datasets" / "T" / "T_images", site="T", n_subjects=1, shape=(20, 24, 24), seed=6)
+    config = project / "configs" / "feature_extraction.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "data_paths:\n", "data_paths:\n  T: ${project_root}/datasets/T/T_images\n"), encoding="utf-8")
+    blocked = project / "outputs" / "features" / "extracted_information_T.csv"
+    blocked.mkdir(parents=True)  # a folder where T's CSV must go: replacing it fails
+    result = invoke("feature-extraction", "--config", str(config))
+    assert result.exit_code == 3, result.output
+    assert f"T: not written: is a directory while writing {blocked}; the previous output files are kept" in result.stdout
+    assert pd.read_csv(project / "outputs" / "features" / "extracted_information_S.csv")["ID"].tolist() \
+        == ["S-001", "S-002"]  # written after T failed (config order: T, S)
+    assert blocked.is_dir() and not [p for p in blocked.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_os_error_writing_the_metric_file_is_a_failure_exit_3(tmp_path):
+    project = _tiny_project(tmp_path)
+    blocked = project / "outputs" / "metrics" / "extracted_information_S.csv"
+    blocked.mkdir(parents=True)
+    result = invoke("metric-extraction", "--config", str(project / "configs" / "metric_extraction.yaml"))
+    assert result.exit_code == 3, result.output
+    assert f"S: not written: is a directory while writing {blocked}; the previous output files are kept" in result.stdout
+
+
+class _FullDisk:
+    """A log file on a disk that fills up after ``room`` writes."""
+
+    def __init__(self, room: int):
+        self.room = room
+        self.written: list[str] = []
+
+    def write(self, text: str) -> int:
+        import errno
+
+        if len(self.written) >= self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("room", [0, 3])
+def test_disk_full_while_logging_stops_with_one_line_and_keeps_outputs(tmp_path, monkeypatch, room):
+    import auditapp.cli.logs
+
+    project = _tiny_project(tmp_path)
+    config = project / "configs" / "feature_extraction.yaml"
+    assert invoke("feature-extraction", "--config", str(config)).exit_code == 0
+    csv = project / "outputs" / "features" / "extracted_information_S.csv"
+    csv.write_text("previous output\n", encoding="utf-8")
+    disk = _FullDisk(room)
+    monkeypatch.setattr(auditapp.cli.logs, "_open_log", lambda path: disk)
+    result = invoke("feature-extraction", "--config", str(config))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr and "Logging error" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("S [")]  # but the bar
+    assert len(errors) == 1 and re.fullmatch(
+        r"error: no space left on device while writing .*/logs/features/[\d_]+\.log", errors[0]), result.stderr
+    assert len(disk.written) == room
+    assert csv.read_text(encoding="utf-8") == "previous output\n"

@@ -183,7 +183,8 @@ def test_cli_organize_dry_run_then_real(meta, dataset, tmp_path):
     result = runner.invoke(cli_app(), args + ["--dry-run"])
     assert result.exit_code == 0, result.output
     assert "[SAFE MODE] 3 subjects would be organized into 2 folders." in result.stdout
-    assert "3 subjects in 2 folders (dry run); 0 not found; 1 without a 'Site' value." in result.stdout
+    assert "3 subjects in 2 folders (dry run); 0 not found; 1 skipped (no 'Site' value, or refused as printed above)." \
+        in result.stdout
     assert not out_dir.exists()
     result = runner.invoke(cli_app(), args + ["--mode", "symlink"])
     assert result.exit_code == 0, result.output
@@ -224,3 +225,68 @@ def test_cli_organize_reports_duplicate_ids_as_warning(meta, dataset, tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning: Duplicate IDs in column 'BraTS Subject ID', only the first row of each is used: " \
            "['BraTS-GLI-00002-100']" in result.stderr
+
+
+# --------------------------------------------------------------------------- values from the table stay inside output_dir
+
+
+def _outside(tmp_path: Path, out_dir: Path) -> list[str]:
+    """Every path under tmp_path that is not under out_dir (links not followed)."""
+    return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
+                  if out_dir not in p.parents and p != out_dir)
+
+
+HOSTILE = pd.DataFrame({
+    "ID": ["S1", "S2", "S3", "../victim", "..", "a/../../escape", "S4"],
+    "Site": ["..", ".", " .. ", "Duke", "Duke", "Duke", "Duke"],
+})
+
+
+@pytest.mark.parametrize("mode", ["copy", "move", "symlink"])
+def test_organize_never_writes_outside_output_dir(tmp_path, capsys, mode):
+    data = make_tree(tmp_path / "in", ["S1/x.txt", "S2/x.txt", "S3/x.txt", "S4/x.txt"])
+    make_tree(tmp_path, ["victim/keep.txt"])
+    out_dir = tmp_path / "out"
+    before = _outside(tmp_path, out_dir)
+    result = organize_by_metadata(HOSTILE, "Site", data, out_dir, id_column="ID", mode=mode, safe_mode=False)
+    assert result["organized"] == {"Duke": ["S4"]}
+    assert result["skipped"] == ["S1", "S2", "S3", "../victim", "..", "a/../../escape"]
+    moved = {"in/S4", "in/S4/x.txt"} if mode == "move" else set()
+    assert set(before) - set(_outside(tmp_path, out_dir)) == moved
+    assert set(_outside(tmp_path, out_dir)) <= set(before)  # nothing new outside out/
+    assert sorted(p.name for p in out_dir.iterdir()) == ["Duke"]
+    assert sorted(p.name for p in (out_dir / "Duke").iterdir()) == ["S4"]
+    printed = capsys.readouterr().out
+    assert "Subject S1 refused: 'Site' value '..' is not a usable folder name" in printed
+    assert "Subject S2 refused: 'Site' value '.' is not a usable folder name" in printed
+    assert "Subject '../victim' refused: an ID must be a single folder name" in printed
+    assert "Subject 'a/../../escape' refused" in printed
+
+
+def test_organize_refuses_a_category_link_leading_outside(tmp_path, capsys):
+    data = make_tree(tmp_path / "in", ["S1/x.txt"])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "Duke").symlink_to(elsewhere, target_is_directory=True)
+    meta = pd.DataFrame({"ID": ["S1"], "Site": ["Duke"]})
+    result = organize_by_metadata(meta, "Site", data, out_dir, id_column="ID", safe_mode=False)
+    assert result["skipped"] == ["S1"] and result["organized"] == {}
+    assert list(elsewhere.iterdir()) == []
+    assert f"refused: its destination {out_dir / 'Duke' / 'S1'} would be outside {out_dir}" in capsys.readouterr().out
+
+
+def test_cli_organize_refuses_hostile_rows(tmp_path):
+    data = make_tree(tmp_path / "in", ["S1/x.txt", "S4/x.txt"])
+    HOSTILE.to_csv(tmp_path / "meta.csv", index=False)
+    out_dir = tmp_path / "out"
+    before = _outside(tmp_path, out_dir)
+    result = CliRunner().invoke(cli_app(), ["organize", str(tmp_path / "meta.csv"), "--column", "Site",
+                                            "--id-column", "ID", "--input-dir", str(data),
+                                            "--output-dir", str(out_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Subject S1 refused: 'Site' value '..' is not a usable folder name" in result.stdout
+    assert "1 subjects in 1 folders; 0 not found; 6 skipped" in result.stdout
+    assert _outside(tmp_path, out_dir) == before
+    assert (out_dir / "Duke" / "S4" / "x.txt").is_file()

@@ -7,7 +7,7 @@ which are defined here, once.
 from __future__ import annotations
 
 __all__ = [
-    "AuditappError", "ConfigError", "SubjectError", "AuditappWarning", "ConfigWarning",
+    "AuditappError", "ConfigError", "SubjectError", "RunAborted", "AuditappWarning", "ConfigWarning",
     "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL", "EXIT_INTERRUPTED", "os_problem",
 ]
 
@@ -83,6 +83,13 @@ class SubjectError(AuditappError):
         self.message = message
         self.path = path
         super().__init__(f"subject '{subject}' ({stage}): {message}")
+
+
+class RunAborted(AuditappError):
+    """Nothing more can be written (e.g. the disk is full): the whole run stops at once.
+
+    Outputs already replaced stay complete; the others keep their previous version.
+    """
 
 
 class AuditappWarning(UserWarning):

@@ -13,7 +13,6 @@ file is reported instead of being read as zeros.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Mapping, Optional, Sequence, Union
 
@@ -21,6 +20,7 @@ import nibabel as nib
 import numpy as np
 from loguru import logger
 
+from auditapp.io.atomic import atomic_target
 from auditapp.io.layout import find_nifti
 from auditapp.io.nifti import READ_ERRORS, load_image
 
@@ -293,20 +293,6 @@ def _nifti_suffix(name: str) -> Optional[str]:
     return None
 
 
-def _save_atomic(image, path: str) -> None:
-    folder, name = os.path.split(path)
-    suffix = _nifti_suffix(name) or ".nii.gz"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".tmp{suffix}", dir=folder or ".")
-    os.close(fd)
-    try:
-        nib.save(image, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def iterative_labels_replacement(root_dir: PathLike, original_labels: Sequence, new_labels: Sequence,
                                  ext: str = "_seg", verbose: bool = False, safe_mode: bool = False) -> dict:
     """Relabel every NIfTI file below ``root_dir`` whose name contains ``ext``, in place.
@@ -368,7 +354,8 @@ def iterative_labels_replacement(root_dir: PathLike, original_labels: Sequence, 
             header = image.header.copy()
             out = nib.Nifti1Image(relabelled, image.affine, header) if isinstance(image, nib.Nifti1Image) \
                 else image.__class__(relabelled, image.affine, header)
-            _save_atomic(out, path)
+            with atomic_target(path, suffix=".tmp" + (_nifti_suffix(path) or ".nii.gz")) as tmp:
+                nib.save(out, str(tmp))
         processed.append(path)
         if verbose:
             logger.info(f"Processed file {os.path.basename(path)}")

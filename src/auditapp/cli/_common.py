@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from auditapp.errors import EXIT_CONFIG, AuditappError, AuditappWarning, ConfigError
+from auditapp.io.paths import os_error_text
 
 ConfigOption = Annotated[
     Optional[Path],
@@ -28,7 +29,10 @@ def err(message: str) -> None:
 
 def fail(exc: AuditappError | OSError | ValueError) -> NoReturn:
     """Print an error (every line of a ConfigError) to stderr and exit 1."""
-    lines = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+    if isinstance(exc, ConfigError):
+        lines = exc.problems
+    else:
+        lines = [os_error_text(exc) if isinstance(exc, OSError) else str(exc)]
     for line in lines:
         err(line if line.startswith("error:") else f"error: {line}")
     raise typer.Exit(code=EXIT_CONFIG)

@@ -10,7 +10,8 @@ import typer
 
 from auditapp import __version__
 from auditapp.cli._common import ConfigOption, config_path, fail, printed_warnings
-from auditapp.errors import AuditappError
+from auditapp.errors import AuditappError, ConfigError
+from auditapp.io.paths import folder_problem
 
 
 def summary_lines(summary: Any) -> list[str]:
@@ -46,6 +47,22 @@ def load_config(command: str, given: Path | None) -> tuple[Any, Any]:
     return config, early
 
 
+def check_output_folders(config: Any) -> None:
+    """ConfigError naming the key when ``output_path`` or ``logs_path`` cannot be created or written.
+
+    Checked before anything is created, so a bad path is a config error (exit 1), not an OS
+    error after some datasets were written.
+    """
+    problems = []
+    for key in ("output_path", "logs_path"):
+        problem = folder_problem(getattr(config, key))
+        if problem:
+            problems.append(f"error: {config.source or 'config'}: {key}: {problem}; "
+                            "expected a folder that can be created and written")
+    if problems:
+        raise ConfigError(problems)
+
+
 def _pipeline(command: str) -> Callable[..., Any]:
     if command == "feature-extraction":
         from auditapp.pipelines.features import run_feature_extraction
@@ -73,6 +90,7 @@ def run_extraction(command: str, config: Any, *, early: Any = None, force: bool 
     from auditapp.cli.progress import ProgressPrinter
 
     run = _pipeline(command)
+    check_output_folders(config)
     Path(config.output_path).mkdir(parents=True, exist_ok=True)
     Path(config.logs_path).mkdir(parents=True, exist_ok=True)
     log_file = configure_logging(config.logger, config.logs_path)

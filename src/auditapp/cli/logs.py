@@ -17,12 +17,14 @@ import dataclasses
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 from loguru import logger
 
 from auditapp.cli.progress import active_bar
+from auditapp.errors import RunAborted
+from auditapp.io.paths import os_error_text
 
 __all__ = ["LEVELS", "configure_logging", "shutdown_logging", "log_config", "new_log_path", "buffer_records"]
 
@@ -30,6 +32,7 @@ LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
 _CONSOLE_FORMAT = "<level>{level: <8}</level> {message}"
 _FILE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {message}"
 _handler_ids: list[int] = []
+_log_files: list[LogFile] = []
 
 
 def _console_sink(message: Any) -> None:
@@ -93,9 +96,44 @@ def configure_logging(level: str = "WARNING", logs_path: str | Path | None = Non
     if logs_path is None:
         return None
     path = new_log_path(logs_path)
-    _handler_ids.append(logger.add(path, level="INFO", format=_FILE_FORMAT, encoding="utf-8",
-                                   mode="a", colorize=False, backtrace=False, diagnose=False))
+    _log_files.append(LogFile(path))
+    _handler_ids.append(logger.add(_log_files[-1], level="INFO", format=_FILE_FORMAT, colorize=False,
+                                   backtrace=False, diagnose=False, catch=False))
     return path
+
+
+class LogFile:
+    """The run's log file as a loguru sink.
+
+    A write that fails (disk full, file system gone) raises :class:`~auditapp.errors.RunAborted`
+    once, ``<reason> while writing <path>``, which stops the run; later records are dropped.
+    (loguru's own file sink would print one traceback per record on stderr and go on.)
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.stream = _open_log(path)
+        self.failed = False
+
+    def __call__(self, message: Any) -> None:
+        if self.failed:
+            return
+        try:
+            self.stream.write(str(message))
+            self.stream.flush()
+        except OSError as exc:
+            self.failed = True
+            raise RunAborted(f"{os_error_text(exc)} while writing {self.path}") from None
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        except OSError:  # the buffered rest could not be written either: already reported
+            pass
+
+
+def _open_log(path: Path) -> TextIO:
+    return open(path, "a", encoding="utf-8")
 
 
 def shutdown_logging() -> None:
@@ -105,6 +143,8 @@ def shutdown_logging() -> None:
             logger.remove(_handler_ids.pop())
         except ValueError:  # already removed elsewhere
             pass
+    while _log_files:
+        _log_files.pop().close()
 
 
 def _plain(value: Any) -> Any:

@@ -80,5 +80,5 @@ def organize(
     organized = sum(len(ids) for ids in result["organized"].values())
     summary = (f"{organized} subjects in {len(result['organized'])} folders"
                f"{' (dry run)' if dry_run else ''}; {len(result['missing'])} not found; "
-               f"{len(result['skipped'])} without a '{column}' value.")
+               f"{len(result['skipped'])} skipped (no '{column}' value, or refused as printed above).")
     typer.echo(summary)

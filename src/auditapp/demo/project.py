@@ -31,7 +31,7 @@ from auditapp.demo.synthetic import (
     SyntheticDataset,
     write_dataset,
 )
-from auditapp.io.tables import write_text_atomic
+from auditapp.io.atomic import write_text_atomic
 
 __all__ = ["DemoProject", "build_demo", "MARKER", "SITE_DTYPES"]
 

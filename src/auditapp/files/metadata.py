@@ -13,6 +13,8 @@ import pandas as pd
 from auditapp.errors import AuditappWarning
 from auditapp.files._common import SAFE, PathLike, as_str, clash_message, emit, find_clashes
 from auditapp.io import metadata as io_metadata
+from auditapp.io.layout import UnsafeSubjectID, check_subject_id
+from auditapp.io.paths import is_inside
 
 __all__ = ["organize_by_metadata", "read_metadata_table", "resolve_column", "select_metadata_rows"]
 
@@ -115,6 +117,37 @@ def _replace_existing(dst: str) -> None:
         os.rmdir(dst)  # only empty folders (find_clashes refuses the others)
 
 
+def _destination(out_dir: str, category: str, subdir: Optional[str], subject: str) -> str:
+    parts = [out_dir, category] + ([subdir.format(category=category)] if subdir is not None else [])
+    return os.path.join(*parts, subject)
+
+
+def _is_plain(name: str) -> bool:
+    try:
+        check_subject_id(name)
+    except UnsafeSubjectID:
+        return False
+    return True
+
+
+def _row_problem(subject: str, category: str, column: str, dst: str, out_dir: str) -> Optional[str]:
+    """Why a row cannot be organised (printed, the subject skipped), or None.
+
+    ID and category come from the data: each must be one plain folder name, and the
+    destination must stay inside ``out_dir`` (no ``..``, no link leading elsewhere).
+    """
+    if not category:
+        return f"Subject {subject} skipped: no '{column}' value"
+    if not _is_plain(subject):
+        return f"Subject {subject!r} refused: an ID must be a single folder name (not '.', '..', no '/' or '\\')"
+    if not _is_plain(category):
+        return (f"Subject {subject} refused: '{column}' value {category!r} is not a usable folder name "
+                "(not '.', '..', no '/' or '\\')")
+    if not is_inside(os.path.dirname(dst), out_dir):  # the entry itself may be a link we made before
+        return f"Subject {subject} refused: its destination {dst} would be outside {out_dir}"
+    return None
+
+
 def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, input_dir: PathLike,
                          output_dir: PathLike, id_column: str = "BraTS Subject ID", subdir: Optional[str] = None,
                          mode: str = "copy", verbose: bool = False, safe_mode: bool = True,
@@ -181,7 +214,10 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     Rows are processed in order. ID = the ``id_column`` cell as text, stripped; category = the
     ``column`` cell as text, stripped, with ``/`` and ``\\`` replaced by ``_`` (an integral
     number such as ``1.0`` gives ``"1"``). A row with an empty ID is ignored; an empty or NaN
-    category skips the subject (``Subject <ID> skipped: no '<column>' value``). A missing source
+    category skips the subject (``Subject <ID> skipped: no '<column>' value``). Values from the
+    table never reach outside ``output_dir``: an ID or category that is not one plain folder
+    name (``.``, ``..``, ``../victim``, NUL) refuses the row (``Subject <ID> refused: ...``,
+    listed in ``skipped``), as does a destination that would resolve outside ``output_dir``. A missing source
     prints ``Subject <ID> not found in <input_dir>``. Ends with ``Organization completed in
     <output_dir>`` or ``[SAFE MODE] N subjects would be organized into K folders.``
 
@@ -231,8 +267,10 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
             continue
         seen.add(subject)
         category = _cell_text(cats).replace("/", "_").replace("\\", "_")
-        if not category:
-            emit(f"Subject {subject} skipped: no '{column}' value")
+        dst = _destination(out_dir, category, subdir, subject)
+        problem = _row_problem(subject, category, column, dst, out_dir)
+        if problem:
+            emit(problem)
             skipped.append(subject)
             continue
         src = os.path.join(in_dir, subject)
@@ -240,8 +278,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
             emit(f"Subject {subject} not found in {in_dir}")
             missing.append(subject)
             continue
-        parts = [out_dir, category] + ([subdir.format(category=category)] if subdir is not None else [])
-        plan.append((subject, category, src, os.path.join(*parts, subject)))
+        plan.append((subject, category, src, dst))
     if duplicates:
         warnings.warn(f"Duplicate IDs in column '{id_col}', only the first row of each is used: "
                       f"{sorted(set(duplicates))}", AuditappWarning, stacklevel=2)

@@ -32,7 +32,8 @@ from auditapp.io.layout import SEG_SUFFIX, find_seg, list_subject_dirs, sequence
 from auditapp.io.metadata import join_metadata, read_metadata_table
 from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import (
-    DatasetSummary, ExtractionSummary, TaskOutcome, dataset_not_run, run_tasks, write_failures_file,
+    DatasetSummary, ExtractionSummary, TaskOutcome, dataset_not_run, guard_dataset, run_tasks,
+    write_failures_file,
 )
 
 __all__ = ["SubjectTask", "SubjectResult", "extract_subject", "build_table", "extract_dataset",
@@ -415,5 +416,6 @@ def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progres
     """
     summaries = []
     for name, data_path in config.data_paths.items():
-        summaries.append(extract_dataset(name, Path(data_path), config, progress=progress, force=force))
+        summaries.append(guard_dataset(
+            name, lambda: extract_dataset(name, Path(data_path), config, progress=progress, force=force)))
     return ExtractionSummary(datasets=tuple(summaries))

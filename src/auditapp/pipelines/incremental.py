@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import auditapp
-from auditapp.io.tables import write_text_atomic
+from auditapp.io.atomic import write_text_atomic
 
 __all__ = ["ResultStore", "file_stamp", "task_key"]
 

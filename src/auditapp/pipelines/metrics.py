@@ -44,7 +44,8 @@ from auditapp.metrics.registry import (
 )
 from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import (
-    DatasetSummary, ExtractionSummary, Failure, TaskOutcome, dataset_not_run, run_tasks, write_failures_file,
+    DatasetSummary, ExtractionSummary, Failure, TaskOutcome, dataset_not_run, guard_dataset, run_tasks,
+    write_failures_file,
 )
 
 __all__ = [
@@ -374,8 +375,14 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     Writes ``extracted_information_<filename>.csv`` (``ID, region, model`` + enabled metrics
     A→Z; rows by model, ID, region; NaN as an empty field), ``error_matrix_<filename>.csv``
     when ``save_error_matrix``, and ``failures_<filename>.csv`` when a pair failed (a stale
-    one is deleted otherwise). All atomically.
+    one is deleted otherwise). All atomically. An OS error (unreadable folder, disk full) fails the
+    file as a whole (:func:`~auditapp.pipelines.runner.guard_dataset`); the previous outputs stay.
     """
+    return ExtractionSummary(datasets=(guard_dataset(str(config.filename),
+                                                     lambda: _extract(config, progress, force)),))
+
+
+def _extract(config: MetricExtractionConfig, progress: Progress | None, force: bool) -> DatasetSummary:
     started = time.perf_counter()
     metrics = tuple(dict.fromkeys(config.metrics))  # validated once, by the config loader
     tasks, hidden, stray, not_run = discover_pairs(config)
@@ -386,7 +393,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
         logger.warning(f"{config.filename}: folder '{name}' holds none of the expected files ({name}_seg, or a "
                        f"{name}_pred of a model): skipped")
     if not_run is not None:
-        return ExtractionSummary(datasets=(dataset_not_run(config.filename, not_run, started),))
+        return dataset_not_run(config.filename, not_run, started)
     subjects = {t.subject for t in tasks}
     pred_ext = nifti_extensions(config.formats.prediction)
     for model, folder in config.model_predictions_paths.items():
@@ -502,7 +509,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
     seconds = time.perf_counter() - started
     logger.info(f"metric extraction {config.filename}: {n_written} pairs written, {len(failures)} failed, "
                 f"{sum(warning_counts.values())} warnings, {seconds:.1f} s")
-    return ExtractionSummary(datasets=(DatasetSummary(
+    return DatasetSummary(
         name=str(config.filename),
         output=str(csv_path),
         n_written=n_written,
@@ -510,4 +517,4 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
         failures_file=None if failures_file is None else str(failures_file),
         seconds=seconds,
         warning_counts=dict(warning_counts),
-    ),))
+    )

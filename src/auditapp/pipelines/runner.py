@@ -35,11 +35,12 @@ from typing import Any
 from joblib import Parallel, delayed, parallel_config
 
 from auditapp.config.model import ParallelConfig
-from auditapp.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, ConfigError, SubjectError
+from auditapp.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, ConfigError, RunAborted, SubjectError
+from auditapp.io.paths import os_error_text
 
 __all__ = [
     "Failure", "TaskOutcome", "RunResult", "DatasetSummary", "ExtractionSummary", "run_tasks",
-    "write_failures_file", "dataset_not_run",
+    "write_failures_file", "dataset_not_run", "guard_dataset",
 ]
 
 #: How long to try reaching an existing Dask scheduler (``parallel.scheduler``).
@@ -145,6 +146,8 @@ def _call_safely(work: Callable[[Any], Any], task: Any, parent_pid: int | None =
                 subject=exc.subject or _task_subject(task), stage=exc.stage, error=exc.message,
                 path=exc.path, model=_task_model(task), traceback=getattr(exc, "traceback", None),
             )
+        except RunAborted:
+            raise
         except Exception as exc:  # noqa: BLE001 - one subject must never stop the run
             result = None
             failure = Failure(
@@ -325,8 +328,8 @@ def _worker_death_errors() -> tuple[type[BaseException], ...]:
 class DatasetSummary:
     """What one dataset (or one metric file) produced.
 
-    ``error`` is set when the dataset could not run at all (its folder is missing, unreadable
-    or holds no subject): nothing was written and its previous outputs are kept.
+    ``error`` is set when the dataset as a whole failed: its folder is missing, unreadable or
+    holds no subject, or an OS error stopped it. Nothing was replaced: its previous outputs are kept.
     """
 
     name: str
@@ -346,6 +349,19 @@ def dataset_not_run(name: str, reason: str, started: float) -> DatasetSummary:
     logger.error(f"{name}: not written: {reason}; its previous output files are kept")
     return DatasetSummary(name=name, output=None, n_written=0, n_failed=0, error=reason,
                           seconds=time.perf_counter() - started)
+
+
+def guard_dataset(name: str, extract: Callable[[], DatasetSummary]) -> DatasetSummary:
+    """``extract()``, or, when it raises an OS error, a failed :class:`DatasetSummary` naming the path.
+
+    One dataset's OS error (folder not readable, disk full while writing its CSV) never stops the
+    next dataset; the run ends with exit code 3. Its previous outputs stay (atomic writes).
+    """
+    started = time.perf_counter()
+    try:
+        return extract()
+    except OSError as exc:
+        return dataset_not_run(name, os_error_text(exc), started)
 
 
 @dataclass(frozen=True)
@@ -397,7 +413,7 @@ def write_failures_file(failures: list[Failure], path, *, with_model: bool = Fal
 
     import pandas as pd
 
-    from auditapp.io.tables import write_csv_atomic
+    from auditapp.io.atomic import write_csv_atomic
 
     path = Path(path)
     if not failures:

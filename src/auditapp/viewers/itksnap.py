@@ -29,6 +29,7 @@ from pathlib import Path
 
 from auditapp.config.model import AppConfig, Label, ViewerConfig
 from auditapp.errors import AuditappError
+from auditapp.io.atomic import write_text_atomic
 from auditapp.io.layout import (
     UnsafeSubjectID,
     check_subject_id,
@@ -324,9 +325,7 @@ def label_file(labels: tuple[Label, ...], colors: dict | None = None) -> Path | 
     name = f"labels-{abs(hash(text)) % 10**10}.txt"
     path = _temp_dir() / name
     if not path.is_file():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     return path
 
 
