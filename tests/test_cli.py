@@ -427,7 +427,7 @@ def test_disk_full_while_logging_stops_with_one_line_and_keeps_outputs(tmp_path,
     result = invoke("feature-extraction", "--config", str(config))
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr and "Logging error" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("S [")]  # but the bar
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("S ")]  # but the bar
     assert len(errors) == 1 and re.fullmatch(
         r"error: no space left on device while writing .*/logs/features/[\d_]+\.log", errors[0]), result.stderr
     assert len(disk.written) == room

@@ -1,4 +1,4 @@
-"""auditapp.cli.logs (loguru sinks, per-run log file) and auditapp.cli.progress (plain stderr bar)."""
+"""auditapp.cli.logs (loguru sinks, per-run log file) and auditapp.cli.progress (rich bars on stderr)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from loguru import logger
+from rich.console import Console
 
 from auditapp.cli.logs import buffer_records, configure_logging, log_config, shutdown_logging
-from auditapp.cli.progress import ProgressBar, ProgressPrinter, active_bar, format_bar
+from auditapp.cli.progress import ProgressPrinter
 
 
 @pytest.fixture(autouse=True)
@@ -79,15 +80,9 @@ def test_buffered_records_replayed_into_the_file(tmp_path, capsys):
     assert "alias jacc" not in capsys.readouterr().err
 
 
-def test_format_bar_clamps():
-    assert format_bar("S", 12, 10, width=4) == "S [####]  12/10"
-    assert format_bar("S", 1, 3, "x", width=3) == "S [#--]   1/3  x"
-    assert format_bar("S", 1000, 1000, width=2) == "S [##] 1000/1000"
-
-
 def test_printer_non_interactive_prints_one_final_line_per_dataset():
     stream = io.StringIO()
-    printer = ProgressPrinter(stream=stream, interactive=False)
+    printer = ProgressPrinter(Console(file=stream, width=80))
     for name, total in (("SiteA", 3), ("SiteB", 2)):
         printer(name, 0, total, "")
         for done in range(1, total + 1):
@@ -95,25 +90,20 @@ def test_printer_non_interactive_prints_one_final_line_per_dataset():
     printer("SiteC", 0, 4, "")
     printer("SiteC", 1, 4, "C-1")  # interrupted: closed by close()
     printer.close()
-    assert stream.getvalue().splitlines() == [
-        "SiteA [####################]   3/3",
-        "SiteB [####################]   2/2",
-        "SiteC [#####---------------]   1/4",
-    ]
+    lines = [line.rstrip() for line in stream.getvalue().splitlines()]
+    assert len(lines) == 3, lines
+    for line, (name, count) in zip(lines, [("SiteA", "3/3"), ("SiteB", "2/2"), ("SiteC", "1/4")]):
+        assert re.fullmatch(rf"{name} [━ ]{{20}} {count} \d:\d\d:\d\d", line), line  # no subject left over
+    assert lines[0].count("━") == 20 and lines[2].count("━") == 5  # SiteC stopped at 1/4
 
 
-def test_interactive_bar_redraws_in_place_and_yields_to_log_lines(capsys):
+def test_interactive_bar_prints_log_lines_above_itself(capsys):
     stream = io.StringIO()
-    bar = ProgressBar("SiteA", 4, stream=stream, interactive=True, min_interval=0.0, width=4)
-    bar.update(1, "A-001")
-    assert active_bar() is bar
+    printer = ProgressPrinter(Console(file=stream, force_terminal=True, width=80))
     configure_logging("WARNING")
-    logger.warning("something odd")  # the console sink clears the bar, logs, redraws it
-    bar.update(4, "A-004")
-    bar.close()
-    assert active_bar() is None
+    printer("SiteA", 1, 4, "A-001")
+    logger.warning("something odd")  # the console sink writes to stderr, which the live bar redirects
+    printer("SiteA", 4, 4, "A-004")
     out = stream.getvalue()
-    assert out.startswith("\rSiteA [#---]   1/4  A-001")
-    assert "\r" + " " * len("SiteA [#---]   1/4  A-001") + "\r" in out
-    assert re.search(r"\rSiteA \[####\]   4/4 *\n$", out)  # padded over the longer previous line
-    assert "something odd" in capsys.readouterr().err
+    assert "something odd" in out and "something odd" not in capsys.readouterr().err
+    assert out.index("something odd") < out.rindex("4/4")

@@ -12,7 +12,7 @@ import pytest
 from loguru import logger
 
 from auditapp.config.model import ParallelConfig
-from auditapp.errors import EXIT_OK, EXIT_PARTIAL, AuditappWarning, ConfigError, SubjectError
+from auditapp.errors import EXIT_OK, EXIT_PARTIAL, AuditappWarning, ConfigError, EmptySequenceWarning, SubjectError
 from auditapp.pipelines.runner import (
     DatasetSummary,
     ExtractionSummary,
@@ -37,8 +37,9 @@ def work(task: Task) -> dict:
     if task.subject.startswith("crash"):
         raise ZeroDivisionError("division by zero in the work")
     if task.subject.startswith("warn"):
-        warnings.warn(f"all-zero sequence for {task.subject}", AuditappWarning)
-        warnings.warn(f"all-zero sequence for {task.subject}", AuditappWarning)  # deduplicated
+        warnings.warn(f"all-zero sequence for {task.subject}", EmptySequenceWarning)
+        warnings.warn(f"all-zero sequence for {task.subject}", EmptySequenceWarning)  # deduplicated
+        warnings.warn(f"odd value in {task.subject}", AuditappWarning)  # no class of its own: kind "other"
     logger.info(f"worker processed {task.subject}")
     return {"ID": task.subject, "square": task.value ** 2}
 
@@ -59,7 +60,7 @@ EXPECTED = (
     [("s1", 1), ("s5", 25), ("s6", 36), ("warn3", 9)],
     [("bad2", "read", "file not found: /data/bad2_t1.nii.gz", "/data/bad2_t1.nii.gz", None),
      ("crash4", "unexpected", "ZeroDivisionError: division by zero in the work", None, None)],
-    [("warn3", ("all-zero sequence for warn3",))],
+    [("warn3", (("all-zero sequence", "all-zero sequence for warn3"), ("other", "odd value in warn3")))],
 )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 __all__ = [
     "AuditappError", "ConfigError", "SubjectError", "RunAborted", "AuditappWarning", "ConfigWarning",
+    "MissingFileWarning", "EmptySequenceWarning", "UnconfiguredLabelWarning", "NonIntegralLabelWarning",
+    "SpacingWarning", "LongitudinalWarning", "MetadataWarning",
     "EXIT_OK", "EXIT_CONFIG", "EXIT_PARTIAL", "EXIT_INTERRUPTED", "os_problem",
 ]
 
@@ -96,8 +98,59 @@ class AuditappWarning(UserWarning):
     """A problem worth telling the user that does not stop anything (e.g. an all-zero sequence).
 
     Compute functions emit it with ``warnings.warn``; the runner captures it per
-    subject and the pipeline logs it with the subject ID.
+    subject and the pipeline logs it with the subject ID. ``kind`` is the label under
+    which the run summary counts it (``warnings: all-zero sequence 2``); subclasses set
+    it, :class:`MissingFileWarning` per instance.
     """
+
+    kind = "other"
+
+    def __init__(self, message: str = "", kind: str | None = None):
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+
+
+class MissingFileWarning(AuditappWarning):
+    """An expected file is absent (kind ``missing <suffix>``); the subject goes on without it."""
+
+    kind = "missing file"
+
+
+class EmptySequenceWarning(AuditappWarning):
+    """A sequence with no positive voxel: its statistics are NaN."""
+
+    kind = "all-zero sequence"
+
+
+class UnconfiguredLabelWarning(AuditappWarning):
+    """A segmentation holds label values the config does not name."""
+
+    kind = "unconfigured label values"
+
+
+class NonIntegralLabelWarning(AuditappWarning):
+    """A segmentation holds non-integral values."""
+
+    kind = "non-integral label values"
+
+
+class SpacingWarning(AuditappWarning):
+    """A subject's files have different voxel spacings."""
+
+    kind = "spacing mismatch"
+
+
+class LongitudinalWarning(AuditappWarning):
+    """IDs from which the longitudinal pattern cannot take an ID and time point."""
+
+    kind = "longitudinal ID"
+
+
+class MetadataWarning(AuditappWarning):
+    """A metadata table (or part of it) cannot be joined as configured."""
+
+    kind = "metadata"
 
 
 class ConfigWarning(AuditappWarning):

@@ -26,6 +26,11 @@ def holm(pvalues) -> np.ndarray:
     ValueError
         If a p-value is outside [0, 1].
 
+    Notes
+    -----
+    Computed by ``statsmodels.stats.multitest.multipletests(p, method="holm")`` on the
+    non-NaN values (statsmodels would count NaN in m).
+
     References
     ----------
     Holm, S. (1979). A simple sequentially rejective multiple test procedure.
@@ -41,13 +46,8 @@ def holm(pvalues) -> np.ndarray:
     if np.any((p[valid] < 0) | (p[valid] > 1)):
         raise ValueError(f"p-values must be in [0, 1]; got {p[valid][(p[valid] < 0) | (p[valid] > 1)].tolist()}")
     out = np.full(p.shape, np.nan)
-    values = p[valid]
-    m = values.size
-    if m == 0:
-        return out
-    order = np.argsort(values, kind="stable")
-    scaled = np.minimum(1.0, (m - np.arange(m)) * values[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.maximum.accumulate(scaled)
-    out[valid] = adjusted
+    if valid.any():
+        from statsmodels.stats.multitest import multipletests  # imported on first use: slow to load
+
+        out[valid] = multipletests(p[valid], method="holm")[1]
     return out

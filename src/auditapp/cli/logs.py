@@ -2,8 +2,8 @@
 
 Two sinks per run:
 
-* the console (stderr) at the config's ``logger`` level (default ``WARNING``), written
-  around the progress bar so they never share a line; records bound with
+* the console (stderr) at the config's ``logger`` level (default ``WARNING``), printed
+  above the progress bar (:mod:`auditapp.cli.progress`); records bound with
   ``file_only=True`` (the resolved-config dump) never reach the console;
 * one file per run, ``<logs_path>/<YYYY_MM_DD_HH_MM_SS>.log`` at ``INFO``
   (``_2``, ``_3``... suffix when that second is already taken).
@@ -22,7 +22,6 @@ from typing import Any, TextIO
 import yaml
 from loguru import logger
 
-from auditapp.cli.progress import active_bar
 from auditapp.errors import RunAborted
 from auditapp.io.paths import os_error_text
 
@@ -36,15 +35,10 @@ _log_files: list[LogFile] = []
 
 
 def _console_sink(message: Any) -> None:
-    """Write to the *current* sys.stderr (so test runners that swap it work), around the progress bar."""
-    bar = active_bar()
-    if bar is not None:
-        bar.clear()
-    stream = sys.stderr
-    stream.write(str(message))
-    stream.flush()
-    if bar is not None:
-        bar.redraw()
+    """Write to the *current* sys.stderr: test runners swap it, and so does a live progress bar
+    (rich prints the line above the bar)."""
+    sys.stderr.write(str(message))
+    sys.stderr.flush()
 
 
 def new_log_path(logs_path: str | Path, now: datetime | None = None) -> Path:

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 
 from auditapp.config.model import LongitudinalSpec
-from auditapp.errors import AuditappWarning
+from auditapp.errors import LongitudinalWarning
 
 __all__ = ["split_id", "parse_longitudinal"]
 
@@ -49,7 +49,7 @@ def parse_longitudinal(
 
     Warns
     -----
-    AuditappWarning
+    LongitudinalWarning
         Once, naming every ID that cannot be parsed (piece index out of range or a
         time point that is not an integer); those rows get the defaults.
 
@@ -94,5 +94,5 @@ def parse_longitudinal(
             f"cannot parse longitudinal information (pattern {spec.pattern!r}, longitudinal_id piece "
             f"{spec.longitudinal_id}, time_point piece {spec.time_point}) from {len(bad)} ID(s): "
             f"{', '.join(bad[:10])}{' ...' if len(bad) > 10 else ''}; they get longitudinal_id '' and time_point 0",
-            AuditappWarning, stacklevel=2)
+            LongitudinalWarning, stacklevel=2)
     return long_ids, times

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from auditapp.errors import AuditappWarning
+from auditapp.errors import EmptySequenceWarning
 
 __all__ = ["STATISTICAL_NAMES", "statistical_features", "intensity_statistics"]
 
@@ -176,7 +176,7 @@ def statistical_features(image: np.ndarray, *, name: str = "sequence") -> dict[s
 
     Warns
     -----
-    AuditappWarning
+    EmptySequenceWarning
         When no voxel is positive (all values NaN).
 
     Raises
@@ -209,6 +209,6 @@ def statistical_features(image: np.ndarray, *, name: str = "sequence") -> dict[s
     values = arr[arr > 0]
     if values.size == 0:
         warnings.warn(f"sequence '{name}' has no positive voxel (all zero): its statistics are NaN",
-                      AuditappWarning, stacklevel=2)
+                      EmptySequenceWarning, stacklevel=2)
         return _nan_result()
     return intensity_statistics(values)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from auditapp.config.model import Label
-from auditapp.errors import AuditappWarning
 from auditapp._validation import check_spacing, check_volume
+from auditapp.errors import NonIntegralLabelWarning, UnconfiguredLabelWarning
 from auditapp.features.spatial import PLANES, center_of_mass
 
 __all__ = ["tumor_features", "size_labels", "tumor_location"]
@@ -116,9 +116,10 @@ def tumor_features(
 
     Warns
     -----
-    AuditappWarning
-        For label values present but not configured (they get a ``lesion_size_<v>``
-        column) and for non-integral values (no column).
+    UnconfiguredLabelWarning
+        For label values present but not configured (they get a ``lesion_size_<v>`` column).
+    NonIntegralLabelWarning
+        For non-integral values (no column).
 
     Notes
     -----
@@ -166,7 +167,7 @@ def tumor_features(
     if non_integral:
         warnings.warn(
             f"segmentation holds non-integral values {non_integral[:5]}: they count in the whole tumour "
-            "but get no lesion_size column", AuditappWarning, stacklevel=2)
+            "but get no lesion_size column", NonIntegralLabelWarning, stacklevel=2)
 
     configured = {v for lab in labels for v in lab.values}
     for lab in labels:
@@ -183,7 +184,8 @@ def tumor_features(
     if unconfigured:
         warnings.warn(
             f"segmentation holds label values not in the config: {unconfigured} "
-            f"(columns {', '.join(f'lesion_size_{v}' for v in unconfigured)})", AuditappWarning, stacklevel=2)
+            f"(columns {', '.join(f'lesion_size_{v}' for v in unconfigured)})", UnconfiguredLabelWarning,
+            stacklevel=2)
     for v in unconfigured:
         out[f"lesion_size_{v}"] = int(present[v] * voxel_volume)
     positive = int(np.count_nonzero(crop > 0))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditapp.errors import AuditappWarning
+from auditapp.errors import AuditappWarning, MetadataWarning
 from auditapp.io.tables import read_table
 
 __all__ = ["METADATA_EXTENSIONS", "join_metadata", "match_column", "read_metadata_table"]
@@ -149,7 +149,7 @@ def join_metadata(table: pd.DataFrame, meta: pd.DataFrame, *, on: str = "ID", me
         if duplicates == "raise":
             raise ValueError(f"meta has duplicated {meta_on} values {dups[:5]}; one row per subject expected")
         warnings.warn(f"metadata '{name}' has duplicate IDs {sorted(dups)[:10]}: the first row of each is kept",
-                      AuditappWarning, stacklevel=2)
+                      MetadataWarning, stacklevel=2)
     meta = meta.loc[~duplicated.to_numpy()].drop(columns=[meta_on]).set_axis(ids[~duplicated], axis=0)
     meta = _resolve_clashes(meta, set(table.columns), clashes, name)
     joined = meta.reindex(table[on].map(lambda v: "" if pd.isna(v) else str(v)).tolist())
@@ -175,5 +175,5 @@ def _resolve_clashes(meta: pd.DataFrame, taken: set, clashes: str, name: str) ->
             renames[col] = new
         taken.add(new)
     warnings.warn(f"metadata '{name}' columns {list(renames)} already exist: renamed {list(renames.values())}",
-                  AuditappWarning, stacklevel=3)
+                  MetadataWarning, stacklevel=3)
     return meta.rename(columns=renames)

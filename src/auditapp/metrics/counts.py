@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from auditapp._validation import check_same_shape
-from auditapp.errors import AuditappWarning
+from auditapp.errors import NonIntegralLabelWarning
 
 __all__ = ["value_pair_counts", "as_label_array", "NON_INTEGRAL"]
 
@@ -35,7 +35,7 @@ def as_label_array(volume: np.ndarray, *, name: str = "segmentation",
     non_integral : {"raise", "mark"}
         What to do with a non-integral or NaN value: ``"raise"`` a ValueError,
         or ``"mark"`` it with the value :data:`NON_INTEGRAL` (-2**31, matching no label) and
-        emit an :class:`~auditapp.errors.AuditappWarning`.
+        emit a :class:`~auditapp.errors.NonIntegralLabelWarning`.
 
     Raises
     ------
@@ -61,7 +61,7 @@ def as_label_array(volume: np.ndarray, *, name: str = "segmentation",
     warnings.warn(
         f"{name} holds {int(np.count_nonzero(bad))} voxels with non-integral values "
         f"(e.g. {float(example)!r}); they match no label",
-        AuditappWarning, stacklevel=2,
+        NonIntegralLabelWarning, stacklevel=2,
     )
     as_int[bad] = NON_INTEGRAL
     return as_int

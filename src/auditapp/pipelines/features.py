@@ -6,7 +6,6 @@ See features.md. Entry point: :func:`run_feature_extraction`.
 from __future__ import annotations
 
 import math
-import re
 import time
 import traceback
 import warnings
@@ -20,7 +19,9 @@ import pandas as pd
 from loguru import logger
 
 from auditapp.config.model import FeatureExtractionConfig, FeatureFamilies, Label, LongitudinalSpec
-from auditapp.errors import AuditappError, AuditappWarning, SubjectError, os_problem
+from auditapp.errors import (
+    AuditappError, AuditappWarning, MetadataWarning, MissingFileWarning, SpacingWarning, SubjectError, os_problem,
+)
 from auditapp.features.columns import feature_columns, integer_columns
 from auditapp.features.longitudinal import parse_longitudinal
 from auditapp.features.spatial import spatial_features
@@ -110,16 +111,19 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
         if not needs:
             continue
         if path is None:
-            warnings.warn(f"Sequence '{suffix}' for subject '{subject}' was not found", AuditappWarning)
+            warnings.warn(MissingFileWarning(f"Sequence '{suffix}' for subject '{subject}' was not found",
+                                             kind=f"missing {suffix}"))
             if index == 0 and (fam.spatial or fam.tumor):
-                warnings.warn(f"Reference sequence '{suffix}' for subject '{subject}' is missing: spatial "
-                              "and tumour location columns are empty", AuditappWarning)
+                warnings.warn(MissingFileWarning(
+                    f"Reference sequence '{suffix}' for subject '{subject}' is missing: spatial "
+                    "and tumour location columns are empty", kind="missing reference sequence"))
             continue
         needed.append((suffix, path))
     seg_path = None
     if fam.tumor:
         if task.seg is None:
-            warnings.warn(f"Segmentation '{SEG_SUFFIX}' for subject '{subject}' was not found", AuditappWarning)
+            warnings.warn(MissingFileWarning(f"Segmentation '{SEG_SUFFIX}' for subject '{subject}' was not found",
+                                             kind=f"missing {SEG_SUFFIX}"))
         else:
             seg_path = task.seg
 
@@ -133,7 +137,7 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
     spacings = {suffix: h[1] for suffix, h in headers.items()}
     if len(set(spacings.values())) > 1:
         detail = ", ".join(f"{s} {tuple(round(v, 6) for v in sp)}" for s, sp in spacings.items())
-        warnings.warn(f"Subject '{subject}' has different voxel spacings: {detail}", AuditappWarning)
+        warnings.warn(f"Subject '{subject}' has different voxel spacings: {detail}", SpacingWarning)
 
     row: dict = {"ID": subject}
     brain_com = None
@@ -176,27 +180,6 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
         unconfigured = tuple(sorted(int(c[len("lesion_size_"):]) for c in tumor
                                     if c.startswith("lesion_size_") and c not in expected))
     return SubjectResult(subject=subject, row=row, has_seg=seg_path is not None, unconfigured=unconfigured)
-
-
-_WARNING_KINDS = (
-    (re.compile(r"^Sequence '(.+)' for subject .* was not found"), "missing {0}"),
-    (re.compile(r"^Segmentation '(.+)' for subject .* was not found"), "missing {0}"),
-    (re.compile(r"^Reference sequence"), "missing reference sequence"),
-    (re.compile(r"has no positive voxel"), "all-zero sequence"),
-    (re.compile(r"label values not in the config"), "unconfigured label values"),
-    (re.compile(r"non-integral values"), "non-integral label values"),
-    (re.compile(r"different voxel spacings"), "spacing mismatch"),
-    (re.compile(r"^cannot parse longitudinal"), "longitudinal ID"),
-    (re.compile(r"^metadata '"), "metadata"),
-)
-
-
-def _warning_kind(message: str) -> str:
-    for pattern, kind in _WARNING_KINDS:
-        match = pattern.search(message)
-        if match:
-            return kind.format(*match.groups())
-    return "other"
 
 
 def _discover(name: str, data_path: Path, config: FeatureExtractionConfig,
@@ -246,9 +229,8 @@ def _as_str(path: Path | None) -> str | None:
 
 def _log_captured(name: str, caught, kinds: Counter) -> None:
     for w in caught:
-        message = str(w.message)
-        kinds[_warning_kind(message)] += 1
-        logger.warning(f"{name}: {message}")
+        kinds[getattr(w.message, "kind", "other")] += 1
+        logger.warning(f"{name}: {w.message}")
 
 
 def _task_files(task: SubjectTask) -> list[str | None]:
@@ -258,7 +240,7 @@ def _task_files(task: SubjectTask) -> list[str | None]:
 def _to_record(outcome: TaskOutcome) -> dict:
     result: SubjectResult = outcome.result
     return {"row": result.row, "has_seg": result.has_seg, "unconfigured": list(result.unconfigured),
-            "warnings": list(outcome.warnings)}
+            "warnings": [list(w) for w in outcome.warnings]}
 
 
 def _from_record(subject: str, record: dict) -> SubjectResult:
@@ -337,9 +319,9 @@ def extract_dataset(
     csv_path = output_path / f"extracted_information_{name}.csv"
     store = ResultStore(csv_path, force=force)
 
-    def log_warnings(subject: str, messages) -> None:
-        for message in messages:
-            kinds[_warning_kind(message)] += 1
+    def log_warnings(subject: str, warned) -> None:
+        for kind, message in warned:  # (kind, message) pairs: Warned, or lists read back from the manifest
+            kinds[kind] += 1
             named = f"'{subject}'" in message
             logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
 
@@ -377,7 +359,7 @@ def extract_dataset(
                 table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)
                 frame = join_metadata(frame, table, meta_on=source.id_column, name=source.name)
             except (OSError, ValueError) as exc:
-                warnings.warn(f"metadata '{source.name}' skipped: {exc}", AuditappWarning)
+                warnings.warn(f"metadata '{source.name}' skipped: {exc}", MetadataWarning)
     _log_captured(name, caught, kinds)
 
     write_csv_atomic(frame, csv_path)

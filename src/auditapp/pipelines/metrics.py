@@ -440,7 +440,7 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
             logger.warning(f"{task.subject}: failed ({outcome.failure.stage}): {outcome.failure.error}")
             if outcome.failure.traceback:
                 logger.bind(file_only=True).info(outcome.failure.traceback)
-        for message in outcome.warnings:
+        for _kind, message in outcome.warnings:
             warning_counts["warning"] += 1
             logger.warning(f"{task.subject}: {message}")
         if progress is not None:

@@ -30,7 +30,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from joblib import Parallel, delayed, parallel_config
 
@@ -39,7 +39,7 @@ from auditapp.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, ConfigError, Run
 from auditapp.io.paths import os_error_text
 
 __all__ = [
-    "Failure", "TaskOutcome", "RunResult", "DatasetSummary", "ExtractionSummary", "run_tasks",
+    "Failure", "Warned", "TaskOutcome", "RunResult", "DatasetSummary", "ExtractionSummary", "run_tasks",
     "write_failures_file", "dataset_not_run", "guard_dataset",
 ]
 
@@ -59,6 +59,13 @@ class Failure:
     traceback: str | None = None
 
 
+class Warned(NamedTuple):
+    """A warning raised by a task: its summary ``kind`` (see :class:`~auditapp.errors.AuditappWarning`) and text."""
+
+    kind: str
+    message: str
+
+
 @dataclass(frozen=True)
 class TaskOutcome:
     """What came back from one task: a result or a failure, its warnings and its time."""
@@ -66,7 +73,7 @@ class TaskOutcome:
     task: Any
     result: Any = None
     failure: Failure | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Warned, ...] = ()
     seconds: float = 0.0
     logs: tuple[tuple[str, str], ...] = ()  # (level, message) logged by the work in a worker process
 
@@ -155,7 +162,7 @@ def _call_safely(work: Callable[[Any], Any], task: Any, parent_pid: int | None =
                 error=f"{type(exc).__name__}: {exc}", model=_task_model(task),
                 traceback=traceback.format_exc(),
             )
-    messages = tuple(dict.fromkeys(str(w.message) for w in caught))
+    messages = tuple(dict.fromkeys(Warned(getattr(w.message, "kind", "other"), str(w.message)) for w in caught))
     return TaskOutcome(task=task, result=result, failure=failure, warnings=messages,
                        seconds=time.perf_counter() - start, logs=tuple(logs or ()))
 
