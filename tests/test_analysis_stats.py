@@ -16,6 +16,20 @@ def test_holm_spec_example():
     assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06], rtol=1e-12)  # analysis.md §3.3
 
 
+def test_holm_equals_statsmodels_bit_for_bit():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 3, 5, 10, 50):  # few calls: each multipletests call runs gc.collect()
+        for _ in range(3):
+            p = rng.random(size)
+            p[rng.integers(0, size, 2)] = p[0]  # ties
+            assert np.array_equal(holm(p), multipletests(p, method="holm")[1])
+    p = np.array([0.01, np.nan, 0.04, 0.02])  # NaN: excluded from m, as multipletests on the rest
+    expected = multipletests(p[[0, 2, 3]], method="holm")[1]
+    assert np.array_equal(holm(p)[[0, 2, 3]], expected) and np.isnan(holm(p)[1])
+
+
 def test_holm_by_hand_with_cap_monotonicity_and_nan():
     # sorted 0.001, 0.02, 0.03, 0.5 -> 4*0.001, 3*0.02, max(0.06, 2*0.03), max(0.06, 0.5)
     assert_allclose(holm([0.5, 0.03, 0.001, 0.02]), [0.5, 0.06, 0.004, 0.06], rtol=1e-12)
