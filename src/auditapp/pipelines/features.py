@@ -20,7 +20,7 @@ from loguru import logger
 
 from auditapp.config.model import FeatureExtractionConfig, FeatureFamilies, Label, LongitudinalSpec
 from auditapp.errors import (
-    AuditappError, AuditappWarning, MetadataWarning, MissingFileWarning, SpacingWarning, SubjectError, os_problem,
+    AuditappError, MetadataWarning, MissingFileWarning, SpacingWarning, SubjectError, os_problem,
 )
 from auditapp.features.columns import feature_columns, integer_columns
 from auditapp.features.longitudinal import parse_longitudinal

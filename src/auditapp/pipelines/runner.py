@@ -336,7 +336,8 @@ class DatasetSummary:
     """What one dataset (or one metric file) produced.
 
     ``error`` is set when the dataset as a whole failed: its folder is missing, unreadable or
-    holds no subject, or an OS error stopped it. Nothing was replaced: its previous outputs are kept.
+    holds no subject (``started`` False), or an OS error stopped it after it started (``started``
+    True). Nothing was replaced: its previous outputs are kept.
     """
 
     name: str
@@ -347,15 +348,17 @@ class DatasetSummary:
     seconds: float = 0.0
     warning_counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    started: bool = True
 
 
-def dataset_not_run(name: str, reason: str, started: float) -> DatasetSummary:
-    """The summary of a dataset that yields no subject; its previous outputs are left untouched."""
+def dataset_not_run(name: str, reason: str, started: float, *, could_start: bool = False) -> DatasetSummary:
+    """The summary of a dataset that yields no subject (or, ``could_start``, that an OS error
+    stopped); its previous outputs are left untouched."""
     from loguru import logger
 
     logger.error(f"{name}: not written: {reason}; its previous output files are kept")
     return DatasetSummary(name=name, output=None, n_written=0, n_failed=0, error=reason,
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started, started=could_start)
 
 
 def guard_dataset(name: str, extract: Callable[[], DatasetSummary]) -> DatasetSummary:
@@ -368,7 +371,7 @@ def guard_dataset(name: str, extract: Callable[[], DatasetSummary]) -> DatasetSu
     try:
         return extract()
     except OSError as exc:
-        return dataset_not_run(name, os_error_text(exc), started)
+        return dataset_not_run(name, os_error_text(exc), started, could_start=True)
 
 
 @dataclass(frozen=True)
@@ -387,8 +390,8 @@ class ExtractionSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.datasets and all(d.error for d in self.datasets):
-            return EXIT_CONFIG
+        if self.datasets and not any(d.started for d in self.datasets):
+            return EXIT_CONFIG  # nothing at all could run
         return EXIT_PARTIAL if self.n_failed or any(d.error for d in self.datasets) else EXIT_OK
 
 
