@@ -80,7 +80,7 @@ def compare(name: str, command: str, config_text, reference_exe: Path, repeats: 
     best = {"reference": [float("inf")] * 2, "ours": [float("inf")] * 2}
     for i in range(repeats):
         for side in ("reference", "ours"):
-            folder = scratch / f"{side}-{name}-{i}"
+            folder = scratch / f"{side}-{command}-{name}-{i}"
             folder.mkdir(parents=True)
             config = folder / "config.yml"
             config.write_text(config_text(folder / "out"), encoding="utf-8")
