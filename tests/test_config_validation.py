@@ -12,6 +12,7 @@ from auditapp.config import (
     REFERENCE_METRICS,
     Formats,
     Label,
+    LesionWise,
     ParallelConfig,
     load_app_config,
     load_feature_config,
@@ -104,8 +105,8 @@ def test_metric_config_reports_every_problem_at_once(proj: Path) -> None:
         f"error: {path}: metrics.jaccard: 'jaccard' and 'jacc' both name the metric 'jaccard'; "
         "expected each metric once",
         f"error: {path}: metrics.hd: unknown metric 'hd'; expected one of accuracy, assd, dice, gt_size, "
-        "hausdorff_distance, hd95, jaccard, nsd, precision, predicted_size, sensitivity, specificity, "
-        "volume_similarity (did you mean 'hd95'?)",
+        "hausdorff_distance, hd95, jaccard, lesion_counts, lesion_dice, lesion_hd95, lesion_nsd, nsd, precision, "
+        "predicted_size, sensitivity, specificity, volume_similarity (did you mean 'hd95'?)",
         f"error: {path}: metrics.sens: got the string 'yes'; expected true or false",
         f"error: {path}: nsd_tolerance: got the string '0.5'; expected a number > 0 (millimetres) (remove the quotes)",
         f"error: {path}: filename: missing required key; expected a name: the output is "
@@ -432,3 +433,47 @@ def test_app_metadata_list_form(proj: Path) -> None:
     assert second.file == proj / "other.csv" and second.columns is None
     assert config.warnings == (f"{path}: metadata[1].file: file not found: {proj}/other.csv; expected an existing "
                                f"file (relative paths are resolved against the config file's folder {proj}/configs)",)
+
+
+def test_lesion_wise_block_and_metric_names(proj: Path) -> None:
+    config = load_metric_config(cfg("m.yaml", METRIC_OK))  # old configs: no block, the defaults
+    assert config.lesion_wise == LesionWise() and config.lesion_wise.convention == "brats2023"
+    path = cfg("n.yaml", METRIC_OK + textwrap.dedent("""
+        metrics: {dice: true, lesion_dice: true, lesion_hd95: true, lesion_counts: true, lesion_nsd: false}
+        lesion_wise: {convention: BraTS2024, task: gli, dilation: 2, min_size: {ET: 5, "*": 30},
+                      hd95_convention: pooled, per_lesion_table: true}
+        """))
+    config = load_metric_config(path)
+    assert config.metrics == ("dice", "lesion_dice", "lesion_hd95", "lesion_counts")
+    options = config.lesion_wise
+    assert (options.convention, options.task, options.dilation, options.min_size, options.penalty_hd95,
+            options.hd95_convention, options.per_lesion_table) == (
+        "brats2024", "GLI", 2, {"ET": 5.0, "*": 30.0}, None, "pooled", True)
+    rules = options.rules([Label("ET", (3,)), Label("WT", (1, 2, 3), composite=True)])
+    assert (rules["ET"].min_size, rules["WT"].min_size, rules["ET"].dilation) == (5.0, 30.0, 2)
+    assert rules["ET"].penalty_hd95 == 337.0  # not given: the brats2024 GLI default, from lesion_rule
+
+
+def test_bad_lesion_wise_options_are_config_errors(proj: Path) -> None:
+    path = cfg("m.yaml", METRIC_OK + textwrap.dedent("""
+        metrics: {gt_lesions: true}
+        lesion_wise: {convention: brats2025, dilation: -1, min_size: {ET: big}, penalty_hd95: "374",
+                      connectivity: 8, match_threshold: 1.5, per_lesion_table: 1, dilatation: 3}
+        """))
+    with pytest.warns(ConfigWarning, match=r"lesion_wise.dilatation: unknown key 'dilatation', ignored"):
+        problems = problems_of(load_metric_config, path)
+    assert problems == [
+        f"error: {path}: metrics.gt_lesions: unknown metric 'gt_lesions'; expected one of accuracy, assd, dice, "
+        "gt_size, hausdorff_distance, hd95, jaccard, lesion_counts, lesion_dice, lesion_hd95, lesion_nsd, nsd, "
+        "precision, predicted_size, sensitivity, specificity, volume_similarity (did you mean 'lesion_counts'?)",
+        f"error: {path}: lesion_wise.convention: got the string 'brats2025'; expected brats2023, brats2024 or "
+        "matching (did you mean 'brats2024'?)",
+        f"error: {path}: lesion_wise.dilation: got -1; expected the number of dilation iterations (integer >= 0)",
+        f"error: {path}: lesion_wise.min_size.ET: got the string 'big'; expected a number of mm3 >= 0, or a mapping "
+        "region name -> mm3 (\"*\": the other regions)",
+        f"error: {path}: lesion_wise.penalty_hd95: got the string '374'; expected a number of mm >= 0 (remove the "
+        "quotes)",
+        f"error: {path}: lesion_wise.connectivity: got 8; expected 6, 18 or 26",
+        f"error: {path}: lesion_wise.match_threshold: got 1.5; expected a number in [0, 1)",
+        f"error: {path}: lesion_wise.per_lesion_table: got the number 1; expected true or false",
+    ]

@@ -193,3 +193,17 @@ def test_store_streams_results_to_parts_and_reads_them_back(tmp_path):
     assert records == {"S0": {"key": "k0", "result": {"value": 0.5}}, "S1": {"key": "k1", "result": {"value": 1.5}},
                        "S2": {"key": "changed", "result": {"value": -1.0}}}
     assert not second.parts.exists()
+
+
+def test_lesion_options_invalidate_and_the_lesion_table_is_reused(project):
+    config = project / "m.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "metrics: {dice: true, lesion_dice: true, "
+                      "lesion_counts: true}\nlesion_wise: {dilation: 1, per_lesion_table: true}\n", encoding="utf-8")
+    assert _run(project, "metric-extraction")[:2] == (0, 4)
+    first = _outputs(project)
+    assert "lesions_S.csv" in first
+    assert _run(project, "metric-extraction")[:2] == (4, 0)  # the per-lesion rows come from the manifest
+    assert _outputs(project) == first
+    config.write_text(config.read_text(encoding="utf-8").replace("dilation: 1", "dilation: 2"), encoding="utf-8")
+    assert _run(project, "metric-extraction")[:2] == (0, 4)  # a lesion option is part of each subject's key
+    assert _outputs(project) == _full_run_outputs(project, "metric-extraction")

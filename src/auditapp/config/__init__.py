@@ -3,7 +3,7 @@
 from auditapp.config.loader import load_app_config, load_feature_config, load_metric_config
 from auditapp.config.model import (
     ALL_METRICS, EXTRA_METRICS, REFERENCE_METRICS, AppConfig, AppMetadataSource, FeatureExtractionConfig,
-    FeatureFamilies, Formats, Label, LongitudinalSpec, MetadataSource, MetricExtractionConfig, ParallelConfig,
+    FeatureFamilies, Formats, Label, LesionWise, LongitudinalSpec, MetadataSource, MetricExtractionConfig, ParallelConfig,
     ViewerConfig, sequence_key,
 )
 from auditapp.config.project import InitReport, init_project, resolve_config_path, template_text
@@ -12,6 +12,6 @@ from auditapp.metrics.registry import ALIASES as METRIC_ALIASES
 __all__ = [
     "ALL_METRICS", "EXTRA_METRICS", "REFERENCE_METRICS", "METRIC_ALIASES", "AppConfig", "AppMetadataSource",
     "FeatureExtractionConfig", "FeatureFamilies", "Formats", "Label", "LongitudinalSpec", "MetadataSource",
-    "MetricExtractionConfig", "ParallelConfig", "ViewerConfig", "sequence_key", "InitReport", "init_project",
+    "MetricExtractionConfig", "LesionWise", "ParallelConfig", "ViewerConfig", "sequence_key", "InitReport", "init_project",
     "load_app_config", "load_feature_config", "load_metric_config", "resolve_config_path", "template_text",
 ]

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Callable, Iterable
 from pydantic import Field, PlainValidator
 from pydantic_core import PydanticCustomError
 
-from auditapp.metrics.registry import ALIASES, METRICS, NAME_HINTS
+from auditapp.metrics.registry import ALIASES, CONFIG_METRIC_NAMES, METRIC_GROUPS, METRICS, NAME_HINTS
 
 EXPECT_INT_LABEL = "expected an integer label value or a non-empty list of integers"
 METADATA_EXTENSIONS = (".csv", ".tsv", ".xlsx", ".xls")
@@ -133,6 +133,31 @@ def integer(v: Any, info: Any, expected: str, minimum: int | None = None) -> int
     if minimum is not None and v < minimum:
         raise fail(f"got {v}", expected)
     return v
+
+
+def number(v: Any, info: Any, expected: str, minimum: float = 0.0, below: float | None = None) -> float:
+    """A finite number >= ``minimum`` (and < ``below`` when given); bools and strings rejected."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise fail(f"got {describe(v)}", expected + _quotes(v))
+    if v < minimum or (below is not None and v >= below):
+        raise fail(f"got {v}", expected)
+    return float(v)
+
+
+def int_choice(v: Any, info: Any, expected: str, options: tuple[int, ...] = ()) -> int:
+    if integer(v, info, expected) not in options:
+        raise fail(f"got {v}", expected)
+    return int(v)
+
+
+def min_sizes(v: Any, info: Any, expected: str) -> float | dict[str, float]:
+    """A number >= 0, or a mapping region name (``"*"``: the other regions) -> number >= 0."""
+    if not isinstance(v, dict):
+        return number(v, info, expected)
+    issues = Issues()
+    out = {str(k): issues.run(f".{k}", number, size, info, expected) for k, size in v.items()}
+    issues.check()
+    return out
 
 
 def boolean(v: Any, info: Any = None, expected: str = "expected true or false") -> bool:
@@ -471,11 +496,13 @@ def metrics(v: Any, info: Any, expected: str) -> tuple[str, ...]:
     issues, chosen, enabled, mapped = Issues(), {}, [], []
     for written, flag in v.items():
         key = str(written).strip().lower()
-        canonical = key if key in METRICS else ALIASES.get(key)
+        canonical = key if key in CONFIG_METRIC_NAMES else ALIASES.get(key)
         if canonical is None:
-            hint = NAME_HINTS.get(key) or suggest(key, [*METRICS, *ALIASES])
+            grouped = next((group for group, columns in METRIC_GROUPS.items() if key in columns), None)
+            hint = grouped or NAME_HINTS.get(key) or suggest(key, [*CONFIG_METRIC_NAMES, *ALIASES])
             hint = ALIASES.get(hint, hint)
-            issues.add(f".{written}", f"unknown metric '{written}'", "expected one of " + ", ".join(sorted(METRICS))
+            issues.add(f".{written}", f"unknown metric '{written}'",
+                       "expected one of " + ", ".join(sorted(CONFIG_METRIC_NAMES))
                        + (f" (did you mean '{hint}'?)" if hint else ""))
         elif canonical in chosen:
             issues.add(f".{written}", f"'{written}' and '{chosen[canonical]}' both name the metric '{canonical}'",

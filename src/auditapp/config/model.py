@@ -16,10 +16,12 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from auditapp.config import _types as t
 from auditapp.config._types import leaf, sequence_key
+from auditapp.metrics.distances import HD95_CONVENTIONS
+from auditapp.metrics.lesion_wise import CONVENTIONS, TASKS, LesionWiseOptions
 from auditapp.metrics.registry import ALL_METRICS, EXTRA_METRICS, REFERENCE_METRICS  # the metric catalogue
 
 __all__ = [
-    "Label", "Formats", "ParallelConfig", "FeatureFamilies", "LongitudinalSpec", "MetadataSource",
+    "Label", "Formats", "LesionWise", "ParallelConfig", "FeatureFamilies", "LongitudinalSpec", "MetadataSource",
     "FeatureExtractionConfig", "MetricExtractionConfig", "AppMetadataSource", "ViewerConfig", "AppConfig",
     "REFERENCE_METRICS", "EXTRA_METRICS", "ALL_METRICS", "sequence_key",
 ]
@@ -111,6 +113,26 @@ class MetadataSource:
     sheet: int | str = 0
 
 
+_LW = LesionWiseOptions  # the defaults live there (None: the convention's per-task value, via lesion_rule)
+
+
+@dataclass(frozen=True)
+class LesionWise(LesionWiseOptions):
+    """The ``lesion_wise:`` block of metric_extraction.yaml: :class:`LesionWiseOptions` with its YAML schema."""
+
+    convention: leaf(t.choice, "expected brats2023, brats2024 or matching", options=CONVENTIONS) = _LW.convention
+    task: leaf(t.choice, "expected a BraTS task: GLI, SSA, MEN, MET or PED", options=TASKS) = _LW.task
+    dilation: leaf(t.integer, "expected the number of dilation iterations (integer >= 0)", minimum=0) = None
+    min_size: leaf(t.min_sizes, "expected a number of mm3 >= 0, or a mapping region name -> mm3 (\"*\": the other "
+                   "regions)") = None
+    penalty_hd95: leaf(t.number, "expected a number of mm >= 0") = None
+    hd95_convention: leaf(t.choice, "expected directed_max or pooled", options=HD95_CONVENTIONS) = _LW.hd95_convention
+    connectivity: leaf(t.int_choice, "expected 6, 18 or 26", options=(6, 18, 26)) = _LW.connectivity
+    match_metric: leaf(t.choice, "expected iou or dice", options=("iou", "dice")) = _LW.match_metric
+    match_threshold: leaf(t.number, "expected a number in [0, 1)", below=1.0) = _LW.match_threshold
+    per_lesion_table: Bool = _LW.per_lesion_table
+
+
 def _default_cores() -> int:
     return os.cpu_count() or 1
 
@@ -167,6 +189,9 @@ class MetricExtractionConfig(_Paths):
     backend: leaf(t.backend) = "audit"
     metrics: leaf(t.metrics, "expected a mapping of metric name -> true/false") = REFERENCE_METRICS  # canonical, enabled
     nsd_tolerance: leaf(t.positive, "expected a number > 0 (millimetres)") = 1.0
+    lesion_wise: _mapping(LesionWise, "expected a mapping {convention, task, dilation, min_size, penalty_hd95, "
+                          "hd95_convention, connectivity, match_metric, match_threshold, per_lesion_table}") \
+        = LesionWise()
     save_error_matrix: Bool = True
     formats: FormatsKey = Formats()
     cpu_cores: CpuCores = field(default_factory=_default_cores)

@@ -65,6 +65,7 @@ __all__ = [
     "lesion_wise_metrics",
     "SubjectLesions",
     "evaluate_pair_lesions",
+    "LesionWiseOptions",
 ]
 
 CONVENTIONS = ("brats2023", "brats2024", "matching")
@@ -537,3 +538,36 @@ def evaluate_pair_lesions(subject: SubjectLesions, pred: np.ndarray, regions: It
         out[region.name] = evaluate_lesions(subject.region(region.name, region.values), mask, offset=offset,
                                             metrics=metrics, table=table)
     return out
+
+
+@dataclass(frozen=True)
+class LesionWiseOptions:
+    """The ``lesion_wise:`` block of a metric-extraction config (None values: the convention's defaults).
+
+    Examples
+    --------
+    >>> from auditapp.metrics.regions import Region
+    >>> rules = LesionWiseOptions(convention="brats2024").rules([Region("ET", (3,)), Region("WT", (1, 2, 3))])
+    >>> rules["ET"].min_size, rules["WT"].min_size
+    (10.0, 20.0)
+    """
+
+    convention: str = "brats2023"
+    task: str = "GLI"
+    dilation: int | None = None
+    min_size: float | Mapping[str, float] | None = None
+    penalty_hd95: float | None = None
+    hd95_convention: str = "directed_max"
+    connectivity: int = 26
+    match_metric: str = "iou"
+    match_threshold: float = 0.5
+    per_lesion_table: bool = False
+
+    def rules(self, regions: Iterable, nsd_tolerance: float = 1.0) -> dict[str, LesionRule]:
+        """One :class:`LesionRule` per region (``Region``: ``name``)."""
+        return {region.name: lesion_rule(self.convention, task=self.task, region=region.name,
+                                         dilation=self.dilation, min_size=self.min_size,
+                                         penalty_hd95=self.penalty_hd95, hd95_convention=self.hd95_convention,
+                                         connectivity=self.connectivity, match_metric=self.match_metric,
+                                         match_threshold=self.match_threshold, nsd_tolerance=nsd_tolerance)
+                for region in regions}

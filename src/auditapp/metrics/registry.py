@@ -20,6 +20,7 @@ import numpy as np
 from auditapp._validation import check_same_shape, check_spacing
 from auditapp.metrics import overlap
 from auditapp.metrics.counts import as_label_array, value_pair_counts
+from auditapp.metrics.lesion_wise import LESION_METRICS
 from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, MaskGeometry, geometry_distance_metrics
 from auditapp.metrics.regions import (
     Confusion,
@@ -43,7 +44,11 @@ __all__ = [
     "canonical_metric_name",
     "metric_direction",
     "metric_display_name",
+    "expand_metric_names",
+    "CONFIG_METRIC_NAMES",
     "output_columns",
+    "METRIC_GROUPS",
+    "LESION_METRIC_COLUMNS",
     "PairEvaluation",
     "GroundTruthGeometry",
     "evaluate_pair",
@@ -62,10 +67,11 @@ class MetricSpec:
     ----------
     name : str
         Canonical name, also the CSV column.
-    kind : {"count", "distance"}
+    kind : {"count", "distance", "lesion"}
         How it is computed: ``"count"`` from the region's confusion counts by ``function(confusion)`` (or
         ``function(confusion, voxel_volume=...)``); ``"distance"`` by
-        :func:`~auditapp.metrics.distances.geometry_distance_metrics`.
+        :func:`~auditapp.metrics.distances.geometry_distance_metrics`; ``"lesion"`` from connected components by
+        :func:`~auditapp.metrics.lesion_wise.evaluate_pair_lesions` (not by :func:`evaluate_pair`).
     unit : str
         ``"1"`` (dimensionless), ``"mm"`` or ``"mm3"``.
     both_empty, gt_empty_only, pred_empty_only : float or "computed"
@@ -77,7 +83,7 @@ class MetricSpec:
     direction : {1, -1, 0}
         ``+1`` higher is better, ``-1`` lower is better, ``0`` none (sizes).
     family : str
-        ``"overlap"``, ``"distance"`` or ``"volume"``: grouping in docs and pages.
+        ``"overlap"``, ``"distance"``, ``"volume"`` or ``"lesion"``: grouping in docs and pages.
     aliases : tuple of str
         Other accepted config names (the reference's short names), lower case.
     legacy_column : str or None
@@ -134,14 +140,42 @@ METRICS: dict[str, MetricSpec] = _catalogue(
                family="volume"),
     MetricSpec("volume_similarity", "count", "1", 1.0, 0.0, 0.0, False, _O.volume_similarity,
                display="Volume similarity", direction=1, family="volume"),
+    # lesion-wise (metrics/lesion_wise.py): per region from connected components, not voxel confusion counts;
+    # both_empty is their value when neither mask has a lesion, the other cases are computed
+    MetricSpec("lesion_dice", "lesion", "1", 1.0, _C, _C, False, display="Lesion-wise Dice", direction=1,
+               family="lesion"),
+    MetricSpec("lesion_hd95", "lesion", "mm", 0.0, _C, _C, False, display="Lesion-wise HD95", direction=-1,
+               family="lesion"),
+    MetricSpec("lesion_nsd", "lesion", "1", 1.0, _C, _C, False, display="Lesion-wise NSD", direction=1,
+               family="lesion"),
+    MetricSpec("gt_lesions", "lesion", "count", 0.0, _C, _C, False, display="GT lesions", family="lesion"),
+    MetricSpec("pred_lesions", "lesion", "count", 0.0, _C, _C, False, display="Predicted lesions", family="lesion"),
+    MetricSpec("tp_lesions", "lesion", "count", 0.0, _C, _C, False, display="Detected lesions (TP)",
+               family="lesion"),
+    MetricSpec("fp_lesions", "lesion", "count", 0.0, _C, _C, False, display="False-positive lesions",
+               direction=-1, family="lesion"),
+    MetricSpec("fn_lesions", "lesion", "count", 0.0, _C, _C, False, display="Missed lesions (FN)", direction=-1,
+               family="lesion"),
+    MetricSpec("lesion_precision", "lesion", "1", _NAN, _C, _C, False, display="Lesion precision", direction=1,
+               family="lesion"),
+    MetricSpec("lesion_recall", "lesion", "1", _NAN, _C, _C, False, display="Lesion recall", direction=1,
+               family="lesion"),
+    MetricSpec("lesion_f1", "lesion", "1", 1.0, _C, _C, False, display="Lesion F1", direction=1, family="lesion"),
 )
 
 #: The eight metrics of the reference 0.2.0 (the default selection), canonical names.
 REFERENCE_METRICS = tuple(name for name, spec in METRICS.items() if spec.reference)
-#: Metrics added by auditapp.
-EXTRA_METRICS = tuple(name for name, spec in METRICS.items() if not spec.reference)
-#: Every canonical name, catalogue order.
-ALL_METRICS = tuple(METRICS)
+#: Voxel-wise metrics added by auditapp.
+EXTRA_METRICS = tuple(name for name, spec in METRICS.items() if not spec.reference and spec.kind != "lesion")
+#: Every voxel-wise canonical name (what :func:`evaluate_pair` computes), catalogue order.
+ALL_METRICS = REFERENCE_METRICS + EXTRA_METRICS
+#: Lesion-wise columns (metrics/lesion_wise.py), catalogue order.
+LESION_METRIC_COLUMNS = tuple(name for name, spec in METRICS.items() if spec.kind == "lesion")
+#: Configurable names that stand for several columns.
+METRIC_GROUPS = {"lesion_counts": LESION_METRICS["lesion_counts"]}
+_GROUPED = {column for columns in METRIC_GROUPS.values() for column in columns}
+#: Names accepted under ``metrics:`` in a config (the count columns come as their group), catalogue order.
+CONFIG_METRIC_NAMES = (*(name for name in METRICS if name not in _GROUPED), *METRIC_GROUPS)
 #: Short names of the reference's legacy configs (accepted by the config loader) -> canonical name.
 ALIASES = {alias: spec.name for spec in METRICS.values() for alias in spec.aliases}
 #: Legacy (upper-case) metric columns of older CSVs -> canonical name (metrics.md §11).
@@ -195,6 +229,21 @@ def metric_direction(metric: str) -> int:
     """
     spec = METRICS.get(metric)
     return 0 if spec is None else spec.direction
+
+
+def expand_metric_names(names: Iterable[str]) -> tuple[str, ...]:
+    """Canonical column names of configured names, groups (``lesion_counts``) expanded, duplicates dropped.
+
+    Examples
+    --------
+    >>> expand_metric_names(["DICE", "lesion_counts"])[:3]
+    ('dice', 'gt_lesions', 'pred_lesions')
+    """
+    out = []
+    for name in names:
+        key = str(name).strip().lower()
+        out.extend(METRIC_GROUPS[key] if key in METRIC_GROUPS else (canonical_metric_name(name),))
+    return tuple(dict.fromkeys(out))
 
 
 def output_columns(metrics: Iterable[str]) -> list[str]:

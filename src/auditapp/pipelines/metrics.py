@@ -35,11 +35,19 @@ from auditapp.io.layout import (
     seg_candidates,
 )
 from auditapp.metrics.counts import NON_INTEGRAL
+from auditapp.metrics.lesion_wise import (
+    LESION_METRICS,
+    LESION_TABLE_COLUMNS,
+    LesionRule,
+    SubjectLesions,
+    evaluate_pair_lesions,
+)
 from auditapp.metrics.regions import Region, regions_from_labels, unconfigured_values
 from auditapp.metrics.registry import (
     METRICS,
     GroundTruthGeometry,
     evaluate_pair,
+    expand_metric_names,
     output_columns,
 )
 from auditapp.pipelines.incremental import ResultStore, task_key
@@ -55,9 +63,12 @@ __all__ = [
     "ModelInput",
     "evaluate_subject",
     "ERROR_MATRIX_COLUMNS",
+    "LESION_TABLE_HEADER",
 ]
 
 ERROR_MATRIX_COLUMNS = ["ID", "model", "gt_value", "pred_value", "count"]
+#: Columns of ``lesions_<filename>.csv`` (metric extraction with ``lesion_wise.per_lesion_table``).
+LESION_TABLE_HEADER = ["ID", "model", "region", *LESION_TABLE_COLUMNS]
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -86,6 +97,8 @@ class SubjectTask:
     nsd_tolerance: float
     configured_values: tuple[int, ...]
     error: str | None = None  # why its folder could not be searched (every pair fails, stage ``read ground truth``)
+    lesion_rules: dict[str, LesionRule] | None = None  # per region name, when lesion-wise metrics are on
+    lesion_table: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,7 @@ class PairResult:
     unconfigured_pred: tuple[int, ...]
     warnings: tuple[str, ...]
     seconds: float
+    lesions: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,8 +151,12 @@ def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], l
     seg_ext = nifti_extensions(config.formats.segmentation)
     pred_ext = nifti_extensions(config.formats.prediction)
     regions = regions_from_labels(config.labels)
-    metrics = tuple(dict.fromkeys(config.metrics))
+    metrics = expand_metric_names(config.metrics)  # lesion_counts -> its columns
     configured = tuple(sorted({v for r in regions for v in r.values}))
+    # the lesion rules are part of each task, hence of its incremental key: changing an option recomputes
+    lesion_on = any(METRICS[m].kind == "lesion" for m in metrics)
+    lesion_rules = config.lesion_wise.rules(regions, float(config.nsd_tolerance)) if lesion_on else None
+    lesion_table = _lesion_table_on(config)
     tasks, stray = [], []
     for subject in subjects:
         gt_candidates = seg_candidates(data_path, subject, seg_ext)
@@ -161,6 +179,7 @@ def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], l
             subject=subject, gt_path=gt_path, gt_tried=tuple(str(c) for c in gt_candidates), models=tuple(models),
             regions=regions, metrics=metrics, nsd_tolerance=float(config.nsd_tolerance),
             configured_values=configured, error=error,
+            lesion_rules=lesion_rules, lesion_table=lesion_table,
         ))
     if not subjects:
         return [], hidden, stray, f"no subject folder in {data_path}"
@@ -168,6 +187,12 @@ def discover_pairs(config: MetricExtractionConfig) -> tuple[list[SubjectTask], l
         return [], hidden, stray, (f"none of the {len(subjects)} folder(s) holds a ground truth or a "
                                    f"prediction in {data_path}")
     return tasks, hidden, stray, None
+
+
+def _lesion_table_on(config: MetricExtractionConfig) -> bool:
+    """Whether ``lesions_<filename>.csv`` is written: a lesion metric enabled and ``per_lesion_table``."""
+    lesion_on = any(METRICS[m].kind == "lesion" for m in expand_metric_names(config.metrics))
+    return lesion_on and config.lesion_wise.per_lesion_table
 
 
 def _as_str(path: Path | None) -> str | None:
@@ -181,8 +206,23 @@ def _fmt_spacing(spacing) -> str:
     return "[" + ", ".join(repr(float(s)) for s in spacing) + "]"
 
 
+def _lesion_columns(task: SubjectTask, subject_lesions: SubjectLesions, model: str, pred: np.ndarray,
+                    rows: list[dict]) -> tuple[dict, ...]:
+    """Add the lesion-wise scores to each region's row; return the per-lesion rows (when asked)."""
+    wanted = {m for m in task.metrics if METRICS[m].kind == "lesion"}
+    groups = [name for name, columns in LESION_METRICS.items() if wanted & set(columns)]
+    results = evaluate_pair_lesions(subject_lesions, pred, task.regions, metrics=groups, table=task.lesion_table)
+    table = []
+    for row in rows:
+        result = results[row["region"]]
+        row.update({m: v for m, v in result.scores.items() if m in wanted})
+        table.extend({"ID": task.subject, "model": model, "region": row["region"], **lesion}
+                     for lesion in result.lesions)
+    return tuple(table)
+
+
 def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spacing,
-                    gt_geometry: GroundTruthGeometry) -> PairResult:
+                    gt_geometry: GroundTruthGeometry, subject_lesions: SubjectLesions | None = None) -> PairResult:
     start = time.perf_counter()
     subject = task.subject
     if model.path is None:
@@ -206,16 +246,19 @@ def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spa
             )
         pred = volume.data
         del volume
-        result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=task.metrics,
+        voxel_metrics = [m for m in task.metrics if METRICS[m].kind != "lesion"]
+        result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=voxel_metrics,
                                nsd_tolerance=task.nsd_tolerance, gt_geometry=gt_geometry)
+        rows = [dict(row) for row in result.rows]
+        lesions = _lesion_columns(task, subject_lesions, model.model, pred, rows) if subject_lesions else ()
     un_gt, un_pred = unconfigured_values(result.pairs, task.configured_values)
     keep = (result.pairs[:, 0] != NON_INTEGRAL) & (result.pairs[:, 1] != NON_INTEGRAL)
     cells = tuple((int(g), int(p), int(c)) for (g, p), c in zip(result.pairs[keep], result.counts[keep]))
-    rows = tuple({"ID": subject, "model": model.model, **row} for row in result.rows)
+    rows = tuple({"ID": subject, "model": model.model, **row} for row in rows)
     return PairResult(
         model=model.model, rows=rows, cells=cells, unconfigured_gt=tuple(un_gt),
         unconfigured_pred=tuple(un_pred), warnings=tuple(dict.fromkeys(str(w.message) for w in caught)),
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start, lesions=lesions,
     )
 
 
@@ -247,10 +290,12 @@ def evaluate_subject(task: SubjectTask) -> SubjectResult:
     read_seconds = time.perf_counter() - start
     # the GT's non-zero box, region masks, surfaces and k-d trees: built once, shared by the models
     gt_geometry = GroundTruthGeometry(gt, gt_spacing)
+    # the GT lesions of each region: labelled on first use, shared by the models
+    subject_lesions = SubjectLesions(gt, gt_spacing, task.lesion_rules) if task.lesion_rules else None
     pairs, failures = [], []
     for model in task.models:
         try:
-            pairs.append(_evaluate_model(task, model, gt, gt_spacing, gt_geometry))
+            pairs.append(_evaluate_model(task, model, gt, gt_spacing, gt_geometry, subject_lesions))
         except SubjectError as exc:
             failures.append(Failure(subject, exc.stage, exc.message, exc.path, model=model.model))
         except Exception as exc:  # noqa: BLE001 - one pair must never stop the others
@@ -276,7 +321,8 @@ def _task_files(task: SubjectTask) -> list[str | None]:
 def _to_record(result: SubjectResult) -> dict:
     return {"pairs": [dict(model=p.model, rows=list(p.rows), cells=[list(c) for c in p.cells],
                            unconfigured_gt=list(p.unconfigured_gt), unconfigured_pred=list(p.unconfigured_pred),
-                           warnings=list(p.warnings), seconds=p.seconds) for p in result.pairs],
+                           warnings=list(p.warnings), seconds=p.seconds, lesions=list(p.lesions))
+                      for p in result.pairs],
             "warnings": list(result.warnings), "read_seconds": result.read_seconds}
 
 
@@ -284,7 +330,7 @@ def _from_record(subject: str, record: dict) -> SubjectResult:
     pairs = tuple(PairResult(model=p["model"], rows=tuple(p["rows"]), cells=tuple(tuple(c) for c in p["cells"]),
                              unconfigured_gt=tuple(p["unconfigured_gt"]),
                              unconfigured_pred=tuple(p["unconfigured_pred"]), warnings=tuple(p["warnings"]),
-                             seconds=p["seconds"]) for p in record["pairs"])
+                             seconds=p["seconds"], lesions=tuple(p.get("lesions", ()))) for p in record["pairs"])
     return SubjectResult(subject=subject, pairs=pairs, failures=(), warnings=tuple(record["warnings"]),
                          read_seconds=record["read_seconds"])
 
@@ -384,7 +430,7 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
 
 def _extract(config: MetricExtractionConfig, progress: Progress | None, force: bool) -> DatasetSummary:
     started = time.perf_counter()
-    metrics = tuple(dict.fromkeys(config.metrics))  # validated once, by the config loader
+    metrics = expand_metric_names(config.metrics)  # validated once, by the config loader
     tasks, hidden, stray, not_run = discover_pairs(config)
     models = list(config.model_predictions_paths)
     for name in hidden:
@@ -453,6 +499,7 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
         store.flush()  # an interrupted run resumes from every subject finished so far
 
     table = _Table(metrics)
+    lesion_rows: list[dict] = []  # only with per_lesion_table (opt-in)
     failures: list[Failure] = []
     unconfigured_gt: dict[str, set[int]] = {}
     unconfigured_pred: dict[str, dict[str, set[int]]] = defaultdict(dict)
@@ -471,6 +518,7 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
         for pair in result.pairs:
             n_written += 1
             table.add(result.subject, pair)
+            lesion_rows.extend(pair.lesions)
             for message in pair.warnings:
                 warning_counts["warning"] += 1
                 logger.warning(f"{result.subject} / {pair.model}: {message}")
@@ -498,6 +546,13 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
     if frame.empty:
         warning_counts["no rows"] += 1
         logger.warning(f"no pair could be evaluated; {csv_path} holds only its header")
+
+    lesion_path = output_path / f"lesions_{config.filename}.csv"
+    if _lesion_table_on(config):
+        lesion_rows.sort(key=lambda r: (r["model"], r["ID"], r["region"]))  # stable: lesions keep their order
+        lesion_frame = pd.DataFrame(lesion_rows, columns=LESION_TABLE_HEADER)
+        lesion_frame["lesion"] = lesion_frame["lesion"].astype("Int64")  # empty for false positives
+        write_csv_atomic(lesion_frame, lesion_path, na_rep="")
 
     if config.save_error_matrix:
         write_csv_atomic(table.error_matrix(), output_path / f"error_matrix_{config.filename}.csv")
