@@ -9,6 +9,7 @@ import pytest
 from scipy import ndimage
 
 from auditapp.metrics.components import label_components
+from auditapp.metrics.registry import METRICS
 from auditapp.metrics.lesion_wise import (
     LESION_COLUMNS,
     GroundTruthLesions,
@@ -194,6 +195,9 @@ def test_both_empty(convention):
     assert (s["lesion_dice"], s["lesion_hd95"], s["lesion_nsd"], s["lesion_f1"]) == (1.0, 0.0, 1.0, 1.0)
     assert [s[k] for k in ("gt_lesions", "pred_lesions", "tp_lesions", "fp_lesions", "fn_lesions")] == [0] * 5
     assert math.isnan(s["lesion_precision"]) and math.isnan(s["lesion_recall"])
+    for name, value in s.items():  # the catalogue states the same policy
+        expected = METRICS[name].both_empty
+        assert value == expected or (math.isnan(value) and math.isnan(expected)), name
 
 
 def test_empty_prediction_misses_every_lesion():
