@@ -181,6 +181,11 @@ metrics:
   spec: true
   haus: true
   size: true
+  # lesion-wise BraTS 2024 scoring: uncomment these three lines and the lesion_wise line below
+  # lesion_dice: true
+  # lesion_hd95: true
+  # lesion_counts: true
+# lesion_wise: {{convention: brats2024, task: GLI, per_lesion_table: true}}
 output_path: ${{project_root}}/outputs/metrics
 filename: {site}
 logs_path: ${{project_root}}/logs/metrics
