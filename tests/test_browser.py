@@ -112,8 +112,8 @@ def test_every_page_url_renders(server):
                 assert page.get_by_text("Something went wrong on this page").count() == 0, target
                 if url_path != "home":  # one URL per page: a reload stays on the page
                     assert urlparse(page.url).path.rstrip("/") == f"/{url_path}"
-            page.reload(wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Subjects exploration").first.wait_for(timeout=20000)
+            page.reload(wait_until="domcontentloaded")  # a reload stays on the last page visited
+            page.get_by_role("heading", name=PAGES[-1][1]).first.wait_for(timeout=20000)
 
             # click-through: a click on a point of the univariate figure opens that subject in ITK-SNAP
             page.goto(server + "/univariate", wait_until="domcontentloaded")
