@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from auditapp.errors import os_problem
+
 __all__ = ["is_inside", "folder_problem", "os_error_text"]
 
 
@@ -21,10 +23,9 @@ def os_error_text(exc: OSError) -> str:
     'permission denied: /data/out'
     """
     text = exc.strerror or str(exc)
-    text = text[:1].lower() + text[1:]
     if exc.filename is not None and str(exc.filename) not in text:
-        text += f": {exc.filename}"
-    return text
+        return os_problem(exc, exc.filename)  # the one wording of OS errors (errors.py)
+    return text[:1].lower() + text[1:]
 
 
 def folder_problem(path: str | Path) -> str | None:
