@@ -8,7 +8,9 @@ helpers) locates files through these functions::
     <data_path>/<ID>/<ID>_seg<ext>         the ground-truth segmentation
     <model dir>/<ID>/<ID>_pred<ext>        a prediction, else the flat <model dir>/<ID>_pred<ext>
 
-``<ext>`` is tried in the configured order (``.nii.gz`` then ``.nii`` by default).
+``<ext>`` is tried in the configured order (``.nii.gz`` then ``.nii`` by default). The dashboard finds a subject's
+folder as ``raw_datasets[<set>]/<ID>`` or ``<datasets_path>/<set>/<set>_images/<ID>`` (:func:`subject_layout`, used
+by the ITK-SNAP launcher and the in-browser viewer).
 
 Names are matched **literally** (never as glob patterns: an ID ``S*`` finds only ``S*``'s files). A subject ID
 that comes from outside a folder listing (a URL, a click) must be a single safe path component
@@ -21,13 +23,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditapp.errors import AuditappError
+
+if TYPE_CHECKING:  # only for annotations: io/ does not depend on the config package at run time
+    from auditapp.config.model import AppConfig
 
 __all__ = [
     "NIFTI_EXTENSIONS",
     "PRED_SUFFIX",
     "SEG_SUFFIX",
+    "MAIN_SEQUENCE_FALLBACK",
+    "SubjectFilesError",
+    "SubjectLayout",
     "UnsafeSubjectID",
+    "case_folder",
     "check_subject_id",
     "count_unmatched_predictions",
     "find_nifti",
@@ -41,6 +54,7 @@ __all__ = [
     "seg_candidates",
     "find_seg",
     "sequence_files",
+    "subject_layout",
 ]
 
 #: Extensions of NIfTI files, in default search order.
@@ -51,8 +65,16 @@ SEG_SUFFIX = "_seg"
 PRED_SUFFIX = "_pred"
 
 
+#: Sequences tried, in order, when the dashboard's config names none (the usual BraTS suffixes).
+MAIN_SEQUENCE_FALLBACK = ("_t1ce", "_t1", "_t2", "_flair")
+
+
 class UnsafeSubjectID(ValueError):
     """A subject ID that is not a single safe path component (``..``, a separator, empty, NUL)."""
+
+
+class SubjectFilesError(AuditappError):
+    """A dashboard subject's folder cannot be located (bad ID, no folder configured, folder missing)."""
 
 
 def nifti_extensions(configured: Iterable[str] = ()) -> tuple[str, ...]:
@@ -212,3 +234,96 @@ def count_unmatched_predictions(model_dir: Path, subjects: set[str],
         if ident not in subjects:
             ignored += 1
     return ignored
+
+
+# ------------------------------------------------------------------------------------------ dashboard subjects
+def _check_id(subject: str) -> None:
+    try:
+        check_subject_id(subject)
+    except UnsafeSubjectID:
+        raise SubjectFilesError(f"Refusing to open {subject!r}: a subject ID must be a plain folder name.") from None
+
+
+def case_folder(cfg: AppConfig, set_name: str, subject: str) -> Path:
+    """``raw_datasets[set]/<ID>``, else ``<datasets_path>/<set>/<set>_images/<ID>``, checked to lie inside its root.
+
+    Raises
+    ------
+    SubjectFilesError
+        When the ID is not a plain folder name, no image folder is configured for the set, the folder does not
+        exist, or its path (as named, links not followed) lies outside the configured root.
+    """
+    _check_id(subject)
+    if set_name in cfg.raw_datasets:
+        root = Path(cfg.raw_datasets[set_name])
+        where = f"raw_datasets.{set_name}"
+    elif cfg.datasets_path is not None:
+        root = Path(cfg.datasets_path) / set_name / f"{set_name}_images"
+        where = "datasets_path"
+    else:
+        raise SubjectFilesError(
+            f"No image folder configured for {set_name}. Add `raw_datasets: {{{set_name}: /path/to/images}}` "
+            "to app.yaml."
+        )
+    folder = root / subject
+    if not folder.is_dir():
+        raise SubjectFilesError(f"Folder not found: {folder} ({where} in app.yaml).")
+    if not is_within(folder, root):  # unreachable after _check_id; kept as the rule's second line
+        raise SubjectFilesError(f"Refusing to open {folder}: it lies outside {root}.")
+    return folder
+
+
+def _sequences(cfg: AppConfig, folder: Path, subject: str) -> tuple[str, ...]:
+    if cfg.sequences:
+        return tuple(cfg.sequences)
+    # not configured: the usual BraTS suffixes that exist
+    return tuple(s for s in MAIN_SEQUENCE_FALLBACK if find_nifti(folder, f"{subject}{s}", cfg.formats.image))
+
+
+@dataclass(frozen=True)
+class SubjectLayout:
+    """Every file of a subject the configuration points at, present or not (used by the in-browser viewer).
+
+    ``sequences``: suffix -> file for the sequences found (config order); ``missing_sequences``: suffixes looked for
+    and not found; ``seg``: the ground truth or None; ``predictions``: model -> file, or None when the model's folder
+    has no file for the subject.
+    """
+
+    subject: str
+    folder: Path
+    sequences: dict[str, Path]
+    missing_sequences: tuple[str, ...]
+    seg: Path | None
+    predictions: dict[str, Path | None]
+
+
+def subject_layout(cfg: AppConfig, set_name: str, subject: str,
+                   models: tuple[str, ...] | list[str] = ()) -> SubjectLayout:
+    """Locate a dashboard subject's sequences, ground truth and the predictions of ``models``, none required.
+
+    Predictions: ``predictions[set][model]/<ID>/<ID>_pred*`` or ``.../<ID>_pred*``; a model that is not configured
+    for the set is left out.
+
+    Raises
+    ------
+    SubjectFilesError
+        See :func:`case_folder` (bad ID, no folder configured, folder missing or outside its root).
+    """
+    folder = case_folder(cfg, set_name, subject)
+    present: dict[str, Path] = {}
+    missing: list[str] = []
+    for suffix in _sequences(cfg, folder, subject):
+        found = find_nifti(folder, f"{subject}{suffix}", cfg.formats.image)
+        if found is None:
+            missing.append(suffix)
+        else:
+            present[suffix] = found
+    seg = find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation)
+    preds: dict[str, Path | None] = {}
+    for model in models:
+        pdir = cfg.predictions.get(set_name, {}).get(model)
+        if pdir is None:
+            continue
+        preds[model] = find_prediction(Path(pdir), subject, cfg.formats.prediction, prefixed=True)
+    return SubjectLayout(subject=subject, folder=folder, sequences=present, missing_sequences=tuple(missing),
+                         seg=seg, predictions=preds)

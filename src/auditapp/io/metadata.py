@@ -4,6 +4,8 @@ pipeline, the dashboard, the analysis functions and the file helpers."""
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
 import warnings
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pandas as pd
 from auditapp.errors import AuditappWarning, MetadataWarning
 from auditapp.io.tables import read_table
 
-__all__ = ["METADATA_EXTENSIONS", "join_metadata", "match_column", "read_metadata_table"]
+__all__ = ["METADATA_EXTENSIONS", "join_metadata", "match_column", "prepare_metadata", "read_metadata_table"]
 
 METADATA_EXTENSIONS = (".csv", ".tsv", ".xlsx", ".xls")
 
@@ -92,6 +94,84 @@ def match_column(columns, wanted: str | None):
         if str(col).strip() == wanted.strip():
             return col
     return None
+
+
+def _rewrite_ids(ids: pd.Series, raw: pd.DataFrame, old: str, new: str) -> pd.Series:
+    """``old`` -> ``new`` in every ID; ``{Column}`` in ``new`` is that row's value of the column ("" if absent)."""
+    fields = re.findall(r"\{([^{}]+)\}", new)
+    if not fields:
+        return ids.str.replace(old, new, regex=False)
+    values = {f: raw[col].astype(str) if (col := match_column(raw.columns, f)) is not None else None for f in fields}
+    rewritten = []
+    for i, value in enumerate(ids):
+        repl = new
+        for f, column in values.items():
+            repl = repl.replace("{" + f + "}", "" if column is None else column.iloc[i])
+        rewritten.append(value.replace(old, repl))
+    return pd.Series(rewritten, index=ids.index)
+
+
+def prepare_metadata(raw: pd.DataFrame, *, id_column: str = "ID", id_rewrite: Sequence[tuple[str, str]] = (),
+                     columns: Sequence[str] | None = None, source: object = "metadata") -> tuple[pd.DataFrame, tuple]:
+    """The dashboard's metadata rows: IDs rewritten, columns chosen, numbers converted, one row per ID.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        As read by :func:`read_metadata_table` with ``dtype=object``.
+    id_column : str
+        The ID column of ``raw``.
+    id_rewrite : sequence of (old, new)
+        Applied in order to every (stripped) ID; ``{Column}`` in ``new`` is replaced by that row's value.
+    columns : sequence of str, optional
+        Columns kept (matched ignoring surrounding spaces); None keeps all.
+    source : object
+        The file, named in the problems.
+
+    Returns
+    -------
+    (DataFrame, tuple of str)
+        ``ID`` first, then the kept columns (numeric where every non-empty value is a number); the problems
+        (columns not found, duplicate IDs: the first row is kept).
+
+    Raises
+    ------
+    ValueError
+        When ``raw`` has no ``id_column``.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"ID": ["00001", "00001", "00002"], "Site": ["A", "A", "B"], "age": ["40", "40", "x"]})
+    >>> meta, problems = prepare_metadata(raw, id_rewrite=[("000", "S-{Site}-")], columns=["age", "sex"])
+    >>> meta.to_dict("list"), problems
+    ({'ID': ['S-A-01', 'S-B-02'], 'age': ['40', 'x']}, ("metadata column 'sex' not found in metadata", \
+'1 duplicate IDs in metadata; first row kept'))
+    """
+    if id_column not in raw.columns:
+        raise ValueError(f"no ID column {id_column!r}")
+    ids = raw[id_column].astype(str).str.strip()
+    for old, new in id_rewrite:
+        ids = _rewrite_ids(ids, raw, old, new)
+    problems: list[str] = []
+    keep = [c for c in raw.columns if c != id_column] if columns is None else []
+    for wanted in columns or ():
+        col = match_column(raw.columns, wanted)
+        if col is None:
+            problems.append(f"metadata column {wanted!r} not found in {source}")
+        else:
+            keep.append(col)
+    out = raw[keep].copy()
+    out.columns = [str(c).strip() for c in keep]
+    for col in out.columns:
+        converted = pd.to_numeric(out[col], errors="coerce")
+        if converted.notna().sum() == out[col].notna().sum():
+            out[col] = converted
+    out.insert(0, "ID", ids.values)
+    dupes = out["ID"].duplicated()
+    if dupes.any():
+        problems.append(f"{int(dupes.sum())} duplicate IDs in {source}; first row kept")
+        out = out[~dupes]
+    return out.reset_index(drop=True), tuple(problems)
 
 
 def join_metadata(table: pd.DataFrame, meta: pd.DataFrame, *, on: str = "ID", meta_on: str | None = None,

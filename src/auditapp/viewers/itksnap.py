@@ -28,16 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditapp.config.model import AppConfig, Label, ViewerConfig
-from auditapp.errors import AuditappError
 from auditapp.io.atomic import write_text_atomic
-from auditapp.io.layout import (
-    UnsafeSubjectID,
-    check_subject_id,
-    find_nifti,
-    find_prediction,
-    find_prefixed,
-    is_within,
-)
+from auditapp.io.layout import MAIN_SEQUENCE_FALLBACK, SubjectFilesError, SubjectLayout, case_folder, subject_layout
 
 __all__ = [
     "NOT_FOUND_MESSAGE",
@@ -64,11 +56,11 @@ NOT_FOUND_MESSAGE = (
 )
 #: A second identical launch within this many seconds is ignored (duplicate selection events).
 DUPLICATE_WINDOW_S = 3.0
-_MAIN_FALLBACK = ("_t1ce", "_t1", "_t2", "_flair")
 
 
-class ViewerError(AuditappError):
-    """The subject cannot be opened (bad ID, folder outside the configured roots, no image files...)."""
+#: The subject cannot be opened (bad ID, folder outside the configured roots, no image files...); the locator's
+#: error, so one ``except ViewerError`` covers both locating and launching.
+ViewerError = SubjectFilesError
 
 
 class ViewerNotFound(ViewerError):
@@ -137,98 +129,6 @@ def find_executable(viewer: ViewerConfig = ViewerConfig(), *, platform: str | No
 # ------------------------------------------------------------------------------------------------------------------
 # Files
 # ------------------------------------------------------------------------------------------------------------------
-def _check_id(subject: str) -> None:
-    try:
-        check_subject_id(subject)
-    except UnsafeSubjectID:
-        raise ViewerError(f"Refusing to open {subject!r}: a subject ID must be a plain folder name.") from None
-
-
-def case_folder(cfg: AppConfig, set_name: str, subject: str) -> Path:
-    """``raw_datasets[set]/<ID>``, else ``<datasets_path>/<set>/<set>_images/<ID>``, checked to lie inside its root.
-
-    Raises
-    ------
-    ViewerError
-        When the ID is not a plain folder name, no image folder is configured for the set, the folder does not
-        exist, or its path (as named, links not followed) lies outside the configured root.
-    """
-    _check_id(subject)
-    if set_name in cfg.raw_datasets:
-        root = Path(cfg.raw_datasets[set_name])
-        where = f"raw_datasets.{set_name}"
-    elif cfg.datasets_path is not None:
-        root = Path(cfg.datasets_path) / set_name / f"{set_name}_images"
-        where = "datasets_path"
-    else:
-        raise ViewerError(
-            f"No image folder configured for {set_name}. Add `raw_datasets: {{{set_name}: /path/to/images}}` "
-            "to app.yaml."
-        )
-    folder = root / subject
-    if not folder.is_dir():
-        raise ViewerError(f"Folder not found: {folder} ({where} in app.yaml).")
-    if not is_within(folder, root):  # unreachable after _check_id; kept as the rule's second line
-        raise ViewerError(f"Refusing to open {folder}: it lies outside {root}.")
-    return folder
-
-
-def _sequences(cfg: AppConfig, folder: Path, subject: str) -> tuple[str, ...]:
-    if cfg.sequences:
-        return tuple(cfg.sequences)
-    # not configured: the usual BraTS suffixes that exist
-    return tuple(s for s in _MAIN_FALLBACK if find_nifti(folder, f"{subject}{s}", cfg.formats.image))
-
-
-@dataclass(frozen=True)
-class SubjectLayout:
-    """Every file of a subject the configuration points at, present or not (used by the in-browser viewer).
-
-    ``sequences``: suffix -> file for the sequences found (config order); ``missing_sequences``: suffixes looked for
-    and not found; ``seg``: the ground truth or None; ``predictions``: model -> file, or None when the model's folder
-    has no file for the subject.
-    """
-
-    subject: str
-    folder: Path
-    sequences: dict[str, Path]
-    missing_sequences: tuple[str, ...]
-    seg: Path | None
-    predictions: dict[str, Path | None]
-
-
-def subject_layout(cfg: AppConfig, set_name: str, subject: str,
-                   models: tuple[str, ...] | list[str] = ()) -> SubjectLayout:
-    """Locate a subject's sequences, ground truth and the predictions of ``models`` without requiring any of them.
-
-    Predictions: ``predictions[set][model]/<ID>/<ID>_pred*`` or ``.../<ID>_pred*``; a model that is not configured
-    for the set is left out.
-
-    Raises
-    ------
-    ViewerError
-        See :func:`case_folder` (bad ID, no folder configured, folder missing or outside its root).
-    """
-    folder = case_folder(cfg, set_name, subject)
-    present: dict[str, Path] = {}
-    missing: list[str] = []
-    for suffix in _sequences(cfg, folder, subject):
-        found = find_nifti(folder, f"{subject}{suffix}", cfg.formats.image)
-        if found is None:
-            missing.append(suffix)
-        else:
-            present[suffix] = found
-    seg = find_prefixed(folder, f"{subject}_seg", cfg.formats.segmentation)
-    preds: dict[str, Path | None] = {}
-    for model in models:
-        pdir = cfg.predictions.get(set_name, {}).get(model)
-        if pdir is None:
-            continue
-        preds[model] = find_prediction(Path(pdir), subject, cfg.formats.prediction, prefixed=True)
-    return SubjectLayout(subject=subject, folder=folder, sequences=present, missing_sequences=tuple(missing),
-                         seg=seg, predictions=preds)
-
-
 def subject_files(cfg: AppConfig, set_name: str, subject: str,
                   models: tuple[str, ...] | list[str] = ()) -> SubjectFiles:
     """Locate a subject's images, ground truth and the predictions of ``models``.
@@ -246,7 +146,7 @@ def subject_files(cfg: AppConfig, set_name: str, subject: str,
     present = layout.sequences
     if not present:
         raise ViewerError(f"No image files for {subject} in {layout.folder}")
-    order = [cfg.viewer.main_sequence, *_MAIN_FALLBACK, *present]
+    order = [cfg.viewer.main_sequence, *MAIN_SEQUENCE_FALLBACK, *present]
     main_key = next(s for s in order if s in present)
     others = tuple(p for k, p in present.items() if k != main_key)
     preds = tuple((m, p) for m, p in layout.predictions.items() if p is not None)

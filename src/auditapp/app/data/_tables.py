@@ -6,7 +6,6 @@ tuple of messages that the pages show (dashboard.md §3).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,7 +13,7 @@ import streamlit as st
 from loguru import logger
 
 from auditapp.app.data._cache import Selection, Sources, cached, file_signature, select
-from auditapp.io.metadata import join_metadata, match_column, read_metadata_table
+from auditapp.io.metadata import join_metadata, prepare_metadata, read_metadata_table
 from auditapp.io.results import canonical_metric_columns, coerce_numeric, has_legacy_columns
 from auditapp.io.tables import read_table
 from auditapp.metrics.registry import DISPLAY_NAMES, metric_display_name
@@ -92,48 +91,9 @@ def _read_metadata_file(
     path: str, mtime_ns: int, size: int, sheet: int | str, id_column: str,
     id_rewrite: tuple[tuple[str, str], ...], columns: tuple[str, ...] | None,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Metadata rows keyed by dataset ``ID`` (after ``id_rewrite``) and the problems found."""
+    """Metadata rows keyed by dataset ``ID`` (after ``id_rewrite``) and the problems found (cached per file)."""
     raw = read_metadata_table(path, sheet=sheet, id_column=id_column, dtype=object)
-    problems: list[str] = []
-    id_col = id_column  # matched ignoring surrounding spaces and renamed by the reader
-    if id_col not in raw.columns:
-        raise ValueError(f"no ID column {id_column!r}")
-    ids = raw[id_col].astype(str).str.strip()
-    for old, new in id_rewrite:
-        fields = re.findall(r"\{([^{}]+)\}", new)
-        if fields:
-            cols = {f: match_column(raw.columns, f) for f in fields}
-            rewritten = []
-            for i, value in enumerate(ids):
-                repl = new
-                for f, col in cols.items():
-                    repl = repl.replace("{" + f + "}", "" if col is None else str(raw[col].iloc[i]))
-                rewritten.append(value.replace(old, repl))
-            ids = pd.Series(rewritten, index=raw.index)
-        else:
-            ids = ids.str.replace(old, new, regex=False)
-    if columns is None:
-        keep = [c for c in raw.columns if c != id_col]
-    else:
-        keep = []
-        for wanted in columns:
-            col = match_column(raw.columns, wanted)
-            if col is None:
-                problems.append(f"metadata column {wanted!r} not found in {path}")
-            else:
-                keep.append(col)
-    out = raw[keep].copy()
-    out.columns = [str(c).strip() for c in keep]
-    for col in out.columns:  # numeric where every non-empty value is a number
-        converted = pd.to_numeric(out[col], errors="coerce")
-        if converted.notna().sum() == out[col].notna().sum():
-            out[col] = converted
-    out.insert(0, "ID", ids.values)
-    dupes = out["ID"].duplicated()
-    if dupes.any():
-        problems.append(f"{int(dupes.sum())} duplicate IDs in {path}; first row kept")
-        out = out[~dupes]
-    return out.reset_index(drop=True), tuple(problems)
+    return prepare_metadata(raw, id_column=id_column, id_rewrite=id_rewrite, columns=columns, source=path)
 
 
 @dataclass(frozen=True)
