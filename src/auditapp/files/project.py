@@ -1,16 +1,13 @@
-"""The project skeleton: :func:`create_project_structure` (the Python form of ``auditapp init``)."""
+"""The project skeleton: :func:`create_project_structure`, the printing form of ``auditapp init`` (config/project.py)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from auditapp.files._common import PathLike, as_str, emit
 
 __all__ = ["create_project_structure"]
-
-PROJECT_DIRS = ("datasets", "configs", "outputs", "logs")
-TEMPLATES = ("feature_extraction", "metric_extraction", "app")
-
 
 def create_project_structure(base_path: PathLike = "./") -> list[str]:
     """Create ``datasets/ configs/ outputs/ logs/`` under ``base_path`` and the config templates.
@@ -59,24 +56,14 @@ def create_project_structure(base_path: PathLike = "./") -> list[str]:
     Folder created ...
     []
     """
-    from auditapp.config import template_text
+    from auditapp.config.project import PROJECT_DIRS, init_project
 
     base = as_str(base_path)
-    if os.path.exists(base) and not os.path.isdir(base):
-        raise NotADirectoryError(f"The path '{base}' exists but is not a directory")
+    for path in (base, *(os.path.join(base, name) for name in PROJECT_DIRS)):
+        if os.path.exists(path) and not os.path.isdir(path):  # the reference's exception, before anything is made
+            raise NotADirectoryError(f"The path '{path}' exists but is not a directory")
+    report = init_project(Path(base))
     for name in PROJECT_DIRS:
-        folder = os.path.join(base, name)
-        if os.path.exists(folder) and not os.path.isdir(folder):
-            raise NotADirectoryError(f"The path '{folder}' exists but is not a directory")
-        os.makedirs(folder, exist_ok=True)
-        emit(f"Folder created or already exists: {folder}")
-    written = []
-    for kind in TEMPLATES:
-        target = os.path.join(base, "configs", f"{kind}.yaml")
-        if os.path.exists(target) or os.path.exists(target[: -len(".yaml")] + ".yml"):
-            continue
-        with open(target, "x", encoding="utf-8") as handle:
-            handle.write(template_text(kind))
-        written.append(target)
+        emit(f"Folder created or already exists: {os.path.join(base, name)}")
     emit(f"Project structure created under '{base}' with default config templates.")
-    return written
+    return [os.path.join(base, "configs", p.name) for p in report.created if p.suffix == ".yaml"]
