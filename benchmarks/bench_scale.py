@@ -14,12 +14,14 @@ decompressed in full, but from the page cache once warm (the figures exclude col
 For each N the real CLI runs in a fresh process (``python -m auditapp <command> --config ... --force``),
 and a sampler reads ``VmHWM`` (peak RSS) of the parent and of every worker process from ``/proc`` every
 0.2 s. Printed: wall time, subjects/s, the parent's and the largest worker's peak RSS; then a second run
-with nothing changed (incremental: everything reused), its time and its fraction of the first.
+with nothing changed (incremental: everything reused), its time and its fraction of the first, and whether
+its output CSVs are byte-identical to the first (full, ``--force``) run's.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -137,6 +139,11 @@ def run_cli(command: str, config: Path, *extra: str) -> tuple[float, float, floa
     return seconds, peaks.get(proc.pid, float("nan")), max(workers, default=float("nan")), len(workers)
 
 
+def output_digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every CSV the run wrote (the tables a user reads)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "out").glob("*.csv"))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, nargs="+", default=[100, 1000])
@@ -150,12 +157,15 @@ def main() -> None:
         root = dataset(args.root, n)
         config = write_configs(root, args.cores)[args.command]
         first = run_cli(args.command, config, "--force")
+        full = output_digests(root)
         second = run_cli(args.command, config)
+        same = output_digests(root) == full
         rows.append((n, first, second))
         print(f"{args.command}, {n} subjects, {args.cores} workers: {first[0]:.1f} s, {n / first[0]:.2f} subjects/s, "
               f"peak RSS parent {first[1]:.0f} MB, largest worker {first[2]:.0f} MB ({first[3]} workers); "
               f"second run (nothing changed) {second[0]:.1f} s = {second[0] / first[0]:.1%} of the first, "
-              f"peak RSS parent {second[1]:.0f} MB", flush=True)
+              f"peak RSS parent {second[1]:.0f} MB; outputs byte-identical to the full run: "
+              f"{'yes' if same else 'NO'} ({', '.join(full)})", flush=True)
     if len(rows) > 1:
         (n0, a, _), (n1, b, _) = rows[0], rows[-1]
         print(f"peak RSS {n1} vs {n0} subjects: parent {b[1] / a[1]:.2f}x, largest worker {b[2] / a[2]:.2f}x")

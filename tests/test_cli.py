@@ -53,6 +53,22 @@ def test_every_command_has_help(command, expected):
     assert "Usage" in result.stdout
 
 
+def _imported_after(statement: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after ``statement``."""
+    code = f"import sys; {statement}; print(' '.join(m for m in {modules!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_cli_imports_stay_light():
+    """Start-up time is part of every run: the CLI loads the heavy libraries only where a command needs them."""
+    heavy = ("pandas", "scipy", "nibabel", "numpy", "joblib", "streamlit", "dask", "skimage", "plotly")
+    assert _imported_after("import auditapp.cli", heavy) == []
+    # a metric extraction without lesion-wise metrics never needs scipy.optimize / ndimage, nor joblib on 1 core
+    unused = ("scipy.optimize", "scipy.ndimage", "joblib", "streamlit", "dask", "skimage", "plotly")
+    assert _imported_after("import auditapp.config, auditapp.pipelines.metrics", unused) == []
+
+
 def test_run_app_help_shows_defaults():
     text = invoke("run-app", "--help").stdout
     assert "127.0.0.1" in text and "8501" in text

@@ -15,8 +15,10 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the caller that built the frame
+    import pandas as pd
 
 __all__ = ["atomic_target", "write_csv_atomic", "write_text_atomic"]
 

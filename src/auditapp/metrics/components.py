@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from auditapp.metrics.regions import bounding_box
 
@@ -29,6 +28,8 @@ def structure(connectivity: int, ndim: int = 3) -> np.ndarray:
     ranks = {6: 1, 18: 2, 26: 3} if ndim == 3 else {4: 1, 8: 2}
     if connectivity not in ranks:
         raise ValueError(f"connectivity must be one of {sorted(ranks)} in {ndim}-D; got {connectivity!r}")
+    from scipy import ndimage  # imported on use: runs without lesion-wise metrics never load scipy
+
     return ndimage.generate_binary_structure(ndim, ranks[connectivity])
 
 
@@ -87,6 +88,8 @@ def label_components(mask: np.ndarray, *, connectivity: int = 26,
     >>> c.offset, c.sizes.tolist(), c.boxes[1]
     ((10, 0, 0), [0, 1, 1], (slice(11, 12, None), slice(1, 2, None), slice(1, 2, None)))
     """
+    from scipy import ndimage
+
     mask = np.asarray(mask, dtype=bool)
     base = tuple(offset) if offset is not None else (0,) * mask.ndim
     box = bounding_box(mask)

@@ -43,8 +43,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage
-from scipy.optimize import linear_sum_assignment
 
 from auditapp.metrics._nearest import MaskGeometry
 from auditapp.metrics.components import Components, label_components
@@ -214,6 +212,8 @@ class GroundTruthLesions:
         inner = tuple(slice(v.start - f.start, v.stop - f.start) for v, f in zip(volume_box, frame))
         local[inner] = mask[box]
         zone_mask = local
+        from scipy import ndimage  # imported on use: runs without lesion-wise metrics never load scipy
+
         if dilation > 0:
             zone_mask = ndimage.binary_dilation(local, ndimage.generate_binary_structure(local.ndim, 2),
                                                 iterations=dilation)
@@ -378,6 +378,8 @@ def _match(gt: GroundTruthLesions, pred: Components, keep_pred: np.ndarray) -> l
     for lesion, comp, score, dice in candidates:
         weight[rows.index(lesion), cols.index(comp)] = score
         dice_of[lesion, comp] = dice
+    from scipy.optimize import linear_sum_assignment  # on use: scipy.optimize alone takes ~1 s to import
+
     r, c = linear_sum_assignment(weight, maximize=True)
     return [(rows[a], cols[b], dice_of[rows[a], cols[b]]) for a, b in zip(r, c) if weight[a, b] > 0]
 

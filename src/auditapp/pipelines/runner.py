@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from joblib import Parallel, delayed, parallel_config
-
 from auditapp.config.model import ParallelConfig
 from auditapp.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, ConfigError, RunAborted, SubjectError
 from auditapp.io.paths import os_error_text
@@ -222,6 +220,8 @@ def _run_on_dask(work, tasks: list, n_jobs: int, parallel: ParallelConfig, consu
 
 @contextlib.contextmanager
 def _backend(parallel: ParallelConfig) -> Iterator[None]:
+    from joblib import parallel_config
+
     if parallel.backend in ("loky", "threading", "multiprocessing"):
         with parallel_config(backend=parallel.backend):
             yield
@@ -294,6 +294,8 @@ def run_tasks(
     if parallel.backend == "dask":
         _run_on_dask(work, tasks, n_jobs, parallel, consume)
         return result
+    from joblib import Parallel, delayed  # on use: a 1-core run never loads joblib (~0.1 s)
+
     parent = os.getpid()
     try:
         with _backend(parallel):
