@@ -44,3 +44,14 @@ def test_counts_by_model_and_site():
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['voxels'\]"):
         detection_counts(pd.DataFrame({"model": ["A"], "kind": ["tp"]}))
+
+
+def test_totals_per_site_sum_the_size_bins():
+    from auditapp.analysis.lesions import detection_totals
+
+    table = detection_totals(_rows(), by=("model", "set"))
+    assert table[["model", "set"]].values.tolist() == [["A", "s1"], ["A", "s2"], ["B", "s1"]]
+    assert table[["tp", "fn", "fp"]].values.tolist() == [[1, 1, 1], [1, 0, 0], [2, 1, 0]]
+    assert table["detection_rate"].tolist() == [0.5, 1.0, 2 / 3]
+    with pytest.raises(ValueError, match="at least one grouping column"):
+        detection_totals(_rows(), by=())

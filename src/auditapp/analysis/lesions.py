@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["SIZE_BINS", "SIZE_LABELS", "size_bin", "detection_counts"]
+__all__ = ["SIZE_BINS", "SIZE_LABELS", "size_bin", "detection_counts", "detection_totals"]
 
 #: Lesion size bins in voxels: [0, 50), [50, 500), [500, 5000), [5000, ∞).
 SIZE_BINS = (0, 50, 500, 5000, np.inf)
@@ -69,6 +69,41 @@ def detection_counts(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -
     table = table.reindex(full, fill_value=0).astype(np.int64).reset_index()
     table.columns.name = None
     table["size_bin"] = table["size_bin"].astype(str)
-    found = table["tp"] + table["fn"]
-    table["detection_rate"] = np.where(found > 0, table["tp"] / found.where(found > 0, 1), np.nan)
+    table["detection_rate"] = _detection_rate(table)
     return table[[*by, "size_bin", "tp", "fn", "fp", "detection_rate"]]
+
+
+def detection_totals(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -> pd.DataFrame:
+    """TP / FN / FP lesion counts and the detection rate per group, lesions of every size together.
+
+    The sums over the size bins of :func:`detection_counts` (same rows counted, same rate).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``*by, tp, fn, fp, detection_rate``, one row per group, sorted by ``by``.
+
+    Raises
+    ------
+    ValueError
+        If ``by`` is empty or a column is missing.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"set": ["a", "a", "a", "b"], "kind": ["tp", "fn", "fp", "fn"],
+    ...                      "voxels": [600, 20, 30, 80]})
+    >>> detection_totals(rows, by=("set",)).to_dict("records")
+    [{'set': 'a', 'tp': 1, 'fn': 1, 'fp': 1, 'detection_rate': 0.5}, {'set': 'b', 'tp': 0, 'fn': 1, 'fp': 0, 'detection_rate': 0.0}]
+    """
+    by = list(by)
+    if not by:
+        raise ValueError("detection_totals needs at least one grouping column in `by`")
+    table = detection_counts(lesions, by=by).groupby(by, sort=True)[["tp", "fn", "fp"]].sum().reset_index()
+    table["detection_rate"] = _detection_rate(table)
+    return table
+
+
+def _detection_rate(table: pd.DataFrame) -> np.ndarray:
+    """``tp / (tp + fn)`` per row, NaN where there is no GT lesion."""
+    found = table["tp"] + table["fn"]
+    return np.where(found > 0, table["tp"] / found.where(found > 0, 1), np.nan)

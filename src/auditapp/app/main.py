@@ -26,6 +26,7 @@ PAGES = (
     ("pairwise.py", "Pairwise model performance", "pairwise", ":material/compare_arrows:"),
     ("multi_model.py", "Multi-model performance", "multi_model", ":material/leaderboard:"),
     ("cross_site.py", "Cross-site performance", "cross_site", ":material/public:"),
+    ("lesion_detection.py", "Lesion detection", "lesion_detection", ":material/target:"),
     ("longitudinal.py", "Longitudinal analysis", "longitudinal", ":material/timeline:"),
     ("subjects.py", "Subjects exploration", "subjects", ":material/person_search:"),
     ("gallery.py", "Worst cases gallery", "gallery", ":material/photo_library:"),

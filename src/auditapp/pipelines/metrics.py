@@ -34,6 +34,7 @@ from auditapp.io.layout import (
     prediction_candidates,
     seg_candidates,
 )
+from auditapp.io.results import output_csv
 from auditapp.metrics.counts import NON_INTEGRAL
 from auditapp.metrics.lesion_wise import (
     LESION_METRICS,
@@ -456,7 +457,7 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
 
     output_path = Path(config.output_path)
     output_path.mkdir(parents=True, exist_ok=True)
-    csv_path = output_path / f"extracted_information_{config.filename}.csv"
+    csv_path = output_csv(output_path, "metrics", config.filename)
     store = ResultStore(csv_path, force=force)
     tasks, keys = _split_reused(tasks, store)
     total_pairs = len(tasks) * len(models)
@@ -547,7 +548,7 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
         warning_counts["no rows"] += 1
         logger.warning(f"no pair could be evaluated; {csv_path} holds only its header")
 
-    lesion_path = output_path / f"lesions_{config.filename}.csv"
+    lesion_path = output_csv(output_path, "lesions", config.filename)
     if _lesion_table_on(config):
         lesion_rows.sort(key=lambda r: (r["model"], r["ID"], r["region"]))  # stable: lesions keep their order
         lesion_frame = pd.DataFrame(lesion_rows, columns=LESION_TABLE_HEADER)
@@ -555,10 +556,10 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
         write_csv_atomic(lesion_frame, lesion_path, na_rep="")
 
     if config.save_error_matrix:
-        write_csv_atomic(table.error_matrix(), output_path / f"error_matrix_{config.filename}.csv")
+        write_csv_atomic(table.error_matrix(), output_csv(output_path, "error_matrix", config.filename))
 
     failures.sort(key=lambda f: (f.model or "", f.subject))
-    failures_file = write_failures_file(failures, output_path / f"failures_{config.filename}.csv",
+    failures_file = write_failures_file(failures, output_csv(output_path, "failures", config.filename),
                                         with_model=True, with_stage=False)  # spec: ID,model,error
     store.finish()
     seconds = time.perf_counter() - started

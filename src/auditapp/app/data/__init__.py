@@ -19,13 +19,24 @@ DataFrame. The error-matrix counts are keyed the same way on the two NIfTI files
   :func:`model_feature_correlation`, :func:`aggregated_improvement`, :func:`subject_improvement`,
   :func:`paired_samples`, :func:`paired_test`, :func:`paired_tests`, :func:`compare_models`,
   :func:`longitudinal_summary`, :func:`site_rows`, :func:`site_summary`, :func:`site_tests`;
+* lesions (``lesions_<x>.csv`` next to the metric CSVs): :func:`lesion_csv_paths`, :func:`lesions`,
+  :func:`lesion_detection`, :func:`lesion_detection_by_site`, :func:`subject_lesions`;
 * slice viewer and gallery (NIfTI volumes keyed on ``(path, mtime_ns, size)``, bounded ``st.cache_resource``):
   :func:`viewer_files`, :func:`missing_file_messages`, :func:`label_regions`, :func:`image_volume`,
   :func:`label_volume`, :func:`outcome_map`, :func:`outcome_counts`, :func:`jump_targets`, :func:`viewer_geometry`,
   :func:`viewer_plane`, :func:`gallery_thumbnail`.
 """
 
-from auditapp.app.data._cache import Selection, Sources, Subset, apply_subset, cached, file_signature, sources
+from auditapp.app.data._cache import (
+    Selection,
+    Sources,
+    Subset,
+    apply_subset,
+    cached,
+    file_signature,
+    lesion_csv_paths,
+    sources,
+)
 from auditapp.app.data._catalog import (
     CATEGORIES,
     FeatureCatalog,
@@ -55,6 +66,13 @@ from auditapp.app.data._error_matrix import (
     read_error_matrix_csv,
     subject_counts,
     summed_counts,
+)
+from auditapp.app.data._lesions import (
+    LESION_METRIC_COLUMNS,
+    lesion_detection,
+    lesion_detection_by_site,
+    lesions,
+    subject_lesions,
 )
 from auditapp.app.data._results import (
     aggregated_improvement,
@@ -110,6 +128,8 @@ __all__ = [
     "MAX_VOLUMES", "ImageVolume", "ViewerFiles", "gallery_thumbnail", "image_volume", "jump_targets",
     "label_regions", "label_volume", "missing_file_messages", "outcome_counts", "outcome_map", "viewer_files",
     "viewer_geometry", "viewer_plane",
+    "LESION_METRIC_COLUMNS", "lesion_csv_paths", "lesion_detection", "lesion_detection_by_site", "lesions",
+    "subject_lesions",
     "CATEGORIES", "CONFIG_ENV", "COUNT_COLUMNS", "LEGACY_NOTICE", "METRIC_NAMES", "SESSION_CONFIG_KEY",
     "ErrorMatrixSource", "FeatureCatalog", "PairFiles", "Selection", "Sources", "Subset", "Tables",
     "aggregated_improvement", "apply_subset", "build_catalog", "cached", "catalog", "compare_models", "config_path",

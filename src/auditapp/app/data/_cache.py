@@ -19,8 +19,10 @@ import pandas as pd
 import streamlit as st
 
 from auditapp.config.model import AppConfig
+from auditapp.io.results import sibling_output
 
-__all__ = ["Selection", "Sources", "Subset", "apply_subset", "cached", "file_signature", "sources"]
+__all__ = ["Selection", "Sources", "Subset", "apply_subset", "cached", "file_signature", "lesion_csv_paths",
+           "sources"]
 
 #: A metadata subset chosen in the sidebar: ``(column, values to keep)``.
 Subset = tuple[str, tuple]
@@ -55,6 +57,7 @@ class Sources:
     metadata: tuple = ()
     metadata_cols: tuple[str, ...] = ()
     labels: tuple | None = None
+    lesions: tuple = ()  # the per-lesion tables next to the metric CSVs (lesion_csv_paths)
 
 
 def sources(cfg: AppConfig) -> Sources:
@@ -65,7 +68,15 @@ def sources(cfg: AppConfig) -> Sources:
         meta.append((sig, src.sheet, src.id_column, tuple(tuple(p) for p in src.id_rewrite),
                      None if src.columns is None else tuple(src.columns)))
     return Sources(features=_signatures(cfg.features), metrics=_signatures(cfg.metrics), metadata=tuple(meta),
-                   metadata_cols=tuple(cfg.metadata_cols), labels=None if cfg.labels is None else tuple(cfg.labels))
+                   metadata_cols=tuple(cfg.metadata_cols), labels=None if cfg.labels is None else tuple(cfg.labels),
+                   lesions=_signatures(lesion_csv_paths(cfg)))
+
+
+def lesion_csv_paths(cfg: AppConfig) -> dict[str, Path]:
+    """Where each metric set's per-lesion table would be: ``lesions_<x>.csv`` next to
+    ``extracted_information_<x>.csv`` (sets whose metric CSV is named otherwise have none)."""
+    found = {name: sibling_output(path, "lesions") for name, path in cfg.metrics.items() if path is not None}
+    return {name: path for name, path in found.items() if path is not None}
 
 
 def cached(max_entries: int) -> Callable:

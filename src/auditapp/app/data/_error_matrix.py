@@ -11,7 +11,6 @@ The matrices themselves are derived from the counts by :mod:`auditapp.analysis`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from auditapp.config.model import AppConfig
 from auditapp.errors import AuditappError
 from auditapp.io.layout import SEG_SUFFIX, find_prediction, find_seg, list_subject_dirs
 from auditapp.io.nifti import read_volume
+from auditapp.io.results import sibling_output
 from auditapp.io.tables import read_table
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 
@@ -98,13 +98,8 @@ def error_matrix_csv_path(config: AppConfig, dataset: str) -> Path | None:
     if explicit is not None:
         return Path(explicit) if Path(explicit).is_file() else None
     metrics = config.metrics.get(dataset)
-    if metrics is None:
-        return None
-    match = re.fullmatch(r"extracted_information_(.+)\.csv", Path(metrics).name)
-    if not match:
-        return None
-    candidate = Path(metrics).with_name(f"error_matrix_{match.group(1)}.csv")
-    return candidate if candidate.is_file() else None
+    candidate = None if metrics is None else sibling_output(metrics, "error_matrix")
+    return candidate if candidate is not None and candidate.is_file() else None
 
 
 def error_matrix_sets(config: AppConfig) -> list[str]:

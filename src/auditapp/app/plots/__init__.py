@@ -6,12 +6,12 @@ they never import Streamlit nor compute a statistic).
 * :mod:`~auditapp.app.plots.box`: Tukey boxes (1.5 IQR whiskers, outlier points): models, sites.
 * :mod:`~auditapp.app.plots.theme`: the paper theme every shown figure goes through; p-value / number text.
 * :mod:`~auditapp.app.plots.scatter`: feature vs feature, metric vs feature.
-* :mod:`~auditapp.app.plots.bars`: improvement bars.
+* :mod:`~auditapp.app.plots.bars`: improvement bars, lesion detection counts.
 * :mod:`~auditapp.app.plots.heatmap`: error / confusion matrix, Nemenyi p-values.
 * :mod:`~auditapp.app.plots.lines`: critical-difference diagram, longitudinal sizes.
 """
 
-from auditapp.app.plots.bars import improvement_bars
+from auditapp.app.plots.bars import detection_bars, improvement_bars
 from auditapp.app.plots.box import box_traces, model_boxes, site_boxes
 from auditapp.app.plots.distribution import (
     PLOT_TYPES,
@@ -50,6 +50,7 @@ __all__ = [
     "color_map",
     "critical_difference_figure",
     "density_figure",
+    "detection_bars",
     "error_matrix_figure",
     "fixed_margins",
     "format_number",

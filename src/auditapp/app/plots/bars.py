@@ -1,4 +1,5 @@
-"""Bar figures: the pairwise improvement per region (pure: a table in, ``go.Figure`` out)."""
+"""Bar figures: the pairwise improvement per region, lesion detection counts (pure: a table in, ``go.Figure``
+out)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from auditapp.app.plots.style import FAVOURABLE, UNFAVOURABLE, apply_options
+from auditapp.app.plots.style import FAVOURABLE, PREDICTED, UNFAVOURABLE, apply_options
 from auditapp.app.plots.theme import format_number
 
-__all__ = ["improvement_bars"]
+__all__ = ["detection_bars", "improvement_bars"]
+
+#: Lesion outcomes: (column, legend name, colour).
+DETECTION_KINDS = (("tp", "Detected (TP)", FAVOURABLE), ("fn", "Missed (FN)", UNFAVOURABLE),
+                   ("fp", "False positive (FP)", PREDICTED))
 
 
 def improvement_bars(
@@ -69,3 +74,31 @@ def improvement_bars(
         hovertemplate="Region: %{y}<br>Change: %{text} (%{customdata[1]})%{customdata[0]}<extra></extra>",
     )], layout=layout)
     return apply_options(fig, options)
+
+
+def detection_bars(table: pd.DataFrame, *, x: str, x_title: str, title: str | None = None,
+                   options: dict | None = None) -> go.Figure:
+    """Grouped bars of TP / FN / FP lesion counts, one group per row of ``table`` (in its order).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``x`` (the group: size bin, site), ``tp``, ``fn``, ``fp`` and ``detection_rate``
+        (:func:`auditapp.analysis.lesions.detection_counts` / ``detection_totals``).
+    x_title : str
+        Axis title of the groups ("GT lesion size (voxels)", "Site").
+    """
+    groups = table[x].astype(str).tolist()
+    rate = ["no GT lesion" if not np.isfinite(r) else f"{100 * r:.1f} %"
+            for r in table["detection_rate"].to_numpy(dtype=float)]
+    traces = [go.Bar(x=groups, y=table[col].to_numpy(dtype=np.int64), name=name, marker=dict(color=colour,
+                     line=dict(color="black", width=1)), text=table[col].to_numpy(dtype=np.int64),
+                     textposition="outside", cliponaxis=False, customdata=rate,
+                     hovertemplate=f"%{{x}}<br>{name}: %{{y}}<br>Detection rate: %{{customdata}}<extra></extra>")
+              for col, name, colour in DETECTION_KINDS]
+    layout = dict(barmode="group", xaxis=dict(title=dict(text=x_title), type="category"),
+                  yaxis=dict(title=dict(text="Lesions"), rangemode="tozero"), height=420,
+                  margin=dict(t=70 if title else 30))
+    if title:
+        layout["title"] = dict(text=title)
+    return apply_options(go.Figure(data=traces, layout=layout), options)

@@ -40,6 +40,7 @@ SVG_NAMES = {
     "pairwise": "agg_pairwise_model_performance",
     "multi_model": "multimodel_performance",
     "longitudinal": "longitudinal_analysis",
+    "lesion_detection": "lesion_detection",
 }
 
 

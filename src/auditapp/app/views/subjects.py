@@ -38,6 +38,32 @@ def _index(ids: list[str], wanted: str | None) -> int | None:
     return ids.index(wanted) if wanted in ids else 0
 
 
+#: Shown columns of the per-lesion table (``lesions_<x>.csv``) and their names.
+LESION_COLUMNS = {"model": "Model", "region": "Region", "lesion": "GT lesion", "kind": "Outcome",
+                  "voxels": "Voxels", "volume": "Volume (mm³)", "centroid_k": "Centroid k", "centroid_j": "Centroid j",
+                  "centroid_i": "Centroid i", "pred_components": "Predicted components",
+                  "pred_voxels": "Predicted voxels", "dice": "Dice", "hd95": "HD95 (mm)", "nsd": "NSD"}
+OUTCOMES = {"tp": "detected (TP)", "fn": "missed (FN)", "fp": "false positive (FP)", "dropped": "below min_size"}
+
+
+def _lesion_rows(cfg, dataset: str, subject: str) -> None:
+    """The subject's rows of its dataset's per-lesion table, when metric extraction wrote one."""
+    rows = data.subject_lesions(cfg, dataset, subject)
+    if rows is None:
+        return
+    with st.expander(f"Lesions ({len(rows)} per-lesion rows)", expanded=False):
+        if rows.empty:
+            st.caption(f"No per-lesion rows for {esc(subject)} in the per-lesion table of {esc(dataset)}.")
+            return
+        shown = rows[[c for c in LESION_COLUMNS if c in rows.columns]].copy()
+        shown["kind"] = shown["kind"].map(lambda k: OUTCOMES.get(k, k))
+        st.dataframe(shown.rename(columns=LESION_COLUMNS), hide_index=True, width="stretch",
+                     key=f"{PAGE}.lesions.table", column_config={
+                         n: st.column_config.NumberColumn(format="%.3f") for n in ("Dice", "HD95 (mm)", "NSD")})
+        st.caption("One row per GT lesion (detected, missed or below `min_size`) and per false-positive "
+                   "component, from the per-lesion table of metric extraction.")
+
+
 def body() -> None:
     page = page_tables("Subjects exploration", "features")
     if page is None:
@@ -96,6 +122,7 @@ def body() -> None:
             table = table.rename(columns={c: data.metric_name(c) for c in cols})
             with st.expander("Metrics (model × region)", expanded=True):
                 st.dataframe(table, hide_index=True, width="stretch")
+        _lesion_rows(cfg, dataset, subject)
 
     st.subheader("IQR outlier detection")
     extreme = st.checkbox("Extreme outlier", key=f"{PAGE}.extreme",
