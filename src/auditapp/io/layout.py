@@ -10,7 +10,9 @@ helpers) locates files through these functions::
 
 ``<ext>`` is tried in the configured order (``.nii.gz`` then ``.nii`` by default). The dashboard finds a subject's
 folder as ``raw_datasets[<set>]/<ID>`` or ``<datasets_path>/<set>/<set>_images/<ID>`` (:func:`subject_layout`, used
-by the ITK-SNAP launcher and the in-browser viewer).
+by the ITK-SNAP launcher and the in-browser viewer). Extraction outputs are ``<output_path>/<prefix><name>.csv``
+(:func:`output_csv`); a metric run's side outputs (``error_matrix_<x>.csv``, ``lesions_<x>.csv``) are found next
+to its ``extracted_information_<x>.csv`` (:func:`sibling_output`).
 
 Names are matched **literally** (never as glob patterns: an ID ``S*`` finds only ``S*``'s files). A subject ID
 that comes from outside a folder listing (a URL, a click) must be a single safe path component
@@ -33,6 +35,9 @@ if TYPE_CHECKING:  # only for annotations: io/ does not depend on the config pac
     from auditapp.config.model import AppConfig
 
 __all__ = [
+    "OUTPUT_PREFIXES",
+    "output_csv",
+    "sibling_output",
     "NIFTI_EXTENSIONS",
     "PRED_SUFFIX",
     "SEG_SUFFIX",
@@ -327,3 +332,35 @@ def subject_layout(cfg: AppConfig, set_name: str, subject: str,
         preds[model] = find_prediction(Path(pdir), subject, cfg.formats.prediction, prefixed=True)
     return SubjectLayout(subject=subject, folder=folder, sequences=present, missing_sequences=tuple(missing),
                          seg=seg, predictions=preds)
+
+
+#: File name prefix of each output of an extraction run: ``<prefix><name>.csv`` in its output folder.
+OUTPUT_PREFIXES = {"features": "extracted_information_", "metrics": "extracted_information_",
+                   "error_matrix": "error_matrix_", "lesions": "lesions_", "failures": "failures_"}
+
+
+def output_csv(folder: str | Path, kind: str, name: str) -> Path:
+    """The ``kind`` output of run ``name`` in ``folder``: ``<folder>/<prefix><name>.csv``.
+
+    >>> output_csv("out", "lesions", "SSA").as_posix()
+    'out/lesions_SSA.csv'
+    """
+    return Path(folder) / f"{OUTPUT_PREFIXES[kind]}{name}.csv"
+
+
+def sibling_output(metrics_csv: str | Path, kind: str) -> Path | None:
+    """The ``kind`` output written next to a metrics CSV, when that is named ``extracted_information_<x>.csv``.
+
+    Returns the path (``error_matrix_<x>.csv``, ``lesions_<x>.csv``...) whether or not it exists, None when
+    the metrics CSV has another name (its side outputs cannot be told).
+
+    >>> sibling_output("out/extracted_information_SSA.csv", "lesions").as_posix()
+    'out/lesions_SSA.csv'
+    >>> sibling_output("out/my_metrics.csv", "lesions") is None
+    True
+    """
+    path = Path(metrics_csv)
+    prefix = OUTPUT_PREFIXES["metrics"]
+    if not (path.name.startswith(prefix) and path.name.endswith(".csv")) or len(path.name) <= len(prefix) + 4:
+        return None
+    return output_csv(path.parent, kind, path.name[len(prefix):-4])

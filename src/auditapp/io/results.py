@@ -25,45 +25,12 @@ __all__ = [
     "load_features",
     "load_metrics",
     "load_tables",
-    "output_csv",
-    "sibling_output",
 ]
 
 #: Key columns of a metric table, in order; every other numeric column is a metric.
 METRIC_KEY_COLUMNS = ("ID", "region", "model", "set")
 
 _KINDS = ("features", "metrics")
-
-#: File name prefix of each output of an extraction run: ``<prefix><name>.csv`` in its output folder.
-OUTPUT_PREFIXES = {"features": "extracted_information_", "metrics": "extracted_information_",
-                   "error_matrix": "error_matrix_", "lesions": "lesions_", "failures": "failures_"}
-
-
-def output_csv(folder: str | Path, kind: str, name: str) -> Path:
-    """The ``kind`` output of run ``name`` in ``folder``: ``<folder>/<prefix><name>.csv``.
-
-    >>> output_csv("out", "lesions", "SSA").as_posix()
-    'out/lesions_SSA.csv'
-    """
-    return Path(folder) / f"{OUTPUT_PREFIXES[kind]}{name}.csv"
-
-
-def sibling_output(metrics_csv: str | Path, kind: str) -> Path | None:
-    """The ``kind`` output written next to a metrics CSV, when that is named ``extracted_information_<x>.csv``.
-
-    Returns the path (``error_matrix_<x>.csv``, ``lesions_<x>.csv``...) whether or not it exists, None when
-    the metrics CSV has another name (its side outputs cannot be told).
-
-    >>> sibling_output("out/extracted_information_SSA.csv", "lesions").as_posix()
-    'out/lesions_SSA.csv'
-    >>> sibling_output("out/my_metrics.csv", "lesions") is None
-    True
-    """
-    path = Path(metrics_csv)
-    prefix = OUTPUT_PREFIXES["metrics"]
-    if not (path.name.startswith(prefix) and path.name.endswith(".csv")) or len(path.name) <= len(prefix) + 4:
-        return None
-    return output_csv(path.parent, kind, path.name[len(prefix):-4])
 
 
 #: Columns that hold numbers whatever their cells contain (besides the metric names).

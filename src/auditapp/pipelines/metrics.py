@@ -31,10 +31,10 @@ from auditapp.io.layout import (
     first_existing,
     list_subject_dirs,
     nifti_extensions,
+    output_csv,
     prediction_candidates,
     seg_candidates,
 )
-from auditapp.io.results import output_csv
 from auditapp.metrics.counts import NON_INTEGRAL
 from auditapp.metrics.lesion_wise import (
     LESION_METRICS,

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from auditapp.config.model import AppConfig
-from auditapp.io.results import sibling_output
+from auditapp.io.layout import sibling_output
 
 __all__ = ["Selection", "Sources", "Subset", "apply_subset", "cached", "file_signature", "lesion_csv_paths",
            "sources"]

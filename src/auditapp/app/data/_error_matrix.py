@@ -23,7 +23,7 @@ from auditapp.config.model import AppConfig
 from auditapp.errors import AuditappError
 from auditapp.io.layout import SEG_SUFFIX, find_prediction, find_seg, list_subject_dirs
 from auditapp.io.nifti import read_volume
-from auditapp.io.results import sibling_output
+from auditapp.io.layout import sibling_output
 from auditapp.io.tables import read_table
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 

@@ -1,7 +1,7 @@
 """Per-lesion tables (``lesions_<x>.csv``, written by metric extraction next to ``extracted_information_<x>.csv``
 with ``lesion_wise: {per_lesion_table: true}``) and the lesion detection counts of the "Lesion detection" page.
 
-Located by :func:`auditapp.io.results.sibling_output` (the one rule for a metric run's side outputs), keyed in
+Located by :func:`auditapp.io.layout.sibling_output` (the one rule for a metric run's side outputs), keyed in
 the cache by their file state (:attr:`Sources.lesions`); counts come from :mod:`auditapp.analysis.lesions`.
 """
 
