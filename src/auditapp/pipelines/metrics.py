@@ -16,7 +16,7 @@ import warnings
 from array import array
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -429,18 +429,15 @@ def run_metric_extraction(config: MetricExtractionConfig, *, progress: Progress 
                                                      lambda: _extract(config, progress, force)),))
 
 
-def _extract(config: MetricExtractionConfig, progress: Progress | None, force: bool) -> DatasetSummary:
-    started = time.perf_counter()
-    metrics = expand_metric_names(config.metrics)  # validated once, by the config loader
-    tasks, hidden, stray, not_run = discover_pairs(config)
-    models = list(config.model_predictions_paths)
+def _log_skipped(config: MetricExtractionConfig, hidden: list[str], stray: list[str]) -> None:
     for name in hidden:
         logger.info(f"skipping hidden folder {Path(config.data_path) / name}")
     for name in stray:
         logger.warning(f"{config.filename}: folder '{name}' holds none of the expected files ({name}_seg, or a "
                        f"{name}_pred of a model): skipped")
-    if not_run is not None:
-        return dataset_not_run(config.filename, not_run, started)
+
+
+def _log_start(config: MetricExtractionConfig, metrics: tuple[str, ...], tasks: list[SubjectTask]) -> None:
     subjects = {t.subject for t in tasks}
     pred_ext = nifti_extensions(config.formats.prediction)
     for model, folder in config.model_predictions_paths.items():
@@ -449,128 +446,161 @@ def _extract(config: MetricExtractionConfig, progress: Progress | None, force: b
             logger.info(f"model {model}: {ignored} prediction(s) with no ground-truth subject ignored")
     if not metrics:
         logger.warning("no metric is enabled; the CSV will only hold ID, region and model")
-    logger.info(f"Starting metric extraction for {config.filename}: {len(tasks)} subjects × {len(models)} models")
-    distance = [m for m in metrics if METRICS[m].kind == "distance"]
-    if "hd95" in distance:
+    logger.info(f"Starting metric extraction for {config.filename}: {len(tasks)} subjects × "
+                f"{len(config.model_predictions_paths)} models")
+    if "hd95" in metrics:
         logger.info("hd95 = max of the two directed 95th percentiles of surface distances "
                     "(surfaces by 6-connected erosion, mm; MetricsReloaded/MONAI convention)")
 
+
+def _log_failure(failure: Failure, who: str) -> None:
+    logger.warning(f"{who}: failed ({failure.stage}): {failure.error}")
+    if failure.traceback:
+        logger.bind(file_only=True).info(failure.traceback)
+
+
+class _OnOutcome:
+    """Called by the runner after each subject: store a complete result, log, count warnings, report progress."""
+
+    def __init__(self, config: MetricExtractionConfig, store: ResultStore, keys: dict[str, str],
+                 total_pairs: int, progress: Progress | None, warning_counts: dict[str, int]):
+        self.config, self.store, self.keys, self.progress = config, store, keys, progress
+        self.total_pairs, self.done_pairs, self.warning_counts = total_pairs, 0, warning_counts
+        self.partial: list[SubjectResult] = []  # subjects with a failed pair: not stored (computed again next time)
+
+    def __call__(self, outcome: TaskOutcome, done: int, total: int) -> None:
+        task = outcome.task
+        self.done_pairs += len(task.models)
+        if outcome.ok:
+            result: SubjectResult = outcome.result
+            if not result.failures:  # results stream to the store's parts; only the key stays in memory
+                self.store.add(result.subject, self.keys[result.subject], _to_record(result))
+            else:
+                self.partial.append(result)
+            for pair in result.pairs:
+                logger.info(f"{result.subject} / {pair.model}: {len(pair.rows)} regions in {pair.seconds:.2f} s")
+            for failure in result.failures:
+                _log_failure(failure, f"{failure.subject} / {failure.model}")
+        else:
+            _log_failure(outcome.failure, task.subject)
+        for _kind, message in outcome.warnings:
+            self.warning_counts["warning"] += 1
+            logger.warning(f"{task.subject}: {message}")
+        if self.progress is not None:
+            self.progress(self.config.filename, self.done_pairs, self.total_pairs, task.subject)
+
+
+@dataclass
+class _Collected:
+    """Every written pair's rows and cells, per-lesion rows, failures and unconfigured values, one subject at a time."""
+
+    table: _Table
+    lesion_rows: list = field(default_factory=list)  # only with per_lesion_table (opt-in)
+    failures: list = field(default_factory=list)
+    unconfigured_gt: dict = field(default_factory=dict)  # subject -> values
+    unconfigured_pred: dict = field(default_factory=lambda: defaultdict(dict))  # model -> subject -> values
+    n_written: int = 0
+
+    def add(self, result: SubjectResult, warning_counts: dict[str, int]) -> None:
+        self.failures.extend(result.failures)
+        for message in result.warnings:
+            warning_counts["warning"] += 1
+            logger.warning(f"{result.subject}: {message}")
+        for pair in result.pairs:
+            self.n_written += 1
+            self.table.add(result.subject, pair)
+            self.lesion_rows.extend(pair.lesions)
+            for message in pair.warnings:
+                warning_counts["warning"] += 1
+                logger.warning(f"{result.subject} / {pair.model}: {message}")
+            if pair.unconfigured_gt:
+                self.unconfigured_gt[result.subject] = set(pair.unconfigured_gt)
+            if pair.unconfigured_pred:
+                self.unconfigured_pred[pair.model][result.subject] = set(pair.unconfigured_pred)
+                logger.info(f"{result.subject} / {pair.model}: prediction values "
+                            f"{list(pair.unconfigured_pred)} are not configured")
+
+    def warn_unconfigured(self, models: list[str], warning_counts: dict[str, int]) -> None:
+        if self.unconfigured_gt:
+            for subject, values in sorted(self.unconfigured_gt.items()):
+                logger.info(f"{subject}: ground-truth values {sorted(values)} are not configured")
+            all_values = set().union(*self.unconfigured_gt.values())
+            warning_counts["unconfigured values"] += 1
+            logger.warning(_unconfigured_message("ground truth", None, all_values, list(self.unconfigured_gt)))
+        for model in models:
+            per_subject = self.unconfigured_pred.get(model)
+            if per_subject:
+                warning_counts["unconfigured values"] += 1
+                logger.warning(_unconfigured_message("prediction", model, set().union(*per_subject.values()),
+                                                     list(per_subject)))
+
+
+def _collect(run, store: ResultStore, partial: list[SubjectResult], metrics: tuple[str, ...],
+             warning_counts: dict[str, int]) -> _Collected:
+    collected = _Collected(_Table(metrics))
+    for outcome in run.outcomes:
+        if not outcome.ok:  # the worker itself died: every pair of the subject fails
+            f = outcome.failure
+            collected.failures.extend(Failure(f.subject, f.stage, f.error, f.path, model=m.model,
+                                              traceback=f.traceback) for m in outcome.task.models)
+    stored = (_from_record(subject, record) for subject, record in store.records())
+    for result in itertools.chain(stored, partial):  # one stored subject in memory at a time
+        collected.add(result, warning_counts)
+    return collected
+
+
+def _write_outputs(config: MetricExtractionConfig, csv_path: Path, collected: _Collected,
+                   warning_counts: dict[str, int]) -> Path | None:
+    """The metric CSV, the per-lesion table (opt-in), the error matrix and the failures file, each atomically."""
+    frame = collected.table.frame()
+    write_csv_atomic(frame, csv_path, na_rep="")
+    if frame.empty:
+        warning_counts["no rows"] += 1
+        logger.warning(f"no pair could be evaluated; {csv_path} holds only its header")
+    output_path = csv_path.parent
+    if _lesion_table_on(config):
+        rows = sorted(collected.lesion_rows, key=lambda r: (r["model"], r["ID"], r["region"]))  # lesions keep order
+        lesion_frame = pd.DataFrame(rows, columns=LESION_TABLE_HEADER)
+        lesion_frame["lesion"] = lesion_frame["lesion"].astype("Int64")  # empty for false positives
+        write_csv_atomic(lesion_frame, output_csv(output_path, "lesions", config.filename), na_rep="")
+    if config.save_error_matrix:
+        write_csv_atomic(collected.table.error_matrix(), output_csv(output_path, "error_matrix", config.filename))
+    collected.failures.sort(key=lambda f: (f.model or "", f.subject))
+    return write_failures_file(collected.failures, output_csv(output_path, "failures", config.filename),
+                               with_model=True, with_stage=False)  # spec: ID,model,error
+
+
+def _extract(config: MetricExtractionConfig, progress: Progress | None, force: bool) -> DatasetSummary:
+    started = time.perf_counter()
+    metrics = expand_metric_names(config.metrics)  # validated once, by the config loader
+    tasks, hidden, stray, not_run = discover_pairs(config)
+    _log_skipped(config, hidden, stray)
+    if not_run is not None:
+        return dataset_not_run(config.filename, not_run, started)
+    _log_start(config, metrics, tasks)
+    models = list(config.model_predictions_paths)
     output_path = Path(config.output_path)
     output_path.mkdir(parents=True, exist_ok=True)
     csv_path = output_csv(output_path, "metrics", config.filename)
     store = ResultStore(csv_path, force=force)
     tasks, keys = _split_reused(tasks, store)
-    total_pairs = len(tasks) * len(models)
-    done_pairs = 0
     warning_counts: dict[str, int] = defaultdict(int)
     if stray:
         warning_counts["folder without expected files"] += len(stray)
-    partial: list[SubjectResult] = []  # subjects with a failed pair: not stored (computed again next time)
-
-    def on_outcome(outcome: TaskOutcome, done: int, total: int) -> None:
-        nonlocal done_pairs
-        task = outcome.task
-        done_pairs += len(task.models)
-        if outcome.ok:
-            result: SubjectResult = outcome.result
-            if not result.failures:  # results stream to the store's parts; only the key stays in memory
-                store.add(result.subject, keys[result.subject], _to_record(result))
-            else:
-                partial.append(result)
-            for pair in result.pairs:
-                logger.info(f"{result.subject} / {pair.model}: {len(pair.rows)} regions in {pair.seconds:.2f} s")
-            for failure in result.failures:
-                logger.warning(f"{failure.subject} / {failure.model}: failed ({failure.stage}): {failure.error}")
-                if failure.traceback:
-                    logger.bind(file_only=True).info(failure.traceback)
-        else:
-            logger.warning(f"{task.subject}: failed ({outcome.failure.stage}): {outcome.failure.error}")
-            if outcome.failure.traceback:
-                logger.bind(file_only=True).info(outcome.failure.traceback)
-        for _kind, message in outcome.warnings:
-            warning_counts["warning"] += 1
-            logger.warning(f"{task.subject}: {message}")
-        if progress is not None:
-            progress(config.filename, done_pairs, total_pairs, task.subject)
-
+    on_outcome = _OnOutcome(config, store, keys, len(tasks) * len(models), progress, warning_counts)
     try:
         run = run_tasks(evaluate_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
                         on_outcome=on_outcome, keep_results=False)
     finally:
         store.flush()  # an interrupted run resumes from every subject finished so far
-
-    table = _Table(metrics)
-    lesion_rows: list[dict] = []  # only with per_lesion_table (opt-in)
-    failures: list[Failure] = []
-    unconfigured_gt: dict[str, set[int]] = {}
-    unconfigured_pred: dict[str, dict[str, set[int]]] = defaultdict(dict)
-    n_written = 0
-    for outcome in run.outcomes:
-        if not outcome.ok:  # the worker itself died: every pair of the subject fails
-            f = outcome.failure
-            failures.extend(Failure(f.subject, f.stage, f.error, f.path, model=m.model, traceback=f.traceback)
-                            for m in outcome.task.models)
-    stored = (_from_record(subject, record) for subject, record in store.records())
-    for result in itertools.chain(stored, partial):  # one stored subject in memory at a time
-        failures.extend(result.failures)
-        for message in result.warnings:
-            warning_counts["warning"] += 1
-            logger.warning(f"{result.subject}: {message}")
-        for pair in result.pairs:
-            n_written += 1
-            table.add(result.subject, pair)
-            lesion_rows.extend(pair.lesions)
-            for message in pair.warnings:
-                warning_counts["warning"] += 1
-                logger.warning(f"{result.subject} / {pair.model}: {message}")
-            if pair.unconfigured_gt:
-                unconfigured_gt[result.subject] = set(pair.unconfigured_gt)
-            if pair.unconfigured_pred:
-                unconfigured_pred[pair.model][result.subject] = set(pair.unconfigured_pred)
-                logger.info(f"{result.subject} / {pair.model}: prediction values "
-                            f"{list(pair.unconfigured_pred)} are not configured")
-    if unconfigured_gt:
-        for subject, values in sorted(unconfigured_gt.items()):
-            logger.info(f"{subject}: ground-truth values {sorted(values)} are not configured")
-        all_values = set().union(*unconfigured_gt.values())
-        warning_counts["unconfigured values"] += 1
-        logger.warning(_unconfigured_message("ground truth", None, all_values, list(unconfigured_gt)))
-    for model in models:
-        per_subject = unconfigured_pred.get(model)
-        if per_subject:
-            warning_counts["unconfigured values"] += 1
-            logger.warning(_unconfigured_message("prediction", model, set().union(*per_subject.values()),
-                                                 list(per_subject)))
-
-    frame = table.frame()
-    write_csv_atomic(frame, csv_path, na_rep="")
-    if frame.empty:
-        warning_counts["no rows"] += 1
-        logger.warning(f"no pair could be evaluated; {csv_path} holds only its header")
-
-    lesion_path = output_csv(output_path, "lesions", config.filename)
-    if _lesion_table_on(config):
-        lesion_rows.sort(key=lambda r: (r["model"], r["ID"], r["region"]))  # stable: lesions keep their order
-        lesion_frame = pd.DataFrame(lesion_rows, columns=LESION_TABLE_HEADER)
-        lesion_frame["lesion"] = lesion_frame["lesion"].astype("Int64")  # empty for false positives
-        write_csv_atomic(lesion_frame, lesion_path, na_rep="")
-
-    if config.save_error_matrix:
-        write_csv_atomic(table.error_matrix(), output_csv(output_path, "error_matrix", config.filename))
-
-    failures.sort(key=lambda f: (f.model or "", f.subject))
-    failures_file = write_failures_file(failures, output_csv(output_path, "failures", config.filename),
-                                        with_model=True, with_stage=False)  # spec: ID,model,error
+    collected = _collect(run, store, on_outcome.partial, metrics, warning_counts)
+    collected.warn_unconfigured(models, warning_counts)
+    failures_file = _write_outputs(config, csv_path, collected, warning_counts)
     store.finish()
     seconds = time.perf_counter() - started
-    logger.info(f"metric extraction {config.filename}: {n_written} pairs written, {len(failures)} failed, "
+    n_failed = len(collected.failures)
+    logger.info(f"metric extraction {config.filename}: {collected.n_written} pairs written, {n_failed} failed, "
                 f"{sum(warning_counts.values())} warnings, {seconds:.1f} s")
-    return DatasetSummary(
-        name=str(config.filename),
-        output=str(csv_path),
-        n_written=n_written,
-        n_failed=len(failures),
-        failures_file=None if failures_file is None else str(failures_file),
-        seconds=seconds,
-        warning_counts=dict(warning_counts),
-    )
+    return DatasetSummary(name=str(config.filename), output=str(csv_path), n_written=collected.n_written,
+                          n_failed=n_failed, failures_file=None if failures_file is None else str(failures_file),
+                          seconds=seconds, warning_counts=dict(warning_counts))
