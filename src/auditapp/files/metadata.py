@@ -252,12 +252,30 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"subdir '{subdir}' may only use the placeholder {{category}}: {exc}") from exc
 
-    organized: dict[str, list[str]] = {}
+    plan, missing, skipped = _plan(frame, id_col, category_col, column, in_dir, out_dir, subdir)
+    clashes = _organize_clashes(plan, mode, overwrite)
+    folders = sorted({os.path.dirname(dst) for _, _, _, dst in plan})
+    if safe_mode:
+        organized = _report_plan(plan, folders, clashes, mode)
+        return {"organized": organized, "missing": missing, "skipped": skipped}
+    if clashes:
+        raise FileExistsError(clash_message(clashes, "organized"))
+    organized = _carry_out(plan, folders, mode, overwrite, verbose)
+    emit(f"Organization completed in {out_dir}")
+    return {"organized": organized, "missing": missing, "skipped": skipped}
+
+
+Plan = list[tuple[str, str, str, str]]  # (ID, category, source, destination)
+
+
+def _plan(frame: pd.DataFrame, id_col: str, category_col: str, column: str, in_dir: str, out_dir: str,
+          subdir: Optional[str]) -> tuple[Plan, list[str], list[str]]:
+    """The moves of the table's rows in order, and the IDs missing in ``in_dir`` or refused (printed)."""
+    plan: Plan = []
     missing: list[str] = []
     skipped: list[str] = []
     seen: set[str] = set()
     duplicates: list[str] = []
-    plan: list[tuple[str, str, str, str]] = []  # (ID, category, src, dst)
     for ids, cats in zip(frame[id_col].tolist(), frame[category_col].tolist()):
         subject = _cell_text(ids)
         if not subject:
@@ -281,34 +299,42 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
         plan.append((subject, category, src, dst))
     if duplicates:
         warnings.warn(f"Duplicate IDs in column '{id_col}', only the first row of each is used: "
-                      f"{sorted(set(duplicates))}", AuditappWarning, stacklevel=2)
+                      f"{sorted(set(duplicates))}", AuditappWarning, stacklevel=3)
+    return plan, missing, skipped
 
+
+def _merges(src: str, dst: str) -> bool:
+    """A copied folder merges into an existing (real) folder instead of clashing with it."""
+    return os.path.isdir(src) and os.path.isdir(dst) and not os.path.islink(dst)
+
+
+def _organize_clashes(plan: Plan, mode: str, overwrite: bool) -> list:
     pairs = [(src, dst) for _, _, src, dst in plan]
     if mode == "copy":  # folders merge into existing folders; anything else is a clash
-        clashes = find_clashes([(s, d) for s, d in pairs if not (os.path.isdir(s) and os.path.isdir(d)
-                                                                 and not os.path.islink(d))],
-                               overwrite=overwrite)
-    else:
-        clashes = find_clashes(pairs, overwrite=overwrite)
-    folders = sorted({os.path.dirname(dst) for _, _, _, dst in plan})
-    verb = {"copy": "copy", "move": "move", "symlink": "link"}[mode]
-    if safe_mode:
-        bad = {(s, d) for s, d, _ in clashes}
-        for folder in folders:
-            if not os.path.isdir(folder):
-                emit(f"{SAFE} Would create: {folder}")
-        for subject, category, src, dst in plan:
-            if (src, dst) in bad:
-                emit(f"{SAFE} Would fail (target exists): {src} -> {dst}")
-            else:
-                emit(f"{SAFE} Would {verb}: {src} -> {dst}")
-                organized.setdefault(category, []).append(subject)
-        emit(f"{SAFE} {sum(map(len, organized.values()))} subjects would be organized into "
-             f"{len(organized)} folders.")
-        return {"organized": organized, "missing": missing, "skipped": skipped}
-    if clashes:
-        raise FileExistsError(clash_message(clashes, "organized"))
+        pairs = [(s, d) for s, d in pairs if not _merges(s, d)]
+    return find_clashes(pairs, overwrite=overwrite)
 
+
+def _report_plan(plan: Plan, folders: list[str], clashes: list, mode: str) -> dict[str, list[str]]:
+    """Safe mode: print what would be done; the subjects that would be organised, by category."""
+    organized: dict[str, list[str]] = {}
+    verb = {"copy": "copy", "move": "move", "symlink": "link"}[mode]
+    bad = {(s, d) for s, d, _ in clashes}
+    for folder in folders:
+        if not os.path.isdir(folder):
+            emit(f"{SAFE} Would create: {folder}")
+    for subject, category, src, dst in plan:
+        if (src, dst) in bad:
+            emit(f"{SAFE} Would fail (target exists): {src} -> {dst}")
+        else:
+            emit(f"{SAFE} Would {verb}: {src} -> {dst}")
+            organized.setdefault(category, []).append(subject)
+    emit(f"{SAFE} {sum(map(len, organized.values()))} subjects would be organized into {len(organized)} folders.")
+    return organized
+
+
+def _carry_out(plan: Plan, folders: list[str], mode: str, overwrite: bool, verbose: bool) -> dict[str, list[str]]:
+    organized: dict[str, list[str]] = {}
     for folder in folders:
         if not os.path.isdir(folder):
             os.makedirs(folder)
@@ -316,7 +342,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
                 emit(f"Created folder: {folder}")
     label = {"copy": "Copied", "move": "Moved", "symlink": "Linked"}[mode]
     for subject, category, src, dst in plan:
-        merge = mode == "copy" and os.path.isdir(src) and os.path.isdir(dst) and not os.path.islink(dst)
+        merge = mode == "copy" and _merges(src, dst)
         if overwrite and not merge and os.path.lexists(dst):
             _replace_existing(dst)
         if mode == "copy":
@@ -328,5 +354,4 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
         organized.setdefault(category, []).append(subject)
         if verbose:
             emit(f"{label}: {src} -> {dst}")
-    emit(f"Organization completed in {out_dir}")
-    return {"organized": organized, "missing": missing, "skipped": skipped}
+    return organized
