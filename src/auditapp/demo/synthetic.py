@@ -221,8 +221,44 @@ def make_subject(
     spacing = tuple(float(s) for s in spacing)
     arng = _rng(seed if anatomy_seed is None else anatomy_seed, 1)
     trng = _rng(seed, 2)
+    anatomy = _anatomy(arng, shape)
+    seg = np.zeros(shape, dtype=np.uint8)
+    n_lesions = 0
+    if tumour:
+        direction = _main_tumour(trng, anatomy, seg, labels, tumour_size)
+        if n_satellites is None:
+            n_satellites = int(trng.random() < 0.35)
+        n_lesions = 1 + _satellites(trng, anatomy, seg, direction, int(n_satellites), labels.enhancing)
+    # the bias field draws from the anatomy stream after the tumour, as it always has (same volumes per seed)
+    bias = 1.0 + 0.08 * _smooth_noise(arng, anatomy.bshape, max(shape))
+    seg_bb = seg[anatomy.bb]
+    tumour_masks = [(seg_bb == v, t) for v, t in
+                    ((labels.necrosis, 3), (labels.enhancing, 4), (labels.oedema, 5))] if tumour else []
+    nrng = _rng(seed, 3)
+    images = {name: _image(name, anatomy, bias, tumour_masks, nrng, noise, intensity_scale, intensity_offset, dtype)
+              for name in sequences}
+    return SyntheticSubject(images=images, seg=seg, spacing=spacing, n_lesions=n_lesions)
 
-    # --- anatomy: brain ellipsoid with a wobbly surface, white/grey matter texture, ventricles
+
+@dataclass(frozen=True)
+class _Anatomy:
+    """A brain: its mask, centre and radii, bounding box, grey-matter fraction and CSF (both inside the box)."""
+
+    shape: tuple[int, int, int]
+    brain: np.ndarray
+    centre: np.ndarray
+    radii: np.ndarray
+    bb: tuple[slice, ...]
+    gm_frac: np.ndarray
+    csf: np.ndarray
+
+    @property
+    def bshape(self) -> tuple[int, ...]:
+        return tuple(x.stop - x.start for x in self.bb)
+
+
+def _anatomy(arng: np.random.Generator, shape: tuple[int, int, int]) -> _Anatomy:
+    """Brain ellipsoid with a wobbly surface, white/grey matter texture, ventricles."""
     centre = np.array(shape, dtype=np.float32) / 2 + arng.uniform(-0.02, 0.02, 3) * np.array(shape)
     radii = np.array(shape, dtype=np.float32) * np.array([0.40, 0.42, 0.36]) * arng.uniform(0.93, 1.03, 3)
     cell = max(4, min(shape) // 6)
@@ -232,7 +268,6 @@ def make_subject(
     bb = _bbox(brain)  # everything else is computed inside the brain's bounding box
     bshape = tuple(x.stop - x.start for x in bb)
     bstart = np.array([x.start for x in bb], dtype=np.float32)
-    brain_bb = brain[bb]
     gm_frac = np.clip(0.5 + 0.6 * _smooth_noise(arng, bshape, max(2, cell // 2)), 0.0, 1.0)
     gm_frac[d_brain[bb] > 0.75] = np.maximum(gm_frac[d_brain[bb] > 0.75], 0.85)  # cortex rim
     vent_r = radii * np.array([0.18, 0.10, 0.22])
@@ -240,80 +275,77 @@ def make_subject(
     for side in (-1, 1):
         c = centre + np.array([0.05, side * 0.12, 0.0]) * radii * 2
         csf |= _ellipsoid(bshape, c - bstart, vent_r) < 1.0
-    csf &= brain_bb
-    del d_brain
+    csf &= brain[bb]
+    return _Anatomy(shape, brain, centre, radii, bb, gm_frac, csf)
 
-    # --- tumour
-    seg = np.zeros(shape, dtype=np.uint8)
-    n_lesions = 0
-    if tumour:
-        size = float(tumour_size) if tumour_size is not None else trng.uniform(0.35, 0.50)
-        direction = trng.normal(size=3)
-        direction /= np.linalg.norm(direction) or 1.0
-        t_centre = centre + direction * radii * trng.uniform(0.15, 0.35)
-        t_radii = radii * size * trng.uniform(0.85, 1.15, 3)
-        box = tuple(
-            slice(max(0, int(c - r * 1.3) - 1), min(s, int(c + r * 1.3) + 2))
-            for c, r, s in zip(t_centre, t_radii, shape)
-        )
-        sub_shape = tuple(b.stop - b.start for b in box)
-        local_centre = t_centre - np.array([b.start for b in box])
-        d = np.sqrt(_ellipsoid(sub_shape, local_centre, t_radii))
-        d += 0.12 * _smooth_noise(trng, sub_shape, max(3, int(min(t_radii)) // 2))
-        core = trng.uniform(0.38, 0.48)
-        rim = core + trng.uniform(0.15, 0.22)
-        local = np.zeros(sub_shape, dtype=np.uint8)
-        local[d < 1.0] = labels.oedema
-        local[d < rim] = labels.enhancing
-        local[d < core] = labels.necrosis
-        local[~brain[box]] = 0
-        seg[box] = local
-        n_lesions = 1
-        if n_satellites is None:
-            n_satellites = int(trng.random() < 0.35)
-        for _ in range(int(n_satellites)):
-            # a small enhancing lesion on the other side of the brain
-            s_centre = centre - direction * radii * trng.uniform(0.35, 0.5) + trng.normal(size=3) * radii * 0.05
-            s_r = np.maximum(radii * trng.uniform(0.05, 0.08), 1.5)
-            sbox = tuple(slice(max(0, int(c - r) - 1), min(s, int(c + r) + 2))
-                         for c, r, s in zip(s_centre, s_r, shape))
-            sub = tuple(b.stop - b.start for b in sbox)
-            blob = _ellipsoid(sub, s_centre - np.array([b.start for b in sbox]), s_r) < 1.0
-            blob &= brain[sbox] & (seg[sbox] == 0)
-            if blob.any():
-                seg[sbox][blob] = labels.enhancing
-                n_lesions += 1
 
-    # --- images (inside the brain bounding box; exactly 0 outside the brain)
-    bias = 1.0 + 0.08 * _smooth_noise(arng, bshape, max(shape))
-    outside = ~brain_bb
-    seg_bb = seg[bb]
-    tumour_masks = [(seg_bb == v, t) for v, t in
-                    ((labels.necrosis, 3), (labels.enhancing, 4), (labels.oedema, 5))] if tumour else []
-    nrng = _rng(seed, 3)
-    images: dict[str, np.ndarray] = {}
-    for name in sequences:
-        c = np.asarray(_CONTRAST[name], dtype=np.float32)
-        img = gm_frac * (c[1] - c[0])
-        img += c[0]  # white/grey matter mix
-        img[csf] = c[2]
-        for mask, tissue in tumour_masks:
-            img[mask] = c[tissue]
-        img *= bias
-        voxel_noise = nrng.standard_normal(bshape, dtype=np.float32)
-        voxel_noise *= np.float32(noise)
-        voxel_noise += 1.0
-        img *= voxel_noise
-        img *= np.float32(500.0 * intensity_scale)
-        img += np.float32(intensity_offset)
-        np.maximum(img, np.float32(1.0), out=img)  # the brain stays > 0
-        img[outside] = 0.0
-        full = np.zeros(shape, dtype=np.int16 if dtype == "int16" else np.float32)
-        if dtype == "int16":
-            np.clip(np.rint(img), 0, np.iinfo(np.int16).max, out=img)
-        full[bb] = img
-        images[name] = full
-    return SyntheticSubject(images=images, seg=seg, spacing=spacing, n_lesions=n_lesions)
+def _main_tumour(trng: np.random.Generator, anatomy: _Anatomy, seg: np.ndarray, labels: TumourLabels,
+                 tumour_size: float | None) -> np.ndarray:
+    """Draw the main tumour (necrosis in enhancing rim in oedema) into ``seg``; its direction from the centre."""
+    centre, radii, shape = anatomy.centre, anatomy.radii, anatomy.shape
+    size = float(tumour_size) if tumour_size is not None else trng.uniform(0.35, 0.50)
+    direction = trng.normal(size=3)
+    direction /= np.linalg.norm(direction) or 1.0
+    t_centre = centre + direction * radii * trng.uniform(0.15, 0.35)
+    t_radii = radii * size * trng.uniform(0.85, 1.15, 3)
+    box = tuple(slice(max(0, int(c - r * 1.3) - 1), min(s, int(c + r * 1.3) + 2))
+                for c, r, s in zip(t_centre, t_radii, shape))
+    sub_shape = tuple(b.stop - b.start for b in box)
+    d = np.sqrt(_ellipsoid(sub_shape, t_centre - np.array([b.start for b in box]), t_radii))
+    d += 0.12 * _smooth_noise(trng, sub_shape, max(3, int(min(t_radii)) // 2))
+    core = trng.uniform(0.38, 0.48)
+    rim = core + trng.uniform(0.15, 0.22)
+    local = np.zeros(sub_shape, dtype=np.uint8)
+    local[d < 1.0] = labels.oedema
+    local[d < rim] = labels.enhancing
+    local[d < core] = labels.necrosis
+    local[~anatomy.brain[box]] = 0
+    seg[box] = local
+    return direction
+
+
+def _satellites(trng: np.random.Generator, anatomy: _Anatomy, seg: np.ndarray, direction: np.ndarray, n: int,
+                value: int) -> int:
+    """Small enhancing lesions on the other side of the brain; how many were drawn (inside the brain)."""
+    centre, radii, shape = anatomy.centre, anatomy.radii, anatomy.shape
+    drawn = 0
+    for _ in range(n):
+        s_centre = centre - direction * radii * trng.uniform(0.35, 0.5) + trng.normal(size=3) * radii * 0.05
+        s_r = np.maximum(radii * trng.uniform(0.05, 0.08), 1.5)
+        sbox = tuple(slice(max(0, int(c - r) - 1), min(s, int(c + r) + 2)) for c, r, s in zip(s_centre, s_r, shape))
+        sub = tuple(b.stop - b.start for b in sbox)
+        blob = _ellipsoid(sub, s_centre - np.array([b.start for b in sbox]), s_r) < 1.0
+        blob &= anatomy.brain[sbox] & (seg[sbox] == 0)
+        if blob.any():
+            seg[sbox][blob] = value
+            drawn += 1
+    return drawn
+
+
+def _image(name: str, anatomy: _Anatomy, bias: np.ndarray, tumour_masks: list, nrng: np.random.Generator,
+           noise: float, intensity_scale: float, intensity_offset: float, dtype: str) -> np.ndarray:
+    """One sequence, computed inside the brain's bounding box; exactly 0 outside the brain."""
+    c = np.asarray(_CONTRAST[name], dtype=np.float32)
+    img = anatomy.gm_frac * (c[1] - c[0])
+    img += c[0]  # white/grey matter mix
+    img[anatomy.csf] = c[2]
+    for mask, tissue in tumour_masks:
+        img[mask] = c[tissue]
+    img *= bias
+    voxel_noise = nrng.standard_normal(anatomy.bshape, dtype=np.float32)
+    voxel_noise *= np.float32(noise)
+    voxel_noise += 1.0
+    img *= voxel_noise
+    img *= np.float32(500.0 * intensity_scale)
+    img += np.float32(intensity_offset)
+    np.maximum(img, np.float32(1.0), out=img)  # the brain stays > 0
+    img[~anatomy.brain[anatomy.bb]] = 0.0
+    full = np.zeros(anatomy.shape, dtype=np.int16 if dtype == "int16" else np.float32)
+    if dtype == "int16":
+        np.clip(np.rint(img), 0, np.iinfo(np.int16).max, out=img)
+    full[anatomy.bb] = img
+    return full
+
 
 # --------------------------------------------------------------------------- writers
 
