@@ -99,16 +99,29 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
     SubjectError
         ``read`` (unreadable file), ``check`` (shape mismatch) or the family stage.
     """
-    fam = task.families
-    subject = task.subject
     if task.error is not None:
-        raise SubjectError(subject, "read", task.error)
+        raise SubjectError(task.subject, "read", task.error)
+    needed, seg_path = _needed_files(task)
+    shape = _check_headers(task, needed + ([(SEG_SUFFIX, seg_path)] if seg_path else []))
+    row: dict = {"ID": task.subject}
+    brain_com = None
     reference_suffix = task.sequences[0][0] if task.sequences else None
+    for suffix, path in needed:
+        com = _sequence_features(task, suffix, path, shape, suffix == reference_suffix, row)
+        brain_com = com if com is not None else brain_com
+    unconfigured: tuple[int, ...] = ()
+    if seg_path:
+        unconfigured = _tumour_features(task, seg_path, brain_com, row)
+    return SubjectResult(subject=task.subject, row=row, has_seg=seg_path is not None, unconfigured=unconfigured)
+
+
+def _needed_files(task: SubjectTask) -> tuple[list[tuple[str, str]], str | None]:
+    """The sequences the enabled families read, and the segmentation; a missing one is a warning."""
+    fam, subject = task.families, task.subject
     need_all = fam.statistical or fam.texture
     needed: list[tuple[str, str]] = []
     for index, (suffix, path) in enumerate(task.sequences):
-        needs = need_all or (index == 0 and (fam.spatial or fam.tumor))
-        if not needs:
+        if not (need_all or (index == 0 and (fam.spatial or fam.tumor))):
             continue
         if path is None:
             warnings.warn(MissingFileWarning(f"Sequence '{suffix}' for subject '{subject}' was not found",
@@ -119,67 +132,68 @@ def extract_subject(task: SubjectTask) -> SubjectResult:
                     "and tumour location columns are empty", kind="missing reference sequence"))
             continue
         needed.append((suffix, path))
-    seg_path = None
-    if fam.tumor:
-        if task.seg is None:
-            warnings.warn(MissingFileWarning(f"Segmentation '{SEG_SUFFIX}' for subject '{subject}' was not found",
-                                             kind=f"missing {SEG_SUFFIX}"))
-        else:
-            seg_path = task.seg
+    if fam.tumor and task.seg is None:
+        warnings.warn(MissingFileWarning(f"Segmentation '{SEG_SUFFIX}' for subject '{subject}' was not found",
+                                         kind=f"missing {SEG_SUFFIX}"))
+    return needed, task.seg if fam.tumor else None
 
-    # cheap header pass: shape check before any voxel is decoded
-    files = needed + ([(SEG_SUFFIX, seg_path)] if seg_path else [])
+
+def _check_headers(task: SubjectTask, files: list[tuple[str, str]]) -> tuple[int, ...] | None:
+    """Cheap header pass: a shape mismatch fails the subject before any voxel is decoded; the common shape."""
     headers = {suffix: _header(task, path) for suffix, path in files}
     shapes = {suffix: h[0] for suffix, h in headers.items()}
     if len(set(shapes.values())) > 1:
         detail = ", ".join(f"{s} {tuple(shape)}" for s, shape in shapes.items())
-        raise SubjectError(subject, "check", f"shape mismatch: {detail}")
+        raise SubjectError(task.subject, "check", f"shape mismatch: {detail}")
     spacings = {suffix: h[1] for suffix, h in headers.items()}
     if len(set(spacings.values())) > 1:
         detail = ", ".join(f"{s} {tuple(round(v, 6) for v in sp)}" for s, sp in spacings.items())
-        warnings.warn(f"Subject '{subject}' has different voxel spacings: {detail}", SpacingWarning)
+        warnings.warn(f"Subject '{task.subject}' has different voxel spacings: {detail}", SpacingWarning)
+    return next(iter(shapes.values()), None)
 
-    row: dict = {"ID": subject}
+
+def _sequence_features(task: SubjectTask, suffix: str, path: str, shape: tuple[int, ...] | None, is_reference: bool,
+                       row: dict) -> tuple[float, float, float] | None:
+    """Add one sequence's columns to ``row``; the brain's centre of mass when it is the reference sequence."""
+    fam = task.families
+    volume = read_volume(path, subject=task.subject, stage="read")
+    if volume.shape != shape:
+        raise SubjectError(task.subject, "check", f"shape mismatch: {suffix} {volume.shape} (data) vs header", path)
+    key = suffix.replace("_", "")
+    data = volume.data
+    # one bounding box of the non-zero voxels serves every family: positive voxels,
+    # the brain centroid and the texture crop all lie inside it
+    box = nonzero_box(data)
     brain_com = None
-    for suffix, path in needed:
-        volume = read_volume(path, subject=subject, stage="read")
-        if volume.shape != next(iter(shapes.values())):
-            raise SubjectError(subject, "check", f"shape mismatch: {suffix} {volume.shape} (data) vs header",
-                               path)
-        key = suffix.replace("_", "")
-        data = volume.data
-        # one bounding box of the non-zero voxels serves every family: positive voxels,
-        # the brain centroid and the texture crop all lie inside it
-        box = nonzero_box(data)
-        if suffix == reference_suffix and (fam.spatial or fam.tumor):
-            spatial = _family(task, "spatial", path, spatial_features, data, spacing=volume.spacing,
-                              box=box if box is not None else tuple(slice(0, 0) for _ in data.shape))
-            brain_com = tuple(spatial[f"{p}_plane_center_of_mass"] for p in ("axial", "coronal", "sagittal"))
-            if fam.spatial:
-                row.update(spatial)
-        if fam.statistical:
-            stats = _family(task, "statistical", path, statistical_features, data if box is None else data[box],
-                            name=suffix)
-            row.update({f"{key}_{name}": value for name, value in stats.items()})
-        if fam.texture:
-            if box is None:
-                texture = {name: math.nan for name in TEXTURE_NAMES}
-            else:
-                crop = pad_box(box, task.texture_crop_padding, data.shape)
-                texture = _family(task, "texture", path, block_texture, data[crop])
-            row.update({f"{key}_{name}": value for name, value in texture.items()})
-        del volume, data
+    if is_reference and (fam.spatial or fam.tumor):
+        spatial = _family(task, "spatial", path, spatial_features, data, spacing=volume.spacing,
+                          box=box if box is not None else tuple(slice(0, 0) for _ in data.shape))
+        brain_com = tuple(spatial[f"{p}_plane_center_of_mass"] for p in ("axial", "coronal", "sagittal"))
+        if fam.spatial:
+            row.update(spatial)
+    if fam.statistical:
+        stats = _family(task, "statistical", path, statistical_features, data if box is None else data[box],
+                        name=suffix)
+        row.update({f"{key}_{name}": value for name, value in stats.items()})
+    if fam.texture:
+        if box is None:
+            texture = {name: math.nan for name in TEXTURE_NAMES}
+        else:
+            crop = pad_box(box, task.texture_crop_padding, data.shape)
+            texture = _family(task, "texture", path, block_texture, data[crop])
+        row.update({f"{key}_{name}": value for name, value in texture.items()})
+    return brain_com
 
-    unconfigured: tuple[int, ...] = ()
-    if seg_path:
-        seg = read_volume(seg_path, subject=subject, stage="read")
-        tumor = _family(task, "tumor", seg_path, tumor_features, seg.data, spacing=seg.spacing, labels=task.labels,
-                        brain_com=brain_com)
-        row.update(tumor)
-        expected = {f"lesion_size_{lab.key}" for lab in size_labels(task.labels)} | {"lesion_size_whole"}
-        unconfigured = tuple(sorted(int(c[len("lesion_size_"):]) for c in tumor
-                                    if c.startswith("lesion_size_") and c not in expected))
-    return SubjectResult(subject=subject, row=row, has_seg=seg_path is not None, unconfigured=unconfigured)
+
+def _tumour_features(task: SubjectTask, seg_path: str, brain_com, row: dict) -> tuple[int, ...]:
+    """Add the tumour columns to ``row``; the label values found that are not configured."""
+    seg = read_volume(seg_path, subject=task.subject, stage="read")
+    tumor = _family(task, "tumor", seg_path, tumor_features, seg.data, spacing=seg.spacing, labels=task.labels,
+                    brain_com=brain_com)
+    row.update(tumor)
+    expected = {f"lesion_size_{lab.key}" for lab in size_labels(task.labels)} | {"lesion_size_whole"}
+    return tuple(sorted(int(c[len("lesion_size_"):]) for c in tumor
+                        if c.startswith("lesion_size_") and c not in expected))
 
 
 def _discover(name: str, data_path: Path, config: FeatureExtractionConfig,
