@@ -212,37 +212,22 @@ def metric_scatter(
     facets = [None] if facet is None else sorted(df[facet].dropna().unique().tolist())
     ncols = min(4, len(facets))
     nrows = int(np.ceil(len(facets) / ncols)) if facets else 1
-    use_gl = len(df) > SCATTERGL_ABOVE
-    Trace = go.Scattergl if use_gl else go.Scatter
+    Trace = go.Scattergl if len(df) > SCATTERGL_ABOVE else go.Scatter
     fig = go.Figure()
     refs = [{}] if facet is None else grid(fig, nrows, ncols, [str(f) for f in facets],
                                             vspace=0.12 if nrows > 1 else 0.0, count=len(facets))
-    hl = {(str(s), str(i)) for s, i in highlight}
-    hover = ("ID: %{customdata[1]}<br>Dataset: %{customdata[0]}<br>" + x_title + ": %{x:.2f}<br>"
-             + y_title + ": %{y:.3f}<br>Model: " + model.replace("%", "%%"))
-    if color is not None:
-        name = (color_title or color).replace("%", "%%")
-        hover += f"<br>{name}: " + ("%{marker.color:,.2f}" if (pd.api.types.is_numeric_dtype(df[color])
-                                                               and df[color].nunique() > MAX_GROUPS)
-                                    else "%{fullData.name}")
-    hover += "<extra></extra>"
+    continuous_color = (color is not None and pd.api.types.is_numeric_dtype(df[color])
+                        and df[color].nunique() > MAX_GROUPS)
+    hover = _scatter_hover(x_title, y_title, model, color, color_title, continuous_color)
     # plain numpy arrays once (pandas/arrow columns are slow to hand to Plotly trace by trace)
     set_arr = df["set"].astype(str).to_numpy(dtype=object)
-    continuous = None
-    if color is None:
-        group_arr, groups = set_arr, list(sets)
-    elif pd.api.types.is_numeric_dtype(df[color]) and df[color].nunique() > MAX_GROUPS:
-        group_arr, groups = np.full(len(df), "all", dtype=object), ["all"]
-        continuous = df[color].to_numpy(dtype=float)
-    else:
-        values = df[color]
-        group_arr = np.where(values.isna(), "missing", values.astype(str)).astype(object)
-        groups = sorted(set(group_arr.tolist()), key=lambda v: (v == "missing", v))
+    group_arr, groups, continuous = _colour_groups(df, set_arr, sets, color, continuous_color)
     colors = color_map(groups)
     id_arr = df["ID"].astype(str).to_numpy(dtype=object)
     xs = df[x].to_numpy(dtype=float)
     ys = df[y].to_numpy(dtype=float)
     facet_arr = None if facet is None else df[facet].to_numpy(dtype=object)
+    hl = {(str(s), str(i)) for s, i in highlight}
     hl_mask = (np.fromiter(((a, b) in hl for a, b in zip(set_arr, id_arr)), dtype=bool, count=len(df))
                if hl else np.zeros(len(df), dtype=bool))
 
@@ -267,28 +252,56 @@ def metric_scatter(
                 showlegend=k == 0 and continuous is None, marker=marker,
                 customdata=custom(mask, fval), hovertemplate=hover, **pos,
             ))
-            if trend:
-                line = _trend(xs[mask], ys[mask])
-                if line is not None:
-                    fig.add_trace(go.Scatter(
-                        x=line[0], y=line[1], mode="lines", name=f"{s} trend", legendgroup=s,
-                        showlegend=False, line=dict(color=colors[s], width=2, dash="dash"),
-                        hoverinfo="skip", **pos,
-                    ))
+            line = _trend(xs[mask], ys[mask]) if trend else None
+            if line is not None:
+                fig.add_trace(go.Scatter(
+                    x=line[0], y=line[1], mode="lines", name=f"{s} trend", legendgroup=s, showlegend=False,
+                    line=dict(color=colors[s], width=2, dash="dash"), hoverinfo="skip", **pos,
+                ))
         mask = in_facet & hl_mask
         if mask.any():
             hl_traces.append(Trace(
                 x=xs[mask], y=ys[mask], mode="markers", name="Highlighted", legendgroup="highlight",
-                showlegend=not hl_traces,
-                marker=dict(size=12, color=HIGHLIGHT, line=dict(width=1, color="#444")),
+                showlegend=not hl_traces, marker=dict(size=12, color=HIGHLIGHT, line=dict(width=1, color="#444")),
                 customdata=custom(mask, fval), hovertemplate=hover, **pos,
             ))
     for trace in hl_traces:  # added last: drawn on top
         fig.add_trace(trace)
-    height = 500 if facet is None else 120 + 330 * nrows
-    layout = dict(height=height, legend=dict(title=dict(text="Dataset" if color is None else (color_title or color))),
+    fig.update_layout(**fixed_margins(_scatter_layout(fig, refs, facets, ncols, nrows, x_title, y_title, model,
+                                                      color, color_title), top=60))
+    return apply_options(fig, options)
+
+
+def _scatter_hover(x_title: str, y_title: str, model: str, color: str | None, color_title: str | None,
+                   continuous: bool) -> str:
+    hover = ("ID: %{customdata[1]}<br>Dataset: %{customdata[0]}<br>" + x_title + ": %{x:.2f}<br>"
+             + y_title + ": %{y:.3f}<br>Model: " + model.replace("%", "%%"))
+    if color is not None:
+        name = (color_title or color).replace("%", "%%")
+        hover += f"<br>{name}: " + ("%{marker.color:,.2f}" if continuous else "%{fullData.name}")
+    return hover + "<extra></extra>"
+
+
+def _colour_groups(df: pd.DataFrame, set_arr: np.ndarray, sets: Sequence[str], color: str | None,
+                   continuous: bool) -> tuple[np.ndarray, list, np.ndarray | None]:
+    """Group of each point, the groups in legend order, and the continuous colour values (or None)."""
+    if color is None:
+        return set_arr, list(sets), None
+    if continuous:
+        return np.full(len(df), "all", dtype=object), ["all"], df[color].to_numpy(dtype=float)
+    values = df[color]
+    group_arr = np.where(values.isna(), "missing", values.astype(str)).astype(object)
+    return group_arr, sorted(set(group_arr.tolist()), key=lambda v: (v == "missing", v)), None
+
+
+def _scatter_layout(fig: go.Figure, refs: list, facets: list, ncols: int, nrows: int, x_title: str, y_title: str,
+                    model: str, color: str | None, color_title: str | None) -> dict:
+    """Height, legend, title and axis titles (bottom row and first column of a facet grid)."""
+    facet = facets != [None]
+    layout = dict(height=120 + 330 * nrows if facet else 500,
+                  legend=dict(title=dict(text="Dataset" if color is None else (color_title or color))),
                   margin=dict(t=60), title=dict(text=f"{y_title} of {model} vs {x_title}" if model else None))
-    if facet is None:
+    if not facet:
         layout["xaxis"] = dict(title=dict(text=x_title))
         layout["yaxis"] = dict(title=dict(text=y_title))
     else:
@@ -301,5 +314,4 @@ def metric_scatter(
     for name in fig.layout.to_plotly_json():
         if name.startswith(("xaxis", "yaxis")):
             layout.setdefault(name, {})
-    fig.update_layout(**fixed_margins(layout, top=60))
-    return apply_options(fig, options)
+    return layout
