@@ -331,6 +331,29 @@ def _add_background(pairs: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.n
     return pairs[order], counts[order]
 
 
+def _joint_counts(gt: np.ndarray, pred: np.ndarray, gt_box: tuple[slice, ...] | None):
+    """(GT value, predicted value) pairs and their voxel counts, the prediction's integer labels in the counted box,
+    and that box (None when both volumes are all zero).
+
+    Everything outside the bounding box of the non-zero voxels of GT and prediction is (0, 0): the box is
+    counted, the rest added to that cell.
+    """
+    pred_box = bounding_box(pred != 0)
+    boxes = [b for b in (gt_box, pred_box) if b is not None]
+    if boxes:
+        box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes)) for a in range(gt.ndim))
+        gt_crop = as_label_array(gt[box], name="ground truth", non_integral="mark")
+        pred_crop = as_label_array(pred[box], name="prediction", non_integral="mark")
+        pairs, counts = value_pair_counts(gt_crop, pred_crop)
+    else:
+        box = gt_crop = pred_crop = None
+        pairs, counts = np.empty((0, 2), np.int64), np.empty(0, np.int64)
+    outside = gt.size - (gt_crop.size if gt_crop is not None else 0)
+    if outside:
+        pairs, counts = _add_background(pairs, counts, outside)
+    return pairs, counts, pred_crop, box
+
+
 def evaluate_pair(
     gt: np.ndarray,
     pred: np.ndarray,
@@ -405,28 +428,13 @@ def evaluate_pair(
     # voxel volume in the file's (i, j, k) axis order, as the reference multiplies it
     voxel_volume = float(np.prod(spacing[::-1]))
 
-    # Everything outside the bounding box of the non-zero voxels of GT and prediction is
-    # (0, 0): count the box only, then add the rest to that cell.
     if gt_geometry is not None:
         if gt_geometry.gt.shape != gt.shape or gt_geometry.spacing != spacing:
             raise ValueError("gt_geometry was built from another ground truth or spacing")
         gt_box = gt_geometry.box
     elif isinstance(gt_box, str):
         gt_box = bounding_box(gt != 0)
-    pred_box = bounding_box(pred != 0)
-    boxes = [b for b in (gt_box, pred_box) if b is not None]
-    if boxes:
-        box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes))
-                    for a in range(gt.ndim))
-        gt_crop = as_label_array(gt[box], name="ground truth", non_integral="mark")
-        pred_crop = as_label_array(pred[box], name="prediction", non_integral="mark")
-        pairs, counts = value_pair_counts(gt_crop, pred_crop)
-    else:
-        gt_crop = pred_crop = None
-        pairs, counts = np.empty((0, 2), np.int64), np.empty(0, np.int64)
-    outside = gt.size - (gt_crop.size if gt_crop is not None else 0)
-    if outside:
-        pairs, counts = _add_background(pairs, counts, outside)
+    pairs, counts, pred_crop, box = _joint_counts(gt, pred, gt_box)
 
     rows = []
     confusions = {}
