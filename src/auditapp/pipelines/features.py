@@ -29,7 +29,7 @@ from auditapp.features.statistical import statistical_features
 from auditapp.features.texture import TEXTURE_NAMES, block_texture, nonzero_box, pad_box
 from auditapp.features.tumor import size_labels, tumor_features
 from auditapp.io import read_header, read_volume, write_csv_atomic
-from auditapp.io.layout import SEG_SUFFIX, find_seg, list_subject_dirs, sequence_files
+from auditapp.io.layout import SEG_SUFFIX, find_seg, list_subject_dirs, output_csv, sequence_files
 from auditapp.io.metadata import join_metadata, read_metadata_table
 from auditapp.pipelines.incremental import ResultStore, task_key
 from auditapp.pipelines.runner import (
@@ -330,21 +330,14 @@ def extract_dataset(
     tasks, not_run = _discover(name, Path(data_path), config, kinds)
     if not_run is not None:
         return dataset_not_run(name, not_run, start)
-    csv_path = output_path / f"extracted_information_{name}.csv"
+    csv_path = output_csv(output_path, "features", name)
     store = ResultStore(csv_path, force=force)
-
-    def log_warnings(subject: str, warned) -> None:
-        for kind, message in warned:  # (kind, message) pairs: Warned, or lists read back from the manifest
-            kinds[kind] += 1
-            named = f"'{subject}'" in message
-            logger.warning(f"{name}: {message}" if named else f"{name}: {subject}: {message}")
-
+    log_warnings = _WarningLog(name, kinds)
     tasks, keys = _split_reused(name, tasks, store, log_warnings)
-    total = len(tasks)
     if progress is not None:
-        progress(name, 0, total, "")
+        progress(name, 0, len(tasks), "")
 
-    def on_outcome(outcome: TaskOutcome, done: int, total_: int) -> None:
+    def on_outcome(outcome: TaskOutcome, done: int, total: int) -> None:
         subject = outcome.task.subject
         log_warnings(subject, outcome.warnings)
         if outcome.ok:
@@ -356,29 +349,17 @@ def extract_dataset(
             if failure.traceback:
                 logger.debug(f"{name}: {subject} traceback:\n{failure.traceback}")
         if progress is not None:
-            progress(name, done, total_, subject)
+            progress(name, done, total, subject)
 
     try:
         result = run_tasks(extract_subject, tasks, n_jobs=config.cpu_cores, parallel=config.parallel,
                            on_outcome=on_outcome, keep_results=False)
     finally:
         store.flush()  # an interrupted run resumes from every subject finished so far
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        # every subject's result read back from the store (computed ones were streamed to its parts)
-        stored = [_from_record(subject, record) for subject, record in store.records()]
-        frame = build_table(stored, config, longitudinal=config.longitudinal.get(name))
-        for source in config.metadata.get(name, ()):
-            try:
-                table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)
-                frame = join_metadata(frame, table, meta_on=source.id_column, name=source.name)
-            except (OSError, ValueError) as exc:
-                warnings.warn(f"metadata '{source.name}' skipped: {exc}", MetadataWarning)
-    _log_captured(name, caught, kinds)
-
+    frame = _dataset_table(name, store, config, kinds)
     write_csv_atomic(frame, csv_path)
     store.finish()
-    failures_path = write_failures_file(result.failures, output_path / f"failures_{name}.csv")
+    failures_path = write_failures_file(result.failures, output_csv(output_path, "failures", name))
     seconds = time.perf_counter() - start
     summary = DatasetSummary(
         name=name, output=str(csv_path), n_written=len(frame), n_failed=result.n_failed,
@@ -389,6 +370,36 @@ def extract_dataset(
     logger.info(f"{name}: {summary.n_written} subjects written, {summary.n_failed} failed, "
                 f"warnings: {warn_text}, {seconds:.1f} s -> {csv_path}")
     return summary
+
+
+class _WarningLog:
+    """Log a subject's warnings under the dataset's name and count them by kind."""
+
+    def __init__(self, name: str, kinds: Counter):
+        self.name, self.kinds = name, kinds
+
+    def __call__(self, subject: str, warned) -> None:
+        for kind, message in warned:  # (kind, message) pairs: Warned, or lists read back from the manifest
+            self.kinds[kind] += 1
+            named = f"'{subject}'" in message
+            logger.warning(f"{self.name}: {message}" if named else f"{self.name}: {subject}: {message}")
+
+
+def _dataset_table(name: str, store: ResultStore, config: FeatureExtractionConfig, kinds: Counter) -> pd.DataFrame:
+    """Every subject's row read back from the store (computed ones were streamed to its parts), sorted, with the
+    longitudinal and metadata columns; warnings raised meanwhile are logged and counted."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stored = [_from_record(subject, record) for subject, record in store.records()]
+        frame = build_table(stored, config, longitudinal=config.longitudinal.get(name))
+        for source in config.metadata.get(name, ()):
+            try:
+                table = read_metadata_table(source.path, sheet=source.sheet, id_column=source.id_column)
+                frame = join_metadata(frame, table, meta_on=source.id_column, name=source.name)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"metadata '{source.name}' skipped: {exc}", MetadataWarning)
+    _log_captured(name, caught, kinds)
+    return frame
 
 
 def run_feature_extraction(config: FeatureExtractionConfig, *, progress: Progress | None = None,
