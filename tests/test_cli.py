@@ -64,8 +64,9 @@ def test_cli_imports_stay_light():
     """Start-up time is part of every run: the CLI loads the heavy libraries only where a command needs them."""
     heavy = ("pandas", "scipy", "nibabel", "numpy", "joblib", "streamlit", "dask", "skimage", "plotly")
     assert _imported_after("import auditapp.cli", heavy) == []
-    # a metric extraction without lesion-wise metrics never needs scipy.optimize / ndimage, nor joblib on 1 core
-    unused = ("scipy.optimize", "scipy.ndimage", "joblib", "streamlit", "dask", "skimage", "plotly")
+    # a metric extraction writes its CSVs without pandas; without lesion-wise metrics it never needs
+    # scipy.optimize or scipy.ndimage, nor joblib on 1 core
+    unused = ("pandas", "scipy.optimize", "scipy.ndimage", "joblib", "streamlit", "dask", "skimage", "plotly")
     assert _imported_after("import auditapp.config, auditapp.pipelines.metrics", unused) == []
 
 

@@ -6,11 +6,12 @@ import errno
 import os
 import stat
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from auditapp.io import atomic
-from auditapp.io.atomic import atomic_target, write_csv_atomic, write_text_atomic
+from auditapp.io.atomic import atomic_target, write_columns_atomic, write_csv_atomic, write_text_atomic
 from auditapp.io.paths import folder_problem
 
 
@@ -67,6 +68,22 @@ def test_atomic_target_keeps_a_suffix_for_format_by_extension_writers(tmp_path):
         assert tmp.name.endswith(".tmp.nii.gz") and tmp.parent == tmp_path
         tmp.write_bytes(b"x")
     assert (tmp_path / "seg.nii.gz").read_bytes() == b"x"
+
+
+def test_columns_writer_gives_the_bytes_pandas_writes(tmp_path):
+    """Metric extraction writes its tables without pandas: same bytes as DataFrame.to_csv."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(2000) * 10.0 ** rng.integers(-30, 30, 2000)
+    x[:8] = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1e16, 123456789.0, 1e-5]
+    texts = ["a", "b,c", 'q"x', "two\nlines", " sp ", "", "NA", "é"]
+    ids = [texts[i % len(texts)] for i in range(2000)]
+    counts = rng.integers(-10**12, 10**12, 2000)
+    write_columns_atomic({"ID": ids, "x": x, "count": counts}, tmp_path / "ours.csv", na_rep="")
+    frame = pd.DataFrame({"ID": pd.Series(ids, dtype=object), "x": x, "count": counts})
+    write_csv_atomic(frame, tmp_path / "pandas.csv", na_rep="")
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    write_columns_atomic({"ID": [], "x": np.zeros(0)}, tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text() == "ID,x\n"
 
 
 def test_folder_problem(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import importlib
 
 _HOMES = {
     "atomic_target": "atomic",
+    "write_columns_atomic": "atomic",
     "write_csv_atomic": "atomic",
     "write_text_atomic": "atomic",
     "find_nifti": "layout",

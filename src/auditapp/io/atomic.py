@@ -10,17 +10,19 @@ the umask), never the 0600 of a bare temporary file.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported by the caller that built the frame
     import pandas as pd
 
-__all__ = ["atomic_target", "write_csv_atomic", "write_text_atomic"]
+__all__ = ["atomic_target", "write_columns_atomic", "write_csv_atomic", "write_text_atomic"]
 
 
 def _target_mode(path: Path) -> int:
@@ -89,3 +91,36 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path, **to_csv_kwargs) -> 
     kwargs = {"index": False, "lineterminator": "\n"}
     kwargs.update(to_csv_kwargs)
     return write_text_atomic(path, frame.to_csv(**kwargs))
+
+
+def write_columns_atomic(columns: Mapping[str, Sequence], path: str | Path, *, na_rep: str = "") -> Path:
+    """Write columns (name -> values, all of one length) as CSV atomically, without pandas.
+
+    The bytes are those of ``DataFrame(columns).to_csv(path, index=False, lineterminator="\\n",
+    na_rep=na_rep)``, as pandas writes them: float arrays as NumPy's shortest round-trip text with
+    NaN as ``na_rep``, other values as ``str``, fields quoted by :mod:`csv` only when needed.
+    Metric extraction writes its tables this way, so a run never imports pandas (~0.6 s CPU).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> out = write_columns_atomic({"ID": ["a", "b,c"], "x": np.array([0.1, np.nan]), "n": np.array([1, 2])},
+    ...                            folder / "t.csv")
+    >>> out.read_text()
+    'ID,x,n\\na,0.1,1\\n"b,c",,2\\n'
+    """
+    import numpy as np
+
+    cells = []
+    for values in columns.values():
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            text = values.astype(str).astype(object)
+            text[np.isnan(values)] = na_rep
+            values = text
+        cells.append(values)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*cells))
+    return write_text_atomic(path, buffer.getvalue())

@@ -423,9 +423,7 @@ def write_failures_file(failures: list[Failure], path, *, with_model: bool = Fal
     """
     from pathlib import Path
 
-    import pandas as pd
-
-    from auditapp.io.atomic import write_csv_atomic
+    from auditapp.io.atomic import write_columns_atomic
 
     path = Path(path)
     if not failures:
@@ -440,5 +438,5 @@ def write_failures_file(failures: list[Failure], path, *, with_model: bool = Fal
             row["stage"] = f.stage
         row["error"] = f.error if f.path is None or f.path in f.error else f"{f.error} [{f.path}]"
         rows.append(row)
-    write_csv_atomic(pd.DataFrame(rows), path)
+    write_columns_atomic({name: [row[name] for row in rows] for name in rows[0]}, path)
     return path
