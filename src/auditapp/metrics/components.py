@@ -14,7 +14,7 @@ import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["Components", "label_components", "structure"]
+__all__ = ["Components", "dilated_zones", "label_components", "structure"]
 
 
 def structure(connectivity: int, ndim: int = 3) -> np.ndarray:
@@ -103,3 +103,119 @@ def label_components(mask: np.ndarray, *, connectivity: int = 26,
     boxes = tuple(tuple(slice(s.start + o, s.stop + o) for s, o in zip(found, start))
                   for found in ndimage.find_objects(labels, max_label=count))
     return Components(labels, start, sizes, boxes)
+
+
+
+def _padded(box: Sequence[slice], margin: int, frame: Sequence[int]) -> tuple[slice, ...]:
+    """``box`` grown by ``margin`` on every side, clipped to ``[0, frame)``."""
+    return tuple(slice(max(0, b.start - margin), min(n, b.stop + margin)) for b, n in zip(box, frame))
+
+
+def _find(parent: list[int], c: int) -> int:
+    while parent[c] != c:
+        parent[c] = parent[parent[c]]
+        c = parent[c]
+    return c
+
+
+def _paint_dilations(comps: Components, dilation: int, connectivity: int, frame: tuple[int, ...]):
+    """Dilate each component (frame indices) on its own box and paint it into one label array of the frame.
+
+    Returns the painted labels (a voxel holds the last component whose dilation covers it; an overwritten
+    component is already joined to the one that overwrote it), the union-find parents (components whose
+    dilations overlap or touch under ``connectivity`` are joined) and each dilation's first voxel in raster
+    order (frame indices).
+    """
+    from scipy import ndimage
+
+    grow = ndimage.generate_binary_structure(len(frame), 2)
+    touch = structure(connectivity, len(frame))
+    painted = np.zeros(frame, np.int32)
+    parent = list(range(comps.count + 1))
+    bounds = np.array([[(b.start, b.stop) for b in box] for box in comps.boxes]).reshape(comps.count, -1, 2)
+    lo, hi = bounds[..., 0] - dilation - 1, bounds[..., 1] + dilation + 1
+    first = []
+    for c in range(1, comps.count + 1):
+        box = _padded(comps.boxes[c - 1], dilation + 1, frame)
+        own = comps.window(box) == c
+        zone = ndimage.binary_dilation(own, grow, iterations=dilation) if dilation else own
+        where = painted[box]
+        # only an earlier component whose grown box meets this one's can touch its dilation
+        if c > 1 and np.any(np.all((lo[: c - 1] < hi[c - 1]) & (hi[: c - 1] > lo[c - 1]), axis=1)):
+            reach = ndimage.binary_dilation(zone, touch)
+            for other in np.unique(where[reach & (where > 0)]):
+                parent[_find(parent, int(other))] = _find(parent, c)
+        where[zone] = c
+        index = np.unravel_index(int(np.argmax(zone)), zone.shape)
+        first.append(tuple(int(i) + b.start for i, b in zip(index, box)))
+    return painted, parent, first
+
+
+def dilated_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
+                  offset: Sequence[int] | None = None) -> tuple[Components, Components]:
+    """Zones and lesions of a GT mask: its components, merged when their dilations overlap or touch.
+
+    Equal to labelling ``binary_dilation(mask, generate_binary_structure(3, 2), dilation)`` with
+    ``connectivity`` (the *zones*, ids in raster order of their first voxel) and taking the mask's voxels of
+    each zone (the *lesions*, same ids), without dilating or labelling the whole box: each component of the
+    mask is dilated on its own box, and dilations that overlap or touch are joined by union-find.
+
+    Parameters
+    ----------
+    mask : (K, J, I) ndarray of bool
+        The GT mask on a frame that holds its dilation (the mask's box grown by ``dilation``, clipped to
+        the volume); its element 0 is at ``offset`` in the volume.
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 1, 12), bool); m[0, 0, [1, 5, 10]] = True
+    >>> zones, lesions = dilated_zones(m, dilation=1)
+    >>> zones.labels.tolist(), lesions.sizes.tolist()
+    ([[[1, 1, 1, 0, 2, 2, 2, 0, 0, 3, 3, 3]]], [0, 1, 1, 1])
+    >>> lesions = dilated_zones(m, dilation=2, offset=(0, 0, 100))[1]  # 3..7 and 8..12 touch: one zone
+    >>> lesions.labels.tolist(), lesions.boxes
+    ([[[0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]]], ((slice(0, 1, None), slice(0, 1, None), slice(101, 111, None)),))
+    """
+    mask = np.asarray(mask, dtype=bool)
+    comps = label_components(mask, connectivity=connectivity)
+    frame = mask.shape
+    painted, parent, first = _paint_dilations(comps, dilation, connectivity, frame)
+    roots = [_find(parent, c) for c in range(1, comps.count + 1)]
+    start: dict[int, tuple] = {}
+    for c, root in enumerate(roots, 1):
+        start[root] = min(start.get(root, first[c - 1]), first[c - 1])
+    zone_of_root = {root: z for z, root in enumerate(sorted(start, key=start.get), 1)}
+    lut = np.zeros(comps.count + 1, np.int32)
+    lut[1:] = [zone_of_root[r] for r in roots]
+    base = tuple(int(o) for o in offset) if offset is not None else (0,) * mask.ndim
+    return _zone_components(mask, lut[painted], lut, comps, base, len(zone_of_root), dilation)
+
+
+def _zone_components(mask: np.ndarray, zone_labels: np.ndarray, lut: np.ndarray, comps: Components,
+                     base: tuple[int, ...], count: int, dilation: int) -> tuple[Components, Components]:
+    """The zones (labels on the frame) and the lesions (mask voxels of each zone; sizes and boxes summed over
+    the components each zone joins), boxes in volume indices (frame origin at ``base``)."""
+
+    def shift(box):
+        return tuple(slice(b.start + o, b.stop + o) for b, o in zip(box, base))
+
+    sizes = np.bincount(zone_labels.reshape(-1), minlength=count + 1).astype(np.int64)
+    sizes[0] = 0
+    lesion_sizes = np.bincount(lut, weights=comps.sizes, minlength=count + 1).astype(np.int64)
+    lesion_sizes[0] = 0
+    # a zone's box is the union of its components' dilated boxes (a component's box grown by the dilation:
+    # the dilation reaches that far along each axis), a lesion's the union of its components' boxes
+    zone_boxes: list = [None] * count
+    boxes: list = [None] * count
+    for c, box in enumerate(comps.boxes, 1):
+        z = int(lut[c]) - 1
+        zone_boxes[z] = _union(zone_boxes[z], _padded(box, dilation, zone_labels.shape))
+        boxes[z] = _union(boxes[z], box)
+    zones = Components(zone_labels, base, sizes, tuple(shift(b) for b in zone_boxes))
+    lesion_labels = np.where(mask, zone_labels, 0).astype(np.int32)
+    return zones, Components(lesion_labels, base, lesion_sizes, tuple(shift(b) for b in boxes))
+
+
+def _union(a: tuple[slice, ...] | None, b: tuple[slice, ...]) -> tuple[slice, ...]:
+    """The bounding box of two boxes (``a`` None: ``b``)."""
+    return b if a is None else tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b))

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from auditapp.metrics._nearest import MaskGeometry
-from auditapp.metrics.components import Components, label_components
+from auditapp.metrics.components import Components, dilated_zones, label_components
 from auditapp.metrics.distances import HD95_CONVENTIONS, geometry_distance_metrics
 from auditapp.metrics.regions import bounding_box, region_mask
 
@@ -211,26 +211,11 @@ class GroundTruthLesions:
         local = np.zeros(tuple(f.stop - f.start for f in frame), bool)
         inner = tuple(slice(v.start - f.start, v.stop - f.start) for v, f in zip(volume_box, frame))
         local[inner] = mask[box]
-        zone_mask = local
-        from scipy import ndimage  # imported on use: runs without lesion-wise metrics never load scipy
-
-        if dilation > 0:
-            zone_mask = ndimage.binary_dilation(local, ndimage.generate_binary_structure(local.ndim, 2),
-                                                iterations=dilation)
-        self.zones = label_components(zone_mask, connectivity=rule.connectivity, offset=[f.start for f in frame])
-        # the GT voxels on the zones' box, and each lesion = GT voxels of one zone (ids = zone ids)
-        self.gt = _window(local, [f.start for f in frame], self._zone_box())
-        lesion_labels = np.where(self.gt, self.zones.labels, 0).astype(np.int32)
-        sizes = np.bincount(lesion_labels.reshape(-1), minlength=self.zones.count + 1).astype(np.int64)
-        sizes[0] = 0
-        boxes = tuple(tuple(slice(s.start + o, s.stop + o) for s, o in zip(found, self.zones.offset))
-                      for found in ndimage.find_objects(lesion_labels, max_label=self.zones.count))
-        self.lesions = Components(lesion_labels, self.zones.offset, sizes, boxes)
+        self.zones, self.lesions = dilated_zones(local, dilation=dilation, connectivity=rule.connectivity,
+                                                 offset=[f.start for f in frame])
+        self.gt = local  # the GT voxels on the zones' box (the frame)
         self.kept = self.lesions.sizes * self.voxel_volume > rule.min_size
         self.kept[0] = False
-
-    def _zone_box(self) -> tuple[slice, ...]:
-        return tuple(slice(o, o + n) for o, n in zip(self.zones.offset, self.zones.labels.shape))
 
     @property
     def count(self) -> int:
@@ -259,22 +244,59 @@ def _component_geometry(components: Components, ids: Sequence[int], spacing: tup
     return MaskGeometry.from_mask(mask, spacing, [b.start for b in box])
 
 
-def _pair_counts(a: Components, b: Components, a_mask: np.ndarray | None = None) -> dict[tuple[int, int], int]:
-    """Voxel counts of every (label of ``a``, label of ``b``) pair overlapping (``a_mask``: restrict ``a``)."""
+def _common_box(a: Components, b: Components) -> list[slice] | None:
+    """Where the labelled boxes of ``a`` and ``b`` meet (volume indices), None when they do not."""
     box = []
     for oa, na, ob, nb in zip(a.offset, a.labels.shape, b.offset, b.labels.shape):
         lo, hi = max(oa, ob), min(oa + na, ob + nb)
         if hi <= lo:
-            return {}
+            return None
         box.append(slice(lo, hi))
+    return box
+
+
+def _code_counts(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``codes`` (all in ``[0, size)``) and their counts."""
+    if size <= 1 << 22:  # a histogram is much faster than np.unique's sort when it fits
+        counts = np.bincount(codes, minlength=size)
+        values = np.flatnonzero(counts)
+        return values, counts[values]
+    return np.unique(codes, return_counts=True)
+
+
+def _pair_counts(a: Components, b: Components) -> dict[tuple[int, int], int]:
+    """Voxel counts of every (label of ``a``, label of ``b``) pair overlapping."""
+    box = _common_box(a, b)
+    if box is None:
+        return {}
     la = _window(a.labels, a.offset, box)
     lb = _window(b.labels, b.offset, box)
     both = (la > 0) & (lb > 0)
-    if a_mask is not None:
-        both &= _window(a_mask, a.offset, box)
     codes = la[both].astype(np.int64) * (b.count + 1) + lb[both]
-    values, counts = np.unique(codes, return_counts=True)
+    values, counts = _code_counts(codes, (a.count + 1) * (b.count + 1))
     return {(int(v // (b.count + 1)), int(v % (b.count + 1))): int(c) for v, c in zip(values, counts)}
+
+
+def _zone_pair_counts(gt: GroundTruthLesions, pred: Components) -> tuple[dict, dict]:
+    """Voxel counts of every (zone, predicted component) pair meeting, and of every (lesion, component) pair
+    (the same on the GT voxels: a lesion is its zone's GT voxels), in one pass."""
+    box = _common_box(gt.zones, pred)
+    if box is None:
+        return {}, {}
+    zones = _window(gt.zones.labels, gt.zones.offset, box)
+    comps = _window(pred.labels, pred.offset, box)
+    both = (zones > 0) & (comps > 0)
+    on_gt = _window(gt.gt, gt.zones.offset, box)[both]
+    codes = (zones[both].astype(np.int64) * (pred.count + 1) + comps[both]) * 2 + on_gt
+    values, counts = _code_counts(codes, (gt.zones.count + 1) * (pred.count + 1) * 2)
+    touching: dict[tuple[int, int], int] = {}
+    overlap: dict[tuple[int, int], int] = {}
+    for v, c in zip(values.tolist(), counts.tolist()):
+        pair = divmod(v // 2, pred.count + 1)
+        touching[pair] = touching.get(pair, 0) + c
+        if v % 2:
+            overlap[pair] = c
+    return touching, overlap
 
 
 def _distances(gt_geo: MaskGeometry, pred_geo: MaskGeometry, rule: LesionRule, wanted: set) -> dict:
@@ -308,8 +330,7 @@ def _lesion_row(comps: Components, component: int, kind: str, voxel_volume: floa
 
 def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
     rule = gt.rule
-    touching = _pair_counts(gt.zones, pred)
-    overlap = _pair_counts(gt.lesions, pred)
+    touching, overlap = _zone_pair_counts(gt, pred)
     hits: dict[int, list[int]] = {}
     for lesion, comp in touching:
         hits.setdefault(lesion, []).append(comp)
