@@ -1,0 +1,61 @@
+"""Connected components behind lesion-wise metrics (metrics/components.py) against plain scipy.ndimage.
+
+``dilated_zones`` dilates each GT component on its own box and joins touching dilations by union-find; it must
+equal labelling the dilated whole mask (ids, sizes, boxes), and ``label_components`` must equal
+``ndimage.label`` + ``find_objects`` on the mask's box, whatever path it takes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from auditapp.metrics.components import dilated_zones, label_components, structure
+
+
+def _random_masks(seed: int, n: int):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        shape = tuple(int(s) for s in rng.integers(3, 16, 3))
+        mask = rng.random(shape) < rng.choice([0.005, 0.02, 0.08, 0.25, 0.6])
+        if mask.any():
+            yield mask, int(rng.integers(0, 4)), int(rng.choice([6, 18, 26]))
+
+
+def _frame(mask: np.ndarray, dilation: int) -> np.ndarray:
+    """The mask on its box grown by ``dilation`` (as GroundTruthLesions builds it away from the volume edge)."""
+    padded = np.pad(mask, dilation)
+    where = np.argwhere(padded)
+    return padded[tuple(slice(a, b) for a, b in zip(where.min(0) - dilation, where.max(0) + dilation + 1))]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dilated_zones_equal_labelling_the_dilated_mask(seed):
+    for mask, dilation, connectivity in _random_masks(seed, 150):
+        frame = _frame(mask, dilation)
+        dilated = ndimage.binary_dilation(frame, ndimage.generate_binary_structure(3, 2), iterations=dilation) \
+            if dilation else frame
+        expected, count = ndimage.label(dilated, structure=structure(connectivity))
+        lesions_expected = np.where(frame, expected, 0)
+        zones, lesions = dilated_zones(frame, dilation=dilation, connectivity=connectivity, offset=(5, 6, 7))
+        assert zones.count == lesions.count == count
+        np.testing.assert_array_equal(zones.labels, expected)
+        np.testing.assert_array_equal(lesions.labels, lesions_expected)
+        assert lesions.sizes[1:].tolist() == np.bincount(lesions_expected.ravel(), minlength=count + 1)[1:].tolist()
+        shift = lambda boxes: [tuple(slice(s.start + o, s.stop + o) for s, o in zip(b, (5, 6, 7))) for b in boxes]
+        assert list(zones.boxes) == shift(ndimage.find_objects(expected, max_label=count))
+        assert list(lesions.boxes) == shift(ndimage.find_objects(lesions_expected, max_label=count))
+
+
+def test_label_components_equal_ndimage_label():
+    for mask, _, connectivity in _random_masks(2, 200):
+        comps = label_components(mask, connectivity=connectivity, offset=(1, 2, 3))
+        where = np.argwhere(mask)
+        box = tuple(slice(a, b) for a, b in zip(where.min(0), where.max(0) + 1))
+        expected, count = ndimage.label(mask[box], structure=structure(connectivity))
+        np.testing.assert_array_equal(comps.labels, expected)
+        assert comps.offset == tuple(int(b.start) + o for b, o in zip(box, (1, 2, 3)))
+        assert comps.sizes[1:].tolist() == np.bincount(expected.ravel(), minlength=count + 1)[1:].tolist()
+        assert list(comps.boxes) == [tuple(slice(s.start + o, s.stop + o) for s, o in zip(b, comps.offset))
+                                     for b in ndimage.find_objects(expected, max_label=count)]
