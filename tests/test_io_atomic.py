@@ -78,7 +78,7 @@ def test_columns_writer_gives_the_bytes_pandas_writes(tmp_path):
     texts = ["a", "b,c", 'q"x', "two\nlines", " sp ", "", "NA", "é"]
     ids = [texts[i % len(texts)] for i in range(2000)]
     counts = rng.integers(-10**12, 10**12, 2000)
-    write_columns_atomic({"ID": ids, "x": x, "count": counts}, tmp_path / "ours.csv", na_rep="")
+    write_columns_atomic({"ID": ids, "x": x, "count": counts}, tmp_path / "ours.csv", na_rep="", chunk_rows=7)
     frame = pd.DataFrame({"ID": pd.Series(ids, dtype=object), "x": x, "count": counts})
     write_csv_atomic(frame, tmp_path / "pandas.csv", na_rep="")
     assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

@@ -356,8 +356,9 @@ class _Table:
         self.names: dict[str, str] = {}  # one string object per ID, model and region
         self.keys: list[tuple[str, str, str]] = []  # (model, ID, region) of each row
         self.values = {name: array("d") for name in self.columns[3:]}
-        self.cell_keys: list[tuple[str, str]] = []
-        self.cells = array("q")
+        self.pair_keys: list[tuple[str, str]] = []  # (model, ID) of each pair with error-matrix cells
+        self.pair_sizes = array("q")  # its number of cells
+        self.cells = array("q")  # (gt value, predicted value, count) of every cell, pair after pair
 
     def _name(self, value) -> str:
         return self.names.setdefault(value, value)
@@ -368,9 +369,11 @@ class _Table:
             for name, column in self.values.items():
                 value = row.get(name)
                 column.append(math.nan if value is None else float(value))
-        for g, p, c in pair.cells:
-            self.cell_keys.append((self._name(pair.model), self._name(subject)))
-            self.cells.extend((g, p, c))
+        if pair.cells:
+            self.pair_keys.append((self._name(pair.model), self._name(subject)))
+            self.pair_sizes.append(len(pair.cells))
+            for cell in pair.cells:
+                self.cells.extend(cell)
 
     def csv_columns(self) -> dict[str, object]:
         """Rows by model, ID, region: the key columns as text, metric columns float64 (NaN: no value)."""
@@ -382,11 +385,19 @@ class _Table:
         return {name: columns[name] for name in self.columns}
 
     def error_matrix(self) -> dict[str, object]:
-        """Cells by model, ID, ground-truth value, predicted value (int64 columns)."""
+        """Cells by model, ID, ground-truth value, predicted value (int64 columns).
+
+        Pairs are sorted by their key and each pair's cells by value (one index array, no key per cell).
+        """
         cells = np.frombuffer(self.cells, dtype=np.int64).reshape(-1, 3) if len(self.cells) else \
             np.zeros((0, 3), dtype=np.int64)
-        order = sorted(range(len(self.cell_keys)), key=lambda i: (*self.cell_keys[i], cells[i, 0], cells[i, 1]))
-        columns = {"ID": [self.cell_keys[i][1] for i in order], "model": [self.cell_keys[i][0] for i in order],
+        starts = np.concatenate(([0], np.cumsum(np.frombuffer(self.pair_sizes, dtype=np.int64))))
+        pairs = sorted(range(len(self.pair_keys)), key=self.pair_keys.__getitem__)
+        blocks = [cells[starts[k]:starts[k + 1]] for k in pairs]
+        order = np.concatenate([starts[k] + np.lexsort((b[:, 1], b[:, 0])) for k, b in zip(pairs, blocks)]) \
+            if pairs else np.zeros(0, dtype=np.int64)
+        columns = {"ID": [self.pair_keys[k][1] for k in pairs for _ in range(self.pair_sizes[k])],
+                   "model": [self.pair_keys[k][0] for k in pairs for _ in range(self.pair_sizes[k])],
                    "gt_value": cells[order, 0], "pred_value": cells[order, 1], "count": cells[order, 2]}
         return {name: columns[name] for name in ERROR_MATRIX_COLUMNS}
 
