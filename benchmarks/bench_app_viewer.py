@@ -4,11 +4,13 @@ Usage::
 
     python benchmarks/bench_app_viewer.py [--shared ../shared] [--repeat 8] [--browser] [--port 8681]
 
-Script time through ``AppTest``: opening the viewer with cold caches (three NIfTI reads, the outcome map), a warm
-slice change (one plane re-encoded), a jump button, an overlay change; the gallery cold and warm. With ``--browser``
+Script time through ``AppTest`` (the whole Subjects page: AppTest reruns the page, not the viewer's fragment): opening
+the viewer with cold caches (three NIfTI reads, the outcome map), a warm slice change (one plane re-encoded) with
+Streamlit's ``gc.collect(2)`` after each rerun on (its default) and off (as ``auditapp run-app`` serves the app), a
+jump button, an overlay change; the gallery cold and warm. With ``--browser``
 the app is served (``streamlit_command``) and headless Chromium (``/usr/bin/chromium``, Playwright) measures a slice
 change end to end: the slider key press -> the rerun finished -> the plane's new PNG in the page -> two animation
-frames (budget: 300 ms warm). Ratios (cold / warm) are measured within this run.
+frames (budget: 300 ms warm). Ratios (cold / warm, GC on / off) are measured within this run.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def timed(fn) -> float:
 
 
 def apptest(repeat: int) -> list[tuple[str, float]]:
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
 
+    config.set_option("runner.postScriptGC", False)  # as `auditapp run-app` serves the app (launch.py)
     rows = []
     at = AppTest.from_file(str(MAIN), default_timeout=300)
     at.run()
@@ -56,12 +60,16 @@ def apptest(repeat: int) -> list[tuple[str, float]]:
     rows.append(("viewer opened (cold: 3 NIfTI reads, outcome map)", timed(at.run)))
     slider = f"{KEY}.slice.{SET}.{SUBJECT}.0"
     start = at.slider(key=slider).value
-    warm = []
-    for step in range(1, repeat + 1):
-        at.slider(key=slider).set_value(start + step)
-        warm.append(timed(at.run))
-    rows.append((f"slice change (median of {repeat})", statistics.median(warm)))
-    rows.append((f"slice change (max of {repeat})", max(warm)))
+    warm = {}
+    for gc_on in (True, False):  # Streamlit's default, then as `auditapp run-app` serves it
+        config.set_option("runner.postScriptGC", gc_on)
+        warm[gc_on] = []
+        for step in range(1, repeat + 1):
+            at.slider(key=slider).set_value(start + step * (1 if gc_on else -1))
+            warm[gc_on].append(timed(at.run))
+    rows.append((f"slice change, post-script GC on (median of {repeat})", statistics.median(warm[True])))
+    rows.append((f"slice change (median of {repeat})", statistics.median(warm[False])))
+    rows.append((f"slice change (max of {repeat})", max(warm[False])))
     at.button(key=f"{KEY}.jump.fn").click()
     rows.append(("jump: most false negatives", timed(at.run)))
     at.selectbox(key=f"{KEY}.overlay").set_value("Ground truth labels")
@@ -105,13 +113,13 @@ def browser(config: Path, port: int, repeat: int) -> list[tuple[str, float]]:
             t0 = time.perf_counter()
             page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
                       wait_until="domcontentloaded")
-            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot image').length === 3",
+            page.wait_for_function("() => document.querySelectorAll('.auditapp-plane img').length === 3",
                                    timeout=300000)
             page.wait_for_function(STATE, timeout=300000)
             page.evaluate(PAINTED)
             rows.append(("viewer page load (cold caches)", time.perf_counter() - t0))
             thumb = page.get_by_test_id("stSlider").filter(has_text="Axial slice").get_by_role("slider")
-            href = "() => document.querySelector('.js-plotly-plot image').getAttribute('href')"
+            href = "() => document.querySelector('.auditapp-plane img')?.getAttribute('src')"
             times = []
             for step in range(repeat * 2):
                 key = "ArrowRight" if step < repeat else "ArrowLeft"
@@ -119,8 +127,8 @@ def browser(config: Path, port: int, repeat: int) -> list[tuple[str, float]]:
                 thumb.focus()
                 t0 = time.perf_counter()
                 page.keyboard.press(key)
-                page.wait_for_function(f"() => document.querySelector('.js-plotly-plot image')"
-                                       f".getAttribute('href') !== {before!r}", timeout=60000)
+                page.wait_for_function(f"() => (e => e !== null && e.getAttribute('src') !== {before!r})"
+                                       "(document.querySelector('.auditapp-plane img'))", timeout=60000)
                 page.wait_for_function(STATE, timeout=60000)
                 page.evaluate(PAINTED)
                 times.append(time.perf_counter() - t0)
@@ -128,12 +136,12 @@ def browser(config: Path, port: int, repeat: int) -> list[tuple[str, float]]:
             rows.append((f"slice change, new slice (median of {repeat})", statistics.median(times[:repeat])))
             rows.append((f"slice change, cached slice (median of {repeat})", statistics.median(times[repeat:])))
             rows.append(("slice change, slowest", max(times)))
-            title = "() => document.querySelector('.js-plotly-plot .gtitle').textContent"
+            title = "() => document.querySelector('.auditapp-plane-title')?.textContent"
             before = page.evaluate(title)
             t0 = time.perf_counter()
             page.get_by_role("button", name="Most false positives").click()
-            page.wait_for_function(f"() => document.querySelector('.js-plotly-plot .gtitle').textContent "
-                                   f"!== {before!r}", timeout=60000)
+            page.wait_for_function(f"() => (e => e !== null && e.textContent !== {before!r})"
+                                   "(document.querySelector('.auditapp-plane-title'))", timeout=60000)
             page.wait_for_function(STATE, timeout=60000)
             page.evaluate(PAINTED)
             rows.append(("jump: most false positives", time.perf_counter() - t0))
@@ -167,6 +175,8 @@ def main() -> int:
         times = dict(rows)
         warm = times[f"slice change (median of {args.repeat})"]
         print(f"cold open / warm slice change: {times['viewer opened (cold: 3 NIfTI reads, outcome map)'] / warm:.1f}x")
+        gc_on = times[f"slice change, post-script GC on (median of {args.repeat})"]
+        print(f"post-script GC on / off (Streamlit's gc.collect(2) after each rerun): {gc_on / warm:.1f}x")
         if args.browser:
             if not Path("/usr/bin/chromium").is_file():
                 print("browser: skipped (/usr/bin/chromium not found)")

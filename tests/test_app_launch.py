@@ -34,7 +34,8 @@ def test_streamlit_command(tmp_path):
     del pairs["--server.allowedHosts"]
     assert pairs == {
         "--server.address": "127.0.0.1", "--server.port": "8765", "--browser.gatherUsageStats": "false",
-        "--server.fileWatcherType": "none", "--server.headless": "true", "--theme.primaryColor": "#45ad87",
+        "--server.fileWatcherType": "none", "--server.headless": "true", "--runner.postScriptGC": "false",
+        "--theme.primaryColor": "#45ad87",
         "--theme.backgroundColor": "#FFFFFF", "--theme.secondaryBackgroundColor": "#f1ebe6",
         "--theme.textColor": "#262730", "--theme.font": "sans serif",
     }

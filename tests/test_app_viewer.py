@@ -6,7 +6,8 @@ Expected slices and counts are computed with numpy on the same volumes the test 
 from __future__ import annotations
 
 import base64
-import json
+import html
+import re
 import subprocess
 import sys
 
@@ -93,7 +94,20 @@ def _open_viewer(config, monkeypatch, subject="P-01"):
 
 
 def _planes(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Title, PNG source, legend names and crosshair lines of each plane (``st.html`` of ``images.plane_html``)."""
+    out = []
+    for el in at.get("html"):
+        body = el.proto.body
+        if 'class="auditapp-plane"' not in body:
+            continue
+        out.append({
+            "title": re.search(r'<figcaption[^>]*>([^<]*)</figcaption>', body).group(1),
+            "source": re.search(r'<img src="([^"]+)"', body).group(1),
+            "legend": [html.unescape(n) for n in re.findall(r'</span>([^<]+)</span>', body)],
+            "crosshair": (float(re.search(r"top:([0-9.]+)%", body).group(1)),
+                          float(re.search(r"left:([0-9.]+)%", body).group(1))),
+        })
+    return out
 
 
 def _png_rgb(uri: str) -> np.ndarray:
@@ -121,15 +135,16 @@ def test_viewer_three_planes_with_outcome_overlay(project, monkeypatch):
     at = _open_viewer(project, monkeypatch)
     planes = _planes(at)
     assert len(planes) == 3
-    assert [p["data"][0]["type"] for p in planes] == ["image"] * 3
-    assert [t["name"] for t in planes[0]["data"][1:]] == ["TP", "FP", "FN", "Wrong label"]
+    assert all(p["source"].startswith("data:image/png;base64,") for p in planes)
+    assert planes[0]["legend"] == ["TP", "FP", "FN", "Wrong label"]
+    assert planes[1]["legend"] == planes[2]["legend"] == []
     _, gt, pred = _volumes(0)
     # opens at the ground-truth centroid; titles give the slice
     k, j, i = (int(np.floor(c + 0.5)) for c in np.argwhere(gt > 0).mean(axis=0))  # (4, 5.5, 6.5) half up
     assert [_slider(at, a).value for a in range(3)] == [k, j, i]
-    assert planes[0]["layout"]["title"]["text"] == f"Axial {k} / 9"
+    assert planes[0]["title"] == f"Axial {k} / 9"
     # the axial PNG is the slice flipped upside down, with outcome colours where GT/prediction are
-    rgb = _png_rgb(planes[0]["data"][0]["source"])
+    rgb = _png_rgb(planes[0]["source"])
     assert rgb.shape == (12, 14, 3)
     coloured = (rgb[:, :, 0] != rgb[:, :, 1]) | (rgb[:, :, 1] != rgb[:, :, 2])
     np.testing.assert_array_equal(coloured, ((gt[k] > 0) | (pred[k] > 0))[::-1])
@@ -144,16 +159,19 @@ def test_viewer_three_planes_with_outcome_overlay(project, monkeypatch):
 
 def test_slider_changes_only_its_plane(project, monkeypatch):
     at = _open_viewer(project, monkeypatch)
-    before = [p["data"][0]["source"] for p in _planes(at)]
+    before = [p["source"] for p in _planes(at)]
     assert _slider(at, 0).value == 4
     _slider(at, 0).set_value(3).run()
     _ok(at)
     after = _planes(at)
-    assert after[0]["data"][0]["source"] != before[0]
-    assert [p["data"][0]["source"] for p in after[1:]] == before[1:]
-    assert after[0]["layout"]["title"]["text"] == "Axial 3 / 9"
-    # crosshair of the coronal plane moved to the new axial slice (row 9 - 3 from the top, 2 mm rows)
-    assert after[1]["layout"]["shapes"][0]["y0"] == pytest.approx((9 - 3 + 0.5) * 2.0)
+    assert after[0]["source"] != before[0]
+    assert [p["source"] for p in after[1:]] == before[1:]
+    assert after[0]["title"] == "Axial 3 / 9"
+    # crosshair of the coronal plane (10 rows k, 14 columns i) moved to the new axial slice (row 9 - 3 from the
+    # top); its vertical line stays at the sagittal slice 7
+    assert _slider(at, 2).value == 7
+    assert after[1]["crosshair"] == pytest.approx(((9 - 3 + 0.5) / 10 * 100, (7 + 0.5) / 14 * 100), abs=1e-3)
+    assert 'aspect-ratio:14/20"' in at.get("html")[1].proto.body  # 14 columns of 1 mm, 10 rows of 2 mm
 
 
 @pytest.mark.parametrize(("button", "kind"), [("fn", "fn"), ("fp", "fp")])
@@ -176,7 +194,7 @@ def test_centroid_button_and_single_label(project, monkeypatch):
     at.selectbox(key=f"{KEY}.label").set_value("B").run()
     _ok(at)
     _, gt, pred = _volumes(0)
-    assert [t["name"] for t in _planes(at)[0]["data"][1:]] == ["TP", "FP", "FN"]  # no wrong label for one region
+    assert _planes(at)[0]["legend"] == ["TP", "FP", "FN"]  # no wrong label for one region
     tp, fn = int(((gt == 2) & (pred == 2)).sum()), int(((gt == 2) & (pred != 2)).sum())
     assert f"m1 vs ground truth, B: TP {tp} · FP 0 · FN {fn} voxels" in [c.value for c in at.caption]
     _slider(at, 0).set_value(0).run()
@@ -188,15 +206,15 @@ def test_label_overlays_and_none(project, monkeypatch):
     at = _open_viewer(project, monkeypatch)
     at.selectbox(key=f"{KEY}.overlay").set_value("Ground truth labels").run()
     _ok(at)
-    assert [t["name"] for t in _planes(at)[0]["data"][1:]] == ["A", "B"]
+    assert _planes(at)[0]["legend"] == ["A", "B"]
     at.selectbox(key=f"{KEY}.overlay").set_value("None").run()
     planes = _planes(at)
-    assert len(planes[0]["data"]) == 1
-    rgb = _png_rgb(planes[0]["data"][0]["source"])
+    assert planes[0]["legend"] == []
+    rgb = _png_rgb(planes[0]["source"])
     assert (rgb[:, :, 0] == rgb[:, :, 1]).all() and (rgb[:, :, 1] == rgb[:, :, 2]).all()  # grey only
     at.slider(key=f"{KEY}.opacity").set_value(0.0).run()
     at.selectbox(key=f"{KEY}.overlay").set_value("Outcome (GT vs prediction)").run()
-    rgb = _png_rgb(_planes(at)[0]["data"][0]["source"])
+    rgb = _png_rgb(_planes(at)[0]["source"])
     assert (rgb[:, :, 0] == rgb[:, :, 2]).all()  # opacity 0: no colour
 
 
@@ -208,7 +226,7 @@ def test_missing_prediction_and_unreadable_image_are_named(project, monkeypatch)
                for i in infos), infos
     warnings = [w.value for w in at.warning]
     assert any("P-03_t1.nii.gz" in w and "cannot read" in w for w in warnings), warnings
-    assert not at.get("plotly_chart")
+    assert not _planes(at)
 
 
 def test_viewer_without_image_folder(tmp_path, monkeypatch):

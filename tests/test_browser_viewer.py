@@ -97,7 +97,7 @@ def _labels(path: Path) -> np.ndarray:
 
 def _positions(page) -> list[int]:
     """Slice index per plane from the three figure titles ("Axial 87 / 154")."""
-    titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
+    titles = page.locator(".auditapp-plane-title").all_text_contents()
     found = {m.group(1): int(m.group(2)) for m in map(TITLES.match, titles) if m}
     return [found["Axial"], found["Coronal"], found["Sagittal"]]
 
@@ -111,8 +111,7 @@ def _wait_positions(page, expected: list[int]) -> None:
 
 
 def _hrefs(page) -> list[str]:
-    return page.locator(".js-plotly-plot .layer-below image, .js-plotly-plot image").evaluate_all(
-        "els => els.map(e => e.getAttribute('href') || e.getAttribute('xlink:href'))")
+    return page.locator(".auditapp-plane img").evaluate_all("els => els.map(e => e.getAttribute('src'))")
 
 
 def test_viewer_planes_slider_and_jumps(server):
@@ -135,7 +134,7 @@ def test_viewer_planes_slider_and_jumps(server):
             page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
                       wait_until="domcontentloaded")
             # cold: three volumes read and an outcome map computed (slow on a loaded machine)
-            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot image').length === 3",
+            page.wait_for_function("() => document.querySelectorAll('.auditapp-plane img').length === 3",
                                    timeout=180000)
             page.wait_for_function(STATE, timeout=120000)
             # three planes at the GT centroid, each a PNG; the axial one has the outcome legend
@@ -143,8 +142,11 @@ def test_viewer_planes_slider_and_jumps(server):
             _wait_positions(page, centroid)
             hrefs = _hrefs(page)
             assert len(hrefs) == 3 and all(h.startswith("data:image/png;base64,") for h in hrefs)
-            legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
+            legend = page.locator(".auditapp-legend > span").all_text_contents()
             assert legend == ["TP", "FP", "FN", "Wrong label"]
+            # the PNG is drawn at its size in the page (not stripped by the HTML sanitiser)
+            box = page.locator(".auditapp-plane img").first.bounding_box()
+            assert box is not None and box["width"] > 150 and box["height"] > 150
             assert page.locator("[data-testid='stException']").count() == 0
             page.screenshot(path=str(ARTIFACTS / "viewer_subjects.png"), full_page=True)
 
@@ -187,7 +189,7 @@ def test_gallery_thumbnails(server):
             assert page.get_by_text(f"{SUBJECT} · Dice").count() == 2
             page.get_by_role("button", name="Open in viewer").first.click()
             page.get_by_role("heading", name=f"Slice viewer: {SUBJECT}").wait_for(timeout=60000)
-            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot image').length === 3",
+            page.wait_for_function("() => document.querySelectorAll('.auditapp-plane img').length === 3",
                                    timeout=60000)
             page.wait_for_function(STATE, timeout=60000)
             assert page.locator("[data-testid='stException']").count() == 0

@@ -1,8 +1,9 @@
 """Start the dashboard: ``python -m streamlit run <package>/app/main.py`` as a child process (dashboard.md §1).
 
-The command binds to 127.0.0.1 by default, turns usage statistics and the file watcher off, runs headless and
-passes our theme as ``--theme.*`` flags, so it applies wherever the server is launched from (reference: a
-``config.toml`` read only when the current directory happened to be the package folder).
+The command binds to 127.0.0.1 by default, turns usage statistics, the file watcher and the forced garbage
+collection after each rerun off, runs headless and passes our theme as ``--theme.*`` flags, so it applies wherever
+the server is launched from (reference: a ``config.toml`` read only when the current directory happened to be the
+package folder).
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def streamlit_command(config_path: str | Path, *, host: str = "127.0.0.1", port:
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--server.headless", "true",
+        # Streamlit's gc.collect(2) after every rerun walks the ~200k objects of pandas/plotly/numpy: 0.25-0.35 s
+        # holding the GIL on the 2-core test machine, more than a slice change's budget (bench_app_viewer.py).
+        # Python's own generational collection still runs.
+        "--runner.postScriptGC", "false",
     ]
     for name in allowed_hosts(host):
         cmd += ["--server.allowedHosts", name]

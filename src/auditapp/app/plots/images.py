@@ -1,19 +1,20 @@
-"""Slice images of the viewer and the worst-cases gallery (pure: arrays in, RGB arrays / ``go.Figure`` out).
+"""Slice images of the viewer and the worst-cases gallery (pure: arrays in, RGB arrays / HTML out).
 
-A plane is drawn as one ``go.Image`` whose source is a PNG data URI: the grey slice with the outcome colours blended
-in on the server (:func:`compose`), so the browser receives ~20-60 kB per plane instead of a JSON array of every
-pixel, and draws one bitmap. The outcome legend is drawn by empty marker traces; crosshair lines show where the two
-other planes cut.
+A plane is one PNG data URI: the grey slice with the outcome colours blended in on the server (:func:`compose`),
+~20-60 kB instead of a JSON array of every pixel. It is shown as plain HTML (:func:`plane_html`: the bitmap,
+two crosshair lines where the other planes cut, a legend), not as a Plotly figure: a slider move redraws three
+planes, and three Plotly charts took ~0.4 s of browser time per move on the 2-core test machine
+(docs/dashboard.md, bench_app_viewer.py).
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import struct
 import zlib
 
 import numpy as np
-import plotly.graph_objects as go
 
 from auditapp.analysis.slices import OUTCOME_NAMES, downsample_step
 
@@ -24,12 +25,11 @@ __all__ = [
     "label_palette",
     "legend_entries",
     "outcome_palette",
-    "plane_figure",
+    "plane_html",
     "plane_rgb",
     "plane_source",
     "png_bytes",
     "png_data_uri",
-    "slice_figure",
 ]
 
 #: Okabe-Ito colours (colour-blind safe) per outcome code 1..4: TP bluish green, FP vermillion, FN blue,
@@ -116,52 +116,6 @@ def png_data_uri(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(rgb)).decode("ascii")
 
 
-def slice_figure(source: str, size: tuple[int, int], *, title: str, spacing: tuple[float, float] = (1.0, 1.0),
-                 crosshair: tuple[float, float] | None = None, legend: tuple[str, ...] = (),
-                 legend_colors: tuple[str, ...] = (), height: int = 340) -> go.Figure:
-    """One plane as a figure.
-
-    Parameters
-    ----------
-    source : str
-        PNG data URI of the slice as displayed (:func:`png_data_uri`), row 0 at the top.
-    size : (int, int)
-        Its height and width in pixels.
-    title : str
-        e.g. ``"Axial 77 / 154"``.
-    spacing : (float, float)
-        Displayed pixel size (row, column) in mm, so anisotropic voxels keep their proportions.
-    crosshair : (row, column), optional
-        Displayed pixel where the other two planes cut this one; drawn as two thin lines.
-    legend, legend_colors : tuple of str
-        Legend entries (drawn as square markers) and their colours.
-    height : int
-        Figure height in pixels.
-    """
-    h, w = size
-    dy, dx = (float(s) for s in spacing)
-    # dict traces and layout, unvalidated: plotly's property validation costs ~50x the rest of the figure
-    traces = [dict(type="image", source=source, x0=0, y0=0, dx=dx, dy=dy, hoverinfo="skip")]
-    traces += [dict(type="scatter", x=[None], y=[None], mode="markers", name=name, showlegend=True,
-                    marker=dict(symbol="square", size=12, color=color), hoverinfo="skip")
-               for name, color in zip(legend, legend_colors)]
-    shapes = []
-    if crosshair is not None:
-        row, col = crosshair
-        line = dict(color=CROSSHAIR, width=1)
-        shapes = [dict(type="line", x0=0, x1=w * dx, y0=(row + 0.5) * dy, y1=(row + 0.5) * dy, line=line),
-                  dict(type="line", x0=(col + 0.5) * dx, x1=(col + 0.5) * dx, y0=0, y1=h * dy, line=line)]
-    axis = dict(visible=False, showgrid=False, zeroline=False, automargin=False, constrain="domain")
-    layout = dict(
-        title=dict(text=title, x=0.02, y=0.98, font=dict(size=13)), height=height,
-        margin=dict(l=4, r=4, t=28, b=4), shapes=shapes, showlegend=bool(legend), dragmode="pan",
-        legend=dict(orientation="h", x=0, y=-0.02, yanchor="top", font=dict(size=11)),
-        xaxis=dict(axis, range=[0, w * dx]), yaxis=dict(axis, range=[h * dy, 0], scaleanchor="x"),
-        plot_bgcolor="black", paper_bgcolor="rgba(0,0,0,0)",
-    )
-    return go.Figure(data=traces, layout=layout, _validate=False)
-
-
 def plane_rgb(gray: np.ndarray | None, codes: np.ndarray, palette: np.ndarray, opacity: float,
               max_side: int) -> np.ndarray:
     """A slice as displayed: rows flipped (the highest row index at the top, so superior/anterior is up for
@@ -179,20 +133,40 @@ def plane_source(gray: np.ndarray | None, codes: np.ndarray, palette: np.ndarray
     return png_data_uri(rgb), rgb.shape[:2], downsample_step(codes.shape, max_side)
 
 
-def plane_figure(source: tuple[str, tuple[int, int], int], *, axis: int, position: tuple[int, int, int],
-                 shape: tuple[int, int, int], spacing: tuple[float, float, float], legend: tuple[str, ...] = (),
-                 legend_colors: tuple[str, ...] = (), height: int = 340) -> go.Figure:
-    """Plane ``axis`` (0 axial, 1 coronal, 2 sagittal) at ``position[axis]`` from its :func:`plane_source`, with a
-    crosshair at the other two planes' positions and an optional legend (see :func:`slice_figure`).
+def plane_html(source: tuple[str, tuple[int, int], int], *, axis: int, position: tuple[int, int, int],
+               shape: tuple[int, int, int], spacing: tuple[float, float, float], legend: tuple[str, ...] = (),
+               legend_colors: tuple[str, ...] = (), height: int = 300) -> str:
+    """Plane ``axis`` (0 axial, 1 coronal, 2 sagittal) at ``position[axis]`` from its :func:`plane_source`, as HTML:
+    a title (``"Axial 77 / 154"``), the PNG in a box of the slice's proportions in millimetres (anisotropic voxels
+    keep their shape; at most ``height`` pixels tall) with thin crosshair lines where the other two planes cut, and
+    a legend row (empty when ``legend`` is). Plain HTML and inline styles: Streamlit's sanitiser drops SVG.
 
-    ``shape`` and ``spacing`` are the volume's, in ``(k, j, i)`` order.
+    ``shape`` and ``spacing`` are the volume's, in ``(k, j, i)`` order. Names are HTML-escaped.
+
+    >>> html = plane_html(("data:image/png;base64,AA", (2, 3), 1), axis=0, position=(4, 0, 2), shape=(9, 2, 3),
+    ...                   spacing=(1.0, 2.0, 1.0), legend=("A<B",), legend_colors=("#009E73",))
+    >>> "Axial 4 / 8" in html, "aspect-ratio:3/4" in html, "top:75%" in html, "A&lt;B" in html
+    (True, True, True, True)
     """
     uri, (h, w), step = source
     rows, cols = (a for a in range(3) if a != axis)
-    cross = ((shape[rows] - 1 - position[rows]) / step, position[cols] / step)
+    width, tall = w * spacing[cols] * step, h * spacing[rows] * step  # millimetres
+    top = ((shape[rows] - 1 - position[rows]) / step + 0.5) / h  # row 0 of the PNG is the highest index
+    left = (position[cols] / step + 0.5) / w
+    line = f"position:absolute;background:{CROSSHAIR}"
     title = f"{PLANE_TITLES[axis]} {position[axis]} / {shape[axis] - 1}"
-    return slice_figure(uri, (h, w), title=title, spacing=(spacing[rows] * step, spacing[cols] * step),
-                        crosshair=cross, legend=legend, legend_colors=legend_colors, height=height)
+    keys = "".join(f'<span style="margin-right:12px;white-space:nowrap"><span style="display:inline-block;width:11px;'
+                   f'height:11px;margin-right:4px;vertical-align:-1px;background:{c}"></span>{html.escape(n)}</span>'
+                   for n, c in zip(legend, legend_colors))
+    return (f'<figure class="auditapp-plane" data-plane="{PLANE_TITLES[axis].lower()}" style="margin:0">'
+            f'<figcaption class="auditapp-plane-title" style="font-size:13px;margin:0 0 4px 4px">{title}</figcaption>'
+            f'<div style="height:{height}px;display:flex;align-items:center;justify-content:center">'
+            f'<div style="position:relative;width:min(100%, {height * width / tall:.1f}px);'
+            f'aspect-ratio:{width:g}/{tall:g}">'
+            f'<img src="{uri}" alt="{title}" style="display:block;width:100%;height:100%;image-rendering:pixelated">'
+            f'<div style="{line};left:0;width:100%;height:1px;top:{top * 100:.6g}%"></div>'
+            f'<div style="{line};top:0;height:100%;width:1px;left:{left * 100:.6g}%"></div></div></div>'
+            f'<div class="auditapp-legend" style="font-size:12px;min-height:18px;margin:4px">{keys}</div></figure>')
 
 
 def legend_entries(with_wrong_label: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -1,7 +1,8 @@
 """The in-browser slice viewer, rendered by the Subjects page (and opened from clicks and the gallery).
 
-A fragment: its widgets rerun the viewer only, not the page. Volumes, outcome maps and each displayed plane come
-from the cached loaders of :mod:`auditapp.app.data`; the figures from :mod:`auditapp.app.plots.images`.
+A fragment: its widgets rerun the viewer only, not the page; the sliders and planes are a fragment inside it, so
+a slider move reruns those only. Volumes, outcome maps and each displayed plane come from the cached
+loaders of :mod:`auditapp.app.data`; the plane HTML from :mod:`auditapp.app.plots.images`.
 """
 
 from __future__ import annotations
@@ -122,6 +123,15 @@ def _planes(cfg, dataset, subject, image, gt, pred, overlay, values, label, mode
         col.button(text, key=f"{KEY}.jump.{kind}", disabled=target is None or needs_pred,
                    on_click=_jump, args=(dataset, subject, target), width="stretch")
     start = targets["centroid"] if targets else tuple(s // 2 for s in shape)
+    planes = (image, seg_gt, seg_pred, values, label_colors)
+    _grid(dataset, subject, shape, spacing, planes, start, opacity, legend, legend_colors)
+
+
+@st.fragment
+def _grid(dataset, subject, shape, spacing, planes, start, opacity, legend, legend_colors) -> None:
+    """Sliders and the three planes: a fragment inside the viewer's, so a slider move reruns these only (not the
+    controls and jump buttons above); ``planes`` are :func:`data.viewer_plane`'s file and overlay arguments,
+    ``start`` the slices a subject opens at."""
     columns = st.columns(3)
     holders, position = [], []
     for axis, col in enumerate(columns):
@@ -130,11 +140,10 @@ def _planes(cfg, dataset, subject, image, gt, pred, overlay, values, label, mode
             st.session_state[key] = int(start[axis])
         holders.append(col.empty())
         position.append(col.slider(f"{images.PLANE_TITLES[axis]} slice", 0, shape[axis] - 1, key=key))
-    for axis, holder in enumerate(holders):
-        source = data.viewer_plane(image, seg_gt, seg_pred, values, label_colors, shape, axis, position[axis],
-                                 opacity, MAX_SIDE)
-        fig = images.plane_figure(source, axis=axis, position=tuple(position), shape=shape, spacing=spacing,
-                                  legend=legend if axis == 0 else (), legend_colors=legend_colors)
-        holder.plotly_chart(fig, key=f"{KEY}.plane.{axis}", theme=None,
-                            config={"displaylogo": False, "toImageButtonOptions": {
-                                "format": "png", "filename": f"{subject}_{images.PLANE_TITLES[axis].lower()}"}})
+    try:  # a volume dropped from the cache is read again on a slider move
+        for axis, holder in enumerate(holders):
+            source = data.viewer_plane(*planes, shape, axis, position[axis], opacity, MAX_SIDE)
+            holder.html(images.plane_html(source, axis=axis, position=tuple(position), shape=shape, spacing=spacing,
+                                          legend=legend if axis == 0 else (), legend_colors=legend_colors))
+    except (SubjectError, ValueError) as exc:
+        st.warning(str(exc))
