@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from auditapp.metrics import components
 from auditapp.metrics.components import dilated_zones, label_components, structure
 
 
@@ -30,8 +31,15 @@ def _frame(mask: np.ndarray, dilation: int) -> np.ndarray:
     return padded[tuple(slice(a, b) for a, b in zip(where.min(0) - dilation, where.max(0) + dilation + 1))]
 
 
+@pytest.fixture(params=["ndimage", "sparse"])
+def labelling(request, monkeypatch):
+    """Every mask through one labelling path: scipy.ndimage.label, or the voxel-list path."""
+    monkeypatch.setattr(components, "_SPARSE_FILL", 0.0 if request.param == "ndimage" else 1.0)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", [0, 1])
-def test_dilated_zones_equal_labelling_the_dilated_mask(seed):
+def test_dilated_zones_equal_labelling_the_dilated_mask(seed, labelling):
     for mask, dilation, connectivity in _random_masks(seed, 150):
         frame = _frame(mask, dilation)
         dilated = ndimage.binary_dilation(frame, ndimage.generate_binary_structure(3, 2), iterations=dilation) \
@@ -48,7 +56,7 @@ def test_dilated_zones_equal_labelling_the_dilated_mask(seed):
         assert list(lesions.boxes) == shift(ndimage.find_objects(lesions_expected, max_label=count))
 
 
-def test_label_components_equal_ndimage_label():
+def test_label_components_equal_ndimage_label(labelling):
     for mask, _, connectivity in _random_masks(2, 200):
         comps = label_components(mask, connectivity=connectivity, offset=(1, 2, 3))
         where = np.argwhere(mask)

@@ -1,8 +1,10 @@
 """Connected components of one binary mask, on its bounding box (the labelling behind lesion-wise metrics).
 
-One :func:`scipy.ndimage.label` per mask, on the mask's bounding box (or a given box):
-component ids follow the first voxel of each component in C (raster) order, which is the
-same on a crop as on the whole volume, so ids do not depend on the box.
+One labelling per mask, on the mask's bounding box (or a given box): :func:`scipy.ndimage.label`, or, for a
+mask filling little of its box, the same labels from its voxel list (:func:`_label_sparse`). Component ids
+follow the first voxel of each component in C (raster) order, which is the same on a crop as on the whole
+volume, so ids do not depend on the box. :func:`dilated_zones` gives the BraTS lesions (components merged when
+their dilations touch) without dilating the whole box.
 """
 
 from __future__ import annotations
@@ -88,23 +90,72 @@ def label_components(mask: np.ndarray, *, connectivity: int = 26,
     >>> c.offset, c.sizes.tolist(), c.boxes[1]
     ((10, 0, 0), [0, 1, 1], (slice(11, 12, None), slice(1, 2, None), slice(1, 2, None)))
     """
-    from scipy import ndimage
-
     mask = np.asarray(mask, dtype=bool)
     base = tuple(offset) if offset is not None else (0,) * mask.ndim
     box = bounding_box(mask)
     if box is None:
         return Components(np.zeros((0,) * mask.ndim, np.int32), tuple(int(b) for b in base),
                           np.zeros(1, np.int64), ())
-    labels, count = ndimage.label(mask[box], structure=structure(connectivity, mask.ndim), output=np.int32)
+    crop = mask[box]
+    flat = np.flatnonzero(crop)
+    if len(flat) <= crop.size * _SPARSE_FILL:
+        labels, count, boxes = _label_sparse(flat, crop.shape, connectivity)
+    else:
+        from scipy import ndimage
+
+        labels, count = ndimage.label(crop, structure=structure(connectivity, mask.ndim), output=np.int32)
+        boxes = ndimage.find_objects(labels, max_label=count)
     start = tuple(int(o + b.start) for o, b in zip(base, box))
-    sizes = np.bincount(labels.reshape(-1), minlength=count + 1).astype(np.int64)
-    sizes[0] = 0
-    boxes = tuple(tuple(slice(s.start + o, s.stop + o) for s, o in zip(found, start))
-                  for found in ndimage.find_objects(labels, max_label=count))
+    sizes = np.bincount(labels.reshape(-1)[flat], minlength=count + 1).astype(np.int64)
+    boxes = tuple(tuple(slice(s.start + o, s.stop + o) for s, o in zip(found, start)) for found in boxes)
     return Components(labels, start, sizes, boxes)
 
 
+#: A mask filling at most this fraction of its bounding box is labelled from its list of voxels
+#: (:func:`_label_sparse`): many small lesions spread over a brain-sized box.
+_SPARSE_FILL = 1 / 32
+
+
+def _label_sparse(flat: np.ndarray, shape: tuple[int, ...], connectivity: int):
+    """Label the voxels ``flat`` (sorted C-order indices into ``shape``) as ``ndimage.label`` does.
+
+    Neighbour pairs are found by looking each voxel's forward neighbours up in the sorted index list,
+    components by :func:`scipy.sparse.csgraph.connected_components`, and ids are given in raster order of
+    each component's first voxel (as ``ndimage.label``). Returns ``(labels, count, boxes)``.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    coords = np.unravel_index(flat, shape)
+    strides = np.array([int(np.prod(shape[axis + 1:])) for axis in range(len(shape))])
+    neighbours = np.argwhere(structure(connectivity, len(shape))) - 1
+    forward = [o for o in neighbours if next((v for v in o if v), 0) > 0]  # each pair once
+    rows, cols = [], []
+    for step in forward:
+        valid = np.ones(len(flat), bool)
+        for c, o, n in zip(coords, step, shape):
+            if o:
+                valid &= (c + o >= 0) & (c + o < n)
+        source = np.flatnonzero(valid)
+        target = flat[source] + int(step @ strides)
+        found = np.minimum(np.searchsorted(flat, target), len(flat) - 1)
+        hit = flat[found] == target
+        rows.append(source[hit])
+        cols.append(found[hit])
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(len(flat), len(flat)))
+    count, component = connected_components(graph, directed=False)
+    _, first = np.unique(component, return_index=True)  # flat is sorted: first voxel of each component
+    rank = np.empty(count, np.int32)
+    rank[np.argsort(first)] = np.arange(1, count + 1, dtype=np.int32)
+    ids = rank[component]
+    labels = np.zeros(shape, np.int32)
+    labels.reshape(-1)[flat] = ids
+    order = np.argsort(ids, kind="stable")
+    starts = np.searchsorted(ids[order], np.arange(1, count + 1))
+    bounds = [(np.minimum.reduceat(c[order], starts), np.maximum.reduceat(c[order], starts) + 1) for c in coords]
+    boxes = [tuple(slice(int(lo[z]), int(hi[z])) for lo, hi in bounds) for z in range(count)]
+    return labels, count, boxes
 
 def _padded(box: Sequence[slice], margin: int, frame: Sequence[int]) -> tuple[slice, ...]:
     """``box`` grown by ``margin`` on every side, clipped to ``[0, frame)``."""
@@ -134,20 +185,25 @@ def _paint_dilations(comps: Components, dilation: int, connectivity: int, frame:
     parent = list(range(comps.count + 1))
     bounds = np.array([[(b.start, b.stop) for b in box] for box in comps.boxes]).reshape(comps.count, -1, 2)
     lo, hi = bounds[..., 0] - dilation - 1, bounds[..., 1] + dilation + 1
-    first = []
-    for c in range(1, comps.count + 1):
-        box = _padded(comps.boxes[c - 1], dilation + 1, frame)
+    done = np.zeros(comps.count, bool)
+    first: list = [None] * comps.count
+    # largest boxes first: a tumour core is painted before its satellites, which then check the touch on
+    # their own small boxes (the result does not depend on the order)
+    for index in np.argsort(-np.prod(bounds[..., 1] - bounds[..., 0], axis=1), kind="stable"):
+        c = int(index) + 1
+        box = _padded(comps.boxes[index], dilation + 1, frame)
         own = comps.window(box) == c
         zone = ndimage.binary_dilation(own, grow, iterations=dilation) if dilation else own
         where = painted[box]
-        # only an earlier component whose grown box meets this one's can touch its dilation
-        if c > 1 and np.any(np.all((lo[: c - 1] < hi[c - 1]) & (hi[: c - 1] > lo[c - 1]), axis=1)):
+        # only a painted component whose grown box meets this one's can touch its dilation
+        if np.any(done & np.all((lo < hi[index]) & (hi > lo[index]), axis=1)):
             reach = ndimage.binary_dilation(zone, touch)
             for other in np.unique(where[reach & (where > 0)]):
                 parent[_find(parent, int(other))] = _find(parent, c)
         where[zone] = c
-        index = np.unravel_index(int(np.argmax(zone)), zone.shape)
-        first.append(tuple(int(i) + b.start for i, b in zip(index, box)))
+        done[index] = True
+        at = np.unravel_index(int(np.argmax(zone)), zone.shape)
+        first[index] = tuple(int(i) + b.start for i, b in zip(at, box))
     return painted, parent, first
 
 
@@ -188,7 +244,11 @@ def dilated_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
     lut = np.zeros(comps.count + 1, np.int32)
     lut[1:] = [zone_of_root[r] for r in roots]
     base = tuple(int(o) for o in offset) if offset is not None else (0,) * mask.ndim
-    return _zone_components(mask, lut[painted], lut, comps, base, len(zone_of_root), dilation)
+    painted = painted.reshape(-1)
+    where = np.flatnonzero(painted)  # relabel the painted voxels only: most of a brain-sized frame is empty
+    zone_labels = np.zeros(frame, np.int32)
+    zone_labels.reshape(-1)[where] = lut[painted[where]]
+    return _zone_components(mask, zone_labels, lut, comps, base, len(zone_of_root), dilation)
 
 
 def _zone_components(mask: np.ndarray, zone_labels: np.ndarray, lut: np.ndarray, comps: Components,
@@ -199,8 +259,8 @@ def _zone_components(mask: np.ndarray, zone_labels: np.ndarray, lut: np.ndarray,
     def shift(box):
         return tuple(slice(b.start + o, b.stop + o) for b, o in zip(box, base))
 
-    sizes = np.bincount(zone_labels.reshape(-1), minlength=count + 1).astype(np.int64)
-    sizes[0] = 0
+    flat = zone_labels.reshape(-1)
+    sizes = np.bincount(flat[np.flatnonzero(flat)], minlength=count + 1).astype(np.int64)
     lesion_sizes = np.bincount(lut, weights=comps.sizes, minlength=count + 1).astype(np.int64)
     lesion_sizes[0] = 0
     # a zone's box is the union of its components' dilated boxes (a component's box grown by the dilation:
