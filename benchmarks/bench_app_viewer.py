@@ -3,19 +3,23 @@
 Usage::
 
     python benchmarks/bench_app_viewer.py [--shared ../shared] [--repeat 8] [--browser] [--port 8681]
+                                          [--before /tmp/before/src]
 
 Script time through ``AppTest`` (the whole Subjects page: AppTest reruns the page, not the viewer's fragment): opening
-the viewer with cold caches (three NIfTI reads, the outcome map), a warm slice change (one plane re-encoded) with
-Streamlit's ``gc.collect(2)`` after each rerun on (its default) and off (as ``auditapp run-app`` serves the app), a
-jump button, an overlay change; the gallery cold and warm. With ``--browser``
-the app is served (``streamlit_command``) and headless Chromium (``/usr/bin/chromium``, Playwright) measures a slice
-change end to end: the slider key press -> the rerun finished -> the plane's new PNG in the page -> two animation
-frames (budget: 300 ms warm). Ratios (cold / warm, GC on / off) are measured within this run.
+the viewer with cold caches (three NIfTI reads, the outcome map), a warm slice change (one plane re-encoded), a
+jump button, an overlay change; the gallery cold and warm; and one ``gc.collect(2)`` in this process with the viewer
+open, which Streamlit runs after every rerun by default (``runner.postScriptGC``, off in ``auditapp run-app``).
+With ``--browser`` the app is served (``streamlit_command``) and headless Chromium (``/usr/bin/chromium``,
+Playwright) measures a slice change end to end: the slider key press -> the plane's title changed -> the rerun
+finished -> two animation frames (budget: 300 ms warm). ``--before <src>`` also serves an older source tree (with
+its own server options) and alternates every step between the two pages, so both see the same machine load. Ratios
+(cold / warm, GC / warm, before / after) are measured within this run.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -60,16 +64,15 @@ def apptest(repeat: int) -> list[tuple[str, float]]:
     rows.append(("viewer opened (cold: 3 NIfTI reads, outcome map)", timed(at.run)))
     slider = f"{KEY}.slice.{SET}.{SUBJECT}.0"
     start = at.slider(key=slider).value
-    warm = {}
-    for gc_on in (True, False):  # Streamlit's default, then as `auditapp run-app` serves it
-        config.set_option("runner.postScriptGC", gc_on)
-        warm[gc_on] = []
-        for step in range(1, repeat + 1):
-            at.slider(key=slider).set_value(start + step * (1 if gc_on else -1))
-            warm[gc_on].append(timed(at.run))
-    rows.append((f"slice change, post-script GC on (median of {repeat})", statistics.median(warm[True])))
-    rows.append((f"slice change (median of {repeat})", statistics.median(warm[False])))
-    rows.append((f"slice change (max of {repeat})", max(warm[False])))
+    warm = []
+    for step in range(1, repeat + 1):
+        at.slider(key=slider).set_value(start + step)
+        warm.append(timed(at.run))
+    rows.append((f"slice change (median of {repeat})", statistics.median(warm)))
+    rows.append((f"slice change (max of {repeat})", max(warm)))
+    # what Streamlit's default runner.postScriptGC adds after every rerun (GIL held; AppTest returns before it)
+    gc_time = statistics.median(timed(gc.collect) for _ in range(3))
+    rows.append(("gc.collect(2) after a rerun (off in run-app)", gc_time))
     at.button(key=f"{KEY}.jump.fn").click()
     rows.append(("jump: most false negatives", timed(at.run)))
     at.selectbox(key=f"{KEY}.overlay").set_value("Ground truth labels")
@@ -84,74 +87,103 @@ def apptest(repeat: int) -> list[tuple[str, float]]:
     return rows
 
 
-def browser(config: Path, port: int, repeat: int) -> list[tuple[str, float]]:
+# the axial plane's title, in this tree's HTML planes and in the Plotly figures of older trees (--before)
+TITLE = "document.querySelector('.auditapp-plane-title, .js-plotly-plot .gtitle')"
+
+
+def serve(src: Path, config: Path, port: int):
+    """Serve the app of the source tree ``src`` with that tree's own ``streamlit_command`` (its server options)."""
+    import json
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(src))
+    cmd = json.loads(subprocess.run(
+        [sys.executable, "-c", "import json, sys; from auditapp.app.launch import streamlit_command; "
+         f"print(json.dumps(streamlit_command({str(config)!r}, port={port})))"],
+        env=env, check=True, capture_output=True, text=True).stdout)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def _wait_health(url: str) -> None:
+    import urllib.request
+
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+
+
+def _timed_change(page, act) -> float:
+    """``act()`` (a key press, a click) -> the axial title changed -> rerun finished -> two animation frames."""
+    before = page.evaluate(f"() => {TITLE}?.textContent")
+    t0 = time.perf_counter()
+    act()
+    page.wait_for_function(f"() => (e => e !== null && e.textContent !== {before!r})({TITLE})", timeout=60000)
+    page.wait_for_function(STATE, timeout=60000)
+    page.evaluate(PAINTED)
+    return time.perf_counter() - t0
+
+
+def browser(config: Path, port: int, repeat: int, before: Path | None = None) -> list[tuple[str, float]]:
+    """End-to-end timings in headless Chromium; with ``before``, that tree is served too and every step alternates
+    between the two servers (same machine load for both), rows prefixed "before:"."""
     import signal
     import subprocess
-    import urllib.request
 
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(REPO / "src"))
-    from auditapp.app.launch import streamlit_command
-
-    proc = subprocess.Popen(streamlit_command(config, port=port), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    trees = [("", REPO / "src")] + ([("before: ", before)] if before else [])
+    procs = [serve(src, config, port + n) for n, (_, src) in enumerate(trees)]
     rows = []
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync"])
-            page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-            t0 = time.perf_counter()
-            page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
-                      wait_until="domcontentloaded")
-            page.wait_for_function("() => document.querySelectorAll('.auditapp-plane img').length === 3",
-                                   timeout=300000)
-            page.wait_for_function(STATE, timeout=300000)
-            page.evaluate(PAINTED)
-            rows.append(("viewer page load (cold caches)", time.perf_counter() - t0))
-            thumb = page.get_by_test_id("stSlider").filter(has_text="Axial slice").get_by_role("slider")
-            href = "() => document.querySelector('.auditapp-plane img')?.getAttribute('src')"
-            times = []
+            pages = []
+            for n, (name, _) in enumerate(trees):
+                url = f"http://127.0.0.1:{port + n}"
+                _wait_health(url)
+                page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+                t0 = time.perf_counter()
+                page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
+                          wait_until="domcontentloaded")
+                page.wait_for_function(f"() => {TITLE} !== null", timeout=300000)
+                page.wait_for_function(STATE, timeout=300000)
+                page.evaluate(PAINTED)
+                rows.append((f"{name}viewer page load (cold caches)", time.perf_counter() - t0))
+                pages.append(page)
+            times = [[] for _ in trees]
             for step in range(repeat * 2):
                 key = "ArrowRight" if step < repeat else "ArrowLeft"
-                before = page.evaluate(href)
-                thumb.focus()
-                t0 = time.perf_counter()
-                page.keyboard.press(key)
-                page.wait_for_function(f"() => (e => e !== null && e.getAttribute('src') !== {before!r})"
-                                       "(document.querySelector('.auditapp-plane img'))", timeout=60000)
-                page.wait_for_function(STATE, timeout=60000)
-                page.evaluate(PAINTED)
-                times.append(time.perf_counter() - t0)
-            # the first `repeat` steps encode new slices; going back finds them in the plane cache
-            rows.append((f"slice change, new slice (median of {repeat})", statistics.median(times[:repeat])))
-            rows.append((f"slice change, cached slice (median of {repeat})", statistics.median(times[repeat:])))
-            rows.append(("slice change, slowest", max(times)))
-            title = "() => document.querySelector('.auditapp-plane-title')?.textContent"
-            before = page.evaluate(title)
-            t0 = time.perf_counter()
-            page.get_by_role("button", name="Most false positives").click()
-            page.wait_for_function(f"() => (e => e !== null && e.textContent !== {before!r})"
-                                   "(document.querySelector('.auditapp-plane-title'))", timeout=60000)
-            page.wait_for_function(STATE, timeout=60000)
-            page.evaluate(PAINTED)
-            rows.append(("jump: most false positives", time.perf_counter() - t0))
+                order = range(len(trees)) if step % 2 == 0 else reversed(range(len(trees)))
+                for n in order:
+                    page = pages[n]
+                    thumb = page.get_by_test_id("stSlider").filter(has_text="Axial slice").get_by_role("slider")
+                    thumb.focus()
+                    times[n].append(_timed_change(page, lambda: page.keyboard.press(key)))
+            for n, (name, _) in enumerate(trees):
+                # the first `repeat` steps encode new slices; going back finds them in the plane cache
+                rows.append((f"{name}slice change, new slice (median of {repeat})",
+                             statistics.median(times[n][:repeat])))
+                rows.append((f"{name}slice change, cached slice (median of {repeat})",
+                             statistics.median(times[n][repeat:])))
+                rows.append((f"{name}slice change, slowest", max(times[n])))
+            for n, (name, _) in enumerate(trees):
+                button = pages[n].get_by_role("button", name="Most false positives")
+                rows.append((f"{name}jump: most false positives", _timed_change(pages[n], button.click)))
             chromium.close()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     return rows
 
 
@@ -160,7 +192,9 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--repeat", type=int, default=8)
     parser.add_argument("--browser", action="store_true", help="also measure end to end in headless Chromium")
-    parser.add_argument("--port", type=int, default=8681)
+    parser.add_argument("--port", type=int, default=8681, help="this tree's server; --before uses the next port")
+    parser.add_argument("--before", type=Path, help="with --browser: also serve this src folder (older code, e.g. "
+                        "`git archive <commit> src | tar -x -C /tmp/before`) and alternate every step between both")
     args = parser.parse_args()
     if not (args.shared / "data" / "brats").is_dir():
         print(f"skip: {args.shared}/data/brats not found", file=sys.stderr)
@@ -175,13 +209,12 @@ def main() -> int:
         times = dict(rows)
         warm = times[f"slice change (median of {args.repeat})"]
         print(f"cold open / warm slice change: {times['viewer opened (cold: 3 NIfTI reads, outcome map)'] / warm:.1f}x")
-        gc_on = times[f"slice change, post-script GC on (median of {args.repeat})"]
-        print(f"post-script GC on / off (Streamlit's gc.collect(2) after each rerun): {gc_on / warm:.1f}x")
+        print(f"gc.collect(2) / warm slice change: {times['gc.collect(2) after a rerun (off in run-app)'] / warm:.1f}x")
         if args.browser:
             if not Path("/usr/bin/chromium").is_file():
                 print("browser: skipped (/usr/bin/chromium not found)")
                 return 0
-            brows = browser(config, args.port, args.repeat)
+            brows = browser(config, args.port, args.repeat, args.before)
             print(f"\n{'headless Chromium, end to end':52s} {'ms':>8s}")
             for name, t in brows:
                 print(f"{name:52s} {t * 1000:8.0f}")
@@ -190,6 +223,10 @@ def main() -> int:
             cached = b[f"slice change, cached slice (median of {args.repeat})"]
             print(f"new / cached slice: {new / cached:.2f}x; budget 300 ms warm: "
                   f"{'met' if new <= 0.3 else 'NOT met'} (median {new * 1000:.0f} ms)")
+            if args.before:
+                for what in ("new slice", "cached slice"):
+                    key = f"slice change, {what} (median of {args.repeat})"
+                    print(f"before / after, {what}: {b['before: ' + key] / b[key]:.2f}x")
     return 0
 
 
