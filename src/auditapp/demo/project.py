@@ -101,7 +101,12 @@ metrics:
   nsd: true
   gt_size: true
   volume_similarity: true
+  lesion_dice: true
+  lesion_hd95: true
+  lesion_counts: true
 nsd_tolerance: 1.0
+# lesion-wise metrics as the BraTS 2023 challenge scores them; per-lesion rows for the Lesion detection page
+lesion_wise: {{convention: brats2023, task: GLI, per_lesion_table: true}}
 save_error_matrix: true
 output_path: ${{project_root}}/outputs/metrics
 filename: {site}
