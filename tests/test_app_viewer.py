@@ -229,6 +229,31 @@ def test_missing_prediction_and_unreadable_image_are_named(project, monkeypatch)
     assert not _planes(at)
 
 
+def test_missing_ground_truth_and_images_are_named(tmp_path, monkeypatch):
+    """Q-01 has an image only (no ground truth, no prediction), Q-02 a ground truth only (no image file)."""
+    raw = tmp_path / "Y_images"
+    image, gt, _ = _volumes(0)
+    _save(image, raw / "Q-01" / "Q-01_t1.nii.gz")
+    _save(gt, raw / "Q-02" / "Q-02_seg.nii")
+    pd.DataFrame({"ID": ["Q-01", "Q-02"], "t1_max_intensity": [1.0, 2.0]}).to_csv(tmp_path / "f.csv", index=False)
+    config = tmp_path / "app.yaml"
+    config.write_text(f"features: {{Y: {tmp_path / 'f.csv'}}}\nraw_datasets: {{Y: {raw}}}\n"
+                      "labels: {BKG: 0, A: 1, B: 2}\nsequences: [_t1]\n", encoding="utf-8")
+    at = _app(config, monkeypatch, "subjects", set="Y", id="Q-01", view="slices")
+    _ok(at)
+    assert f"Ground truth not found: {raw / 'Q-01' / 'Q-01_seg'} (.nii.gz or .nii)." in [i.value for i in at.info]
+    planes = _planes(at)  # the image alone, at its middle slices, without legend
+    assert [p["title"] for p in planes] == ["Axial 5 / 9", "Coronal 6 / 11", "Sagittal 7 / 13"]
+    assert planes[0]["legend"] == [] and not [c.value for c in at.caption if "voxels" in c.value]
+    at.sidebar.selectbox(key="subjects.id.Y").set_value("Q-02").run()
+    _ok(at)
+    assert (f"No image file for Q-02 in {raw / 'Q-02'} (looked for Q-02_t1 with .nii.gz or .nii): the overlays are "
+            "drawn on black.") in [i.value for i in at.info]
+    rgb = _png_rgb(_planes(at)[0]["source"])
+    assert (rgb[(gt[4] == 0)[::-1]] == 0).all()  # black outside the ground truth (no image)
+    assert _planes(at)[0]["legend"] == ["Ground truth"]
+
+
 def test_viewer_without_image_folder(tmp_path, monkeypatch):
     pd.DataFrame({"ID": ["S1"], "t1_max_intensity": [1.0]}).to_csv(tmp_path / "f.csv", index=False)
     config = tmp_path / "app.yaml"
