@@ -7,7 +7,8 @@ Usage::
 
 Pages: univariate, multivariate, multi_model, single_model (default all), with the BraTS 2024 by-site CSVs. Each
 interaction (a widget change, then back) runs on the "before" and the "after" server in alternating order, so
-machine contention (2 shared cores) hits both alike; the first round is a warm-up. Time = click -> end of the rerun
+machine contention (2 shared cores) hits both alike; the first round is a warm-up. Each server is started with its
+own tree's ``streamlit_command``, so server options are part of what is compared. Time = click -> end of the rerun
 (``data-test-script-state``) + two animation frames, as in ``bench_app.py --browser``. Prints medians and ratios.
 """
 import argparse, os, sys, tempfile, time, socket, subprocess, urllib.request, statistics, signal
@@ -15,19 +16,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_app
+import bench_app_viewer
 from bench_app import OBSERVE, SETTLED, PAINTED, _select
 from playwright.sync_api import sync_playwright
 STATE = "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 def start(src, cfg):
+    """Serve ``src`` with that tree's own ``streamlit_command`` (its server options, e.g. runner.postScriptGC)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=src)
-    cmd = [sys.executable, "-m", "streamlit", "run", f"{src}/auditapp/app/main.py", "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--theme.primaryColor", "#45ad87", "--theme.backgroundColor", "#FFFFFF", "--theme.secondaryBackgroundColor", "#f1ebe6",
-           "--theme.textColor", "#262730", "--theme.font", "sans serif", "--", "--config", str(cfg)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True), f"http://127.0.0.1:{port}"
+    return bench_app_viewer.serve(Path(src), cfg, port), f"http://127.0.0.1:{port}"
 
 main = lambda p: p.get_by_test_id("stMain")
 STEPS = {
