@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_lesion.py [--repeats 3] [--convention brats2023|brats2024|matching]
+    python benchmarks/bench_lesion.py [--repeats 3] [--convention brats2023|brats2024|matching] [--before SRC]
 
 For each pair it measures, in this process and in one run (so machine load affects every
 figure alike; CPU seconds of this process, medians of ``--repeats``):
@@ -14,7 +14,10 @@ figure alike; CPU seconds of this process, medians of ``--repeats``):
   first model of a subject; ``lesion_dice``, ``lesion_hd95``, ``lesion_nsd``, ``lesion_counts``,
   per-lesion rows);
 
-and prints ``lesion / voxel`` (target ≤ 1.5) and ``lesion / read``. Cases: a synthetic
+and prints ``lesion / voxel`` (target ≤ 1.5) and ``lesion / read``. ``--before SRC`` (another tree's
+``src``, e.g. ``git archive main src | tar -x -C /tmp/before``) also times the lesion-wise step of that
+tree on each pair, in a child process run right after this tree's measurement of the pair (so both see
+the same load), and prints its ratio next to this one's. Cases: a synthetic
 240 × 240 × 155 subject with 200 small GT lesions (radius 1.5-4 voxels; the prediction misses
 some, shifts the others and adds false positives), and every real pair of
 ``../shared/data/brats`` when present (regions EDE 3, ENH 1, NEC 2 and WT = 1 ∪ 2 ∪ 3).
@@ -33,7 +36,9 @@ import nibabel as nib
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# ``--src`` (used by ``--before``'s child processes): the tree whose auditapp is timed
+SRC = sys.argv[sys.argv.index("--src") + 1] if "--src" in sys.argv else str(ROOT / "src")
+sys.path.insert(0, SRC)
 
 from auditapp.io.nifti import read_volume  # noqa: E402
 from auditapp.metrics.lesion_wise import LESION_METRICS, SubjectLesions, evaluate_pair_lesions, lesion_rule  # noqa: E402
@@ -111,31 +116,74 @@ def measure(name: str, gt_path: Path, pred_path: Path, convention: str, repeats:
     voxel_time, _ = _cpu(voxel, repeats)
     lesion_time, result = _cpu(lesion, repeats)
     lesions = sum(r.scores["gt_lesions"] + r.scores["fp_lesions"] for r in result.values())
-    return {"case": name, "read": read, "voxel": voxel_time, "lesion": lesion_time, "lesions": lesions}
+    return {"case": name, "read": read, "voxel": voxel_time, "lesion": lesion_time, "lesions": lesions,
+            "scores": {k: r.scores for k, r in result.items()}}
+
+
+def measure_before(src: str, gt_path: Path, pred_path: Path, convention: str, repeats: int) -> tuple[float, dict]:
+    """The lesion-wise time (and scores) of the tree ``src`` on one pair, in a child process."""
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--src", src, "--pair", str(gt_path), str(pred_path),
+                          "--convention", convention, "--repeats", str(repeats)],
+                         check=True, capture_output=True, text=True).stdout
+    record = json.loads(out.splitlines()[-1])
+    return record["lesion"], record["scores"]
+
+
+def _child(args) -> int:
+    import json
+
+    row = measure("", Path(args.pair[0]), Path(args.pair[1]), args.convention, args.repeats)
+    print(json.dumps({"lesion": row["lesion"], "scores": row["scores"]}, default=float))
+    return 0
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--convention", default="brats2023", choices=("brats2023", "brats2024", "matching"))
+    parser.add_argument("--before", metavar="SRC", help="another tree's src directory, timed on the same pairs")
+    parser.add_argument("--src", help=argparse.SUPPRESS)
+    parser.add_argument("--pair", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.pair:
+        return _child(args)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         gt_path, pred_path = make_many_lesions(Path(tmp))
-        rows.append(measure("synthetic, 200 small lesions", gt_path, pred_path, args.convention, args.repeats))
-        shared = ROOT.parent / "shared"
-        for name, gt_path, pred_path in real_pairs(shared):
+        cases = [("synthetic, 200 small lesions", gt_path, pred_path), *real_pairs(ROOT.parent / "shared")]
+        for name, gt_path, pred_path in cases:
             rows.append(measure(name, gt_path, pred_path, args.convention, args.repeats))
+            if args.before:
+                rows[-1]["before"], before_scores = measure_before(args.before, gt_path, pred_path,
+                                                                   args.convention, args.repeats)
+                rows[-1]["same"] = _same(before_scores, rows[-1]["scores"])
+    _report(rows, args)
+    return 0
+
+
+def _same(before: dict, now: dict) -> bool:
+    """Whether two trees' scores are identical, bit for bit (NaN equal to NaN)."""
+    def exact(scores):
+        return {(region, k): float(v).hex() for region, row in scores.items() for k, v in row.items()}
+
+    return exact(before) == exact(now)
+
+
+def _report(rows: list[dict], args) -> None:
     print(f"lesion-wise ({args.convention}, 4 regions, all lesion metrics + per-lesion rows); CPU s, median of "
-          f"{args.repeats}")
+          f"{args.repeats}" + (f"; before: {args.before}" if args.before else ""))
+    extra = f" {'before':>7s} {'before/voxel':>12s} {'same':>5s}" if args.before else ""
     print(f"{'case':42s} {'lesions':>7s} {'read':>7s} {'voxel':>7s} {'lesion':>7s} {'lesion/voxel':>12s} "
-          f"{'lesion/read':>11s}")
+          f"{'lesion/read':>11s}" + extra)
     for r in rows:
+        extra = f" {r['before']:7.3f} {r['before'] / r['voxel']:12.2f} {str(r['same']):>5s}" if args.before else ""
         print(f"{r['case']:42s} {r['lesions']:7d} {r['read']:7.3f} {r['voxel']:7.3f} {r['lesion']:7.3f} "
-              f"{r['lesion'] / r['voxel']:12.2f} {r['lesion'] / r['read']:11.2f}")
+              f"{r['lesion'] / r['voxel']:12.2f} {r['lesion'] / r['read']:11.2f}" + extra)
     worst = max(r["lesion"] / r["voxel"] for r in rows)
     print(f"worst lesion/voxel ratio {worst:.2f} (target <= 1.5)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -67,3 +67,14 @@ def test_label_components_equal_ndimage_label(labelling):
         assert comps.sizes[1:].tolist() == np.bincount(expected.ravel(), minlength=count + 1)[1:].tolist()
         assert list(comps.boxes) == [tuple(slice(s.start + o, s.stop + o) for s, o in zip(b, comps.offset))
                                      for b in ndimage.find_objects(expected, max_label=count)]
+
+
+@pytest.mark.parametrize("small", [0, 1 << 30])
+def test_dilate_equals_ndimage_binary_dilation(small, monkeypatch):
+    """Both paths of ``dilate`` (separable shifts, one scipy call) equal scipy on random masks, every rank."""
+    monkeypatch.setattr(components, "_SMALL_DILATION", small)
+    for mask, dilation, _ in _random_masks(3, 60):
+        for rank in (1, 2, 3):
+            expected = ndimage.binary_dilation(mask, ndimage.generate_binary_structure(3, rank),
+                                               iterations=dilation + 1)
+            np.testing.assert_array_equal(components.dilate(mask, rank, iterations=dilation + 1), expected)
