@@ -110,8 +110,8 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def run_cli(command: str, config: Path, *extra: str) -> tuple[float, float, float, int]:
-    """(seconds, parent peak RSS MB, largest worker peak RSS MB, number of workers seen) of one CLI run."""
+def run_cli(command: str, config: Path, *extra: str) -> tuple[float, float, float, list[float]]:
+    """(seconds, parent peak RSS MB, largest worker peak RSS MB, every worker's peak RSS MB) of one CLI run."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "auditapp", command, "--config", str(config), *extra],
@@ -136,7 +136,7 @@ def run_cli(command: str, config: Path, *extra: str) -> tuple[float, float, floa
     if proc.returncode != 0:
         raise SystemExit(f"{command} exited {proc.returncode}:\n{out}")
     workers = [v for pid, v in peaks.items() if pid != proc.pid and v > 60]  # not the resource tracker
-    return seconds, peaks.get(proc.pid, float("nan")), max(workers, default=float("nan")), len(workers)
+    return seconds, peaks.get(proc.pid, float("nan")), max(workers, default=float("nan")), sorted(workers)
 
 
 def output_digests(root: Path) -> dict[str, str]:
@@ -162,7 +162,7 @@ def main() -> None:
         same = output_digests(root) == full
         rows.append((n, first, second))
         print(f"{args.command}, {n} subjects, {args.cores} workers: {first[0]:.1f} s, {n / first[0]:.2f} subjects/s, "
-              f"peak RSS parent {first[1]:.0f} MB, largest worker {first[2]:.0f} MB ({first[3]} workers); "
+              f"peak RSS parent {first[1]:.0f} MB, workers {', '.join(f'{w:.0f}' for w in first[3])} MB; "
               f"second run (nothing changed) {second[0]:.1f} s = {second[0] / first[0]:.1%} of the first, "
               f"peak RSS parent {second[1]:.0f} MB; outputs byte-identical to the full run: "
               f"{'yes' if same else 'NO'} ({', '.join(full)})", flush=True)
