@@ -399,3 +399,39 @@ def test_panoptica_agrees_on_the_matching_convention():
     assert (ours["tp_lesions"], ours["fp_lesions"], ours["fn_lesions"]) == (result.tp, result.fp, result.fn)
     assert ours["lesion_f1"] == pytest.approx(result.rq)
     assert ours["lesion_dice"] == pytest.approx(result.sq_dsc)
+
+
+@pytest.mark.shared
+def test_panoptica_agrees_on_real_pairs(shared_dir):
+    """Matching convention vs panoptica on ../shared/data/brats: the same TP/FP/FN, Dice and (pooled) HD95."""
+    panoptica = pytest.importorskip("panoptica")
+
+    def evaluator(*metrics):
+        return panoptica.Panoptica_Evaluator(
+            expected_input=panoptica.InputType.SEMANTIC,
+            instance_approximator=panoptica.ConnectedComponentsInstanceApproximator(),
+            instance_matcher=panoptica.NaiveThresholdMatching(), instance_metrics=list(metrics))
+
+    def result_of(ev, pred, gt):
+        result = ev.evaluate(pred.astype(np.uint8), gt.astype(np.uint8), verbose=False)
+        result = next(iter(result.values())) if isinstance(result, dict) else result
+        return result[0] if isinstance(result, tuple) else result
+
+    overlap = evaluator(panoptica.Metric.DSC, panoptica.Metric.IOU)
+    with_hd95 = evaluator(panoptica.Metric.DSC, panoptica.Metric.IOU, panoptica.Metric.HD95)
+    compared = 0
+    for name, gt_vol, pred_vol in _real_pairs(shared_dir):
+        gt, pred = _crop(np.asarray(gt_vol.data), np.asarray(pred_vol.data))
+        for values in ((1, 2, 3), (2,), (3,)):
+            g, p = np.isin(gt, values), np.isin(pred, values)
+            ours = lesion_wise_metrics(g, p, spacing=gt_vol.spacing,
+                                       rule=lesion_rule("matching", hd95_convention="pooled")).scores
+            theirs = result_of(overlap, p, g)
+            assert (ours["tp_lesions"], ours["fp_lesions"], ours["fn_lesions"]) == (theirs.tp, theirs.fp, theirs.fn)
+            if theirs.tp == 0:  # panoptica has no HD95 edge case for zero matches
+                continue
+            theirs = result_of(with_hd95, p, g)
+            assert ours["lesion_dice"] == pytest.approx(theirs.sq_dsc, rel=1e-12), (name, values)
+            assert ours["lesion_hd95"] == pytest.approx(theirs.sq_hd95, rel=1e-9), (name, values)
+            compared += 1
+    assert compared >= 10
