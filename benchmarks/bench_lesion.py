@@ -117,11 +117,11 @@ def measure(name: str, gt_path: Path, pred_path: Path, convention: str, repeats:
     lesion_time, result = _cpu(lesion, repeats)
     lesions = sum(r.scores["gt_lesions"] + r.scores["fp_lesions"] for r in result.values())
     return {"case": name, "read": read, "voxel": voxel_time, "lesion": lesion_time, "lesions": lesions,
-            "scores": {k: r.scores for k, r in result.items()}}
+            "scores": {k: r.scores for k, r in result.items()}, "rows": {k: r.lesions for k, r in result.items()}}
 
 
 def measure_before(src: str, gt_path: Path, pred_path: Path, convention: str, repeats: int) -> tuple[float, dict]:
-    """The lesion-wise time (and scores) of the tree ``src`` on one pair, in a child process."""
+    """The lesion-wise time (and scores and per-lesion rows) of the tree ``src`` on one pair, in a child process."""
     import json
     import subprocess
 
@@ -129,14 +129,14 @@ def measure_before(src: str, gt_path: Path, pred_path: Path, convention: str, re
                           "--convention", convention, "--repeats", str(repeats)],
                          check=True, capture_output=True, text=True).stdout
     record = json.loads(out.splitlines()[-1])
-    return record["lesion"], record["scores"]
+    return record["lesion"], record
 
 
 def _child(args) -> int:
     import json
 
     row = measure("", Path(args.pair[0]), Path(args.pair[1]), args.convention, args.repeats)
-    print(json.dumps({"lesion": row["lesion"], "scores": row["scores"]}, default=float))
+    print(json.dumps({"lesion": row["lesion"], "scores": row["scores"], "rows": row["rows"]}, default=float))
     return 0
 
 
@@ -157,19 +157,22 @@ def main(argv=None) -> int:
         for name, gt_path, pred_path in cases:
             rows.append(measure(name, gt_path, pred_path, args.convention, args.repeats))
             if args.before:
-                rows[-1]["before"], before_scores = measure_before(args.before, gt_path, pred_path,
-                                                                   args.convention, args.repeats)
-                rows[-1]["same"] = _same(before_scores, rows[-1]["scores"])
+                rows[-1]["before"], before = measure_before(args.before, gt_path, pred_path, args.convention,
+                                                            args.repeats)
+                rows[-1]["same"] = _same(before, rows[-1])
     _report(rows, args)
     return 0
 
 
 def _same(before: dict, now: dict) -> bool:
-    """Whether two trees' scores are identical, bit for bit (NaN equal to NaN)."""
-    def exact(scores):
-        return {(region, k): float(v).hex() for region, row in scores.items() for k, v in row.items()}
+    """Whether two trees' scores and per-lesion rows are identical, bit for bit (NaN equal to NaN)."""
+    import json
 
-    return exact(before) == exact(now)
+    def exact(record):
+        scores = {f"{region} {k}": float(v).hex() for region, row in record["scores"].items() for k, v in row.items()}
+        return scores, json.loads(json.dumps(record["rows"], default=float))
+
+    return repr(exact(before)) == repr(exact(now))
 
 
 def _report(rows: list[dict], args) -> None:

@@ -3,8 +3,10 @@
 One labelling per mask, on the mask's bounding box (or a given box): :func:`scipy.ndimage.label`, or, for a
 mask filling little of its box, the same labels from its voxel list (:func:`_label_sparse`). Component ids
 follow the first voxel of each component in C (raster) order, which is the same on a crop as on the whole
-volume, so ids do not depend on the box. :func:`dilated_zones` gives the BraTS lesions (components merged when
-their dilations touch) without dilating the whole box.
+volume, so ids do not depend on the box. :func:`lesion_zones` gives the BraTS lesions (components merged when
+their dilations touch) without dilating the whole box, dilating only components near another one
+(:func:`dilated_zones` also paints each lesion's zone); :func:`dilate` is ``ndimage.binary_dilation`` by
+one-voxel shifts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["Components", "dilate", "dilated_zones", "label_components", "structure"]
+__all__ = ["Components", "dilate", "dilated_zones", "label_components", "lesion_zones", "structure"]
 
 
 def structure(connectivity: int, ndim: int = 3) -> np.ndarray:
@@ -221,49 +223,69 @@ def _find(parent: list[int], c: int) -> int:
     return c
 
 
-def _paint_dilations(comps: Components, dilation: int, connectivity: int, frame: tuple[int, ...]):
-    """Dilate each component (frame indices) on its own box and paint it into one label array of the frame.
+def _join_touching(comps: Components, dilation: int, connectivity: int, frame: tuple[int, ...]) -> list[int]:
+    """Union-find parents of the components (frame indices) whose dilations overlap or touch.
 
-    Returns the painted labels (a voxel holds the last component whose dilation covers it; an overwritten
-    component is already joined to the one that overwrote it), the union-find parents (components whose
-    dilations overlap or touch under ``connectivity`` are joined) and each dilation's first voxel in raster
-    order (frame indices).
+    Only a component whose box grown by ``dilation + 1`` meets another's grown box can touch it: those
+    are dilated on their own boxes and painted into one label array of the frame, each joining the painted
+    dilations its dilation touches (under ``connectivity``); the others are never dilated.
     """
-    touch = _rank(connectivity, len(frame))
-    painted = np.zeros(frame, np.int32)
     parent = list(range(comps.count + 1))
+    if comps.count < 2 or dilation == 0:  # undilated components never touch (they would be one)
+        return parent
+    touch = _rank(connectivity, len(frame))
     bounds = np.array([[(b.start, b.stop) for b in box] for box in comps.boxes]).reshape(comps.count, -1, 2)
     lo, hi = bounds[..., 0] - dilation - 1, bounds[..., 1] + dilation + 1
+    near = np.ones((comps.count, comps.count), bool)
+    for axis in range(len(frame)):
+        near &= (lo[:, None, axis] < hi[None, :, axis]) & (hi[:, None, axis] > lo[None, :, axis])
+    np.fill_diagonal(near, False)
+    painted = np.zeros(frame, np.int32)
     done = np.zeros(comps.count, bool)
-    first: list = [None] * comps.count
     # largest boxes first: a tumour core is painted before its satellites, which then check the touch on
     # their own small boxes (the result does not depend on the order)
     for index in np.argsort(-np.prod(bounds[..., 1] - bounds[..., 0], axis=1), kind="stable"):
+        if not near[index].any():
+            continue
         c = int(index) + 1
         box = _padded(comps.boxes[index], dilation + 1, frame)
-        own = comps.window(box) == c
-        zone = dilate(own, 2, iterations=dilation) if dilation else own
+        zone = dilate(comps.window(box) == c, 2, iterations=dilation)
         where = painted[box]
-        # only a painted component whose grown box meets this one's can touch its dilation
-        if np.any(done & np.all((lo < hi[index]) & (hi > lo[index]), axis=1)):
+        if np.any(done & near[index]):
             reach = dilate(zone, touch)
             for other in np.unique(where[reach & (where > 0)]):
                 parent[_find(parent, int(other))] = _find(parent, c)
         where[zone] = c
         done[index] = True
-        at = np.unravel_index(int(np.argmax(zone)), zone.shape)
-        first[index] = tuple(int(i) + b.start for i, b in zip(at, box))
-    return painted, parent, first
+    return parent
 
 
-def dilated_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
-                  offset: Sequence[int] | None = None) -> tuple[Components, Components]:
-    """Zones and lesions of a GT mask: its components, merged when their dilations overlap or touch.
+def _first_voxels(count: int, coords: Sequence[np.ndarray], ids: np.ndarray, dilation: int,
+                  frame: tuple[int, ...]) -> np.ndarray:
+    """Flat frame index of the first voxel, in raster order, of each component's dilation (clipped to the
+    frame), without dilating: ``dilation`` steps of ``generate_binary_structure(ndim, 2)`` reach the offsets
+    of at most ``dilation`` per axis and ``2 * dilation`` in sum, so from a voxel the first one reached lowers
+    each axis in turn as far as the frame and the remaining budget allow. ``out[c]`` for component ``c`` of
+    ``count`` (``coords``: the components' voxels, frame indices per axis; ``ids``: their components)."""
+    budget = np.full(len(ids), 2 * dilation, np.int64)
+    lowest = []
+    for c in coords:
+        step = np.minimum(np.minimum(budget, dilation), c)
+        lowest.append(c - step)
+        budget -= step
+    out = np.full(count + 1, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(out, ids, np.ravel_multi_index(lowest, frame))
+    return out
 
-    Equal to labelling ``binary_dilation(mask, generate_binary_structure(3, 2), dilation)`` with
-    ``connectivity`` (the *zones*, ids in raster order of their first voxel) and taking the mask's voxels of
-    each zone (the *lesions*, same ids), without dilating or labelling the whole box: each component of the
-    mask is dilated on its own box, and dilations that overlap or touch are joined by union-find.
+
+def lesion_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
+                 offset: Sequence[int] | None = None) -> tuple[Components, tuple[tuple[slice, ...], ...]]:
+    """The BraTS lesions of a GT mask and each one's zone box, without dilating isolated components.
+
+    A lesion is the mask's voxels of one connected component (``connectivity``) of
+    ``binary_dilation(mask, generate_binary_structure(3, 2), dilation)`` (its *zone*: the dilation of the
+    lesion, components merged when their dilations overlap or touch); ids in raster order of each zone's
+    first voxel. Returns the lesions (labels on the frame) and each zone's bounding box (volume indices).
 
     Parameters
     ----------
@@ -274,55 +296,75 @@ def dilated_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
     Examples
     --------
     >>> m = np.zeros((1, 1, 12), bool); m[0, 0, [1, 5, 10]] = True
-    >>> zones, lesions = dilated_zones(m, dilation=1)
-    >>> zones.labels.tolist(), lesions.sizes.tolist()
-    ([[[1, 1, 1, 0, 2, 2, 2, 0, 0, 3, 3, 3]]], [0, 1, 1, 1])
-    >>> lesions = dilated_zones(m, dilation=2, offset=(0, 0, 100))[1]  # 3..7 and 8..12 touch: one zone
-    >>> lesions.labels.tolist(), lesions.boxes
-    ([[[0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]]], ((slice(0, 1, None), slice(0, 1, None), slice(101, 111, None)),))
+    >>> lesions, zone_boxes = lesion_zones(m, dilation=2, offset=(0, 0, 100))  # 3..7 and 8..12 touch
+    >>> lesions.labels.tolist(), [b[2] for b in zone_boxes]
+    ([[[0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]]], [slice(100, 112, None)])
     """
     mask = np.asarray(mask, dtype=bool)
     comps = label_components(mask, connectivity=connectivity)
     frame = mask.shape
-    painted, parent, first = _paint_dilations(comps, dilation, connectivity, frame)
+    parent = _join_touching(comps, dilation, connectivity, frame)
     roots = [_find(parent, c) for c in range(1, comps.count + 1)]
-    start: dict[int, tuple] = {}
+    flat = np.flatnonzero(comps.labels)  # the labelled voxels only: most of a brain-sized box is empty
+    ids = comps.labels.reshape(-1)[flat]
+    coords = [c + o for c, o in zip(np.unravel_index(flat, comps.labels.shape), comps.offset)]  # frame indices
+    first = _first_voxels(comps.count, coords, ids, dilation, frame)
+    start: dict[int, int] = {}
     for c, root in enumerate(roots, 1):
-        start[root] = min(start.get(root, first[c - 1]), first[c - 1])
+        start[root] = min(start.get(root, first[c]), first[c])
     zone_of_root = {root: z for z, root in enumerate(sorted(start, key=start.get), 1)}
     lut = np.zeros(comps.count + 1, np.int32)
     lut[1:] = [zone_of_root[r] for r in roots]
     base = tuple(int(o) for o in offset) if offset is not None else (0,) * mask.ndim
-    painted = painted.reshape(-1)
-    where = np.flatnonzero(painted)  # relabel the painted voxels only: most of a brain-sized frame is empty
-    zone_labels = np.zeros(frame, np.int32)
-    zone_labels.reshape(-1)[where] = lut[painted[where]]
-    return _zone_components(mask, zone_labels, lut, comps, base, len(zone_of_root), dilation)
+    labels = np.zeros(frame, np.int32)
+    labels.reshape(-1)[np.ravel_multi_index(coords, frame)] = lut[ids]
+    return _lesions(comps, labels, lut, base, len(zone_of_root), dilation)
 
 
-def _zone_components(mask: np.ndarray, zone_labels: np.ndarray, lut: np.ndarray, comps: Components,
-                     base: tuple[int, ...], count: int, dilation: int) -> tuple[Components, Components]:
-    """The zones (labels on the frame) and the lesions (mask voxels of each zone; sizes and boxes summed over
-    the components each zone joins), boxes in volume indices (frame origin at ``base``)."""
+def _lesions(comps: Components, labels: np.ndarray, lut: np.ndarray, base: tuple[int, ...], count: int,
+             dilation: int) -> tuple[Components, tuple[tuple[slice, ...], ...]]:
+    """The lesions (``labels``: component ``c`` relabelled ``lut[c]``, on the frame; sizes and boxes summed over the
+    components each joins) and the zone boxes (the union of the components' boxes grown by the dilation: it
+    reaches that far along each axis), in volume indices (frame origin at ``base``)."""
 
     def shift(box):
         return tuple(slice(b.start + o, b.stop + o) for b, o in zip(box, base))
 
-    flat = zone_labels.reshape(-1)
-    sizes = np.bincount(flat[np.flatnonzero(flat)], minlength=count + 1).astype(np.int64)
-    lesion_sizes = np.bincount(lut, weights=comps.sizes, minlength=count + 1).astype(np.int64)
-    lesion_sizes[0] = 0
-    # a zone's box is the union of its components' dilated boxes (a component's box grown by the dilation:
-    # the dilation reaches that far along each axis), a lesion's the union of its components' boxes
+    sizes = np.bincount(lut, weights=comps.sizes, minlength=count + 1).astype(np.int64)
+    sizes[0] = 0
     zone_boxes: list = [None] * count
     boxes: list = [None] * count
     for c, box in enumerate(comps.boxes, 1):
         z = int(lut[c]) - 1
-        zone_boxes[z] = _union(zone_boxes[z], _padded(box, dilation, zone_labels.shape))
+        zone_boxes[z] = _union(zone_boxes[z], _padded(box, dilation, labels.shape))
         boxes[z] = _union(boxes[z], box)
-    zones = Components(zone_labels, base, sizes, tuple(shift(b) for b in zone_boxes))
-    lesion_labels = np.where(mask, zone_labels, 0).astype(np.int32)
-    return zones, Components(lesion_labels, base, lesion_sizes, tuple(shift(b) for b in boxes))
+    lesions = Components(labels, base, sizes, tuple(shift(b) for b in boxes))
+    return lesions, tuple(shift(b) for b in zone_boxes)
+
+
+def dilated_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
+                  offset: Sequence[int] | None = None) -> tuple[Components, Components]:
+    """Zones and lesions of a GT mask (:func:`lesion_zones`), the zones painted: each lesion dilated on its box.
+
+    Equal to labelling ``binary_dilation(mask, generate_binary_structure(3, 2), dilation)`` with
+    ``connectivity`` (the *zones*) and taking the mask's voxels of each zone (the *lesions*, same ids).
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 1, 12), bool); m[0, 0, [1, 5, 10]] = True
+    >>> zones, lesions = dilated_zones(m, dilation=1)
+    >>> zones.labels.tolist(), lesions.sizes.tolist()
+    ([[[1, 1, 1, 0, 2, 2, 2, 0, 0, 3, 3, 3]]], [0, 1, 1, 1])
+    """
+    lesions, zone_boxes = lesion_zones(mask, dilation=dilation, connectivity=connectivity, offset=offset)
+    labels = np.zeros(lesions.labels.shape, np.int32)
+    for z, box in enumerate(zone_boxes, 1):
+        own = lesions.window(box) == z
+        local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, lesions.offset))
+        labels[local][dilate(own, 2, iterations=dilation) if dilation else own] = z
+    sizes = np.bincount(labels.reshape(-1), minlength=lesions.count + 1).astype(np.int64)
+    sizes[0] = 0
+    return Components(labels, lesions.offset, sizes, zone_boxes), lesions
 
 
 def _union(a: tuple[slice, ...] | None, b: tuple[slice, ...]) -> tuple[slice, ...]:

@@ -8,7 +8,8 @@ Conventions (docs/metrics.md, "Lesion-wise metrics", has the worked examples and
     merged when their dilations touch: the GT mask is dilated ``dilation`` times with
     ``generate_binary_structure(3, 2)`` and each connected component of the dilated mask is one
     lesion (its GT voxels) whose *zone* is the component itself (equal to the dilation of the
-    lesion alone, so one dilation serves every lesion). A predicted component counts for a lesion
+    lesion alone: it is built only when some predicted component near the lesion does not overlap
+    it, on the zone's box). A predicted component counts for a lesion
     when it intersects its zone; the lesion is scored against the union of those components:
     Dice, HD95 (and NSD). A missed lesion scores Dice 0, HD95 ``penalty_hd95``, NSD 0. Lesions of
     volume ``<= min_size`` (mm³: voxels × voxel volume, as the challenge code) are dropped from
@@ -45,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from auditapp.metrics._nearest import MaskGeometry
-from auditapp.metrics.components import Components, dilated_zones, label_components
+from auditapp.metrics.components import Components, dilate, label_components, lesion_zones
 from auditapp.metrics.distances import HD95_CONVENTIONS, geometry_distance_metrics
 from auditapp.metrics.regions import bounding_box, region_mask
 
@@ -199,21 +200,20 @@ class GroundTruthLesions:
         shape = tuple(shape) if shape is not None else mask.shape
         box = bounding_box(mask)
         self._geometries: dict[int, MaskGeometry] = {}
+        self.dilation = 0 if rule.convention == "matching" else rule.dilation  # matching never dilates
         if box is None:
-            self.zones = label_components(np.zeros((0,) * mask.ndim, bool))
-            self.gt = np.zeros((0,) * mask.ndim, bool)
-            self.lesions = self.zones
+            self.lesions = label_components(np.zeros((0,) * mask.ndim, bool))
+            self.zone_boxes: tuple = ()
             self.kept = np.zeros(1, bool)
             return
         volume_box = tuple(slice(o + b.start, o + b.stop) for o, b in zip(base, box))
-        dilation = 0 if rule.convention == "matching" else rule.dilation  # matching never dilates
-        frame = _padded_box(volume_box, dilation, shape)
+        frame = _padded_box(volume_box, self.dilation, shape)
         local = np.zeros(tuple(f.stop - f.start for f in frame), bool)
         inner = tuple(slice(v.start - f.start, v.stop - f.start) for v, f in zip(volume_box, frame))
         local[inner] = mask[box]
-        self.zones, self.lesions = dilated_zones(local, dilation=dilation, connectivity=rule.connectivity,
-                                                 offset=[f.start for f in frame])
-        self.gt = local  # the GT voxels on the zones' box (the frame)
+        # each lesion's zone (its dilation) is never built whole: see _touching
+        self.lesions, self.zone_boxes = lesion_zones(local, dilation=self.dilation, connectivity=rule.connectivity,
+                                                     offset=[f.start for f in frame])
         self.kept = self.lesions.sizes * self.voxel_volume > rule.min_size
         self.kept[0] = False
 
@@ -277,25 +277,30 @@ def _pair_counts(a: Components, b: Components) -> dict[tuple[int, int], int]:
     return {(int(v // (b.count + 1)), int(v % (b.count + 1))): int(c) for v, c in zip(values, counts)}
 
 
-def _zone_pair_counts(gt: GroundTruthLesions, pred: Components) -> tuple[dict, dict]:
-    """Voxel counts of every (zone, predicted component) pair meeting, and of every (lesion, component) pair
-    (the same on the GT voxels: a lesion is its zone's GT voxels), in one pass."""
-    box = _common_box(gt.zones, pred)
-    if box is None:
-        return {}, {}
-    zones = _window(gt.zones.labels, gt.zones.offset, box)
-    comps = _window(pred.labels, pred.offset, box)
-    both = (zones > 0) & (comps > 0)
-    on_gt = _window(gt.gt, gt.zones.offset, box)[both]
-    codes = (zones[both].astype(np.int64) * (pred.count + 1) + comps[both]) * 2 + on_gt
-    values, counts = _code_counts(codes, (gt.zones.count + 1) * (pred.count + 1) * 2)
-    touching: dict[tuple[int, int], int] = {}
-    overlap: dict[tuple[int, int], int] = {}
-    for v, c in zip(values.tolist(), counts.tolist()):
-        pair = divmod(v // 2, pred.count + 1)
-        touching[pair] = touching.get(pair, 0) + c
-        if v % 2:
-            overlap[pair] = c
+def _touching(gt: GroundTruthLesions, pred: Components) -> tuple[dict[int, set], dict]:
+    """The predicted components meeting each lesion's zone (its dilation), and the voxel counts of every
+    (lesion, component) pair overlapping.
+
+    A component overlapping a lesion meets its zone; a zone is dilated (on its own box) only when some
+    component whose box meets the zone's box does not overlap the lesion, and the components on the
+    dilation are read there.
+    """
+    overlap = _pair_counts(gt.lesions, pred)
+    touching: dict[int, set] = {}
+    for lesion, comp in overlap:
+        touching.setdefault(lesion, set()).add(comp)
+    if gt.dilation == 0 or pred.count == 0:
+        return touching, overlap
+    bounds = np.array([[(b.start, b.stop) for b in box] for box in pred.boxes])  # (components, axes, 2)
+    for lesion, box in enumerate(gt.zone_boxes, 1):
+        zone = np.array([(b.start, b.stop) for b in box])
+        near = np.all((bounds[..., 0] < zone[:, 1]) & (bounds[..., 1] > zone[:, 0]), axis=1)
+        direct = touching.get(lesion, set())
+        if len(direct) == np.count_nonzero(near):  # every nearby component overlaps the lesion
+            continue
+        grown = dilate(gt.lesions.window(box) == lesion, 2, iterations=gt.dilation)
+        found = np.unique(pred.window(box)[grown])
+        touching[lesion] = direct | {int(c) for c in found if c}
     return touching, overlap
 
 
@@ -330,10 +335,7 @@ def _lesion_row(comps: Components, component: int, kind: str, voxel_volume: floa
 
 def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
     rule = gt.rule
-    touching, overlap = _zone_pair_counts(gt, pred)
-    hits: dict[int, list[int]] = {}
-    for lesion, comp in touching:
-        hits.setdefault(lesion, []).append(comp)
+    hits, overlap = _touching(gt, pred)
     claimed = {comp for comps in hits.values() for comp in comps}
     fp = [c for c in range(1, pred.count + 1) if c not in claimed
           and (rule.convention != "brats2024" or pred.sizes[c] * gt.voxel_volume > rule.min_size)]
