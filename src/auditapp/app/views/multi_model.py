@@ -50,7 +50,23 @@ def body() -> None:
         return
     results = {m: data.compare_models(cfg, sel, m, aggregated) for m in metrics}
 
-    # ---- table
+    _summary_table(results, aggregated, dataset)
+    _boxes(cfg, rows, dataset, models, metrics, aggregated)
+
+    # ---- ranking
+    st.subheader("Ranking (Friedman test, Nemenyi post-hoc)")
+    if len(all_models) < 3:
+        st.info(f"The Friedman test and ranking need at least 3 models; {ui.esc(dataset)} has {len(all_models)}.")
+        return
+    if len(models) < 3:
+        st.info("The Friedman test and ranking need at least 3 models; select more models in the sidebar.")
+        return
+    for m, res in results.items():
+        _ranking(res, data.metric_name(m), dataset, aggregated)
+
+
+def _summary_table(results: dict, aggregated: bool, dataset: str) -> None:
+    """Mean ± std (and n) of every selected metric per model (and region), with its download."""
     st.subheader("Mean ± std")
     index = ["model"] if aggregated else ["model", "region"]
     table = None
@@ -63,7 +79,9 @@ def body() -> None:
     ui.csv_download(table, f"multimodel_summary_{dataset}.csv", f"{PAGE}.download.summary",
                     label="Download table (CSV)")
 
-    # ---- box plots
+
+def _boxes(cfg, rows, dataset: str, models: list[str], metrics: list[str], aggregated: bool) -> None:
+    """Box plots of the selected metrics per model: each subject's mean over its regions, or one facet per region."""
     if aggregated:
         means = data.region_means(cfg)
         source = means[(means["set"] == dataset) & means["model"].isin(models) & means["ID"].isin(set(rows["ID"]))]
@@ -77,20 +95,9 @@ def body() -> None:
     options = ui.plot_options(PAGE, f"boxes.{aggregated}", title="Average models performance" if aggregated else
                               "Models performance by region")
     fig = plots.model_boxes(long, models=sorted(models), metric_titles={m: data.metric_name(m) for m in metrics},
-                         facet=facet, options=options)
+                            facet=facet, options=options)
     ui.show_chart(fig, f"{PAGE}.boxes", plots.SVG_NAMES[PAGE], selectable=False)
     ui.csv_download(long, f"multimodel_data_{dataset}.csv", f"{PAGE}.download.data")
-
-    # ---- ranking
-    st.subheader("Ranking (Friedman test, Nemenyi post-hoc)")
-    if len(all_models) < 3:
-        st.info(f"The Friedman test and ranking need at least 3 models; {ui.esc(dataset)} has {len(all_models)}.")
-        return
-    if len(models) < 3:
-        st.info("The Friedman test and ranking need at least 3 models; select more models in the sidebar.")
-        return
-    for m, res in results.items():
-        _ranking(res, data.metric_name(m), dataset, aggregated)
 
 
 def _ranking(res, name: str, dataset: str, aggregated: bool) -> None:

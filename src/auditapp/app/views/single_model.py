@@ -79,27 +79,39 @@ def body() -> None:
     shown = data.model_feature_rows(cfg, sel, aggregated, (feature, metric) + ((color,) if color else ()),
                                     (feature, metric))
     if shown.empty:
-        st.info(f"No values of {ui.esc(data.metric_name(metric))} and {ui.esc(catalog.name(feature))} for {ui.esc(model)} in the selected "
-                "datasets.")
+        st.info(f"No values of {ui.esc(data.metric_name(metric))} and {ui.esc(catalog.name(feature))} for "
+                f"{ui.esc(model)} in the selected datasets.")
         return
 
+    x_title, y_title = catalog.name(feature), data.metric_name(metric)
+    highlighted = _scatter(shown, chosen, model, feature, metric, x_title, y_title, aggregated, trend, color)
+    _highlight_list(cfg, highlighted, model)
+    _correlations(cfg, sel, aggregated, shown, model, feature, metric, x_title, y_title)
+    _outliers(shown, aggregated, metric, feature, y_title, x_title)
+
+
+def _scatter(shown, chosen: list[str], model: str, feature: str, metric: str, x_title: str, y_title: str,
+             aggregated: bool, trend: bool, color: str | None) -> list[tuple[str, str]]:
+    """The metric-vs-feature scatter (clicks toggle highlighted subjects); the highlighted subjects."""
     counter = st.session_state.get(CHART_COUNTER, 0)
     _consume_click(f"{PAGE}.chart.{counter}")
     chart_key = f"{PAGE}.chart.{st.session_state.get(CHART_COUNTER, 0)}"
     highlighted = [tuple(h) for h in st.session_state.get(HIGHLIGHT_KEY, [])]
-    x_title, y_title = catalog.name(feature), data.metric_name(metric)
     options = ui.plot_options(PAGE, f"scatter.{model}.{metric}.{feature}",
                               title=f"{y_title} of {model} vs {x_title}", x_title=x_title,
                               y_title=y_title)
     present = set(shown["set"].unique())
     fig = plots.metric_scatter(shown, x=feature, y=metric, x_title=x_title, y_title=y_title,
-                            sets=[s for s in chosen if s in present],
-                            facet=None if aggregated else "region", highlight=highlighted, trend=trend,
-                            model=model, color=color, options=options)
+                               sets=[s for s in chosen if s in present],
+                               facet=None if aggregated else "region", highlight=highlighted, trend=trend,
+                               model=model, color=color, options=options)
     ui.show_chart(fig, chart_key, plots.SVG_NAMES[PAGE])
+    return highlighted
 
-    _highlight_list(cfg, highlighted, model)
 
+def _correlations(cfg, sel, aggregated: bool, shown, model: str, feature: str, metric: str, x_title: str,
+                  y_title: str) -> None:
+    """Spearman correlation per dataset (and region), and the downloads of the points and the correlations."""
     corr = data.model_feature_correlation(cfg, sel, aggregated, feature, metric)
     corr = corr.rename(columns={"set": "Dataset", "region": "Region", "rho": "Spearman ρ", "p": "p-value"})
     st.markdown(f"**Spearman correlation** of {ui.esc(x_title)} and {ui.esc(y_title)}")
@@ -113,7 +125,6 @@ def body() -> None:
     with c2:
         ui.csv_download(corr, f"single_model_correlation_{model}_{metric}_{feature}.csv", f"{PAGE}.download.corr",
                         label="Download correlations (CSV)")
-    _outliers(shown, aggregated, metric, feature, y_title, x_title)
 
 
 def _outliers(shown, aggregated: bool, metric: str, feature: str, metric_title: str, feature_title: str) -> None:
