@@ -1,8 +1,9 @@
 """Connected components behind lesion-wise metrics (metrics/components.py) against plain scipy.ndimage.
 
-``dilated_zones`` dilates each GT component on its own box and joins touching dilations by union-find; it must
-equal labelling the dilated whole mask (ids, sizes, boxes), and ``label_components`` must equal
-``ndimage.label`` + ``find_objects`` on the mask's box, whatever path it takes.
+``lesion_zones`` joins GT components whose dilations overlap or touch without dilating the whole mask; its
+lesions, with each zone painted by dilating the lesion on its zone box, must equal labelling the dilated whole
+mask (ids, sizes, boxes), and ``label_components`` must equal ``ndimage.label`` + ``find_objects`` on the mask's
+box, whatever path it takes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from scipy import ndimage
 
 from auditapp.metrics import components
-from auditapp.metrics.components import dilated_zones, label_components, structure
+from auditapp.metrics.components import Components, dilate, label_components, lesion_zones, structure
 
 
 def _random_masks(seed: int, n: int):
@@ -29,6 +30,19 @@ def _frame(mask: np.ndarray, dilation: int) -> np.ndarray:
     padded = np.pad(mask, dilation)
     where = np.argwhere(padded)
     return padded[tuple(slice(a, b) for a, b in zip(where.min(0) - dilation, where.max(0) + dilation + 1))]
+
+
+def dilated_zones(mask, *, dilation, connectivity, offset):
+    """The zones (each lesion dilated on its zone box) and the lesions of :func:`lesion_zones`."""
+    lesions, zone_boxes = lesion_zones(mask, dilation=dilation, connectivity=connectivity, offset=offset)
+    labels = np.zeros(lesions.labels.shape, np.int32)
+    for z, box in enumerate(zone_boxes, 1):
+        own = lesions.window(box) == z
+        local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, lesions.offset))
+        labels[local][dilate(own, 2, iterations=dilation) if dilation else own] = z
+    sizes = np.bincount(labels.reshape(-1), minlength=lesions.count + 1).astype(np.int64)
+    sizes[0] = 0
+    return Components(labels, lesions.offset, sizes, zone_boxes), lesions
 
 
 @pytest.fixture(params=["ndimage", "sparse"])

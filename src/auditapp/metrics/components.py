@@ -4,9 +4,8 @@ One labelling per mask, on the mask's bounding box (or a given box): :func:`scip
 mask filling little of its box, the same labels from its voxel list (:func:`_label_sparse`). Component ids
 follow the first voxel of each component in C (raster) order, which is the same on a crop as on the whole
 volume, so ids do not depend on the box. :func:`lesion_zones` gives the BraTS lesions (components merged when
-their dilations touch) without dilating the whole box, dilating only components near another one
-(:func:`dilated_zones` also paints each lesion's zone); :func:`dilate` is ``ndimage.binary_dilation`` by
-one-voxel shifts.
+their dilations touch) without dilating the whole box, dilating only components near another one;
+:func:`dilate` is ``ndimage.binary_dilation`` by one-voxel shifts.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["Components", "dilate", "dilated_zones", "label_components", "lesion_zones", "structure"]
+__all__ = ["Components", "dilate", "label_components", "lesion_zones", "structure"]
 
 
 def structure(connectivity: int, ndim: int = 3) -> np.ndarray:
@@ -340,31 +339,6 @@ def _lesions(comps: Components, labels: np.ndarray, lut: np.ndarray, base: tuple
         boxes[z] = _union(boxes[z], box)
     lesions = Components(labels, base, sizes, tuple(shift(b) for b in boxes))
     return lesions, tuple(shift(b) for b in zone_boxes)
-
-
-def dilated_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
-                  offset: Sequence[int] | None = None) -> tuple[Components, Components]:
-    """Zones and lesions of a GT mask (:func:`lesion_zones`), the zones painted: each lesion dilated on its box.
-
-    Equal to labelling ``binary_dilation(mask, generate_binary_structure(3, 2), dilation)`` with
-    ``connectivity`` (the *zones*) and taking the mask's voxels of each zone (the *lesions*, same ids).
-
-    Examples
-    --------
-    >>> m = np.zeros((1, 1, 12), bool); m[0, 0, [1, 5, 10]] = True
-    >>> zones, lesions = dilated_zones(m, dilation=1)
-    >>> zones.labels.tolist(), lesions.sizes.tolist()
-    ([[[1, 1, 1, 0, 2, 2, 2, 0, 0, 3, 3, 3]]], [0, 1, 1, 1])
-    """
-    lesions, zone_boxes = lesion_zones(mask, dilation=dilation, connectivity=connectivity, offset=offset)
-    labels = np.zeros(lesions.labels.shape, np.int32)
-    for z, box in enumerate(zone_boxes, 1):
-        own = lesions.window(box) == z
-        local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, lesions.offset))
-        labels[local][dilate(own, 2, iterations=dilation) if dilation else own] = z
-    sizes = np.bincount(labels.reshape(-1), minlength=lesions.count + 1).astype(np.int64)
-    sizes[0] = 0
-    return Components(labels, lesions.offset, sizes, zone_boxes), lesions
 
 
 def _union(a: tuple[slice, ...] | None, b: tuple[slice, ...]) -> tuple[slice, ...]:
