@@ -94,12 +94,10 @@ def _open_viewer(config, monkeypatch, subject="P-01"):
 
 
 def _planes(at) -> list[dict]:
-    """Title, PNG source, legend names and crosshair lines of each plane (``st.html`` of ``images.plane_html``)."""
+    """Title, PNG source, legend names and crosshair lines of each plane (the ``images.plane_html`` figures in the
+    viewer's one ``st.html`` element)."""
     out = []
-    for el in at.get("html"):
-        body = el.proto.body
-        if 'class="auditapp-plane"' not in body:
-            continue
+    for body in _figures(at):
         out.append({
             "title": re.search(r'<figcaption[^>]*>([^<]*)</figcaption>', body).group(1),
             "source": re.search(r'<img src="([^"]+)"', body).group(1),
@@ -108,6 +106,12 @@ def _planes(at) -> list[dict]:
                           float(re.search(r"left:([0-9.]+)%", body).group(1))),
         })
     return out
+
+
+def _figures(at) -> list[str]:
+    """The HTML of each plane figure, in page order."""
+    bodies = [el.proto.body for el in at.get("html")]
+    return [f for b in bodies for f in re.findall(r'<figure class="auditapp-plane".*?</figure>', b)]
 
 
 def _png_rgb(uri: str) -> np.ndarray:
@@ -171,7 +175,7 @@ def test_slider_changes_only_its_plane(project, monkeypatch):
     # top); its vertical line stays at the sagittal slice 7
     assert _slider(at, 2).value == 7
     assert after[1]["crosshair"] == pytest.approx(((9 - 3 + 0.5) / 10 * 100, (7 + 0.5) / 14 * 100), abs=1e-3)
-    assert 'aspect-ratio:14/20"' in at.get("html")[1].proto.body  # 14 columns of 1 mm, 10 rows of 2 mm
+    assert 'aspect-ratio:14/20"' in _figures(at)[1]  # 14 columns of 1 mm, 10 rows of 2 mm
 
 
 @pytest.mark.parametrize(("button", "kind"), [("fn", "fn"), ("fp", "fp")])

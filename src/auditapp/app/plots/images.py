@@ -28,6 +28,7 @@ __all__ = [
     "plane_html",
     "plane_rgb",
     "plane_source",
+    "planes_row",
     "png_bytes",
     "png_data_uri",
 ]
@@ -167,6 +168,13 @@ def plane_html(source: tuple[str, tuple[int, int], int], *, axis: int, position:
             f'<div style="{line};left:0;width:100%;height:1px;top:{top * 100:.6g}%"></div>'
             f'<div style="{line};top:0;height:100%;width:1px;left:{left * 100:.6g}%"></div></div></div>'
             f'<div class="auditapp-legend" style="font-size:12px;min-height:18px;margin:4px">{keys}</div></figure>')
+
+
+def planes_row(figures: list[str]) -> str:
+    """The :func:`plane_html` figures side by side in equal columns (one HTML element for all planes; the gap is
+    that of Streamlit's containers, so three sliders in a horizontal container below line up with them)."""
+    cells = "".join(f'<div style="flex:1 1 0;min-width:0">{f}</div>' for f in figures)
+    return f'<div class="auditapp-planes" style="display:flex;gap:1rem">{cells}</div>'
 
 
 def legend_entries(with_wrong_label: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:

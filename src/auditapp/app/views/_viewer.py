@@ -129,21 +129,27 @@ def _planes(cfg, dataset, subject, image, gt, pred, overlay, values, label, mode
 
 @st.fragment
 def _grid(dataset, subject, shape, spacing, planes, start, opacity, legend, legend_colors) -> None:
-    """Sliders and the three planes: a fragment inside the viewer's, so a slider move reruns these only (not the
-    controls and jump buttons above); ``planes`` are :func:`data.viewer_plane`'s file and overlay arguments,
-    ``start`` the slices a subject opens at."""
-    columns = st.columns(3)
-    holders, position = [], []
-    for axis, col in enumerate(columns):
-        key = slider_key(dataset, subject, axis)
+    """The three planes (one ``st.html``) and their sliders below: a fragment inside the viewer's, so a slider move
+    reruns these only (not the controls and jump buttons above); ``planes`` are :func:`data.viewer_plane`'s file
+    and overlay arguments, ``start`` the slices a subject opens at.
+
+    Few elements on purpose: the browser re-renders the page once per batch of elements it receives, so one HTML
+    element for the three planes (their slices read from the sliders' session state, which already holds a moved
+    slider's new value) instead of a placeholder and an HTML element per plane, and the sliders in one horizontal
+    container instead of columns: 5 elements per move instead of 13 (docs/dashboard.md)."""
+    keys = [slider_key(dataset, subject, axis) for axis in range(3)]
+    for axis, key in enumerate(keys):
         if key not in st.session_state or not 0 <= st.session_state[key] < shape[axis]:
             st.session_state[key] = int(start[axis])
-        holders.append(col.empty())
-        position.append(col.slider(f"{images.PLANE_TITLES[axis]} slice", 0, shape[axis] - 1, key=key))
+    position = tuple(int(st.session_state[key]) for key in keys)
     try:  # a volume dropped from the cache is read again on a slider move
-        for axis, holder in enumerate(holders):
-            source = data.viewer_plane(*planes, shape, axis, position[axis], opacity, MAX_SIDE)
-            holder.html(images.plane_html(source, axis=axis, position=tuple(position), shape=shape, spacing=spacing,
-                                          legend=legend if axis == 0 else (), legend_colors=legend_colors))
+        figures = [images.plane_html(data.viewer_plane(*planes, shape, axis, position[axis], opacity, MAX_SIDE),
+                                     axis=axis, position=position, shape=shape, spacing=spacing,
+                                     legend=legend if axis == 0 else (), legend_colors=legend_colors)
+                   for axis in range(3)]
+        st.html(images.planes_row(figures))
     except (SubjectError, ValueError) as exc:
         st.warning(str(exc))
+    row = st.container(horizontal=True, wrap=False, gap="small")  # one element, not st.columns' four
+    for axis, key in enumerate(keys):
+        row.slider(f"{images.PLANE_TITLES[axis]} slice", 0, shape[axis] - 1, key=key)
