@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import stat
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +153,47 @@ def wait_for(path: Path, timeout: float = 10.0) -> bool:
 
 def env_with_path(bin_dir: Path) -> str:
     return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_dashboard(config: Path, log: Path, *, env: dict | None = None, timeout: float = 60):
+    """``auditapp run-app``'s Streamlit command on a free port, until its health check answers; yields the URL.
+
+    The server's output goes to ``log`` (shown when it does not start); it is stopped with Ctrl-C (SIGINT) at the end.
+    """
+    import pytest
+
+    from auditapp.app.launch import streamlit_command
+
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(streamlit_command(config, port=port), stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > end or proc.poll() is not None:
+                pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

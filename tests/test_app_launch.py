@@ -13,15 +13,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from app_fixtures import make_project
+from app_fixtures import free_port, make_project
 from auditapp.app import launch
 from test_cli import _default_sigint
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_streamlit_command(tmp_path):

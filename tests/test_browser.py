@@ -7,18 +7,12 @@ Skipped when ``/usr/bin/chromium`` or Playwright is missing (never runs ``playwr
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from app_fixtures import env_with_path, fake_itksnap, make_project, wait_for
-from auditapp.app.launch import streamlit_command
+from app_fixtures import env_with_path, fake_itksnap, make_project, served_dashboard, wait_for
 from auditapp.app.main import PAGES
 
 pytestmark = pytest.mark.browser
@@ -36,12 +30,6 @@ EXPECTED = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not CHROMIUM.is_file():
@@ -51,33 +39,9 @@ def server(tmp_path_factory):
     config = make_project(root)
     record = root / "itksnap_args.txt"
     fake_itksnap(root / "bin", record)
-    port = _free_port()
-    log = root / "streamlit.log"
     env = {**os.environ, "PATH": env_with_path(root / "bin")}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(streamlit_command(config, port=port), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        end = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > end or proc.poll() is not None:
-                pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
+    with served_dashboard(config, root / "streamlit.log", env=env, timeout=30) as url:
         yield url, record
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_every_page_url_renders(server):

@@ -7,14 +7,12 @@ Skipped when ``/usr/bin/chromium`` or playwright is missing (never ``playwright 
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from app_fixtures import served_dashboard
 from test_app_models_pages import make_models_project
 
 pytestmark = pytest.mark.browser
@@ -33,47 +31,15 @@ PAGES = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"dashboard did not start at {url}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed")
     pytest.importorskip("playwright.sync_api")
-    from auditapp.app.launch import streamlit_command
-
     project = make_models_project(tmp_path_factory.mktemp("browser_models"))
-    port = _free_port()
-    log = tmp_path_factory.mktemp("browser_log") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(streamlit_command(project["config"], port=port), stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(url, 30)
+    with served_dashboard(project["config"], tmp_path_factory.mktemp("browser_log") / "server.log",
+                          timeout=30) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_model_pages_render_in_chromium(server):

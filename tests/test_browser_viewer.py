@@ -8,16 +8,14 @@ checked against numpy on the same NIfTI files. Skipped when ``/usr/bin/chromium`
 from __future__ import annotations
 
 import re
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 import pytest
+
+from app_fixtures import served_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 
@@ -46,49 +44,17 @@ def write_brats_config(brats: Path, ref: Path, folder: Path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(shared_dir, tmp_path_factory):
     if not CHROMIUM.is_file():
         pytest.skip("/usr/bin/chromium is not installed")
     pytest.importorskip("playwright.sync_api")
-    from auditapp.app.launch import streamlit_command
-
     brats = shared_dir / "data" / "brats"
     if not brats.is_dir():
         pytest.skip(f"{brats} not found")
     config = write_brats_config(brats, shared_dir / "reference", tmp_path_factory.mktemp("viewer_browser"))
-    port = _free_port()
-    log = config.parent / "streamlit.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(streamlit_command(config, port=port), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        end = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > end or proc.poll() is not None:
-                pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
+    with served_dashboard(config, config.parent / "streamlit.log") as url:
         yield url, brats
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _labels(path: Path) -> np.ndarray:
