@@ -38,7 +38,7 @@ PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFr
 
 def write_config(shared: Path, folder: Path) -> Path:
     sys.path.insert(0, str(REPO / "tests"))
-    from test_browser_viewer import write_brats_config
+    from app_fixtures import write_brats_config
 
     return write_brats_config(shared / "data" / "brats", shared / "reference", folder)
 

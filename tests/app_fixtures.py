@@ -197,3 +197,19 @@ def served_dashboard(config: Path, log: Path, *, env: dict | None = None, timeou
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def write_brats_config(brats: Path, ref: Path, folder: Path) -> Path:
+    """app.yaml over ../shared/data/brats (raw_datasets, every model's predictions) and the reference CSVs."""
+    sets = ("BraTS2024_SSA", "BraTS2024_PED", "UCSF")
+    lines = ["features:", f"  BraTS2024_SSA: {ref}/features/extracted_information_BraTS2024_SSA.csv", "metrics:"]
+    lines += [f"  {s}: {ref}/metrics/extracted_information_{s}.csv" for s in sets]
+    lines += ["raw_datasets:"] + [f"  {s}: {brats}/{s}/{s}_images" for s in sets]
+    lines += ["predictions:"]
+    for s in sets:
+        models = sorted(p.name for p in (brats / s / f"{s}_seg").iterdir() if p.is_dir())
+        lines += [f"  {s}:"] + [f"    {m}: {brats}/{s}/{s}_seg/{m}" for m in models]
+    lines += ["labels: {BKG: 0, EDE: 3, ENH: 1, NEC: 2}"]
+    path = folder / "app.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

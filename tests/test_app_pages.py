@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app_fixtures import MAIN, OUTLIER, SETS, make_project
+from app_fixtures import MAIN, OUTLIER, SETS, make_project, write_brats_config
 
 st_testing = pytest.importorskip("streamlit.testing.v1")
 
@@ -241,18 +241,7 @@ def test_by_site_every_page(shared_dir, tmp_path, monkeypatch, page):
 def test_brats_raw_config_every_page(shared_dir, tmp_path, monkeypatch, page):
     """../shared/data/brats with raw_datasets + predictions; a one-subject feature table (edge cases: no density,
     no IQR statistics)."""
-    brats, ref = shared_dir / "data" / "brats", shared_dir / "reference"
-    sets = ("BraTS2024_SSA", "BraTS2024_PED", "UCSF")
-    lines = ["features:", f"  BraTS2024_SSA: {ref}/features/extracted_information_BraTS2024_SSA.csv", "metrics:"]
-    lines += [f"  {s}: {ref}/metrics/extracted_information_{s}.csv" for s in sets]
-    lines += ["raw_datasets:"] + [f"  {s}: {brats}/{s}/{s}_images" for s in sets]
-    lines += ["predictions:"]
-    for s in sets:
-        models = sorted(p.name for p in (brats / s / f"{s}_seg").iterdir() if p.is_dir())
-        lines += [f"  {s}:"] + [f"    {m}: {brats}/{s}/{s}_seg/{m}" for m in models]
-    lines += ["labels: {BKG: 0, EDE: 3, ENH: 1, NEC: 2}"]
-    config = tmp_path / "app.yaml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = write_brats_config(shared_dir / "data" / "brats", shared_dir / "reference", tmp_path)
     at = app(config, monkeypatch, None if page == "home" else page)
     assert not at.exception and not errors(at)
     if page == "univariate":

@@ -15,7 +15,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from app_fixtures import served_dashboard
+from app_fixtures import served_dashboard, write_brats_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 
@@ -27,21 +27,6 @@ SET, SUBJECT, MODEL = "BraTS2024_SSA", "BraTS2024_SSA-00002-000", "nnUnet"
 STATE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
          "?.getAttribute('data-test-script-state') === 'notRunning'")
 TITLES = re.compile(r"^(Axial|Coronal|Sagittal) (\d+) / (\d+)$")
-
-
-def write_brats_config(brats: Path, ref: Path, folder: Path) -> Path:
-    sets = ("BraTS2024_SSA", "BraTS2024_PED", "UCSF")
-    lines = ["features:", f"  BraTS2024_SSA: {ref}/features/extracted_information_BraTS2024_SSA.csv", "metrics:"]
-    lines += [f"  {s}: {ref}/metrics/extracted_information_{s}.csv" for s in sets]
-    lines += ["raw_datasets:"] + [f"  {s}: {brats}/{s}/{s}_images" for s in sets]
-    lines += ["predictions:"]
-    for s in sets:
-        models = sorted(p.name for p in (brats / s / f"{s}_seg").iterdir() if p.is_dir())
-        lines += [f"  {s}:"] + [f"    {m}: {brats}/{s}/{s}_seg/{m}" for m in models]
-    lines += ["labels: {BKG: 0, EDE: 3, ENH: 1, NEC: 2}"]
-    path = folder / "app.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
