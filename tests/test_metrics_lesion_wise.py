@@ -61,20 +61,32 @@ def _pair_scores(g_labels, g_id, p_labels, p_ids, spacing, gbox, pboxes):
     return plain_dice(g, p), plain_hd95(g, p, spacing), plain_nsd(g, p, spacing)
 
 
-def plain_brats(gt, pred, spacing, dilation, min_size, penalty):
+def plain_brats(gt, pred, spacing, dilation, min_size, penalty, merge_prediction=False):
     """The challenge rules written out as a loop over lesions (scipy 3x3x3 labelling, each lesion on its box).
 
-    Returns the scores with false positives counted as in 2023 (all) and 2024 (volume > min_size).
+    ``merge_prediction``: as the 2024 GLI/SSA/MET scripts, predicted components are merged by dilation like the
+    GT, and merged components of <= min_size voxels are removed before scoring.
     """
     full = np.ones((3, 3, 3), bool)
     cross = ndimage.generate_binary_structure(3, 2)
     vox = float(np.prod(spacing))
-    gt_cc, _ = ndimage.label(gt, structure=full)
-    pred_cc, n_pred = ndimage.label(pred, structure=full)
+
+    def merged(mask):
+        cc, _ = ndimage.label(mask, structure=full)
+        dilated = ndimage.binary_dilation(mask, structure=cross, iterations=dilation) if dilation else mask
+        dil_cc, _ = ndimage.label(dilated, structure=full)
+        return np.where(cc > 0, dil_cc, 0)
+
+    combined = merged(gt)
+    if merge_prediction:
+        pred_cc = merged(pred)
+        sizes = np.bincount(pred_cc.reshape(-1))
+        pred_cc[np.isin(pred_cc, np.flatnonzero(sizes <= min_size))] = 0
+        pred_ids = sorted(set(np.unique(pred_cc).tolist()) - {0})
+    else:
+        pred_cc, n_pred = ndimage.label(pred, structure=full)
+        pred_ids = list(range(1, n_pred + 1))
     pred_boxes = ndimage.find_objects(pred_cc)
-    dilated = ndimage.binary_dilation(gt, structure=cross, iterations=dilation) if dilation else gt
-    dil_cc, _ = ndimage.label(dilated, structure=full)
-    combined = np.where(gt_cc > 0, dil_cc, 0)
     hit_any, kept, sums, tp = set(), 0, np.zeros(3), 0
     for lesion, sl in enumerate(ndimage.find_objects(combined), start=1):
         if sl is None:
@@ -92,17 +104,12 @@ def plain_brats(gt, pred, spacing, dilation, min_size, penalty):
             sums += _pair_scores(combined, lesion, pred_cc, hits, spacing, sl, [pred_boxes[c - 1] for c in hits])
         else:
             sums += (0.0, penalty, 0.0)
-    sizes = np.bincount(pred_cc.reshape(-1))
-    fp_all = [c for c in range(1, n_pred + 1) if c not in hit_any]
-    out = {}
-    for year, fp in (("2023", fp_all), ("2024", [c for c in fp_all if sizes[c] * vox > min_size])):
-        n = kept + len(fp)
-        if n == 0:
-            out[year] = {"lesion_dice": 1.0, "lesion_hd95": 0.0, "lesion_nsd": 1.0, "tp": 0, "fp": 0, "fn": 0}
-        else:
-            out[year] = {"lesion_dice": sums[0] / n, "lesion_hd95": (sums[1] + penalty * len(fp)) / n,
-                         "lesion_nsd": sums[2] / n, "tp": tp, "fp": len(fp), "fn": kept - tp}
-    return out
+    fp = [c for c in pred_ids if c not in hit_any]
+    n = kept + len(fp)
+    if n == 0:
+        return {"lesion_dice": 1.0, "lesion_hd95": 0.0, "lesion_nsd": 1.0, "tp": 0, "fp": 0, "fn": 0}
+    return {"lesion_dice": sums[0] / n, "lesion_hd95": (sums[1] + penalty * len(fp)) / n,
+            "lesion_nsd": sums[2] / n, "tp": tp, "fp": len(fp), "fn": kept - tp}
 
 
 def plain_matching(gt, pred, spacing, threshold=0.5):
@@ -225,12 +232,45 @@ def test_lesions_whose_dilations_touch_are_one_lesion():
     assert one["gt_lesions"] == 1 and two["gt_lesions"] == 2
 
 
-def test_brats2024_does_not_count_small_false_positives():
+def test_merged_prediction_joins_nearby_components_and_removes_small_ones():
+    gt = box((20, 20, 60), np.s_[2:8, 2:8, 2:8])
+    # far from the lesion: two 8-voxel cubes 2 voxels apart, and one lone 8-voxel cube
+    near_pair = (np.s_[12:14, 12:14, 20:22], np.s_[12:14, 12:14, 24:26])
+    pred = box((20, 20, 60), np.s_[2:8, 2:8, 2:8], *near_pair, np.s_[15:17, 15:17, 45:47])
+    plain_rule = LesionRule("brats2023", dilation=1, min_size=0)
+    assert lesion_wise_metrics(gt, pred, spacing=ONE, rule=plain_rule).scores["fp_lesions"] == 3
+    # dilation 1 joins the pair (their dilations touch): one 16-voxel false positive and the lone cube
+    merged = LesionRule("brats2024", dilation=1, min_size=0, merge_prediction=True)
+    s = lesion_wise_metrics(gt, pred, spacing=ONE, rule=merged).scores
+    assert (s["pred_lesions"], s["fp_lesions"], s["tp_lesions"]) == (3, 2, 1)
+    # min_size 10 voxels removes the lone 8-voxel cube, not the 16-voxel merged pair
+    merged = LesionRule("brats2024", dilation=1, min_size=10, merge_prediction=True)
+    s = lesion_wise_metrics(gt, pred, spacing=ONE, rule=merged).scores
+    assert (s["pred_lesions"], s["fp_lesions"], s["tp_lesions"]) == (2, 1, 1)
+    assert s["lesion_dice"] == pytest.approx((1.0 + 0.0) / 2)
+
+
+def test_removed_small_prediction_does_not_count_for_a_lesion():
     gt = box((20, 20, 40), np.s_[2:8, 2:8, 2:8])
-    pred = box((20, 20, 40), np.s_[2:8, 2:8, 2:8], np.s_[15:17, 15:17, 30:32])  # an 8-voxel FP
-    for convention, fp in (("brats2023", 1), ("brats2024", 0)):
-        rule = LesionRule(convention, dilation=1, min_size=20)
-        assert lesion_wise_metrics(gt, pred, spacing=ONE, rule=rule).scores["fp_lesions"] == fp
+    pred = box((20, 20, 40), np.s_[3:5, 3:5, 3:4])  # a 4-voxel blob inside the 216-voxel lesion
+    s = lesion_wise_metrics(gt, pred, spacing=ONE, rule=LesionRule("brats2023", dilation=1, min_size=5)).scores
+    assert (s["tp_lesions"], s["lesion_dice"]) == (1, pytest.approx(2 * 4 / (216 + 4)))
+    merged = LesionRule("brats2024", dilation=1, min_size=5, merge_prediction=True)
+    s = lesion_wise_metrics(gt, pred, spacing=ONE, rule=merged).scores
+    assert (s["tp_lesions"], s["fn_lesions"], s["pred_lesions"], s["lesion_dice"]) == (0, 1, 0, 0.0)
+
+
+def test_merged_prediction_counts_a_near_blob_in_the_lesion():
+    gt = box((20, 20, 40), np.s_[2:8, 2:8, 2:8])
+    # a 4-voxel blob one voxel beyond the lesion's zone (dilation 1 reaches z = 8, the blob is at z = 9)
+    pred = box((20, 20, 40), np.s_[2:8, 2:8, 2:8], np.s_[2:4, 2:4, 9:10])
+    s = lesion_wise_metrics(gt, pred, spacing=ONE, rule=LesionRule("brats2023", dilation=1, min_size=0)).scores
+    assert (s["fp_lesions"], s["lesion_dice"]) == (1, pytest.approx(1 / 2))
+    # its dilation meets the other predicted component's: merged, it is part of the lesion's prediction
+    merged = LesionRule("brats2024", dilation=1, min_size=0, merge_prediction=True)
+    s = lesion_wise_metrics(gt, pred, spacing=ONE, rule=merged).scores
+    assert (s["fp_lesions"], s["pred_lesions"]) == (0, 1)
+    assert s["lesion_dice"] == pytest.approx(2 * 216 / (216 + 220))
 
 
 def test_matching_is_one_to_one_and_reports_matched_quality_only():
@@ -295,7 +335,12 @@ def test_metrics_subset_and_shared_ground_truth():
 def test_defaults_per_task():
     assert (lesion_rule("brats2023", task="MEN").dilation, lesion_rule("brats2023", task="MET").min_size) == (1, 2.0)
     assert lesion_rule("brats2024", task="GLI", region="WT").min_size == 20.0
-    assert lesion_rule("brats2024", task="PED").dilation == 5
+    assert (lesion_rule("brats2024", task="PED").dilation, lesion_rule("brats2024", task="PED").min_size) == (5, 10.0)
+    # 2024 GLI: dilation 5 for NETC and RC, 3 elsewhere; predictions merged in GLI, SSA, MET only
+    assert [lesion_rule("brats2024", task="GLI", region=r).dilation for r in ("NETC", "RC", "ET")] == [5, 5, 3]
+    assert [lesion_rule("brats2024", task=t).merge_prediction for t in ("GLI", "SSA", "MET", "MEN", "PED")] == [
+        True, True, True, False, False]
+    assert not lesion_rule("brats2023", task="GLI").merge_prediction
     assert lesion_rule("brats2023", min_size={"ET": 5, "*": 9}, region="TC").min_size == 9.0
 
 
@@ -359,11 +404,11 @@ def test_parity_with_a_plain_implementation_on_real_pairs(shared_dir):
         gt_all, pred_all = _crop(np.asarray(gt_vol.data), np.asarray(pred_vol.data))
         for region, values in REGIONS.items():
             g, p = np.isin(gt_all, values), np.isin(pred_all, values)
-            plain = plain_brats(g, p, spacing, 3, 50, 374.0)
-            for convention in ("brats2023", "brats2024"):
-                rule = LesionRule(convention, dilation=3, min_size=50, penalty_hd95=374.0)
+            for merge in (False, True):
+                expected = plain_brats(g, p, spacing, 3, 50, 374.0, merge_prediction=merge)
+                rule = LesionRule("brats2024" if merge else "brats2023", dilation=3, min_size=50, penalty_hd95=374.0,
+                                  merge_prediction=merge)
                 ours = lesion_wise_metrics(g, p, spacing=spacing, rule=rule).scores
-                expected = plain[convention[-4:]]
                 for key in ("lesion_dice", "lesion_hd95", "lesion_nsd"):
                     assert ours[key] == pytest.approx(expected[key], rel=1e-12, abs=1e-12), (name, region, key)
                     worst = max(worst, abs(ours[key] - expected[key]))

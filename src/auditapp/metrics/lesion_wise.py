@@ -15,9 +15,11 @@ Conventions (docs/metrics.md, "Lesion-wise metrics", has the worked examples and
     volume ``<= min_size`` (mm³: voxels × voxel volume, as the challenge code) are dropped from
     the score and the counts, and a predicted component touching only such lesions is not a
     false positive. Every other predicted component is a false positive scoring 0 /
-    ``penalty_hd95`` / 0 (``brats2024``: only when its volume is ``> min_size``). The subject's
-    score is the sum over kept lesions and false positives divided by their number; nothing to
-    score (no kept lesion, no false positive) gives Dice 1, HD95 0, NSD 1.
+    ``penalty_hd95`` / 0. With ``merge_prediction`` (the 2024 GLI, SSA and MET scripts) the predicted
+    components are merged by dilation like the GT lesions, and merged components of ``<= min_size``
+    voxels are removed before scoring. The subject's score is the sum over kept lesions and false
+    positives divided by their number; nothing to score (no kept lesion, no false positive) gives
+    Dice 1, HD95 0, NSD 1.
 ``matching``
     Components of GT and prediction (no dilation; components ``<= min_size`` dropped on both
     sides) are matched one-to-one by a maximum-weight bipartite matching
@@ -59,6 +61,7 @@ __all__ = [
     "LesionRule",
     "LesionResult",
     "GroundTruthLesions",
+    "merged_components",
     "lesion_rule",
     "evaluate_lesions",
     "lesion_wise_metrics",
@@ -84,15 +87,16 @@ LESION_COLUMNS = tuple(c for cols in LESION_METRICS.values() for c in cols)
 LESION_TABLE_COLUMNS = ("lesion", "kind", "voxels", "volume", "centroid_k", "centroid_j", "centroid_i",
                         "pred_components", "pred_voxels", "dice", "hd95", "nsd")
 
-#: Defaults per convention and task: (dilation, min_size in mm³ -- a number, or a mapping
-#: region name -> number with "*" for the other regions -- and penalty_hd95 in mm).
-#: brats2023: rachitsaluja/BraTS-2023-Metrics, eval.py ``get_LesionWiseResults`` (penalty: the
-#: ``replace(np.inf, 374)`` there). brats2024: the 2024 values listed in issue 12.
-_DEFAULTS: dict[str, dict[str, tuple[int, float | Mapping[str, float], float]]] = {
-    "brats2023": {"GLI": (3, 50, 374.0), "SSA": (3, 50, 374.0), "MEN": (1, 50, 374.0),
-                  "MET": (1, 2, 374.0), "PED": (3, 50, 374.0)},
-    "brats2024": {"GLI": (3, {"ET": 10, "*": 20}, 337.0), "SSA": (3, 50, 374.0), "MEN": (1, 50, 374.0),
-                  "MET": (1, 2, 374.0), "PED": (5, 50, 374.0)},
+#: Defaults per convention and task: (dilation, min_size in mm³, penalty_hd95 in mm, merge_prediction); dilation
+#: and min_size are a number or a mapping region name -> number with "*" for the other regions.
+#: brats2023: rachitsaluja/BraTS-2023-Metrics, eval.py ``get_LesionWiseResults`` (penalty: its
+#: ``replace(np.inf, 374)``). brats2024: rachitsaluja/BraTS-2024-Metrics, metrics_<task>.py (docs/metrics.md).
+_DEFAULTS: dict[str, dict[str, tuple]] = {
+    "brats2023": {"GLI": (3, 50, 374.0, False), "SSA": (3, 50, 374.0, False), "MEN": (1, 50, 374.0, False),
+                  "MET": (1, 2, 374.0, False), "PED": (3, 50, 374.0, False)},
+    "brats2024": {"GLI": ({"NETC": 5, "RC": 5, "*": 3}, {"ET": 10, "*": 20}, 337.0, True),
+                  "SSA": (3, 50, 374.0, True), "MEN": (1, 50, 374.0, False), "MET": (1, 2, 374.0, True),
+                  "PED": (5, 10, 374.0, False)},
 }
 
 
@@ -109,6 +113,7 @@ class LesionRule:
     match_metric: str = "iou"
     match_threshold: float = 0.5
     nsd_tolerance: float = 1.0
+    merge_prediction: bool = False
 
     def __post_init__(self):
         checks = [
@@ -131,12 +136,14 @@ def lesion_rule(convention: str = "brats2023", *, task: str = "GLI", region: str
                 min_size=None, penalty_hd95=None, **options) -> LesionRule:
     """The :class:`LesionRule` of a region: the convention's per-task defaults, overridden by the given values.
 
-    ``min_size`` may be a mapping region name -> value (``"*"``: every other region).
+    ``dilation`` and ``min_size`` may be a mapping region name -> value (``"*"``: every other region).
 
     Examples
     --------
     >>> r = lesion_rule("brats2024", task="GLI", region="ET"); (r.dilation, r.min_size, r.penalty_hd95)
     (3, 10.0, 337.0)
+    >>> lesion_rule("brats2024", task="GLI", region="NETC").dilation, lesion_rule("brats2024", task="PED").min_size
+    (5, 10.0)
     >>> lesion_rule("brats2023", task="MET", region="WT", min_size=5).min_size
     5.0
     >>> lesion_rule("matching").dilation, lesion_rule("matching").min_size
@@ -145,21 +152,26 @@ def lesion_rule(convention: str = "brats2023", *, task: str = "GLI", region: str
     if convention not in CONVENTIONS:
         raise ValueError(f"lesion-wise convention must be one of {list(CONVENTIONS)}; got {convention!r}")
     if convention == "matching":
-        defaults = (0, 0.0, 374.0)
+        defaults = (0, 0.0, 374.0, False)
     else:
         if task not in TASKS:
             raise ValueError(f"lesion-wise task must be one of {list(TASKS)}; got {task!r}")
         defaults = _DEFAULTS[convention][task]
-    size = defaults[1] if min_size is None else min_size
-    if isinstance(size, Mapping):
-        size = size.get(region, size.get("*", 0.0))
+    options.setdefault("merge_prediction", defaults[3])
     return LesionRule(
         convention=convention,
-        dilation=int(defaults[0] if dilation is None else dilation),
-        min_size=float(size),
+        dilation=int(_for_region(defaults[0] if dilation is None else dilation, region)),
+        min_size=float(_for_region(defaults[1] if min_size is None else min_size, region)),
         penalty_hd95=float(defaults[2] if penalty_hd95 is None else penalty_hd95),
         **options,
     )
+
+
+def _for_region(value, region: str):
+    """A per-region option's value: ``value`` itself, or its entry for ``region`` (``"*"``: the others)."""
+    if isinstance(value, Mapping):
+        return value.get(region, value.get("*", 0))
+    return value
 
 
 @dataclass
@@ -172,6 +184,28 @@ class LesionResult:
 
 def _padded_box(box: tuple[slice, ...], margin: int, shape: Sequence[int]) -> tuple[slice, ...]:
     return tuple(slice(max(0, b.start - margin), min(n, b.stop + margin)) for b, n in zip(box, shape))
+
+
+def merged_components(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
+                      offset: Sequence[int] | None = None, shape: Sequence[int] | None = None):
+    """Components of a mask merged when their dilations touch, and each one's zone box (volume indices).
+
+    ``mask`` may be a crop whose element 0 is at ``offset`` in a volume of ``shape``; it is framed here so the
+    dilation (clipped to the volume, as ``scipy.ndimage.binary_dilation`` on the whole volume) fits.
+    See :func:`~auditapp.metrics.components.lesion_zones`.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    base = tuple(offset) if offset is not None else (0,) * mask.ndim
+    shape = tuple(shape) if shape is not None else mask.shape
+    box = bounding_box(mask)
+    if box is None:
+        return label_components(np.zeros((0,) * mask.ndim, bool)), ()
+    volume_box = tuple(slice(o + b.start, o + b.stop) for o, b in zip(base, box))
+    frame = _padded_box(volume_box, dilation, shape)
+    local = np.zeros(tuple(f.stop - f.start for f in frame), bool)
+    local[tuple(slice(v.start - f.start, v.stop - f.start) for v, f in zip(volume_box, frame))] = mask[box]
+    # each lesion's zone (its dilation) is never built whole: see _touching
+    return lesion_zones(local, dilation=dilation, connectivity=connectivity, offset=[f.start for f in frame])
 
 
 class GroundTruthLesions:
@@ -196,24 +230,11 @@ class GroundTruthLesions:
         self.rule = rule
         self.spacing = tuple(float(s) for s in spacing)
         self.voxel_volume = float(np.prod(self.spacing[::-1]))
-        base = tuple(offset) if offset is not None else (0,) * mask.ndim
-        shape = tuple(shape) if shape is not None else mask.shape
-        box = bounding_box(mask)
+        self.shape = tuple(shape) if shape is not None else mask.shape
         self._geometries: dict[int, MaskGeometry] = {}
         self.dilation = 0 if rule.convention == "matching" else rule.dilation  # matching never dilates
-        if box is None:
-            self.lesions = label_components(np.zeros((0,) * mask.ndim, bool))
-            self.zone_boxes: tuple = ()
-            self.kept = np.zeros(1, bool)
-            return
-        volume_box = tuple(slice(o + b.start, o + b.stop) for o, b in zip(base, box))
-        frame = _padded_box(volume_box, self.dilation, shape)
-        local = np.zeros(tuple(f.stop - f.start for f in frame), bool)
-        inner = tuple(slice(v.start - f.start, v.stop - f.start) for v, f in zip(volume_box, frame))
-        local[inner] = mask[box]
-        # each lesion's zone (its dilation) is never built whole: see _touching
-        self.lesions, self.zone_boxes = lesion_zones(local, dilation=self.dilation, connectivity=rule.connectivity,
-                                                     offset=[f.start for f in frame])
+        self.lesions, self.zone_boxes = merged_components(mask, dilation=self.dilation, connectivity=rule.connectivity,
+                                                          offset=offset, shape=self.shape)
         self.kept = self.lesions.sizes * self.voxel_volume > rule.min_size
         self.kept[0] = False
 
@@ -336,9 +357,13 @@ def _lesion_row(comps: Components, component: int, kind: str, voxel_volume: floa
 def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
     rule = gt.rule
     hits, overlap = _touching(gt, pred)
+    if rule.merge_prediction:  # merged predicted components of <= min_size voxels are removed (2024 scripts)
+        kept_pred = {c for c in range(1, pred.count + 1) if pred.sizes[c] > rule.min_size}
+        hits = {lesion: comps & kept_pred for lesion, comps in hits.items()}
+    else:
+        kept_pred = set(range(1, pred.count + 1))
     claimed = {comp for comps in hits.values() for comp in comps}
-    fp = [c for c in range(1, pred.count + 1) if c not in claimed
-          and (rule.convention != "brats2024" or pred.sizes[c] * gt.voxel_volume > rule.min_size)]
+    fp = sorted(kept_pred - claimed)
     sums = {"dice": 0.0, "hd95": 0.0, "nsd": 0.0}
     rows, tp = [], 0
     for lesion in range(1, gt.count + 1):
@@ -376,7 +401,7 @@ def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -
         scores = {"lesion_dice": sums["dice"] / scored,
                   "lesion_hd95": (sums["hd95"] + len(fp) * rule.penalty_hd95) / scored,
                   "lesion_nsd": sums["nsd"] / scored}
-    scores.update(_counts(kept, pred.count, tp, len(fp), kept - tp))
+    scores.update(_counts(kept, len(kept_pred), tp, len(fp), kept - tp))
     return LesionResult(scores, rows)
 
 
@@ -468,8 +493,13 @@ def evaluate_lesions(gt: GroundTruthLesions, pred_mask: np.ndarray, *, offset: S
     unknown = wanted - set(LESION_METRICS)
     if unknown:
         raise ValueError(f"unknown lesion-wise metric(s) {sorted(unknown)}; expected some of {list(LESION_METRICS)}")
-    pred = label_components(pred_mask, connectivity=gt.rule.connectivity, offset=offset)
-    compute = _matching if gt.rule.convention == "matching" else _brats
+    rule = gt.rule
+    if rule.merge_prediction and rule.convention != "matching":
+        pred, _ = merged_components(pred_mask, dilation=gt.dilation, connectivity=rule.connectivity,
+                                    offset=offset, shape=gt.shape)
+    else:
+        pred = label_components(pred_mask, connectivity=rule.connectivity, offset=offset)
+    compute = _matching if rule.convention == "matching" else _brats
     result = compute(gt, pred, wanted, table)
     columns = [c for name in LESION_METRICS if name in wanted for c in LESION_METRICS[name]]
     result.scores = {c: result.scores[c] for c in columns}
