@@ -1,8 +1,8 @@
-"""Shared machinery of :mod:`auditapp.files`: sorted traversal, printing, the clash rule, renaming.
+"""Shared machinery of :mod:`auditapp.files`: sorted traversal, the clash rule, planned actions, messages.
 
-Every helper builds a complete *plan* (a list of actions) before touching the disk, prints
-it in safe mode, and executes it in real mode. Paths in plans and messages are strings: the
-root exactly as the caller gave it, joined with child names (``os.path.join``), never resolved.
+Every helper builds its whole plan (a list of actions) before touching the disk, prints it in safe mode and
+carries it out in real mode. Paths in plans and messages are the root as given joined with child names, never
+resolved.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator, Union
+from typing import Callable, Iterator, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -22,15 +21,8 @@ MULTI_PART_EXTENSIONS = (".nii.gz", ".tar.gz")
 SAFE = "[SAFE MODE]"
 
 
-def as_str(path: PathLike) -> str:
-    """``path`` as a string, as given (no resolution)."""
-    return os.fspath(path)
-
-
 def split_extension(name: str) -> tuple[str, str]:
-    """Split a file name into (stem, extension), aware of ``.nii.gz`` and ``.tar.gz``.
-
-    A dot-file (``.hidden``) has no extension; otherwise the last suffix is the extension.
+    """Split a file name into (stem, extension), aware of ``.nii.gz`` and ``.tar.gz``; a dot-file has none.
 
     >>> split_extension("img.nii.gz"), split_extension("a.b.txt"), split_extension(".hidden")
     (('img', '.nii.gz'), ('a.b', '.txt'), ('.hidden', ''))
@@ -43,15 +35,11 @@ def split_extension(name: str) -> tuple[str, str]:
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
+    """Whether the entry is a folder (a link to a folder counts); False when it cannot be told."""
     try:
-        return entry.is_dir()  # follows symlinks: a link to a folder counts as a folder
+        return entry.is_dir()
     except OSError:
         return False
-
-
-def _sorted_entries(folder: str) -> list[os.DirEntry]:
-    with os.scandir(folder) as it:
-        return sorted(it, key=lambda e: e.name)
 
 
 @dataclass(frozen=True)
@@ -68,13 +56,15 @@ class Entry:
 def walk(root: str, *, top_down: bool = True, prune=None) -> Iterator[Entry]:
     """Yield every item below ``root`` (never ``root`` itself), sorted by name at every level.
 
-    Symbolic links to folders are yielded as folders but never descended into, so nothing
-    outside ``root`` is visited. ``top_down=False`` yields a folder after its contents
-    (children before parents). ``prune(entry) -> bool`` stops the descent into a folder.
+    Links to folders are yielded as folders but never descended into, so nothing outside ``root`` is visited.
+    ``top_down=False`` yields a folder after its contents; ``prune(entry) -> bool`` stops the descent into a
+    folder.
     """
 
     def _visit(folder: str, depth: int) -> Iterator[Entry]:
-        for de in _sorted_entries(folder):
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for de in entries:
             entry = Entry(os.path.join(folder, de.name), de.name, _is_dir(de), de.is_symlink(), depth)
             descend = entry.is_dir and not entry.is_link and not (prune is not None and prune(entry))
             if top_down:
@@ -87,6 +77,11 @@ def walk(root: str, *, top_down: bool = True, prune=None) -> Iterator[Entry]:
     yield from _visit(root, 1)
 
 
+def children(folder: str) -> list[Entry]:
+    """The immediate items of ``folder``, sorted."""
+    return list(walk(folder, prune=lambda e: True))
+
+
 def walk_dirs(root: str) -> Iterator[str]:
     """``root`` itself, then every real (non-link) folder below it, sorted, top-down."""
     yield root
@@ -95,38 +90,11 @@ def walk_dirs(root: str) -> Iterator[str]:
             yield entry.path
 
 
-def emit(line: str) -> None:
-    """Print one user message (stdout, as the reference; its tests capture stdout)."""
-    print(line)
-
-
-def report(safe_mode: bool, verbose: bool, safe_line: str, real_line: str) -> None:
-    """Safe mode: always print ``safe_line``; real mode: print ``real_line`` only when verbose."""
-    if safe_mode:
-        emit(f"{SAFE} {safe_line}")
-    elif verbose:
-        emit(real_line)
-
-
-# --------------------------------------------------------------------------------------------
-# The clash rule
-# --------------------------------------------------------------------------------------------
-
-def _lexists(path: str) -> bool:
-    return os.path.lexists(path)
-
-
 def find_clashes(plan: list[tuple[str, str]], *, overwrite: bool) -> list[tuple[str, str, str]]:
-    """Check a rename/move plan before anything changes.
+    """The clashes ``(src, dst, reason)`` of a rename/move plan, checked before anything changes.
 
-    A clash is a target that already exists on disk and is not itself a source of the plan
-    (renamed away first), or a target shared by two sources. With ``overwrite`` an existing
-    target is allowed unless it is a non-empty folder; two sources with one target are never
-    allowed (one result would silently replace the other).
-
-    Returns
-    -------
-    list of (src, dst, reason)
+    A clash is a target that exists and is not itself a source of the plan, or a target shared by two sources.
+    With ``overwrite`` an existing target is allowed unless it is a non-empty folder (or a folder for a file).
     """
     sources = {os.path.normpath(src) for src, _ in plan}
     seen: dict[str, str] = {}
@@ -137,39 +105,37 @@ def find_clashes(plan: list[tuple[str, str]], *, overwrite: bool) -> list[tuple[
             clashes.append((src, dst, f"also the target of '{seen[key]}'"))
             continue
         seen[key] = src
-        if key in sources or not _lexists(dst):
+        if key in sources or not os.path.lexists(dst) or os.path.normpath(src) == key:
             continue
-        if os.path.normpath(src) == key:
-            continue
+        real_dir = os.path.isdir(dst) and not os.path.islink(dst)
         if not overwrite:
             clashes.append((src, dst, "target exists"))
-        elif os.path.isdir(dst) and not os.path.islink(dst) and os.listdir(dst):
+        elif real_dir and os.listdir(dst):
             clashes.append((src, dst, "target is a non-empty folder, never replaced"))
-        elif os.path.isdir(dst) and not os.path.islink(dst) and not os.path.isdir(src):
+        elif real_dir and not os.path.isdir(src):
             clashes.append((src, dst, "target is a folder, cannot be replaced by a file"))
     return clashes
 
 
 def clash_message(clashes: list[tuple[str, str, str]], verb: str = "renamed") -> str:
+    """The ``FileExistsError`` text listing every clash."""
     lines = [f"Target already exists: '{dst}'" if reason == "target exists"
              else f"Target clash: '{dst}' ({reason})" for _src, dst, reason in clashes]
-    hint = f"Nothing was {verb}. Pass overwrite=True to replace existing files."
-    return "; ".join(lines) + f". {hint}"
+    return "; ".join(lines) + f". Nothing was {verb}. Pass overwrite=True to replace existing files."
 
 
 def print_safe_plan(plan: list[tuple[str, str]], clashes, verb: str) -> None:
     """Print one ``[SAFE MODE]`` line per planned action, clashes as ``Would fail``."""
     bad = {(src, dst) for src, dst, _ in clashes}
     for src, dst in plan:
-        if (src, dst) in bad:
-            emit(f"{SAFE} Would fail (target exists): {src} -> {dst}")
-        else:
-            emit(f"{SAFE} Would {verb}: {src} -> {dst}")
+        print(f"{SAFE} Would fail (target exists): {src} -> {dst}" if (src, dst) in bad
+              else f"{SAFE} Would {verb}: {src} -> {dst}")
 
 
-def _remove_target(dst: str) -> None:
+def remove_target(dst: str) -> None:
+    """Remove what ``overwrite`` replaces: a file, a link or an empty folder (find_clashes refuses others)."""
     if os.path.isdir(dst) and not os.path.islink(dst):
-        os.rmdir(dst)  # only empty folders reach here (find_clashes refuses the others)
+        os.rmdir(dst)
     else:
         os.unlink(dst)
 
@@ -177,11 +143,10 @@ def _remove_target(dst: str) -> None:
 def order_renames(plan: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Order actions so a target occupied by another pending source is freed first.
 
-    The plan order is kept except where an action must wait for the one that frees its target
-    (``x -> xx`` waits for ``xx -> xxx``); the first action that can run always runs first, so
-    children still go before parents. Cycles (``a -> b``, ``b -> a``) are broken through a
-    temporary name in the same folder. Plans without such chains (the usual case) are returned
-    unchanged in O(n).
+    The plan order is kept except where an action must wait for the one that frees its target (``x -> xx``
+    waits for ``xx -> xxx``); the first action that can run always runs first, so children still go before
+    parents. Cycles (``a -> b``, ``b -> a``) go through a temporary name in the same folder. Plans without
+    such chains (the usual case) are returned unchanged in O(n).
     """
     norm = os.path.normpath
     sources: dict[str, int] = {}
@@ -193,8 +158,7 @@ def order_renames(plan: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ordered: list[tuple[str, str]] = []
     while pending:
         for i, (src, dst) in enumerate(pending):
-            key = norm(dst)
-            if key not in sources or key == norm(src):
+            if norm(dst) not in sources or norm(dst) == norm(src):
                 break
         else:  # a cycle: park the first source under a temporary name
             i = -1
@@ -226,8 +190,8 @@ def execute_moves(plan: list[tuple[str, str]], *, overwrite: bool, verbose: bool
     parked: dict[str, str] = {}  # temporary name -> original source (cycles)
     for src, dst in order_renames(plan):
         try:
-            if overwrite and _lexists(dst) and os.path.normpath(src) != os.path.normpath(dst):
-                _remove_target(dst)
+            if overwrite and os.path.lexists(dst) and os.path.normpath(src) != os.path.normpath(dst):
+                remove_target(dst)
             if os.path.dirname(src) == os.path.dirname(dst):
                 os.rename(src, dst)
             else:
@@ -239,12 +203,13 @@ def execute_moves(plan: list[tuple[str, str]], *, overwrite: bool, verbose: bool
         if os.path.basename(dst).startswith(".auditapp-tmp-"):
             parked[dst] = src
         elif verbose:
-            emit(f"{label}: {parked.pop(src, src)} -> {dst}")
+            print(f"{label}: {parked.pop(src, src)} -> {dst}")
 
 
 def run_plan(plan: list[tuple[str, str]], *, safe_mode: bool, overwrite: bool, verbose: bool,
-             safe_verb: str = "rename", label: str = "Renamed", what: str = "renamed") -> list[tuple[str, str]]:
-    """Check the clash rule, then print (safe mode) or execute (real mode) a rename/move plan."""
+             safe_verb: str = "rename", label: str = "Renamed",
+             what: str = "renamed") -> list[tuple[str, str]]:
+    """Check the clash rule, then print (safe mode) or carry out a rename/move plan; returns the plan."""
     clashes = find_clashes(plan, overwrite=overwrite)
     if safe_mode:
         print_safe_plan(plan, clashes, safe_verb)
@@ -255,24 +220,56 @@ def run_plan(plan: list[tuple[str, str]], *, safe_mode: bool, overwrite: bool, v
     return plan
 
 
+def apply_each(plan: list[tuple[str, ...]], action: Callable, *, safe_mode: bool, verbose: bool, verb: str,
+               label: str, error: str) -> list[tuple[str, ...]]:
+    """Print ``[SAFE MODE] Would <verb>: a -> b`` per planned item, or call ``action(*item)``.
+
+    Real mode prints ``<label>: a -> b`` when verbose; an ``OSError`` prints ``error.format(*item)`` and ``:
+    <e>`` and skips the item. Returns the planned (safe mode) or done items.
+    """
+    done = []
+    for item in plan:
+        shown = " -> ".join(item)
+        if safe_mode:
+            print(f"{SAFE} Would {verb}: {shown}")
+        else:
+            try:
+                action(*item)
+            except OSError as exc:
+                print(f"{error.format(*item)}: {exc}")
+                continue
+            if verbose:
+                print(f"{label}: {shown}")
+        done.append(item)
+    return done
+
+
+def print_summary(found: int, *, safe_mode: bool, verbose: bool, nothing: str, safe_line: Optional[str],
+                  real_line: str) -> None:
+    """The closing line: ``nothing`` when nothing matched, else the safe-mode or (verbose) the real count."""
+    if not found:
+        line = nothing if safe_mode or verbose else None
+    elif safe_mode:
+        line = safe_line and f"{SAFE} {safe_line}"
+    else:
+        line = real_line if verbose else None
+    if line:
+        print(line)
+
+
 def require_dir(path: PathLike, message: str, exc: type[Exception] = ValueError) -> str:
     """``path`` as text; raises ``exc(message.format(path))`` when it is not a folder."""
-    path_s = as_str(path)
+    path_s = os.fspath(path)
     if not os.path.isdir(path_s):
         raise exc(message.format(path_s))
     return path_s
 
 
 def check_root(root: PathLike, name: str = "root_dir") -> str:
-    """The rename functions' root checks (FileNotFoundError / NotADirectoryError)."""
-    root_s = as_str(root)
+    """Root checks of the rename and listing functions (``FileNotFoundError``, ``NotADirectoryError``)."""
+    root_s = os.fspath(root)
     if not os.path.exists(root_s):
         raise FileNotFoundError(f"The specified {name} does not exist: '{root_s}'")
     if not os.path.isdir(root_s):
         raise NotADirectoryError(f"The specified {name} is not a directory: '{root_s}'")
     return root_s
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    """Whether resolved ``path`` is ``root`` or below it (both already resolved)."""
-    return path == root or root in path.parents

@@ -6,54 +6,33 @@ import os
 import re
 from typing import Iterable, Optional
 
-from auditapp.files._common import PathLike, as_str, walk
+from auditapp.files._common import PathLike, check_root, walk
 
 __all__ = ["list_dirs", "list_files"]
 
 
-def _check_listable(path: PathLike) -> str:
-    path_s = as_str(path)
-    if not os.path.exists(path_s):
-        raise FileNotFoundError(f"The specified path does not exist: '{path_s}'")
-    if not os.path.isdir(path_s):
-        raise NotADirectoryError(f"The specified path is not a directory: '{path_s}'")
-    if not os.access(path_s, os.R_OK):
-        raise PermissionError(f"No permission to access directory: '{path_s}'")
-    return path_s
-
-
-def _normalise_extensions(extensions: Optional[Iterable[str]]) -> Optional[tuple[str, ...]]:
-    if isinstance(extensions, str):
-        extensions = [extensions]
-    if not extensions:  # None or empty: no filter
-        return None
-    out = []
-    for ext in extensions:
-        ext = str(ext).lower()
-        out.append(ext if ext.startswith(".") else f".{ext}")
-    return tuple(out)
-
-
 def _list(path: PathLike, want_dirs: bool, recursive: bool, full_path: bool,
           pattern: Optional[str], extensions) -> list[str]:
-    root = _check_listable(path)
+    """The sorted folders or files of ``path`` kept by ``pattern`` and ``extensions``."""
+    root = check_root(path, "path")
+    if not os.access(root, os.R_OK):
+        raise PermissionError(f"No permission to access directory: '{root}'")
     regex = re.compile(pattern) if pattern is not None else None
-    exts = _normalise_extensions(extensions)
+    if isinstance(extensions, str):
+        extensions = [extensions]
+    exts = tuple(e if e.startswith(".") else f".{e}" for e in (str(x).lower() for x in extensions or ()))
     found = []
     for entry in walk(root, prune=None if recursive else (lambda e: True)):
-        if entry.is_dir != want_dirs:
+        if entry.is_dir != want_dirs or (regex is not None and not regex.search(entry.name)):
             continue
-        if regex is not None and not regex.search(entry.name):
+        if exts and not entry.name.lower().endswith(exts):
             continue
-        if exts is not None and not entry.name.lower().endswith(exts):
-            continue
-        if full_path:
-            found.append(os.path.abspath(os.path.realpath(entry.path)) if not entry.is_link
-                         else os.path.join(os.path.realpath(os.path.dirname(entry.path)), entry.name))
-        elif recursive:
-            found.append(os.path.relpath(entry.path, root))
+        if full_path and entry.is_link:  # a link is named in its resolved folder, not resolved itself
+            found.append(os.path.join(os.path.realpath(os.path.dirname(entry.path)), entry.name))
+        elif full_path:
+            found.append(os.path.realpath(entry.path))
         else:
-            found.append(entry.name)
+            found.append(os.path.relpath(entry.path, root) if recursive else entry.name)
     return sorted(found)
 
 
@@ -66,17 +45,15 @@ def list_dirs(path: PathLike, recursive: bool = False, full_path: bool = False,
     path : str or Path
         The folder to list.
     recursive : bool, default False
-        Include every folder below ``path``, not only its immediate children.
+        Every folder below ``path`` (paths relative to ``path``, ``P1/week-000``), not only its children.
     full_path : bool, default False
-        Return resolved absolute paths instead of names.
+        Resolved absolute paths instead of names.
     pattern : str, optional
         Keep only names where ``re.search(pattern, name)`` matches.
 
     Returns
     -------
     list of str
-        Names; with ``recursive=True`` paths relative to ``path`` (``P1/week-000``);
-        with ``full_path=True`` resolved absolute paths. Sorted.
 
     Raises
     ------
@@ -86,11 +63,6 @@ def list_dirs(path: PathLike, recursive: bool = False, full_path: bool = False,
         ``The specified path is not a directory: '<p>'``.
     PermissionError
         ``No permission to access directory: '<p>'`` (checked with ``os.access``).
-
-    Notes
-    -----
-    Symbolic links to folders are listed but not descended into. Deviation from reference
-    0.2.0: ``recursive=True`` returned bare names, which repeat across subjects.
 
     Examples
     --------
@@ -112,17 +84,11 @@ def list_files(path: PathLike, recursive: bool = False, full_path: bool = False,
 
     Parameters
     ----------
-    path : str or Path
-        The folder to list.
-    recursive : bool, default False
-        Include files in every sub-folder (paths relative to ``path`` then).
-    full_path : bool, default False
-        Return resolved absolute paths.
-    pattern : str, optional
-        Keep only names where ``re.search(pattern, name)`` matches.
+    path, recursive, full_path, pattern
+        As :func:`list_dirs`.
     extensions : list of str, optional
-        Keep a file when its lower-cased name ends with one of the lower-cased extensions;
-        a missing leading dot is added (``'gz'`` means ``'.gz'``). None or empty: no filter.
+        Keep a file when its lower-cased name ends with one of them (lower-cased, a missing leading dot added:
+        ``'gz'`` means ``'.gz'``, ``'.nii.gz'`` matches ``a.nii.gz``). None or empty: no filter.
 
     Returns
     -------
@@ -132,11 +98,6 @@ def list_files(path: PathLike, recursive: bool = False, full_path: bool = False,
     ------
     FileNotFoundError, NotADirectoryError, PermissionError
         As :func:`list_dirs`.
-
-    Notes
-    -----
-    Deviation from reference 0.2.0: only the last suffix was compared, so
-    ``extensions=['.nii.gz']`` never matched anything; here it matches ``a.nii.gz``.
 
     Examples
     --------

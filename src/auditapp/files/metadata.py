@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import warnings
@@ -11,7 +10,7 @@ from typing import Optional, Sequence, Union
 import pandas as pd
 
 from auditapp.errors import AuditappWarning
-from auditapp.files._common import SAFE, PathLike, as_str, clash_message, emit, find_clashes
+from auditapp.files._common import SAFE, PathLike, clash_message, find_clashes, remove_target
 from auditapp.io import metadata as io_metadata
 from auditapp.io.layout import UnsafeSubjectID, check_subject_id
 from auditapp.io.paths import is_inside
@@ -22,15 +21,12 @@ MODES = ["copy", "move", "symlink"]
 
 
 def read_metadata_table(metadata: Union[pd.DataFrame, PathLike], id_column: Optional[str] = None) -> pd.DataFrame:
-    """A metadata table as a DataFrame: returned as is, or read from CSV/TSV/XLSX/XLS (first sheet).
-
-    The file helpers' form of :func:`auditapp.io.metadata.read_metadata_table` (which reads it; every
-    column's type inferred but ``id_column``'s, read as text: an ID ``NA`` or ``None`` is an ID).
+    """A metadata table: a DataFrame as is, or read by :func:`auditapp.io.metadata.read_metadata_table`.
 
     Raises
     ------
     FileNotFoundError
-        The file does not exist.
+        ``Metadata file '<p>' does not exist.``
     ValueError
         The file name does not end with ``.csv``, ``.tsv``, ``.xlsx`` or ``.xls``.
     TypeError
@@ -39,46 +35,41 @@ def read_metadata_table(metadata: Union[pd.DataFrame, PathLike], id_column: Opti
     try:
         return io_metadata.read_metadata_table(metadata, id_column=id_column)
     except FileNotFoundError:
-        raise FileNotFoundError(f"Metadata file '{as_str(metadata)}' does not exist.") from None
+        raise FileNotFoundError(f"Metadata file '{os.fspath(metadata)}' does not exist.") from None
 
 
 def resolve_column(frame: pd.DataFrame, column: str, parameter: str = "column") -> str:
     """The frame's column called ``column``: exact match, else ignoring surrounding spaces.
 
-    >>> frame = pd.DataFrame(columns=["BraTS Subject ID", "Train/Test/Validation "])
-    >>> resolve_column(frame, "Train/Test/Validation")
-    'Train/Test/Validation '
-
     Raises
     ------
     KeyError
-        No column matches (the message lists the available columns), or several match
-        once spaces are ignored.
+        No column matches (the message lists the available columns), or several match once spaces are ignored.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame(columns=["BraTS Subject ID", "Train/Test/Validation "])
+    >>> resolve_column(frame, "Train/Test/Validation")
+    'Train/Test/Validation '
     """
     if column in frame.columns:
         return column
-    wanted = str(column).strip()
-    found = [c for c in frame.columns if str(c).strip() == wanted]
+    found = [c for c in frame.columns if str(c).strip() == str(column).strip()]
     if len(found) == 1:
         return found[0]
-    available = ", ".join(repr(str(c)) for c in frame.columns)
     if found:
         raise KeyError(f"{parameter} '{column}' matches several columns once spaces are ignored: "
                        f"{[str(c) for c in found]}")
+    available = ", ".join(repr(str(c)) for c in frame.columns)
     raise KeyError(f"{parameter} '{column}' is not a column of the metadata. Available columns: {available}")
 
 
 def _cell_text(value) -> str:
-    """A cell as text: NaN/None -> ``""``, integral floats without ``.0`` (``1.0`` -> ``"1"``)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
+    """A cell as text, stripped: missing -> ``""``, integral floats without ``.0`` (``1.0`` -> ``"1"``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     try:
-        if pd.isna(value):
+        if value is None or pd.isna(value):
             return ""
     except (TypeError, ValueError):
         pass
@@ -89,40 +80,22 @@ def select_metadata_rows(metadata: Union[pd.DataFrame, PathLike], column: str,
                          values: Sequence[str]) -> pd.DataFrame:
     """Rows whose ``column`` (spaces ignored in the name and the cell) is one of ``values``.
 
-    The tutorial keeps ``metadata[metadata["Train/Test/Validation "].isin(["Train",
-    "Train-additional"])]``; this is ``select_metadata_rows(meta, "Train/Test/Validation",
-    ["Train", "Train-additional"])``.
+    ``select_metadata_rows(meta, "Train/Test/Validation", ["Train", "Train-additional"])`` is the tutorial's
+    ``meta[meta["Train/Test/Validation "].isin(["Train", "Train-additional"])]``.
 
+    Examples
+    --------
     >>> meta = pd.DataFrame({"ID": ["a", "b", "c"], "Split ": ["Train", "Test", " Train"]})
     >>> select_metadata_rows(meta, "Split", ["Train"])["ID"].tolist()
     ['a', 'c']
     """
     frame = read_metadata_table(metadata)
-    name = resolve_column(frame, column)
     wanted = {str(v).strip() for v in values}
-    return frame[frame[name].map(_cell_text).isin(wanted)]
-
-
-def _copy(src: str, dst: str) -> None:
-    if os.path.isdir(src):
-        shutil.copytree(src, dst, dirs_exist_ok=True)
-    else:
-        shutil.copy2(src, dst)
-
-
-def _replace_existing(dst: str) -> None:
-    if os.path.islink(dst) or not os.path.isdir(dst):
-        os.unlink(dst)
-    else:
-        os.rmdir(dst)  # only empty folders (find_clashes refuses the others)
-
-
-def _destination(out_dir: str, category: str, subdir: Optional[str], subject: str) -> str:
-    parts = [out_dir, category] + ([subdir.format(category=category)] if subdir is not None else [])
-    return os.path.join(*parts, subject)
+    return frame[frame[resolve_column(frame, column)].map(_cell_text).isin(wanted)]
 
 
 def _is_plain(name: str) -> bool:
+    """Whether ``name`` is one plain folder name (:func:`auditapp.io.layout.check_subject_id`)."""
     try:
         check_subject_id(name)
     except UnsafeSubjectID:
@@ -131,15 +104,12 @@ def _is_plain(name: str) -> bool:
 
 
 def _row_problem(subject: str, category: str, column: str, dst: str, out_dir: str) -> Optional[str]:
-    """Why a row cannot be organised (printed, the subject skipped), or None.
-
-    ID and category come from the data: each must be one plain folder name, and the
-    destination must stay inside ``out_dir`` (no ``..``, no link leading elsewhere).
-    """
+    """Why a row is refused (printed, skipped), or None: nothing goes outside ``out_dir``."""
     if not category:
         return f"Subject {subject} skipped: no '{column}' value"
     if not _is_plain(subject):
-        return f"Subject {subject!r} refused: an ID must be a single folder name (not '.', '..', no '/' or '\\')"
+        return (f"Subject {subject!r} refused: an ID must be a single folder name "
+                "(not '.', '..', no '/' or '\\')")
     if not _is_plain(category):
         return (f"Subject {subject} refused: '{column}' value {category!r} is not a usable folder name "
                 "(not '.', '..', no '/' or '\\')")
@@ -154,18 +124,17 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
                          overwrite: bool = False) -> dict:
     """Copy, move or link subject folders into one folder per value of a metadata column.
 
-    Library form of the BraTS 2024 tutorial's ``organize_patients``:
-    ``<input_dir>/<ID>`` goes to ``<output_dir>/<category>/<ID>``, or with
-    ``subdir="{category}_images"`` to ``<output_dir>/<category>/<category>_images/<ID>``
-    (the layout the dashboard and ITK-SNAP expect).
+    ``<input_dir>/<ID>`` goes to ``<output_dir>/<category>/<ID>``, or with ``subdir="{category}_images"`` to
+    ``<output_dir>/<category>/<category>_images/<ID>`` (the layout the dashboard and ITK-SNAP expect). Rows
+    are taken in order; how IDs and categories are read, refused or skipped and what is printed: see
+    docs/helpers.md, "Organising subjects by a metadata column".
 
     Parameters
     ----------
     metadata : DataFrame or str or Path
         The table, or a ``.csv``, ``.tsv``, ``.xlsx`` or ``.xls`` file (first sheet).
     column : str
-        The column giving the category (``"Site"``). Matched exactly, else ignoring surrounding
-        spaces (the sheet's ``"Train/Test/Validation "``).
+        The column giving the category (``"Site"``); matched exactly, else ignoring surrounding spaces.
     input_dir : str or Path
         Folder holding ``<ID>`` (a folder or a file) per subject.
     output_dir : str or Path
@@ -175,8 +144,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     subdir : str, optional
         Extra level below the category, formatted with ``{category}``.
     mode : {"copy", "move", "symlink"}, default "copy"
-        ``copy`` merges a folder into an existing destination (as the tutorial's
-        ``copytree(..., dirs_exist_ok=True)``, replacing same-named files); ``move`` and
+        ``copy`` merges a folder into an existing destination (replacing same-named files); ``move`` and
         ``symlink`` follow the clash rule on an existing destination.
     verbose : bool, default False
         Real mode: print ``Created folder``, ``Copied`` / ``Moved`` / ``Linked`` lines.
@@ -188,38 +156,25 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     Returns
     -------
     dict
-        ``{"organized": {category: [IDs]}, "missing": [IDs], "skipped": [IDs]}``; in safe mode
-        what would be organised.
+        ``{"organized": {category: [IDs]}, "missing": [IDs], "skipped": [IDs]}``; in safe mode what would be
+        organised.
 
     Raises
     ------
     KeyError
         ``column`` or ``id_column`` is not a column (the message lists the available ones).
     ValueError
-        ``mode`` is not one of copy, move, symlink; ``subdir`` has a placeholder other than
-        ``{category}``; unsupported metadata file type.
+        ``mode`` is not one of copy, move, symlink; ``subdir`` has a placeholder other than ``{category}``;
+        unsupported metadata file type.
     FileNotFoundError
         ``input_dir`` or the metadata file does not exist.
     FileExistsError
-        ``move``/``symlink`` onto existing destinations without ``overwrite`` (all listed;
-        nothing changed).
+        ``move``/``symlink`` onto existing destinations without ``overwrite`` (all listed; nothing changed).
 
     Warns
     -----
     AuditappWarning
         Duplicate IDs: only the first row of each ID is used.
-
-    Notes
-    -----
-    Rows are processed in order. ID = the ``id_column`` cell as text, stripped; category = the
-    ``column`` cell as text, stripped, with ``/`` and ``\\`` replaced by ``_`` (an integral
-    number such as ``1.0`` gives ``"1"``). A row with an empty ID is ignored; an empty or NaN
-    category skips the subject (``Subject <ID> skipped: no '<column>' value``). Values from the
-    table never reach outside ``output_dir``: an ID or category that is not one plain folder
-    name (``.``, ``..``, ``../victim``, NUL) refuses the row (``Subject <ID> refused: ...``,
-    listed in ``skipped``), as does a destination that would resolve outside ``output_dir``. A missing source
-    prints ``Subject <ID> not found in <input_dir>``. Ends with ``Organization completed in
-    <output_dir>`` or ``[SAFE MODE] N subjects would be organized into K folders.``
 
     Examples
     --------
@@ -242,8 +197,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     frame = read_metadata_table(metadata, id_column)
     category_col = resolve_column(frame, column, "column")
     id_col = resolve_column(frame, id_column, "id_column")
-    in_dir = as_str(input_dir)
-    out_dir = as_str(output_dir)
+    in_dir, out_dir = os.fspath(input_dir), os.fspath(output_dir)
     if not os.path.isdir(in_dir):
         raise FileNotFoundError(f"Input directory '{in_dir}' does not exist.")
     if subdir is not None:
@@ -253,7 +207,10 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
             raise ValueError(f"subdir '{subdir}' may only use the placeholder {{category}}: {exc}") from exc
 
     plan, missing, skipped = _plan(frame, id_col, category_col, column, in_dir, out_dir, subdir)
-    clashes = _organize_clashes(plan, mode, overwrite)
+    pairs = [(src, dst) for _, _, src, dst in plan]
+    if mode == "copy":  # folders merge into existing folders; anything else is a clash
+        pairs = [(s, d) for s, d in pairs if not _merges(s, d)]
+    clashes = find_clashes(pairs, overwrite=overwrite)
     folders = sorted({os.path.dirname(dst) for _, _, _, dst in plan})
     if safe_mode:
         organized = _report_plan(plan, folders, clashes, mode)
@@ -261,7 +218,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     if clashes:
         raise FileExistsError(clash_message(clashes, "organized"))
     organized = _carry_out(plan, folders, mode, overwrite, verbose)
-    emit(f"Organization completed in {out_dir}")
+    print(f"Organization completed in {out_dir}")
     return {"organized": organized, "missing": missing, "skipped": skipped}
 
 
@@ -285,18 +242,18 @@ def _plan(frame: pd.DataFrame, id_col: str, category_col: str, column: str, in_d
             continue
         seen.add(subject)
         category = _cell_text(cats).replace("/", "_").replace("\\", "_")
-        dst = _destination(out_dir, category, subdir, subject)
+        levels = [category] + ([subdir.format(category=category)] if subdir is not None else [])
+        dst = os.path.join(out_dir, *levels, subject)
         problem = _row_problem(subject, category, column, dst, out_dir)
-        if problem:
-            emit(problem)
-            skipped.append(subject)
-            continue
         src = os.path.join(in_dir, subject)
-        if not os.path.lexists(src):
-            emit(f"Subject {subject} not found in {in_dir}")
+        if problem:
+            print(problem)
+            skipped.append(subject)
+        elif not os.path.lexists(src):
+            print(f"Subject {subject} not found in {in_dir}")
             missing.append(subject)
-            continue
-        plan.append((subject, category, src, dst))
+        else:
+            plan.append((subject, category, src, dst))
     if duplicates:
         warnings.warn(f"Duplicate IDs in column '{id_col}', only the first row of each is used: "
                       f"{sorted(set(duplicates))}", AuditappWarning, stacklevel=3)
@@ -308,13 +265,6 @@ def _merges(src: str, dst: str) -> bool:
     return os.path.isdir(src) and os.path.isdir(dst) and not os.path.islink(dst)
 
 
-def _organize_clashes(plan: Plan, mode: str, overwrite: bool) -> list:
-    pairs = [(src, dst) for _, _, src, dst in plan]
-    if mode == "copy":  # folders merge into existing folders; anything else is a clash
-        pairs = [(s, d) for s, d in pairs if not _merges(s, d)]
-    return find_clashes(pairs, overwrite=overwrite)
-
-
 def _report_plan(plan: Plan, folders: list[str], clashes: list, mode: str) -> dict[str, list[str]]:
     """Safe mode: print what would be done; the subjects that would be organised, by category."""
     organized: dict[str, list[str]] = {}
@@ -322,36 +272,40 @@ def _report_plan(plan: Plan, folders: list[str], clashes: list, mode: str) -> di
     bad = {(s, d) for s, d, _ in clashes}
     for folder in folders:
         if not os.path.isdir(folder):
-            emit(f"{SAFE} Would create: {folder}")
+            print(f"{SAFE} Would create: {folder}")
     for subject, category, src, dst in plan:
         if (src, dst) in bad:
-            emit(f"{SAFE} Would fail (target exists): {src} -> {dst}")
+            print(f"{SAFE} Would fail (target exists): {src} -> {dst}")
         else:
-            emit(f"{SAFE} Would {verb}: {src} -> {dst}")
+            print(f"{SAFE} Would {verb}: {src} -> {dst}")
             organized.setdefault(category, []).append(subject)
-    emit(f"{SAFE} {sum(map(len, organized.values()))} subjects would be organized into {len(organized)} folders.")
+    count = sum(map(len, organized.values()))
+    print(f"{SAFE} {count} subjects would be organized into {len(organized)} folders.")
     return organized
 
 
 def _carry_out(plan: Plan, folders: list[str], mode: str, overwrite: bool, verbose: bool) -> dict[str, list[str]]:
+    """Real mode: create the folders, then copy, move or link every subject of the checked plan."""
     organized: dict[str, list[str]] = {}
     for folder in folders:
         if not os.path.isdir(folder):
             os.makedirs(folder)
             if verbose:
-                emit(f"Created folder: {folder}")
+                print(f"Created folder: {folder}")
     label = {"copy": "Copied", "move": "Moved", "symlink": "Linked"}[mode]
     for subject, category, src, dst in plan:
         merge = mode == "copy" and _merges(src, dst)
         if overwrite and not merge and os.path.lexists(dst):
-            _replace_existing(dst)
-        if mode == "copy":
-            _copy(src, dst)
+            remove_target(dst)
+        if mode == "copy" and os.path.isdir(src):
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        elif mode == "copy":
+            shutil.copy2(src, dst)
         elif mode == "move":
             shutil.move(src, dst)
         else:
             os.symlink(os.path.abspath(src), dst, target_is_directory=os.path.isdir(src))
         organized.setdefault(category, []).append(subject)
         if verbose:
-            emit(f"{label}: {src} -> {dst}")
+            print(f"{label}: {src} -> {dst}")
     return organized

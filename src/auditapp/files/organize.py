@@ -1,22 +1,26 @@
-"""Restructuring folder trees: one folder per file, and flattening ``<parent>/<child>`` folders."""
+"""Restructuring folder trees (one folder per file, flattening ``<parent>/<child>``) and the project skeleton.
+
+See docs/helpers.md, "Restructuring".
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from auditapp.files._common import (
     SAFE,
     PathLike,
+    children,
     clash_message,
-    emit,
     execute_moves,
     find_clashes,
+    print_summary,
     require_dir,
     split_extension,
-    walk,
 )
 
-__all__ = ["organize_files_into_dirs", "organize_subdirs_into_named_dirs"]
+__all__ = ["create_project_structure", "organize_files_into_dirs", "organize_subdirs_into_named_dirs"]
 
 NO_DIR = "The directory '{}' does not exist."
 
@@ -25,17 +29,18 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
                              safe_mode: bool = True) -> list[tuple[str, str]]:
     """Move each top-level file ending with ``extension`` into a folder named after it.
 
-    ``root/S1.nii.gz`` -> ``root/S1/S1.nii.gz``.
+    ``root/S1.nii.gz`` -> ``root/S1/S1.nii.gz``. A file whose folder name is taken by a file, or whose target
+    exists, is not moved: ``Error organizing <file>: <reason>`` (safe mode: ``[SAFE MODE] Would fail (target
+    exists): ...``).
 
     Parameters
     ----------
     root_dir : str or Path
         Only its immediate files are considered.
     extension : str, default ``".nii.gz"``
-        ``""`` takes every file; the folder name is then the stem, multi-part aware
-        (``s1.nii.gz`` -> ``s1``).
+        ``""`` takes every file; the folder name is then the stem, multi-part aware (``s1.nii.gz`` -> ``s1``).
     verbose : bool, default False
-        Real mode: print ``Created folder: ...``, ``Moved: ...`` and the summary.
+        Real mode: print ``Created folder: ...``, ``Moved: ...`` and ``Total files organized: N``.
     safe_mode : bool, default True
         Print ``[SAFE MODE] Would create: <dir>`` / ``[SAFE MODE] Would move: <src> -> <dst>``.
 
@@ -49,15 +54,6 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
     ValueError
         ``The directory '<p>' does not exist.``
 
-    Notes
-    -----
-    A file whose target folder name is taken by a file, or whose target already exists, is not
-    moved: ``Error organizing <file>: <reason>`` (printed always; safe mode prints
-    ``[SAFE MODE] Would fail (target exists): ...``). Summary (real mode, verbose):
-    ``Total files organized: N`` / ``No files with the extension '<ext>' were found to organize.``
-    Deviation from reference 0.2.0: ``Created folder`` was printed in safe mode, where nothing was
-    created; ``extension=""`` gave ``s1.nii`` for ``s1.nii.gz``.
-
     Examples
     --------
     >>> import tempfile, pathlib
@@ -68,59 +64,47 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
     ['S1', 'S1/S1.nii.gz']
     """
     root = require_dir(root_dir, NO_DIR)
-    files = [e for e in walk(root, prune=lambda e: True)
-             if not e.is_dir and e.name.endswith(extension)]
-    plan: list[tuple[str, str]] = []
-    problems: dict[str, str] = {}
-    to_create: list[str] = []
+    files = [e for e in children(root) if not e.is_dir and e.name.endswith(extension)]
+    done: list[tuple[str, str]] = []
+    announced: set[str] = set()
     for entry in files:
         stem = entry.name[: -len(extension)] if extension else split_extension(entry.name)[0]
         folder = os.path.join(root, stem)
         target = os.path.join(folder, entry.name)
         if not stem or stem in (".", ".."):
-            problems[entry.path] = "the file name gives no folder name"
+            problem = "the file name gives no folder name"
         elif os.path.lexists(folder) and not os.path.isdir(folder):
-            problems[entry.path] = f"'{folder}' exists and is not a folder"
+            problem = f"'{folder}' exists and is not a folder"
         elif os.path.lexists(target):
-            problems[entry.path] = f"'{target}' already exists"
-        elif not os.path.isdir(folder) and folder not in to_create:
-            to_create.append(folder)
-        plan.append((entry.path, target))
-
-    done: list[tuple[str, str]] = []
-    created: set[str] = set()
-    for src, dst in plan:
-        folder = os.path.dirname(dst)
-        if src in problems:
-            if safe_mode:
-                emit(f"{SAFE} Would fail (target exists): {src} -> {dst}")
-            else:
-                emit(f"Error organizing {src}: {problems[src]}")
+            problem = f"'{target}' already exists"
+        else:
+            problem = None
+        if problem:
+            print(f"{SAFE} Would fail (target exists): {entry.path} -> {target}" if safe_mode
+                  else f"Error organizing {entry.path}: {problem}")
             continue
         if safe_mode:
-            if folder in to_create and folder not in created:
-                emit(f"{SAFE} Would create: {folder}")
-                created.add(folder)
-            emit(f"{SAFE} Would move: {src} -> {dst}")
-            done.append((src, dst))
+            if not os.path.isdir(folder) and folder not in announced:
+                print(f"{SAFE} Would create: {folder}")
+                announced.add(folder)
+            print(f"{SAFE} Would move: {entry.path} -> {target}")
+            done.append((entry.path, target))
             continue
         try:
             if not os.path.isdir(folder):
                 os.makedirs(folder)
                 if verbose:
-                    emit(f"Created folder: {folder}")
-            os.rename(src, dst)
+                    print(f"Created folder: {folder}")
+            os.rename(entry.path, target)
         except OSError as exc:
-            emit(f"Error organizing {src}: {exc}")
+            print(f"Error organizing {entry.path}: {exc}")
             continue
-        done.append((src, dst))
+        done.append((entry.path, target))
         if verbose:
-            emit(f"Moved: {src} -> {dst}")
-    if not files:
-        if safe_mode or verbose:
-            emit(f"No files with the extension '{extension}' were found to organize.")
-    elif verbose and not safe_mode:
-        emit(f"Total files organized: {len(done)}")
+            print(f"Moved: {entry.path} -> {target}")
+    print_summary(len(files), safe_mode=safe_mode, verbose=verbose, safe_line=None,
+                  nothing=f"No files with the extension '{extension}' were found to organize.",
+                  real_line=f"Total files organized: {len(done)}")
     return done
 
 
@@ -128,9 +112,9 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
                                      safe_mode: bool = True, overwrite: bool = False) -> dict[str, list[str]]:
     """Flatten ``root/<parent>/<child>/`` into ``root/<parent><join_char><child>/``.
 
-    ``Patient-002/week-000`` -> ``Patient-002-week-000``. The items of each child are moved into
-    the new folder (merged when it exists), the emptied child is removed, then the parent once
-    it is empty. Loose files in a parent keep it; files directly in ``root_dir`` are untouched.
+    ``Patient-002/week-000`` -> ``Patient-002-week-000``: the child's items move into the new folder (merged
+    when it exists), the emptied child is removed, then the parent once empty. Loose files in a parent keep
+    it; files directly in ``root_dir`` are untouched.
 
     Parameters
     ----------
@@ -146,8 +130,8 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
     Returns
     -------
     dict
-        ``{"created_folders": [...], "moved_items": ["<src> -> <dst>", ...],
-        "removed_folders": [...]}``: the plan in safe mode, what was done in real mode.
+        ``{"created_folders": [...], "moved_items": ["<src> -> <dst>", ...], "removed_folders": [...]}``: the
+        plan in safe mode, what was done in real mode.
 
     Raises
     ------
@@ -155,10 +139,6 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
         ``The directory '<p>' does not exist.``
     FileExistsError
         Item-name clashes in a merged folder (all listed; nothing changed).
-
-    Notes
-    -----
-    Deviation from reference 0.2.0: safe mode returned a mix of planned and performed actions.
 
     Examples
     --------
@@ -171,24 +151,22 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
     ['Patient-002-week-000', 'Patient-002-week-000/t1.nii.gz']
     """
     root = require_dir(root_dir, NO_DIR)
-    parents = [e for e in walk(root, prune=lambda e: True) if e.is_dir and not e.is_link]
     created: list[str] = []
     moves: list[tuple[str, str]] = []
     removed_children: list[str] = []
     flattened_parents: list[str] = []
-    for parent in parents:
-        entries = list(walk(parent.path, prune=lambda e: True))
-        children = [e for e in entries if e.is_dir and not e.is_link]
-        if not children:
+    for parent in (e for e in children(root) if e.is_dir and not e.is_link):
+        entries = children(parent.path)
+        subdirs = [e for e in entries if e.is_dir and not e.is_link]
+        if not subdirs:
             continue
-        for child in children:
+        for child in subdirs:
             new = os.path.join(root, f"{parent.name}{join_char}{child.name}")
             if not os.path.isdir(new) and new not in created:
                 created.append(new)
-            moves.extend((item.path, os.path.join(new, item.name))
-                         for item in walk(child.path, prune=lambda e: True))
+            moves.extend((item.path, os.path.join(new, item.name)) for item in children(child.path))
             removed_children.append(child.path)
-        if len(children) == len(entries):
+        if len(subdirs) == len(entries):
             flattened_parents.append(parent.path)
     # A parent that is also a merge target keeps what is merged into it.
     targets = {os.path.normpath(c) for c in created} | {os.path.normpath(os.path.dirname(d)) for _, d in moves}
@@ -196,27 +174,80 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
 
     clashes = find_clashes(moves, overwrite=overwrite)
     occupied = [c for c in created if os.path.lexists(c)]  # a file where a new folder should go
-    result = {"created_folders": list(created),
-              "moved_items": [f"{s} -> {d}" for s, d in moves],
+    result = {"created_folders": list(created), "moved_items": [f"{s} -> {d}" for s, d in moves],
               "removed_folders": removed}
     if safe_mode:
         bad = {(s, d) for s, d, _ in clashes}
         for folder in created:
-            emit(f"{SAFE} {'Would fail (target exists)' if folder in occupied else 'Would create'}: {folder}")
+            verb = "Would fail (target exists)" if folder in occupied else "Would create"
+            print(f"{SAFE} {verb}: {folder}")
         for s, d in moves:
-            emit(f"{SAFE} {'Would fail (target exists)' if (s, d) in bad else 'Would move'}: {s} -> {d}")
+            print(f"{SAFE} {'Would fail (target exists)' if (s, d) in bad else 'Would move'}: {s} -> {d}")
         for folder in removed:
-            emit(f"{SAFE} Would delete: {folder}")
+            print(f"{SAFE} Would delete: {folder}")
         return result
     if clashes or occupied:
         raise FileExistsError(clash_message(clashes + [(c, c, "target exists") for c in occupied], "moved"))
     for folder in created:
         os.makedirs(folder)
         if verbose:
-            emit(f"Created folder: {folder}")
+            print(f"Created folder: {folder}")
     execute_moves(moves, overwrite=overwrite, verbose=verbose, label="Moved")
     for folder in removed:
         os.rmdir(folder)
         if verbose:
-            emit(f"Deleted folder: {folder}")
+            print(f"Deleted folder: {folder}")
     return result
+
+
+def create_project_structure(base_path: PathLike = "./") -> list[str]:
+    """Create ``datasets/ configs/ outputs/ logs/`` and the config templates under ``base_path``.
+
+    Same as ``auditapp init``: the three templates (config.md §5) are written only when no file of that name
+    (``.yaml`` or ``.yml``) exists. Prints ``Folder created or already exists: <base>/<name>`` per folder,
+    then ``Project structure created under '<base>' with default config templates.``
+
+    Parameters
+    ----------
+    base_path : str or Path, default ``"./"``
+        Project folder, created when missing.
+
+    Returns
+    -------
+    list of str
+        The template files written (empty when all existed).
+
+    Raises
+    ------
+    NotADirectoryError
+        ``The path '<base>' exists but is not a directory`` (also for a sub-folder that exists as a file).
+    OSError
+        Any failure to create a folder or write a file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> base = pathlib.Path(tempfile.mkdtemp()) / "proj"
+    >>> written = create_project_structure(base)   # doctest: +ELLIPSIS
+    Folder created or already exists: .../proj/datasets
+    Folder created or already exists: .../proj/configs
+    Folder created or already exists: .../proj/outputs
+    Folder created or already exists: .../proj/logs
+    Project structure created under '.../proj' with default config templates.
+    >>> [pathlib.Path(p).name for p in written]
+    ['feature_extraction.yaml', 'metric_extraction.yaml', 'app.yaml']
+    >>> create_project_structure(base)[-1:]   # doctest: +ELLIPSIS
+    Folder created ...
+    []
+    """
+    from auditapp.config.project import PROJECT_DIRS, init_project
+
+    base = os.fspath(base_path)
+    for path in (base, *(os.path.join(base, name) for name in PROJECT_DIRS)):
+        if os.path.exists(path) and not os.path.isdir(path):  # the reference's exception, before anything is made
+            raise NotADirectoryError(f"The path '{path}' exists but is not a directory")
+    report = init_project(Path(base))
+    for name in PROJECT_DIRS:
+        print(f"Folder created or already exists: {os.path.join(base, name)}")
+    print(f"Project structure created under '{base}' with default config templates.")
+    return [os.path.join(base, "configs", p.name) for p in report.created if p.suffix == ".yaml"]

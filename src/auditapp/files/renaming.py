@@ -1,54 +1,41 @@
 """Renaming folders and files in bulk: substring replacement, prefixes and suffixes.
 
-Every function plans all renames first (sorted traversal), applies the clash rule to the
-whole plan, then prints it (safe mode, the default) or performs it.
+Every function plans all renames (sorted traversal), applies the clash rule to the whole plan, then prints it
+(safe mode, the default) or performs it. See docs/helpers.md, "Renaming" and "Differences from AUDIT 0.2.0".
 """
 
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Callable, Optional
 
-from auditapp.files._common import (
-    SAFE,
-    PathLike,
-    as_str,
-    check_root,
-    emit,
-    run_plan,
-    split_extension,
-    walk,
-)
+from auditapp.files._common import SAFE, PathLike, check_root, run_plan, split_extension, walk
 
 __all__ = ["rename_dirs", "rename_files", "add_string_dirs", "add_string_files", "add_suffix_to_files"]
 
 
-def _dirs_deepest_first(root: str) -> list[tuple[str, str]]:
-    """(path, name) of every folder below ``root``, children before parents, sorted."""
-    return [(e.path, e.name) for e in walk(root, top_down=False) if e.is_dir]
+def _items(root: str, dirs: bool) -> list[tuple[str, str]]:
+    """(path, name) of every folder (deepest first) or file (top-down) below ``root``, sorted."""
+    return [(e.path, e.name) for e in walk(root, top_down=not dirs) if e.is_dir == dirs]
 
 
-def _files(root: str) -> list[tuple[str, str]]:
-    return [(e.path, e.name) for e in walk(root) if not e.is_dir]
-
-
-def _plan(items: list[tuple[str, str]], new_name) -> list[tuple[str, str]]:
+def _rename(root: str, dirs: bool, new_name: Callable[[str], Optional[str]], safe_mode: bool, overwrite: bool,
+            verbose: bool, items: Optional[list[tuple[str, str]]] = None) -> list[tuple[str, str]]:
+    """Rename every item to ``new_name(name)`` (None or the same name: left alone) under the clash rule."""
     plan = []
-    for path, name in items:
+    for path, name in _items(root, dirs) if items is None else items:
         target = new_name(name)
         if target is None or target == name:
             continue
         if target in ("", ".", "..") or "/" in target or os.sep in target:
             raise ValueError(f"Renaming '{path}' would give the invalid name '{target}'")
         plan.append((path, os.path.join(os.path.dirname(path), target)))
-    return plan
+    return run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose)
 
 
-def _replace_in_names(list_items, root_dir: PathLike, old_name: str, new_name: str, **run) -> list[tuple[str, str]]:
-    """Rename every item ``list_items(root)`` gives whose name contains ``old_name`` (all occurrences replaced)."""
-    root = check_root(root_dir)
-    plan = _plan(list_items(root), lambda n: n.replace(old_name, new_name) if old_name in n else None)
-    return run_plan(plan, **run)
+def _replacing(old: str, new: str) -> Callable[[str], Optional[str]]:
+    """The new name of an item whose name contains ``old`` (every occurrence replaced), else None."""
+    return lambda name: name.replace(old, new) if old in name else None
 
 
 def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool = False,
@@ -86,12 +73,6 @@ def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool 
     PermissionError
         ``Permission denied: cannot rename '<old>'``.
 
-    Notes
-    -----
-    Deviations from reference 0.2.0: an empty ``old_name`` inserted ``new_name`` between every
-    character; an existing empty target folder was silently replaced and a non-empty one failed
-    half-way (``OSError``); traversal order was unsorted.
-
     Examples
     --------
     >>> import tempfile, pathlib
@@ -107,8 +88,7 @@ def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool 
         raise ValueError("'old_name' must be a non-empty string")
     if not isinstance(new_name, str):
         raise ValueError(f"'new_name' must be a string, got {type(new_name).__name__}")
-    return _replace_in_names(_dirs_deepest_first, root_dir, old_name, new_name, safe_mode=safe_mode,
-                             overwrite=overwrite, verbose=verbose)
+    return _rename(check_root(root_dir), True, _replacing(old_name, new_name), safe_mode, overwrite, verbose)
 
 
 def rename_files(root_dir: PathLike, old_name: str = "", new_name: str = "", verbose: bool = False,
@@ -132,16 +112,10 @@ def rename_files(root_dir: PathLike, old_name: str = "", new_name: str = "", ver
     Raises
     ------
     ValueError
-        ``Both 'old_name' and 'new_name' must be non-empty strings`` (checked first, so the
-        defaults always raise, as in the reference).
+        ``Both 'old_name' and 'new_name' must be non-empty strings`` (checked first: the defaults always
+        raise).
     FileNotFoundError, NotADirectoryError, FileExistsError, PermissionError
         As :func:`rename_dirs`.
-
-    Notes
-    -----
-    Deviation from reference 0.2.0: a rename onto an existing file silently destroyed it
-    (``a-b-c.txt`` -> ``a_b_c.txt`` overwrote an existing ``a_b_c.txt``); here the whole plan
-    is refused and nothing changes unless ``overwrite=True``.
 
     Examples
     --------
@@ -155,8 +129,7 @@ def rename_files(root_dir: PathLike, old_name: str = "", new_name: str = "", ver
     """
     if not (isinstance(old_name, str) and old_name and isinstance(new_name, str) and new_name):
         raise ValueError("Both 'old_name' and 'new_name' must be non-empty strings")
-    return _replace_in_names(_files, root_dir, old_name, new_name, safe_mode=safe_mode, overwrite=overwrite,
-                             verbose=verbose)
+    return _rename(check_root(root_dir), False, _replacing(old_name, new_name), safe_mode, overwrite, verbose)
 
 
 def add_string_dirs(root_dir: PathLike, prefix: str = "", suffix: str = "", verbose: bool = False,
@@ -192,8 +165,7 @@ def add_string_dirs(root_dir: PathLike, prefix: str = "", suffix: str = "", verb
     root = check_root(root_dir)
     if not prefix and not suffix:
         return []
-    plan = _plan(_dirs_deepest_first(root), lambda n: f"{prefix}{n}{suffix}")
-    return run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose)
+    return _rename(root, True, lambda n: f"{prefix}{n}{suffix}", safe_mode, overwrite, verbose)
 
 
 def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext: Optional[str] = None,
@@ -207,9 +179,8 @@ def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext
     prefix, suffix : str
         Both empty: nothing to do, returns ``[]``.
     ext : str, optional
-        Only files whose name ends with ``ext``; the stem is the name minus ``ext``. Without it
-        the extension is ``.nii.gz`` / ``.tar.gz`` when present, else the last suffix (a dot-file
-        such as ``.hidden`` has none).
+        Only files whose name ends with ``ext``; the stem is the name minus ``ext``. Without it the extension
+        is ``.nii.gz`` / ``.tar.gz`` when present, else the last suffix (:func:`split_extension`).
     verbose, safe_mode, overwrite : bool
         As :func:`rename_files`.
 
@@ -228,12 +199,6 @@ def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext
     FileNotFoundError, NotADirectoryError
         As :func:`rename_dirs`.
 
-    Notes
-    -----
-    Deviations from reference 0.2.0: ``img.nii.gz`` + ``_S`` gave ``img.nii_S.gz`` (here
-    ``img_S.nii.gz``); the clash check raised at the first clash met in unsorted order and
-    kept the renames done before it (here all-or-nothing).
-
     Examples
     --------
     >>> import tempfile, pathlib
@@ -248,24 +213,29 @@ def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext
         return []
 
     def new_name(name: str) -> Optional[str]:
-        if ext is not None:
-            if not name.endswith(ext) or len(name) == len(ext):
-                return None
+        if ext is None:
+            stem, extension = split_extension(name)
+        elif name.endswith(ext) and len(name) > len(ext):
             stem, extension = name[: -len(ext)], ext
         else:
-            stem, extension = split_extension(name)
+            return None
         return f"{prefix}{stem}{suffix}{extension}"
 
-    plan = _plan(_files(root), new_name)
-    return run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose)
+    return _rename(root, False, new_name, safe_mode, overwrite, verbose)
+
+
+def _suffixed(suffix: str, ext: str) -> Callable[[str], Optional[str]]:
+    """``name`` with ``suffix`` before its trailing ``ext``; None when it already ends with ``suffix + ext``."""
+    return lambda name: None if name.endswith(suffix + ext) else name[: -len(ext)] + suffix + ext
 
 
 def add_suffix_to_files(root_dir: PathLike, suffix: str = "_pred", ext: str = ".nii.gz", verbose: bool = False,
                         safe_mode: bool = True, overwrite: bool = False) -> list[tuple[str, str]]:
-    """Add ``suffix`` before the trailing ``ext`` of every matching file below ``root_dir``.
+    """Add ``suffix`` before the trailing ``ext`` of every matching file below ``root_dir`` (idempotent).
 
-    ``a.nii.gz`` -> ``a_pred.nii.gz``. Files already ending with ``suffix + ext`` are left
-    alone, so a second run changes nothing.
+    ``a.nii.gz`` -> ``a_pred.nii.gz``; files already ending with ``suffix + ext`` are left alone. The summary
+    is always printed: ``Total files renamed: N``, ``[SAFE MODE] N files would be renamed.``, or ``No files
+    with the extension '<ext>' were found to rename.``
 
     Parameters
     ----------
@@ -282,17 +252,9 @@ def add_suffix_to_files(root_dir: PathLike, suffix: str = "_pred", ext: str = ".
     Raises
     ------
     ValueError
-        ``The directory '<p>' does not exist.`` (also when it is not a directory).
+        ``The directory '<p>' does not exist.`` (``The path '<p>' is not a directory.``); an empty ``ext``.
     FileExistsError, PermissionError, OSError
         As :func:`add_string_files`.
-
-    Notes
-    -----
-    The summary is always printed: ``Total files renamed: N``, ``[SAFE MODE] N files would be
-    renamed.``, or ``No files with the extension '<ext>' were found to rename.``
-    Deviation from reference 0.2.0: every occurrence of ``ext`` was replaced
-    (``b.nii.gz.nii.gz`` -> ``b_pred.nii.gz_pred.nii.gz``) and a second run gave
-    ``a_pred_pred.nii.gz``.
 
     Examples
     --------
@@ -306,20 +268,20 @@ def add_suffix_to_files(root_dir: PathLike, suffix: str = "_pred", ext: str = ".
     >>> [p.name for p in root.iterdir()]
     ['a_pred.nii.gz']
     """
-    root = as_str(root_dir)
+    root = os.fspath(root_dir)
     if not os.path.isdir(root):
         if os.path.exists(root):
             raise ValueError(f"The path '{root}' is not a directory.")
         raise ValueError(f"The directory '{root}' does not exist.")
     if not ext:
         raise ValueError("'ext' must be a non-empty string")
-    matching = [(p, n) for p, n in _files(root) if n.endswith(ext) and len(n) > len(ext)]
-    plan = _plan(matching, lambda n: None if n.endswith(suffix + ext) else n[: -len(ext)] + suffix + ext)
-    result = run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose)
+    matching = [(p, n) for p, n in _items(root, False) if n.endswith(ext) and len(n) > len(ext)]
+    result = _rename(root, False, _suffixed(suffix, ext),
+                     safe_mode, overwrite, verbose, items=matching)
     if not matching:
-        emit(f"No files with the extension '{ext}' were found to rename.")
+        print(f"No files with the extension '{ext}' were found to rename.")
     elif safe_mode:
-        emit(f"{SAFE} {len(result)} files would be renamed.")
+        print(f"{SAFE} {len(result)} files would be renamed.")
     else:
-        emit(f"Total files renamed: {len(result)}")
+        print(f"Total files renamed: {len(result)}")
     return result

@@ -1,4 +1,4 @@
-"""Copying, moving and deleting by extension or name pattern."""
+"""Copying, moving and deleting by extension or name pattern (docs/helpers.md, "Copying, moving...")."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ from typing import Optional
 from auditapp.files._common import (
     SAFE,
     PathLike,
-    as_str,
-    emit,
-    find_clashes,
-    is_inside,
-    print_safe_plan,
-    clash_message,
-    execute_moves,
+    apply_each,
+    children,
+    print_summary,
     require_dir,
+    run_plan,
     walk,
     walk_dirs,
 )
+from auditapp.io.paths import is_inside
 
 __all__ = [
     "copy_files_by_extension",
@@ -34,34 +32,13 @@ MATCH_TYPES = ["contains", "starts", "ends", "exact", "regex"]
 
 
 def _delete_all(plan: list[str], remove, *, kind: str, nothing: str, verbose: bool, safe_mode: bool) -> list[str]:
-    """Delete (``remove(path)``) or, in safe mode, list every path of ``plan``; per-path errors are printed.
-
-    ``kind`` is ``"file"`` or ``"folder"``; ``nothing`` the line printed (safe mode or verbose) for an empty plan.
-    Returns the planned (safe mode) or deleted paths.
-    """
-    done: list[str] = []
-    for path in plan:
-        if safe_mode:
-            emit(f"{SAFE} Would delete: {path}")
-            continue
-        try:
-            remove(path)
-        except OSError as exc:
-            emit(f"Error deleting {path}: {exc}")
-            continue
-        done.append(path)
-        if verbose:
-            emit(f"Deleted {kind}: {path}")
-    if safe_mode:
-        done = plan
-    if not plan:
-        if safe_mode or verbose:
-            emit(nothing)
-    elif safe_mode:
-        emit(f"{SAFE} {len(plan)} {kind}s would be deleted.")
-    elif verbose:
-        emit(f"Total {kind}s deleted: {len(done)}")
-    return done
+    """Delete (``remove(path)``) or, in safe mode, list every path of ``plan``, then print the summary."""
+    done = apply_each([(p,) for p in plan], remove, safe_mode=safe_mode, verbose=verbose, verb="delete",
+                      label=f"Deleted {kind}", error="Error deleting {0}")
+    print_summary(len(plan), safe_mode=safe_mode, verbose=verbose, nothing=nothing,
+                  safe_line=f"{len(plan)} {kind}s would be deleted.",
+                  real_line=f"Total {kind}s deleted: {len(done)}")
+    return [path for (path,) in done]
 
 
 def _remove_dir(path: str) -> None:
@@ -74,7 +51,11 @@ def _remove_dir(path: str) -> None:
 
 def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe_mode: bool = True,
                             overwrite: bool = False, verbose: bool = False) -> list[tuple[str, str]]:
-    """Copy every file below ``src_dir`` whose name ends with ``ext`` flat into ``dst_dir``.
+    """Copy every file below ``src_dir`` whose name ends with ``ext`` flat into ``dst_dir`` (metadata kept).
+
+    An existing destination is skipped (``Skipped (exists): ...`` when verbose) unless ``overwrite``; a second
+    source with the same file name is reported (``Skipped (same name as <first>): <src> -> <dst>``), never
+    copied over the first; a failing copy prints ``Error copying <src> to <dst>: <e>`` and the others go on.
 
     Parameters
     ----------
@@ -89,7 +70,7 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
     overwrite : bool, default False
         Replace existing destination files (otherwise they are skipped).
     verbose : bool, default False
-        Real mode: print ``Copied: ...``, ``Skipped (exists): ...`` and the summary.
+        Real mode: print ``Copied: ...``, ``Skipped (exists): ...`` and ``Total files copied: N``.
 
     Returns
     -------
@@ -100,15 +81,6 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
     ------
     ValueError
         ``Source directory '<p>' does not exist.``
-
-    Notes
-    -----
-    Metadata is preserved (``shutil.copy2``). Two sources with the same file name would land
-    on the same destination: the second is reported as a clash and not copied
-    (``Skipped (same name as <first>): <src> -> <dst>``, printed always). Errors per file are
-    printed (``Error copying <src> to <dst>: <e>``) and the other files are still copied.
-    Deviations from reference 0.2.0: ``dst_dir`` was created in safe mode too; the same-name
-    case silently overwrote the first copy.
 
     Examples
     --------
@@ -121,13 +93,12 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
     ['S1_seg.nii.gz']
     """
     src = require_dir(src_dir, "Source directory '{}' does not exist.")
-    dst = as_str(dst_dir)
+    dst = os.fspath(dst_dir)
     dst_real = Path(dst).resolve()
-    prune = lambda e: Path(e.path).resolve() == dst_real  # noqa: E731 - never copy the copies
     plan: list[tuple[str, str]] = []
     first_by_name: dict[str, str] = {}
     found = 0
-    for entry in walk(src, prune=prune):
+    for entry in walk(src, prune=lambda e: Path(e.path).resolve() == dst_real):  # never copy the copies
         if entry.is_dir or not entry.name.endswith(ext):
             continue
         found += 1
@@ -135,46 +106,30 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
         if entry.name in first_by_name:
             prefix = f"{SAFE} Would fail (target exists)" if safe_mode else \
                 f"Skipped (same name as {first_by_name[entry.name]})"
-            emit(f"{prefix}: {entry.path} -> {target}")
+            print(f"{prefix}: {entry.path} -> {target}")
             continue
         first_by_name[entry.name] = entry.path
         if os.path.lexists(target) and not overwrite:
             if safe_mode:
-                emit(f"{SAFE} Would skip (exists): {entry.path} -> {target}")
+                print(f"{SAFE} Would skip (exists): {entry.path} -> {target}")
             elif verbose:
-                emit(f"Skipped (exists): {entry.path} -> {target}")
+                print(f"Skipped (exists): {entry.path} -> {target}")
             continue
         plan.append((entry.path, target))
-
-    done: list[tuple[str, str]] = []
-    if safe_mode:
-        for s, d in plan:
-            emit(f"{SAFE} Would copy: {s} -> {d}")
-        done = plan
-    else:
+    if not safe_mode:
         os.makedirs(dst, exist_ok=True)
-        for s, d in plan:
-            try:
-                shutil.copy2(s, d)
-            except OSError as exc:
-                emit(f"Error copying {s} to {d}: {exc}")
-                continue
-            done.append((s, d))
-            if verbose:
-                emit(f"Copied: {s} -> {d}")
-    if found == 0:
-        if safe_mode or verbose:
-            emit(f"No files with the extension '{ext}' were found to copy.")
-    elif safe_mode:
-        emit(f"{SAFE} {len(done)} files would be copied.")
-    elif verbose:
-        emit(f"Total files copied: {len(done)}")
+    done = apply_each(plan, shutil.copy2, safe_mode=safe_mode, verbose=verbose, verb="copy", label="Copied",
+                      error="Error copying {0} to {1}")
+    print_summary(found, safe_mode=safe_mode, verbose=verbose,
+                  nothing=f"No files with the extension '{ext}' were found to copy.",
+                  safe_line=f"{len(done)} files would be copied.",
+                  real_line=f"Total files copied: {len(done)}")
     return done
 
 
 def delete_files_by_extension(root_dir: PathLike, ext: str, verbose: bool = False,
                               safe_mode: bool = True) -> list[str]:
-    """Delete every file below ``root_dir`` whose name ends with ``ext``.
+    """Delete every file below ``root_dir`` whose name ends with ``ext`` (a link itself, never its target).
 
     Parameters
     ----------
@@ -182,26 +137,19 @@ def delete_files_by_extension(root_dir: PathLike, ext: str, verbose: bool = Fals
     ext : str
         Any name ending: ``'CT1.nii.gz'`` also matches ``xCT1.nii.gz`` (as the reference).
     verbose : bool, default False
-        Real mode: print ``Deleted file: <path>`` and the summary.
+        Real mode: print ``Deleted file: <path>`` and ``Total files deleted: N``.
     safe_mode : bool, default True
-        Print ``[SAFE MODE] Would delete: <path>`` per file and the summary; delete nothing.
+        Print ``[SAFE MODE] Would delete: <path>`` per file and ``[SAFE MODE] N files would be deleted.``.
 
     Returns
     -------
     list of str
-        The planned or deleted files.
+        The planned or deleted files (a failure prints ``Error deleting <path>: <e>``).
 
     Raises
     ------
     ValueError
-        ``Root directory '<p>' does not exist.``
-
-    Notes
-    -----
-    A symbolic link is removed itself, never its target. Errors per file are printed
-    (``Error deleting <path>: <e>``). Summary: ``Total files deleted: N`` /
-    ``[SAFE MODE] N files would be deleted.`` / ``No files with the extension '<ext>' were
-    found to delete.``
+        ``Root directory '<p>' does not exist.``; an empty ``ext``.
 
     Examples
     --------
@@ -216,13 +164,13 @@ def delete_files_by_extension(root_dir: PathLike, ext: str, verbose: bool = Fals
     if not ext:
         raise ValueError("'ext' must be a non-empty string")
     plan = [e.path for e in walk(root) if not e.is_dir and e.name.endswith(ext)]
-    return _delete_all(plan, os.unlink, kind="file", nothing=f"No files with the extension '{ext}' were found to "
-                       "delete.", verbose=verbose, safe_mode=safe_mode)
+    nothing = f"No files with the extension '{ext}' were found to delete."
+    return _delete_all(plan, os.unlink, kind="file", nothing=nothing, verbose=verbose, safe_mode=safe_mode)
 
 
 def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "contains",
                            verbose: bool = False, safe_mode: bool = True) -> list[str]:
-    """Delete every folder below ``root_dir`` whose name matches ``pattern``.
+    """Delete every folder below ``root_dir`` whose name matches ``pattern`` (a link: unlinked, target kept).
 
     Parameters
     ----------
@@ -232,27 +180,20 @@ def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "
     match_type : {"contains", "starts", "ends", "exact", "regex"}, default "contains"
         ``regex`` uses ``re.search`` on the name.
     verbose : bool, default False
-        Real mode: print ``Deleted folder: <path>`` and the summary.
+        Real mode: print ``Deleted folder: <path>`` and ``Total folders deleted: N``.
     safe_mode : bool, default True
         Print ``[SAFE MODE] Would delete: <path>`` per folder and the count; delete nothing.
 
     Returns
     -------
     list of str
-        The outermost matching folders (planned or deleted). A match inside a matched folder
-        goes with it and is not listed.
+        The outermost matching folders (planned or deleted); a match inside a matched folder goes with it.
 
     Raises
     ------
     ValueError
         ``match_type must be one of [...], got '<x>'``; ``Root directory '<p>' does not exist.``;
         an invalid regular expression.
-
-    Notes
-    -----
-    A symbolic link to a folder is unlinked, its target untouched. Deviations from reference
-    0.2.0: no ``regex`` type (the LUMIERE tutorial passes a regex with ``contains``, which
-    matches nothing; use ``match_type="regex"``); safe-mode lines only with ``verbose``.
 
     Examples
     --------
@@ -280,35 +221,35 @@ def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "
             "ends": lambda n: n.endswith(pattern),
             "exact": lambda n: n == pattern,
         }[match_type]
-    prune = lambda e: matches(e.name)  # noqa: E731 - outermost matches only
-    plan = [e.path for e in walk(root, prune=prune) if e.is_dir and matches(e.name)]
-    return _delete_all(plan, _remove_dir, kind="folder", nothing=f"No folders matching the pattern '{pattern}' were "
-                       "found to delete.", verbose=verbose, safe_mode=safe_mode)
+    plan = [e.path for e in walk(root, prune=lambda e: matches(e.name)) if e.is_dir and matches(e.name)]
+    nothing = f"No folders matching the pattern '{pattern}' were found to delete."
+    return _delete_all(plan, _remove_dir, kind="folder", nothing=nothing, verbose=verbose,
+                       safe_mode=safe_mode)
 
 
 def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[str] = None,
                          verbose: bool = False, safe_mode: bool = True, overwrite: bool = False,
                          allow_outside_root: bool = False) -> list[tuple[str, str]]:
-    """Move the files of every folder ``levels_up`` levels up.
+    """Move the files of every folder (``root_dir`` included) ``levels_up`` levels up, under the clash rule.
+
+    The plan is made on the tree before any move, so a file moves exactly once; emptied folders stay.
 
     Parameters
     ----------
     root_dir : str or Path
-        Every folder is visited, sorted, ``root_dir`` included.
     levels_up : int, default 1
-        How many levels up, computed on the resolved path (a trailing slash changes nothing).
+        Computed on the resolved path (a trailing slash changes nothing).
     ext : str, optional
         Only files whose name ends with ``ext``; all files when None.
     verbose : bool, default False
-        Real mode: print ``Moved: <src> -> <dst>`` and the summary.
+        Real mode: print ``Moved: <src> -> <dst>`` and ``Total files moved: N``.
     safe_mode : bool, default True
-        Print ``[SAFE MODE] Would move: ...`` per file and ``Safe mode enabled: No files were
-        moved.``; move nothing.
+        Print ``[SAFE MODE] Would move: ...`` per file and ``Safe mode enabled: No files were moved.``.
     overwrite : bool, default False
-        Replace existing target files (clash rule).
+        Replace existing target files.
     allow_outside_root : bool, default False
-        Allow targets above ``root_dir``; otherwise those folders are skipped with
-        ``Skipping <dir>: target outside root_dir (use allow_outside_root=True).``
+        Allow targets above ``root_dir``; otherwise those folders are skipped with ``Skipping <dir>: target
+        outside root_dir (use allow_outside_root=True).``
 
     Returns
     -------
@@ -323,13 +264,6 @@ def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[s
         ``'levels_up' must be at least 1.``
     FileExistsError
         A target exists, or two files get the same target; nothing is moved.
-
-    Notes
-    -----
-    The plan is made on the tree as it is before any move, so a file moves exactly once.
-    Emptied folders stay. Deviations from reference 0.2.0: files were moved out of
-    ``root_dir`` (lexically, so a trailing slash changed the result) and silently overwrote
-    files of the same name.
 
     Examples
     --------
@@ -347,14 +281,13 @@ def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[s
     root_real = Path(root).resolve()
     plan: list[tuple[str, str]] = []
     for folder in walk_dirs(root):
-        files = [e for e in walk(folder, prune=lambda e: True)
-                 if not e.is_dir and (ext is None or e.name.endswith(ext))]
+        files = [e for e in children(folder) if not e.is_dir and (ext is None or e.name.endswith(ext))]
         if not files:
             continue
         real = Path(folder).resolve()
         parents = [real, *real.parents]
         if levels_up >= len(parents):
-            emit(f"Skipping {folder}: no folder {levels_up} levels up.")
+            print(f"Skipping {folder}: no folder {levels_up} levels up.")
             continue
         target_real = parents[levels_up]
         if is_inside(target_real, root_real):
@@ -363,18 +296,13 @@ def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[s
         elif allow_outside_root:
             target = str(target_real)
         else:
-            emit(f"Skipping {folder}: target outside root_dir (use allow_outside_root=True).")
+            print(f"Skipping {folder}: target outside root_dir (use allow_outside_root=True).")
             continue
         plan.extend((e.path, os.path.join(target, e.name)) for e in files)
-
-    clashes = find_clashes(plan, overwrite=overwrite)
+    run_plan(plan, safe_mode=safe_mode, overwrite=overwrite, verbose=verbose, safe_verb="move", label="Moved",
+             what="moved")
     if safe_mode:
-        print_safe_plan(plan, clashes, "move")
-        emit("Safe mode enabled: No files were moved.")
-        return plan
-    if clashes:
-        raise FileExistsError(clash_message(clashes, "moved"))
-    execute_moves(plan, overwrite=overwrite, verbose=verbose, label="Moved")
-    if verbose:
-        emit(f"Total files moved: {len(plan)}" if plan else "No files were moved.")
+        print("Safe mode enabled: No files were moved.")
+    elif verbose:
+        print(f"Total files moved: {len(plan)}" if plan else "No files were moved.")
     return plan
