@@ -1,13 +1,8 @@
 """Helpers for MRI sequences and segmentations in notebooks: load, relabel, count, crop.
 
-The reference's ``audit.utils.sequences.sequences`` functions with the same names and
-defaults (helpers.md §3). Arrays are in (k, j, i) order (NIfTI axes reversed), as everywhere in
-auditapp; images are nibabel images. Messages go to the module-level loguru ``logger``.
-
-Deviations from reference 0.2.0: :func:`iterative_labels_replacement` keeps each file's
-affine, header and on-disk dtype (the reference rewrote spacing 1, origin 0, identity
-direction); :func:`count_labels` keeps unmapped values as text instead of crashing; a truncated
-file is reported instead of being read as zeros.
+The reference's ``audit.utils.sequences.sequences`` functions with the same names and defaults, as thin layers
+over :mod:`auditapp.io` (reading, atomic writing, the file layout). Arrays are in (k, j, i) order; messages go
+to the module-level loguru ``logger``. See docs/helpers.md, "auditapp.sequences".
 """
 
 from __future__ import annotations
@@ -21,8 +16,9 @@ import numpy as np
 from loguru import logger
 
 from auditapp.io.atomic import atomic_target
-from auditapp.io.layout import find_nifti
+from auditapp.io.layout import NIFTI_EXTENSIONS, find_nifti
 from auditapp.io.nifti import READ_ERRORS, load_image
+from auditapp.metrics.regions import bounding_box
 
 __all__ = [
     "load_nii",
@@ -42,32 +38,24 @@ DEFAULT_SEQUENCES = ["_t1", "_t1ce", "_t2", "_flair"]
 
 
 def load_nii(path: Optional[PathLike], as_array: bool = False):
-    """Load a NIfTI file.
+    """Load a NIfTI file (through :func:`auditapp.io.nifti.load_image`, decoded to the end).
 
     Parameters
     ----------
     path : str or Path
         A ``.nii`` or ``.nii.gz`` file.
     as_array : bool, default False
-        Return the voxel data in (k, j, i) order, in the stored dtype (scaled to float when the
-        header sets ``scl_slope``/``scl_inter``), instead of the nibabel image.
+        Return the data in (k, j, i) order and stored dtype (scaled when the header says so), not the image.
 
     Returns
     -------
     nibabel image, ndarray or None
-        None (and a logged warning ``Error loading NIfTI file <path>: <e>``) when the file
-        cannot be fully decoded (not NIfTI, corrupt, truncated).
+        None (and a logged warning ``Error loading NIfTI file <path>: <e>``) for a corrupt or truncated file.
 
     Raises
     ------
     ValueError
         ``The file at <path> does not exist or is not a valid file.``
-
-    Notes
-    -----
-    Read through :func:`auditapp.io.nifti.load_image` (fast gzip): the data are decoded once,
-    to the end of the file, so truncated files are detected; the image returned holds them in
-    memory. Deviation from reference 0.2.0: a truncated gzip file could be read silently with zeros.
 
     Examples
     --------
@@ -89,16 +77,15 @@ def load_nii(path: Optional[PathLike], as_array: bool = False):
 
 
 def load_nii_by_subject_id(root_dir: PathLike, subject_id: str, seq: str = "_seg", as_array: bool = False):
-    """Load ``<root_dir>/<subject_id>/<subject_id><seq>.nii.gz`` (or ``.nii``).
+    """Load ``<root_dir>/<subject_id>/<subject_id><seq>.nii.gz`` (or ``.nii``) with :func:`load_nii`.
 
     Parameters
     ----------
     root_dir : str or Path
     subject_id : str
     seq : str, default ``"_seg"``
-        File-name suffix of the sequence (``"_t1"``, ``"_seg"``, ...).
+        File-name suffix (``"_t1"``, ``"_seg"``, ...).
     as_array : bool, default False
-        As :func:`load_nii`.
 
     Returns
     -------
@@ -131,19 +118,18 @@ def read_sequences_dict(root_dir: PathLike, subject_id: str, sequences: Optional
     sequences : list of str, optional
         Suffixes; default ``['_t1', '_t1ce', '_t2', '_flair']``.
     modality_name : str, default ``"MRI"``
-        Only MRI is supported (case-insensitive).
+        Only MRI (any case).
 
     Returns
     -------
     dict
-        ``{"t1": array or None, ...}``: None (with a logged warning) when the file is missing,
-        None (with a logged error) when loading raises.
+        ``{"t1": array or None, ...}``: None with a logged warning (missing) or error (loading raised).
 
     Raises
     ------
     ValueError
-        ``Unsupported modality: <UPPER>. Supported: 'MRI'.`` (checked first);
-        ``Both 'root_dir path' and 'subject id' must be non-empty strings.``
+        ``Unsupported modality: <UPPER>. Supported: 'MRI'.`` (checked first); ``Both 'root_dir path' and
+        'subject id' must be non-empty strings.``
     """
     if str(modality_name).upper() != "MRI":
         raise ValueError(f"Unsupported modality: {str(modality_name).upper()}. Supported: 'MRI'.")
@@ -174,8 +160,7 @@ def get_spacing(img, modality_name: str = "MRI") -> np.ndarray:
     Parameters
     ----------
     img : nibabel image, object with ``GetSpacing()``, or None
-        None gives ``[1, 1, 1]`` with one logged warning (``Sequence empty. Assuming isotropic
-        spacing (1, 1, 1).``).
+        None gives ``[1, 1, 1]`` and the warning ``Sequence empty. Assuming isotropic spacing (1, 1, 1).``
     modality_name : str, default ``"MRI"``
         Accepted for compatibility.
 
@@ -206,15 +191,14 @@ def get_spacing(img, modality_name: str = "MRI") -> np.ndarray:
 
 
 def build_nifty_image(segmentation, reference=None) -> nib.Nifti1Image:
-    """A ``Nifti1Image`` from a (k, j, i) array, with the geometry of ``reference`` when given.
+    """A ``Nifti1Image`` from a (k, j, i) array, with the affine and header of ``reference`` when given.
 
     Parameters
     ----------
     segmentation : ndarray or list
-        Data in (k, j, i) order; stored transposed back to (i, j, k). Booleans are stored as uint8.
+        Stored transposed back to (i, j, k); booleans as uint8.
     reference : nibabel image or path, optional
-        Affine and header are copied from it (the data dtype is the array's). Without it the
-        affine is the identity (spacing 1, origin 0), as the reference.
+        Affine and header source (data dtype from the array). Without it: identity affine, as the reference.
 
     Returns
     -------
@@ -251,7 +235,10 @@ def build_nifty_image(segmentation, reference=None) -> nib.Nifti1Image:
 
 
 def label_replacement(segmentation, original_labels: Sequence, new_labels: Sequence) -> np.ndarray:
-    """Relabel a segmentation: voxels whose original value is ``original_labels[i]`` become ``new_labels[i]``.
+    """A relabelled copy: voxels whose original value is ``original_labels[i]`` become ``new_labels[i]``.
+
+    The dtype is kept; masks come from the input, so ``[1, 2] -> [2, 1]`` swaps and ``[1, 2] -> [2, 3]`` does
+    not cascade.
 
     Parameters
     ----------
@@ -261,8 +248,6 @@ def label_replacement(segmentation, original_labels: Sequence, new_labels: Seque
     Returns
     -------
     ndarray
-        A copy with the input's dtype. Masks are taken from the input, so ``[1, 2] -> [2, 1]``
-        swaps and ``[1, 2] -> [2, 3]`` does not cascade; empty lists give an unchanged copy.
 
     Raises
     ------
@@ -273,8 +258,6 @@ def label_replacement(segmentation, original_labels: Sequence, new_labels: Seque
     --------
     >>> label_replacement(np.array([0, 1, 2, 2]), [1, 2], [2, 1]).tolist()
     [0, 2, 1, 1]
-    >>> label_replacement(np.array([0, 1, 2]), [1, 2], [2, 3]).tolist()
-    [0, 2, 3]
     """
     if len(original_labels) != len(new_labels):
         raise ValueError("The lengths of original labels and new labels must match.")
@@ -286,25 +269,25 @@ def label_replacement(segmentation, original_labels: Sequence, new_labels: Seque
 
 
 def _nifti_suffix(name: str) -> Optional[str]:
-    lower = name.lower()
-    for ext in (".nii.gz", ".nii"):
-        if lower.endswith(ext):
-            return name[-len(ext):]
-    return None
+    """The NIfTI extension ending ``name`` (any case), else None."""
+    return next((name[-len(ext):] for ext in NIFTI_EXTENSIONS if name.lower().endswith(ext)), None)
 
 
 def iterative_labels_replacement(root_dir: PathLike, original_labels: Sequence, new_labels: Sequence,
                                  ext: str = "_seg", verbose: bool = False, safe_mode: bool = False) -> dict:
-    """Relabel every NIfTI file below ``root_dir`` whose name contains ``ext``, in place.
+    """Relabel in place every NIfTI file below ``root_dir`` (sorted) whose name contains ``ext``.
+
+    Each changed file is rewritten atomically with its own affine, header and on-disk dtype; an unchanged one
+    is left untouched, an unreadable one skipped with a warning. Ends with the log line ``Iterative label
+    replacement completed: N files processed, M files skipped.``
 
     Parameters
     ----------
     root_dir : str or Path
-        Searched at all levels, sorted.
     original_labels, new_labels : sequence of numbers
         As :func:`label_replacement`.
     ext : str, default ``"_seg"``
-        Substring a file name must contain (``.nii`` / ``.nii.gz`` files only).
+        Substring a ``.nii`` / ``.nii.gz`` file name must contain.
     verbose : bool, default False
         Log ``Processed file <name>`` per file.
     safe_mode : bool, default False
@@ -313,21 +296,12 @@ def iterative_labels_replacement(root_dir: PathLike, original_labels: Sequence, 
     Returns
     -------
     dict
-        ``{"processed": [paths], "skipped": [paths]}``; an unreadable file is skipped with a
-        warning. Ends with the log line ``Iterative label replacement completed: N files
-        processed, M files skipped.``
+        ``{"processed": [paths], "skipped": [paths]}``.
 
     Raises
     ------
     ValueError
-        Label lists of different lengths (before any file is touched); ``root_dir`` missing.
-
-    Notes
-    -----
-    Each file is written back with its original affine, header (qform/sform, codes, description)
-    and on-disk dtype, atomically (temporary file, then rename); a file in which no voxel changes
-    is counted as processed but not rewritten. Deviation from reference 0.2.0:
-    the rewritten files had spacing 1, origin 0 and identity direction.
+        Label lists of different lengths (before any file is touched); ``The directory '<p>' does not exist.``
     """
     if len(original_labels) != len(new_labels):
         raise ValueError("The lengths of original labels and new labels must match.")
@@ -371,14 +345,14 @@ def count_labels(segmentation, mapping_names: Optional[Mapping] = None) -> dict:
     ----------
     segmentation : ndarray or None
     mapping_names : mapping value -> name, optional
-        Keys become ``str(mapping_names.get(value, value)).lower()``; an unmapped value stays its
-        number as text.
+        Keys become ``str(mapping_names.get(value, value)).lower()`` (an unmapped value stays its number as
+        text).
 
     Returns
     -------
     dict
-        ``{value: count}`` with ``int`` keys when the value is integral (also for float arrays)
-        and ``int`` counts; None gives ``{name.lower(): nan}`` for the mapping's names, or ``{}``.
+        ``{value: count}``, ``int`` keys for integral values (also in float arrays); None gives
+        ``{name.lower(): nan}`` for the mapping's names, or ``{}``.
 
     Examples
     --------
@@ -386,8 +360,6 @@ def count_labels(segmentation, mapping_names: Optional[Mapping] = None) -> dict:
     {0: 2, 1: 1, 2: 3}
     >>> count_labels(np.array([0, 1, 4]), {0: "BKG", 1: "NETC"})
     {'bkg': 1, 'netc': 1, '4': 1}
-    >>> count_labels(None, {0: "BKG"})
-    {'bkg': nan}
     """
     if segmentation is None:
         return {str(name).lower(): np.nan for name in (mapping_names or {}).values()}
@@ -402,23 +374,21 @@ def count_labels(segmentation, mapping_names: Optional[Mapping] = None) -> dict:
 
 
 def _nonzero_box(array: np.ndarray, padding: int) -> Optional[tuple[slice, ...]]:
+    """The non-zero bounding box grown by ``padding`` (clipped to the array); None if all zero."""
     if padding < 0:
         raise ValueError(f"'padding' must be >= 0, got {padding}")
-    nonzero = np.nonzero(array)
-    if nonzero[0].size == 0:
-        return None
-    return tuple(slice(max(int(idx.min()) - padding, 0), min(int(idx.max()) + padding + 1, size))
-                 for idx, size in zip(nonzero, array.shape))
+    box = bounding_box(array != 0)
+    return None if box is None else tuple(slice(max(b.start - padding, 0), min(b.stop + padding, size))
+                                          for b, size in zip(box, array.shape))
 
 
 def fit_brain_boundaries(sequence: np.ndarray, padding: int = 1) -> np.ndarray:
-    """Crop a 3-D volume to the bounding box of its non-zero voxels, expanded by ``padding``.
+    """Crop a 3-D volume to the bounding box of its non-zero voxels grown by ``padding`` (clipped).
 
     Parameters
     ----------
     sequence : (K, J, I) ndarray
     padding : int, default 1
-        Voxels added on every side, clipped to the volume.
 
     Returns
     -------
@@ -432,11 +402,10 @@ def fit_brain_boundaries(sequence: np.ndarray, padding: int = 1) -> np.ndarray:
 
     Examples
     --------
-    >>> vol = np.zeros((5, 5, 5)); vol[2, 2, 3] = 1
-    >>> fit_brain_boundaries(vol).shape
-    (3, 3, 3)
-    >>> fit_brain_boundaries(vol, padding=0).shape
-    (1, 1, 1)
+    >>> vol = np.zeros((5, 5, 5))
+    >>> vol[2, 2, 3] = 1
+    >>> fit_brain_boundaries(vol).shape, fit_brain_boundaries(vol, padding=0).shape
+    ((3, 3, 3), (1, 1, 1))
     """
     sequence = np.asarray(sequence)
     if sequence.ndim != 3:
@@ -446,9 +415,7 @@ def fit_brain_boundaries(sequence: np.ndarray, padding: int = 1) -> np.ndarray:
 
 
 def crop_nonzero_region(seq: np.ndarray, padding: int = 0) -> np.ndarray:
-    """Crop an array of any dimension to the bounding box of its non-zero voxels (+ ``padding``).
-
-    Returns a view; an all-zero array is returned whole (a view too).
+    """Crop an array of any dimension to its non-zero bounding box grown by ``padding`` (a view).
 
     >>> crop_nonzero_region(np.array([[0, 0, 0], [0, 5, 0]])).tolist()
     [[5]]

@@ -54,12 +54,7 @@ class Entry:
 
 
 def walk(root: str, *, top_down: bool = True, prune=None) -> Iterator[Entry]:
-    """Yield every item below ``root`` (never ``root`` itself), sorted by name at every level.
-
-    Links to folders are yielded as folders but never descended into, so nothing outside ``root`` is visited.
-    ``top_down=False`` yields a folder after its contents; ``prune(entry) -> bool`` stops the descent into a
-    folder.
-    """
+    """Every item below ``root`` (not ``root``), sorted per level; links yielded but never descended into."""
 
     def _visit(folder: str, depth: int) -> Iterator[Entry]:
         with os.scandir(folder) as it:
@@ -91,11 +86,7 @@ def walk_dirs(root: str) -> Iterator[str]:
 
 
 def find_clashes(plan: list[tuple[str, str]], *, overwrite: bool) -> list[tuple[str, str, str]]:
-    """The clashes ``(src, dst, reason)`` of a rename/move plan, checked before anything changes.
-
-    A clash is a target that exists and is not itself a source of the plan, or a target shared by two sources.
-    With ``overwrite`` an existing target is allowed unless it is a non-empty folder (or a folder for a file).
-    """
+    """``(src, dst, reason)`` of every clash of a plan (docs/helpers.md, "Guarantees"), before any change."""
     sources = {os.path.normpath(src) for src, _ in plan}
     seen: dict[str, str] = {}
     clashes = []
@@ -141,13 +132,7 @@ def remove_target(dst: str) -> None:
 
 
 def order_renames(plan: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Order actions so a target occupied by another pending source is freed first.
-
-    The plan order is kept except where an action must wait for the one that frees its target (``x -> xx``
-    waits for ``xx -> xxx``); the first action that can run always runs first, so children still go before
-    parents. Cycles (``a -> b``, ``b -> a``) go through a temporary name in the same folder. Plans without
-    such chains (the usual case) are returned unchanged in O(n).
-    """
+    """The plan ordered so each target is freed first (``x -> xx`` after ``xx -> xxx``); cycles via a temp."""
     norm = os.path.normpath
     sources: dict[str, int] = {}
     for src, _ in plan:
@@ -178,15 +163,7 @@ def order_renames(plan: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def execute_moves(plan: list[tuple[str, str]], *, overwrite: bool, verbose: bool, label: str) -> None:
-    """Rename/move every ``(src, dst)`` of a checked plan, printing ``<label>: src -> dst`` if verbose.
-
-    Raises
-    ------
-    PermissionError
-        ``Permission denied: cannot rename '<src>'``.
-    OSError
-        ``Failed to rename '<src>' to '<dst>': <e>``.
-    """
+    """Rename/move a checked plan (``<label>: src -> dst`` if verbose); OS errors re-raised naming ``src``."""
     parked: dict[str, str] = {}  # temporary name -> original source (cycles)
     for src, dst in order_renames(plan):
         try:
@@ -222,11 +199,7 @@ def run_plan(plan: list[tuple[str, str]], *, safe_mode: bool, overwrite: bool, v
 
 def apply_each(plan: list[tuple[str, ...]], action: Callable, *, safe_mode: bool, verbose: bool, verb: str,
                label: str, error: str) -> list[tuple[str, ...]]:
-    """Print ``[SAFE MODE] Would <verb>: a -> b`` per planned item, or call ``action(*item)``.
-
-    Real mode prints ``<label>: a -> b`` when verbose; an ``OSError`` prints ``error.format(*item)`` and ``:
-    <e>`` and skips the item. Returns the planned (safe mode) or done items.
-    """
+    """Print ``Would <verb>``, or call ``action(*item)`` (``<label>`` if verbose; ``<error>: <e>``)."""
     done = []
     for item in plan:
         shown = " -> ".join(item)

@@ -43,9 +43,8 @@ def list_dirs(path: PathLike, recursive: bool = False, full_path: bool = False,
     Parameters
     ----------
     path : str or Path
-        The folder to list.
     recursive : bool, default False
-        Every folder below ``path`` (paths relative to ``path``, ``P1/week-000``), not only its children.
+        Every folder below ``path``, as paths relative to it (``P1/week-000``).
     full_path : bool, default False
         Resolved absolute paths instead of names.
     pattern : str, optional
@@ -57,10 +56,8 @@ def list_dirs(path: PathLike, recursive: bool = False, full_path: bool = False,
 
     Raises
     ------
-    FileNotFoundError
-        ``The specified path does not exist: '<p>'``.
-    NotADirectoryError
-        ``The specified path is not a directory: '<p>'``.
+    FileNotFoundError, NotADirectoryError
+        ``The specified path does not exist / is not a directory: '<p>'``.
     PermissionError
         ``No permission to access directory: '<p>'`` (checked with ``os.access``).
 
@@ -70,10 +67,8 @@ def list_dirs(path: PathLike, recursive: bool = False, full_path: bool = False,
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> for d in ["P2/week-001", "P1/week-000"]:
     ...     (root / d).mkdir(parents=True)
-    >>> list_dirs(root)
-    ['P1', 'P2']
-    >>> list_dirs(root, recursive=True, pattern="week")
-    ['P1/week-000', 'P2/week-001']
+    >>> list_dirs(root), list_dirs(root, recursive=True, pattern="week")
+    (['P1', 'P2'], ['P1/week-000', 'P2/week-001'])
     """
     return _list(path, True, recursive, full_path, pattern, None)
 
@@ -87,8 +82,7 @@ def list_files(path: PathLike, recursive: bool = False, full_path: bool = False,
     path, recursive, full_path, pattern
         As :func:`list_dirs`.
     extensions : list of str, optional
-        Keep a file when its lower-cased name ends with one of them (lower-cased, a missing leading dot added:
-        ``'gz'`` means ``'.gz'``, ``'.nii.gz'`` matches ``a.nii.gz``). None or empty: no filter.
+        Keep names ending with one of them, case-insensitively; ``'gz'`` means ``'.gz'``. None or empty: all.
 
     Returns
     -------
@@ -105,9 +99,7 @@ def list_files(path: PathLike, recursive: bool = False, full_path: bool = False,
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> for f in ["b_seg.nii.gz", "a_t1.nii.gz", "notes.txt"]:
     ...     _ = (root / f).write_text("x")
-    >>> list_files(root, extensions=[".nii.gz"])
-    ['a_t1.nii.gz', 'b_seg.nii.gz']
-    >>> list_files(root, pattern="seg")
-    ['b_seg.nii.gz']
+    >>> list_files(root, extensions=[".nii.gz"]), list_files(root, pattern="seg")
+    (['a_t1.nii.gz', 'b_seg.nii.gz'], ['b_seg.nii.gz'])
     """
     return _list(path, False, recursive, full_path, pattern, extensions)

@@ -20,7 +20,8 @@ __all__ = ["organize_by_metadata", "read_metadata_table", "resolve_column", "sel
 MODES = ["copy", "move", "symlink"]
 
 
-def read_metadata_table(metadata: Union[pd.DataFrame, PathLike], id_column: Optional[str] = None) -> pd.DataFrame:
+def read_metadata_table(metadata: Union[pd.DataFrame, PathLike],
+                        id_column: Optional[str] = None) -> pd.DataFrame:
     """A metadata table: a DataFrame as is, or read by :func:`auditapp.io.metadata.read_metadata_table`.
 
     Raises
@@ -124,48 +125,37 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
                          overwrite: bool = False) -> dict:
     """Copy, move or link subject folders into one folder per value of a metadata column.
 
-    ``<input_dir>/<ID>`` goes to ``<output_dir>/<category>/<ID>``, or with ``subdir="{category}_images"`` to
-    ``<output_dir>/<category>/<category>_images/<ID>`` (the layout the dashboard and ITK-SNAP expect). Rows
-    are taken in order; how IDs and categories are read, refused or skipped and what is printed: see
+    ``<input_dir>/<ID>`` goes to ``<output_dir>/<category>/<ID>`` (``subdir="{category}_images"``: to
+    ``<output_dir>/<category>/<category>_images/<ID>``). How rows are read, refused, skipped and printed: see
     docs/helpers.md, "Organising subjects by a metadata column".
 
     Parameters
     ----------
     metadata : DataFrame or str or Path
         The table, or a ``.csv``, ``.tsv``, ``.xlsx`` or ``.xls`` file (first sheet).
-    column : str
-        The column giving the category (``"Site"``); matched exactly, else ignoring surrounding spaces.
-    input_dir : str or Path
-        Folder holding ``<ID>`` (a folder or a file) per subject.
-    output_dir : str or Path
-        Created in real mode only, with the category folders.
-    id_column : str, default ``"BraTS Subject ID"``
-        The column giving the subject ID (matched as ``column``).
+    column, id_column : str, id_column default ``"BraTS Subject ID"``
+        Category and subject-ID columns, matched exactly, else ignoring surrounding spaces.
+    input_dir, output_dir : str or Path
+        ``output_dir`` and its folders are created in real mode only.
     subdir : str, optional
         Extra level below the category, formatted with ``{category}``.
     mode : {"copy", "move", "symlink"}, default "copy"
-        ``copy`` merges a folder into an existing destination (replacing same-named files); ``move`` and
-        ``symlink`` follow the clash rule on an existing destination.
-    verbose : bool, default False
-        Real mode: print ``Created folder``, ``Copied`` / ``Moved`` / ``Linked`` lines.
-    safe_mode : bool, default True
-        Print the plan and change nothing.
-    overwrite : bool, default False
-        Replace an existing destination (``move``/``symlink``; a single-file subject for ``copy``).
+        ``copy`` merges a folder into an existing destination; ``move`` and ``symlink`` follow the clash rule.
+    verbose, safe_mode, overwrite : bool, default False, True, False
+        Print ``Created folder``, ``Copied`` / ``Moved`` / ``Linked`` lines; dry run printing the plan;
+        replace an existing destination.
 
     Returns
     -------
     dict
-        ``{"organized": {category: [IDs]}, "missing": [IDs], "skipped": [IDs]}``; in safe mode what would be
-        organised.
+        ``{"organized": {category: [IDs]}, "missing": [IDs], "skipped": [IDs]}`` (safe mode: what would be).
 
     Raises
     ------
     KeyError
         ``column`` or ``id_column`` is not a column (the message lists the available ones).
     ValueError
-        ``mode`` is not one of copy, move, symlink; ``subdir`` has a placeholder other than ``{category}``;
-        unsupported metadata file type.
+        Unknown ``mode``; ``subdir`` with a placeholder other than ``{category}``; unsupported metadata file.
     FileNotFoundError
         ``input_dir`` or the metadata file does not exist.
     FileExistsError
@@ -189,8 +179,6 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     Organization completed in .../out
     >>> out["organized"], out["missing"]
     ({'Duke': ['BraTS-GLI-00001-000']}, ['BraTS-GLI-00002-000'])
-    >>> (tmp / "out" / "Duke" / "Duke_images" / "BraTS-GLI-00001-000").is_dir()
-    True
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got '{mode}'")

@@ -29,20 +29,17 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
                              safe_mode: bool = True) -> list[tuple[str, str]]:
     """Move each top-level file ending with ``extension`` into a folder named after it.
 
-    ``root/S1.nii.gz`` -> ``root/S1/S1.nii.gz``. A file whose folder name is taken by a file, or whose target
-    exists, is not moved: ``Error organizing <file>: <reason>`` (safe mode: ``[SAFE MODE] Would fail (target
-    exists): ...``).
+    ``root/S1.nii.gz`` -> ``root/S1/S1.nii.gz``. A file whose target exists, or whose folder name is a file,
+    stays: ``Error organizing <file>: <reason>`` (safe mode: ``[SAFE MODE] Would fail (target exists): ...``).
 
     Parameters
     ----------
     root_dir : str or Path
-        Only its immediate files are considered.
     extension : str, default ``".nii.gz"``
-        ``""`` takes every file; the folder name is then the stem, multi-part aware (``s1.nii.gz`` -> ``s1``).
-    verbose : bool, default False
-        Real mode: print ``Created folder: ...``, ``Moved: ...`` and ``Total files organized: N``.
-    safe_mode : bool, default True
-        Print ``[SAFE MODE] Would create: <dir>`` / ``[SAFE MODE] Would move: <src> -> <dst>``.
+        ``""`` takes every file, the folder being the stem of :func:`auditapp.files.split_extension`.
+    verbose, safe_mode : bool, default False, True
+        Print ``Created folder: ...``, ``Moved: ...``, ``Total files organized: N``; dry run
+        (``[SAFE MODE] Would create: <dir>``, ``[SAFE MODE] Would move: a -> b``).
 
     Returns
     -------
@@ -110,22 +107,15 @@ def organize_files_into_dirs(root_dir: PathLike, extension: str = ".nii.gz", ver
 
 def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", verbose: bool = False,
                                      safe_mode: bool = True, overwrite: bool = False) -> dict[str, list[str]]:
-    """Flatten ``root/<parent>/<child>/`` into ``root/<parent><join_char><child>/``.
-
-    ``Patient-002/week-000`` -> ``Patient-002-week-000``: the child's items move into the new folder (merged
-    when it exists), the emptied child is removed, then the parent once empty. Loose files in a parent keep
-    it; files directly in ``root_dir`` are untouched.
+    """Flatten ``root/<parent>/<child>/`` into ``root/<parent><join_char><child>/`` (docs/helpers.md).
 
     Parameters
     ----------
     root_dir : str or Path
     join_char : str, default ``"-"``
-    verbose : bool, default False
-        Real mode: print ``Created folder``, ``Moved``, ``Deleted folder`` lines.
-    safe_mode : bool, default True
-        Print the plan (``[SAFE MODE] Would create / Would move / Would delete``); change nothing.
-    overwrite : bool, default False
-        Replace items of an existing merged folder that have the same name (clash rule).
+    verbose, safe_mode, overwrite : bool, default False, True, False
+        Print ``Created folder``, ``Moved``, ``Deleted folder`` lines; dry run printing the plan; replace
+        same-named items of an existing merged folder.
 
     Returns
     -------
@@ -203,9 +193,9 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
 def create_project_structure(base_path: PathLike = "./") -> list[str]:
     """Create ``datasets/ configs/ outputs/ logs/`` and the config templates under ``base_path``.
 
-    Same as ``auditapp init``: the three templates (config.md §5) are written only when no file of that name
-    (``.yaml`` or ``.yml``) exists. Prints ``Folder created or already exists: <base>/<name>`` per folder,
-    then ``Project structure created under '<base>' with default config templates.``
+    As ``auditapp init``: templates are written only when no file of that name (``.yaml`` or ``.yml``) exists.
+    Prints ``Folder created or already exists: <base>/<name>`` per folder and ``Project structure created
+    under '<base>' with default config templates.``
 
     Parameters
     ----------
@@ -236,15 +226,12 @@ def create_project_structure(base_path: PathLike = "./") -> list[str]:
     Project structure created under '.../proj' with default config templates.
     >>> [pathlib.Path(p).name for p in written]
     ['feature_extraction.yaml', 'metric_extraction.yaml', 'app.yaml']
-    >>> create_project_structure(base)[-1:]   # doctest: +ELLIPSIS
-    Folder created ...
-    []
     """
     from auditapp.config.project import PROJECT_DIRS, init_project
 
     base = os.fspath(base_path)
     for path in (base, *(os.path.join(base, name) for name in PROJECT_DIRS)):
-        if os.path.exists(path) and not os.path.isdir(path):  # the reference's exception, before anything is made
+        if os.path.exists(path) and not os.path.isdir(path):  # the reference's exception, before any change
             raise NotADirectoryError(f"The path '{path}' exists but is not a directory")
     report = init_project(Path(base))
     for name in PROJECT_DIRS:

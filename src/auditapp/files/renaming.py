@@ -40,27 +40,22 @@ def _replacing(old: str, new: str) -> Callable[[str], Optional[str]]:
 
 def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool = False,
                 safe_mode: bool = True, overwrite: bool = False) -> list[tuple[str, str]]:
-    """Replace ``old_name`` by ``new_name`` in the name of every folder below ``root_dir``.
+    """Replace ``old_name`` by ``new_name`` in the name of every folder below ``root_dir``, deepest first.
 
     Parameters
     ----------
     root_dir : str or Path
         The tree to process; ``root_dir`` itself is never renamed.
-    old_name : str
-        Substring to replace (all occurrences). Must be non-empty.
-    new_name : str
-        Replacement; ``""`` deletes the substring.
-    verbose : bool, default False
-        In real mode, print ``Renamed: <src> -> <dst>`` per folder.
-    safe_mode : bool, default True
-        Print ``[SAFE MODE] Would rename: <src> -> <dst>`` per planned rename and change nothing.
-    overwrite : bool, default False
-        Allow replacing an existing *empty* folder. A non-empty one is never replaced.
+    old_name, new_name : str
+        Every occurrence of ``old_name`` (non-empty) is replaced; ``new_name=""`` deletes it.
+    verbose, safe_mode, overwrite : bool, default False, True, False
+        Print ``Renamed: a -> b`` (real mode); dry run printing ``[SAFE MODE] Would rename: a -> b``; replace
+        an existing empty folder (never a non-empty one). See docs/helpers.md, "Safe mode" and "Guarantees".
 
     Returns
     -------
     list of (str, str)
-        The planned (safe mode) or performed renames, deepest first (children before parents).
+        The planned (safe mode) or performed renames.
 
     Raises
     ------
@@ -69,7 +64,7 @@ def rename_dirs(root_dir: PathLike, old_name: str, new_name: str, verbose: bool 
     FileNotFoundError, NotADirectoryError
         ``The specified root_dir does not exist / is not a directory: '<p>'``.
     FileExistsError
-        A target exists or two folders get the same name; lists every clash, nothing renamed.
+        A target exists or two folders get the same name: every clash listed, nothing renamed.
     PermissionError
         ``Permission denied: cannot rename '<old>'``.
 
@@ -98,22 +93,19 @@ def rename_files(root_dir: PathLike, old_name: str = "", new_name: str = "", ver
     Parameters
     ----------
     root_dir : str or Path
-        The tree to process (all levels).
     old_name, new_name : str
-        Both must be non-empty; every occurrence of ``old_name`` is replaced.
+        Both non-empty; every occurrence of ``old_name`` is replaced.
     verbose, safe_mode, overwrite : bool
-        As :func:`rename_dirs`; with ``overwrite=True`` existing files are replaced.
+        As :func:`rename_dirs`; ``overwrite=True`` replaces existing files.
 
     Returns
     -------
     list of (str, str)
-        The planned or performed renames, in sorted traversal order.
 
     Raises
     ------
     ValueError
-        ``Both 'old_name' and 'new_name' must be non-empty strings`` (checked first: the defaults always
-        raise).
+        ``Both 'old_name' and 'new_name' must be non-empty strings`` (checked first: the defaults raise).
     FileNotFoundError, NotADirectoryError, FileExistsError, PermissionError
         As :func:`rename_dirs`.
 
@@ -140,7 +132,7 @@ def add_string_dirs(root_dir: PathLike, prefix: str = "", suffix: str = "", verb
     ----------
     root_dir : str or Path
     prefix, suffix : str
-        Both empty: nothing to do, returns ``[]``.
+        Both empty: nothing to do, ``[]``.
     verbose, safe_mode, overwrite : bool
         As :func:`rename_dirs`.
 
@@ -177,12 +169,12 @@ def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext
     ----------
     root_dir : str or Path
     prefix, suffix : str
-        Both empty: nothing to do, returns ``[]``.
+        Both empty: nothing to do, ``[]``.
     ext : str, optional
-        Only files whose name ends with ``ext``; the stem is the name minus ``ext``. Without it the extension
-        is ``.nii.gz`` / ``.tar.gz`` when present, else the last suffix (:func:`split_extension`).
+        Only names ending with ``ext``, the stem being the rest. Without it the extension is given by
+        :func:`split_extension` (``.nii.gz`` is one extension).
     verbose, safe_mode, overwrite : bool
-        As :func:`rename_files`.
+        As :func:`rename_dirs`.
 
     Returns
     -------
@@ -192,12 +184,8 @@ def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext
     ------
     FileExistsError
         ``Target already exists: '<new>'`` for every clash; nothing is renamed.
-    PermissionError
-        ``Permission denied: cannot rename '<old>'``.
-    OSError
-        ``Failed to rename '<old>' to '<new>': <e>``.
-    FileNotFoundError, NotADirectoryError
-        As :func:`rename_dirs`.
+    FileNotFoundError, NotADirectoryError, PermissionError, OSError
+        As :func:`rename_dirs`; ``Failed to rename '<old>' to '<new>': <e>``.
 
     Examples
     --------
@@ -225,7 +213,7 @@ def add_string_files(root_dir: PathLike, prefix: str = "", suffix: str = "", ext
 
 
 def _suffixed(suffix: str, ext: str) -> Callable[[str], Optional[str]]:
-    """``name`` with ``suffix`` before its trailing ``ext``; None when it already ends with ``suffix + ext``."""
+    """``name`` with ``suffix`` before its trailing ``ext``; None when it ends with ``suffix + ext``."""
     return lambda name: None if name.endswith(suffix + ext) else name[: -len(ext)] + suffix + ext
 
 
@@ -233,17 +221,16 @@ def add_suffix_to_files(root_dir: PathLike, suffix: str = "_pred", ext: str = ".
                         safe_mode: bool = True, overwrite: bool = False) -> list[tuple[str, str]]:
     """Add ``suffix`` before the trailing ``ext`` of every matching file below ``root_dir`` (idempotent).
 
-    ``a.nii.gz`` -> ``a_pred.nii.gz``; files already ending with ``suffix + ext`` are left alone. The summary
-    is always printed: ``Total files renamed: N``, ``[SAFE MODE] N files would be renamed.``, or ``No files
-    with the extension '<ext>' were found to rename.``
+    Files already ending with ``suffix + ext`` are left alone. The summary is always printed: ``Total files
+    renamed: N``, ``[SAFE MODE] N files would be renamed.`` or ``No files with the extension '<ext>' were
+    found to rename.``
 
     Parameters
     ----------
     root_dir : str or Path
-    suffix : str, default ``"_pred"``
-    ext : str, default ``".nii.gz"``
+    suffix, ext : str, default ``"_pred"``, ``".nii.gz"``
     verbose, safe_mode, overwrite : bool
-        As :func:`rename_files`.
+        As :func:`rename_dirs`.
 
     Returns
     -------
@@ -252,7 +239,7 @@ def add_suffix_to_files(root_dir: PathLike, suffix: str = "_pred", ext: str = ".
     Raises
     ------
     ValueError
-        ``The directory '<p>' does not exist.`` (``The path '<p>' is not a directory.``); an empty ``ext``.
+        ``The directory '<p>' does not exist.`` (or ``... is not a directory.``); an empty ``ext``.
     FileExistsError, PermissionError, OSError
         As :func:`add_string_files`.
 
@@ -265,8 +252,6 @@ def add_suffix_to_files(root_dir: PathLike, suffix: str = "_pred", ext: str = ".
     Total files renamed: 1
     >>> _ = add_suffix_to_files(root, safe_mode=False)
     Total files renamed: 0
-    >>> [p.name for p in root.iterdir()]
-    ['a_pred.nii.gz']
     """
     root = os.fspath(root_dir)
     if not os.path.isdir(root):

@@ -53,24 +53,20 @@ def copy_files_by_extension(src_dir: PathLike, dst_dir: PathLike, ext: str, safe
                             overwrite: bool = False, verbose: bool = False) -> list[tuple[str, str]]:
     """Copy every file below ``src_dir`` whose name ends with ``ext`` flat into ``dst_dir`` (metadata kept).
 
-    An existing destination is skipped (``Skipped (exists): ...`` when verbose) unless ``overwrite``; a second
-    source with the same file name is reported (``Skipped (same name as <first>): <src> -> <dst>``), never
-    copied over the first; a failing copy prints ``Error copying <src> to <dst>: <e>`` and the others go on.
+    Existing destinations are skipped unless ``overwrite``; a second file with the same name is reported,
+    never copied over the first; a failed copy prints ``Error copying <src> to <dst>: <e>`` (docs/helpers.md).
 
     Parameters
     ----------
     src_dir : str or Path
-        Searched at all levels (``dst_dir`` excluded when it lies inside it).
+        Searched at all levels (``dst_dir`` left out when inside it).
     dst_dir : str or Path
-        Destination folder, created in real mode only. Files land at ``dst_dir/<file name>``.
+        Created in real mode only.
     ext : str
         Name ending to match (``".nii.gz"``, ``"_seg.nii.gz"``).
-    safe_mode : bool, default True
-        Print ``[SAFE MODE] Would copy: <src> -> <dst>`` per file and the summary; copy nothing.
-    overwrite : bool, default False
-        Replace existing destination files (otherwise they are skipped).
-    verbose : bool, default False
-        Real mode: print ``Copied: ...``, ``Skipped (exists): ...`` and ``Total files copied: N``.
+    safe_mode, overwrite, verbose : bool, default True, False, False
+        Dry run (``[SAFE MODE] Would copy: a -> b`` and the count); replace existing files; print ``Copied: a
+        -> b``, ``Skipped (exists): ...`` and ``Total files copied: N``.
 
     Returns
     -------
@@ -135,16 +131,15 @@ def delete_files_by_extension(root_dir: PathLike, ext: str, verbose: bool = Fals
     ----------
     root_dir : str or Path
     ext : str
-        Any name ending: ``'CT1.nii.gz'`` also matches ``xCT1.nii.gz`` (as the reference).
-    verbose : bool, default False
-        Real mode: print ``Deleted file: <path>`` and ``Total files deleted: N``.
-    safe_mode : bool, default True
-        Print ``[SAFE MODE] Would delete: <path>`` per file and ``[SAFE MODE] N files would be deleted.``.
+        Any name ending: ``'CT1.nii.gz'`` also matches ``xCT1.nii.gz``, as the reference.
+    verbose, safe_mode : bool, default False, True
+        Print ``Deleted file: <p>`` and ``Total files deleted: N``; dry run (``[SAFE MODE] Would delete:
+        <p>``).
 
     Returns
     -------
     list of str
-        The planned or deleted files (a failure prints ``Error deleting <path>: <e>``).
+        The planned or deleted files (a failure prints ``Error deleting <p>: <e>``).
 
     Raises
     ------
@@ -178,22 +173,19 @@ def delete_dirs_by_pattern(root_dir: PathLike, pattern: str, match_type: str = "
         Never deleted itself.
     pattern : str
     match_type : {"contains", "starts", "ends", "exact", "regex"}, default "contains"
-        ``regex`` uses ``re.search`` on the name.
-    verbose : bool, default False
-        Real mode: print ``Deleted folder: <path>`` and ``Total folders deleted: N``.
-    safe_mode : bool, default True
-        Print ``[SAFE MODE] Would delete: <path>`` per folder and the count; delete nothing.
+        ``regex``: ``re.search`` on the name.
+    verbose, safe_mode : bool
+        As :func:`delete_files_by_extension` (``Deleted folder: <p>``, ``Total folders deleted: N``).
 
     Returns
     -------
     list of str
-        The outermost matching folders (planned or deleted); a match inside a matched folder goes with it.
+        The outermost matching folders (planned or deleted).
 
     Raises
     ------
     ValueError
-        ``match_type must be one of [...], got '<x>'``; ``Root directory '<p>' does not exist.``;
-        an invalid regular expression.
+        ``match_type must be one of [...], got '<x>'``; ``Root directory '<p>' does not exist.``; a bad regex.
 
     Examples
     --------
@@ -232,21 +224,18 @@ def move_files_to_parent(root_dir: PathLike, levels_up: int = 1, ext: Optional[s
                          allow_outside_root: bool = False) -> list[tuple[str, str]]:
     """Move the files of every folder (``root_dir`` included) ``levels_up`` levels up, under the clash rule.
 
-    The plan is made on the tree before any move, so a file moves exactly once; emptied folders stay.
+    The plan is made before any move, so a file moves once; emptied folders stay. Safe mode ends with ``Safe
+    mode enabled: No files were moved.``; real mode (verbose) with ``Total files moved: N``.
 
     Parameters
     ----------
     root_dir : str or Path
     levels_up : int, default 1
-        Computed on the resolved path (a trailing slash changes nothing).
+        Counted on the resolved path.
     ext : str, optional
-        Only files whose name ends with ``ext``; all files when None.
-    verbose : bool, default False
-        Real mode: print ``Moved: <src> -> <dst>`` and ``Total files moved: N``.
-    safe_mode : bool, default True
-        Print ``[SAFE MODE] Would move: ...`` per file and ``Safe mode enabled: No files were moved.``.
-    overwrite : bool, default False
-        Replace existing target files.
+        Only names ending with ``ext``; all files when None.
+    verbose, safe_mode, overwrite : bool
+        As :func:`auditapp.files.rename_dirs` (``Moved: a -> b``, ``[SAFE MODE] Would move: a -> b``).
     allow_outside_root : bool, default False
         Allow targets above ``root_dir``; otherwise those folders are skipped with ``Skipping <dir>: target
         outside root_dir (use allow_outside_root=True).``
