@@ -176,8 +176,8 @@ def test_label_rules(proj: Path) -> None:
         "differ ignoring case (they become column names)",
         f"error: {path}: labels.bkg: the background value 0 is already used by label 'BKG'; expected distinct "
         "values for scalar labels",
-        f"error: {path}: labels.ET: label values must be integers, got the string '3x'; expected an integer or a "
-        "non-empty list of integers",
+        f"error: {path}: labels.ET: label values must be integers, got the string '3x'; expected an integer label "
+        "value or a non-empty list of integers",
         f"error: {path}: labels.TC[1]: value 1 repeated; expected distinct values in the list",
     ]
 
@@ -196,7 +196,8 @@ def test_string_where_a_number_is_expected_quotes_the_value(proj: Path) -> None:
 def test_out_of_scope_values(proj: Path) -> None:
     path = cfg("m.yaml", METRIC_OK + "modality: US\nbackend: metricsreloaded\nformats: {segmentation: dicom}\n")
     assert problems_of(load_metric_config, path) == [
-        f"error: {path}: modality: the ultrasound modality 'US' is not supported in this version; expected MRI",
+        f"error: {path}: modality: the ultrasound modality 'US' is not supported in this version; expected MRI (the "
+        "only modality of this version)",
         f"error: {path}: backend: back end 'metricsreloaded' is not supported in this version; expected audit; the "
         "audit back end provides hd95, assd, nsd, volume_similarity and gt_size",
         f"error: {path}: formats.segmentation: format 'dicom' is not supported: only NIfTI (.nii/.nii.gz) is "
@@ -211,11 +212,12 @@ def test_backend_alias_package_and_case(proj: Path) -> None:
     assert load_metric_config(path).backend == "audit"
     path = cfg("o.yaml", METRIC_OK + "package: audit\nbackend: pymia\n")
     assert problems_of(load_metric_config, path)[0] == (  # problems follow the order of the keys in the file
-        f"error: {path}: package: 'audit' conflicts with backend: 'pymia' (package is an alias of backend); "
+        f"error: {path}: package: 'audit' conflicts with backend: 'pymia' (the same setting); "
         "expected only one of them, or the same value")
     path = cfg("p.yaml", METRIC_OK + "backend: audits\n")
     assert problems_of(load_metric_config, path) == [
-        f"error: {path}: backend: unknown back end 'audits'; expected audit (did you mean 'audit'?)"]
+        f"error: {path}: backend: got the string 'audits'; expected audit; the audit back end provides hd95, assd, "
+        "nsd, volume_similarity and gt_size (did you mean 'audit'?)"]
 
 
 def test_metric_names_aliases_defaults_and_all_false(proj: Path) -> None:
@@ -252,8 +254,8 @@ def test_formats_string_mapping_and_legacy_keys(proj: Path) -> None:
     assert config.formats.segmentation == (".nii.gz", ".nii") and config.formats.prediction == (".nii", ".nii.gz")
     path = cfg("e.yaml", METRIC_OK + "formats: {prediction: .nii.gz}\nprediction_format: .nii\n")
     assert problems_of(load_metric_config, path) == [
-        f"error: {path}: prediction_format: conflicts with formats.prediction; expected the same format in both keys,"
-        " or only one of them"]
+        f"error: {path}: prediction_format: '.nii' conflicts with formats.prediction: '.nii.gz' (the same setting); "
+        "expected only one of them, or the same value"]
     path = cfg("f.yaml", METRIC_OK + "formats: {image: .nii.gz, segmentaton: .nii}\n")
     with pytest.warns(ConfigWarning, match=r"formats\.segmentaton: unknown key .* did you mean 'segmentation'\?"):
         load_metric_config(path)
@@ -473,7 +475,7 @@ def test_bad_lesion_wise_options_are_config_errors(proj: Path) -> None:
         "region name -> mm3 (\"*\": the other regions)",
         f"error: {path}: lesion_wise.penalty_hd95: got the string '374'; expected a number of mm >= 0 (remove the "
         "quotes)",
-        f"error: {path}: lesion_wise.connectivity: got 8; expected 6, 18 or 26",
+        f"error: {path}: lesion_wise.connectivity: got the number 8; expected 6, 18 or 26",
         f"error: {path}: lesion_wise.match_threshold: got 1.5; expected a number in [0, 1)",
         f"error: {path}: lesion_wise.per_lesion_table: got the number 1; expected true or false",
     ]

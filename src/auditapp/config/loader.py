@@ -24,7 +24,7 @@ from omegaconf.errors import (
     UnsupportedInterpolationType,
 )
 
-from auditapp.config._types import did_you_mean
+from auditapp.config._checks import did_you_mean
 from auditapp.config.model import AppConfig, FeatureExtractionConfig, MetricExtractionConfig
 from auditapp.config.schema import validate
 from auditapp.errors import ConfigError, ConfigWarning
@@ -159,9 +159,9 @@ def _load(kind: str, path: str | Path, cwd: Path | None) -> Any:
     try:
         return validate(kind, data, context, variables)
     finally:
-        for message in context["infos"]:
+        for message in dict.fromkeys(context["infos"]):
             logger.info(f"{context['source']}: {message}")
-        for message in context["warnings"]:
+        for message in dict.fromkeys(context["warnings"]):
             warnings.warn(message, ConfigWarning, stacklevel=3)
 
 

@@ -1,10 +1,8 @@
 """Typed configs: frozen dataclasses that are also the declarative schema of the three config files.
 
-Each field's annotation says what its YAML key accepts (a check of :mod:`auditapp.config._types`
-and the ``expected`` text of its error messages); a field without default is required. The
-loader validates the resolved YAML with pydantic straight into these classes, so code after the
-loader receives them, never ``DictConfig`` or raw dicts. Constructing them directly (tests,
-library use) does no validation. A new nested block is a dataclass plus one field.
+A field's annotation is what its YAML key accepts (a pydantic type or a check of
+:mod:`auditapp.config._checks`) and its description the ``expected`` part of its messages; a field
+without default is required. Constructing the classes directly does no validation. Keys: docs/config.md.
 """
 
 import os
@@ -12,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
-from auditapp.config import _types as t
-from auditapp.config._types import leaf, sequence_key
+from auditapp.config import _checks as c
+from auditapp.config._checks import leaf, sequence_key
 from auditapp.metrics.distances import HD95_CONVENTIONS
 from auditapp.metrics.lesion_wise import CONVENTIONS, TASKS, LesionWiseOptions
 from auditapp.metrics.registry import ALL_METRICS, EXTRA_METRICS, REFERENCE_METRICS  # the metric catalogue
@@ -26,24 +24,45 @@ __all__ = [
     "REFERENCE_METRICS", "EXTRA_METRICS", "ALL_METRICS", "sequence_key",
 ]
 
+
+def typed(tp: Any, expected: str, *validators: Any, **constraints: Any) -> Any:
+    """``tp`` with pydantic validators and constraints; ``expected`` describes it in messages."""
+    return Annotated[(tp, *validators, Field(description=expected, **constraints))]
+
+
+def number(expected: str, **bounds: Any) -> Any:
+    """A number field (:func:`auditapp.config._checks.number`) described by ``expected``."""
+    return leaf(c.number, expected, **bounds)
+
+
+def choice(expected: str, *options: Any, **unsupported: str) -> Any:
+    """One of ``options``, case-insensitive; ``unsupported`` values are out of scope."""
+    return leaf(c.choice, expected, options=options, unsupported=unsupported)
+
+
 NIFTI = (".nii.gz", ".nii")
 Key = Annotated[str, BeforeValidator(str)]
-Bool = leaf(t.boolean, "expected true or false")
-Text = leaf(t.text, "expected a column name")
-OutDir = leaf(t.path, "expected the folder where the CSV files are written")
-AnyPath = leaf(t.path, "expected a path (text)", kind="any")
-Sheet = leaf(t.sheet, "expected a sheet name or a 0-based sheet index")
-Sequences = leaf(t.sequences, "expected a non-empty list of file-name suffixes such as [_t1, _t2, _t1ce, _flair]")
-Modality = leaf(t.modality)
-CpuCores = leaf(t.cpu_cores)
-Logger = leaf(t.choice, "expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
-              options=("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"))
+Bool = typed(bool, "expected true or false", Strict())
+Text = typed(str, "expected a non-empty text value", Strict(), min_length=1)
+Output = leaf(c.path, "expected the folder where the CSV files are written")
+AnyPath = leaf(c.path, "expected a path (text)", kind="any")
+Sequences = typed(tuple[Text, ...], "expected a non-empty list of file-name suffixes such as [_t1, _t2, _t1ce, _flair]",
+                  AfterValidator(c.sequences), min_length=1)
+Modality = choice("expected MRI (the only modality of this version)", "MRI", us="the ultrasound modality 'US'")
+Logger = choice("expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
+                "TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+CpuCores = leaf(c.cpu_cores)
 Index = "expected the 0-based index of the piece holding the {} (integer >= 0)"
 Internal = Annotated[Any, Field(json_schema_extra={"internal": True})]  # set by the loader, not a YAML key
 
 
-def _mapping(tp: Any, expected: str, *validators: Any) -> Any:
-    return Annotated[(tp, *validators, Field(description=expected))]
+def _names(what: str, expected: str) -> Any:
+    """A non-empty mapping ``what`` name -> existing folder."""
+    return typed(dict[leaf(c.name, what=what), leaf(c.path, kind="dir")], expected, min_length=1)
+
+
+def _default_cores() -> int:
+    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -65,24 +84,32 @@ class Label:
         return "whole" if self.is_background else self.name.lower()
 
 
-Labels = leaf(t.labels, "expected a mapping of label name -> value, e.g. {BKG: 0, ET: 3}", cls=Label)
+Labels = leaf(c.labels, "expected a mapping of label name -> value, e.g. {BKG: 0, ET: 3}", cls=Label)
 
 
 @dataclass(frozen=True)
 class Formats:
-    """File extensions to try, in order, per kind of file (config.md §1.5)."""
+    """File extensions to try, in order, per kind of file."""
 
-    image: leaf(t.extensions, t.EXPECT_FORMAT) = NIFTI
-    segmentation: leaf(t.extensions, t.EXPECT_FORMAT) = NIFTI
-    prediction: leaf(t.extensions, t.EXPECT_FORMAT) = NIFTI
+    image: leaf(c.extensions, c.EXPECT_FORMAT) = NIFTI
+    segmentation: leaf(c.extensions, c.EXPECT_FORMAT) = NIFTI
+    prediction: leaf(c.extensions, c.EXPECT_FORMAT) = NIFTI
+
+
+FormatsKey = typed(Formats, "expected a format such as .nii.gz, or a mapping with image, segmentation, prediction",
+                   BeforeValidator(c.formats))
 
 
 @dataclass(frozen=True)
 class ParallelConfig:
     """joblib backend: ``loky`` (processes, default) or ``dask`` (optional scheduler address)."""
 
-    backend: leaf(t.choice, "expected loky or dask", options=("loky", "dask")) = "loky"
-    scheduler: leaf(t.text, "expected the address of a Dask scheduler such as 'tcp://host:8786'") = None
+    backend: choice("expected loky or dask", "loky", "dask") = "loky"
+    scheduler: typed(Text, "expected the address of a Dask scheduler such as 'tcp://host:8786'") = None
+
+
+Parallel = typed(ParallelConfig, "expected a mapping {backend: loky | dask, scheduler: 'tcp://host:port'}",
+                 AfterValidator(c.parallel))
 
 
 @dataclass(frozen=True)
@@ -97,20 +124,20 @@ class FeatureFamilies:
 class LongitudinalSpec:
     """Split an ID on ``pattern``; piece ``longitudinal_id`` and piece ``time_point``."""
 
-    pattern: leaf(t.pattern, "expected the separator text (one character is literal, longer is a regular "
-                             "expression)") = "_"
-    longitudinal_id: leaf(t.integer, Index.format("patient ID"), minimum=0) = 1
-    time_point: leaf(t.integer, Index.format("time point"), minimum=0) = 2
+    pattern: typed(Text, "expected the separator text (one character is literal, longer is a regular expression)",
+                   AfterValidator(c.pattern)) = "_"
+    longitudinal_id: number(Index.format("patient ID"), integer=True) = 1
+    time_point: number(Index.format("time point"), integer=True) = 2
 
 
 @dataclass(frozen=True)
 class MetadataSource:
     """One metadata file joined onto a dataset's features on ``id_column``."""
 
-    name: str
-    path: Path
-    id_column: str = "ID"
-    sheet: int | str = 0
+    name: Internal
+    path: leaf(c.spreadsheet, "expected the metadata file (.csv, .tsv, .xlsx, .xls)")
+    id_column: typed(Text, "expected a column name") = "ID"
+    sheet: leaf(c.sheet, "expected a sheet name or a 0-based sheet index") = 0
 
 
 _LW = LesionWiseOptions  # the defaults live there (None: the convention's per-task value, via lesion_rule)
@@ -120,27 +147,17 @@ _LW = LesionWiseOptions  # the defaults live there (None: the convention's per-t
 class LesionWise(LesionWiseOptions):
     """The ``lesion_wise:`` block of metric_extraction.yaml: :class:`LesionWiseOptions` with its YAML schema."""
 
-    convention: leaf(t.choice, "expected brats2023, brats2024 or matching", options=CONVENTIONS) = _LW.convention
-    task: leaf(t.choice, "expected a BraTS task: GLI, SSA, MEN, MET or PED", options=TASKS) = _LW.task
-    dilation: leaf(t.integer, "expected the number of dilation iterations (integer >= 0)", minimum=0) = None
-    min_size: leaf(t.min_sizes, "expected a number of mm3 >= 0, or a mapping region name -> mm3 (\"*\": the other "
+    convention: choice("expected brats2023, brats2024 or matching", *CONVENTIONS) = _LW.convention
+    task: choice("expected a BraTS task: GLI, SSA, MEN, MET or PED", *TASKS) = _LW.task
+    dilation: number("expected the number of dilation iterations (integer >= 0)", integer=True) = None
+    min_size: leaf(c.min_sizes, "expected a number of mm3 >= 0, or a mapping region name -> mm3 (\"*\": the other "
                    "regions)") = None
-    penalty_hd95: leaf(t.number, "expected a number of mm >= 0") = None
-    hd95_convention: leaf(t.choice, "expected directed_max or pooled", options=HD95_CONVENTIONS) = _LW.hd95_convention
-    connectivity: leaf(t.int_choice, "expected 6, 18 or 26", options=(6, 18, 26)) = _LW.connectivity
-    match_metric: leaf(t.choice, "expected iou or dice", options=("iou", "dice")) = _LW.match_metric
-    match_threshold: leaf(t.number, "expected a number in [0, 1)", below=1.0) = _LW.match_threshold
+    penalty_hd95: number("expected a number of mm >= 0") = None
+    hd95_convention: choice("expected directed_max or pooled", *HD95_CONVENTIONS) = _LW.hd95_convention
+    connectivity: choice("expected 6, 18 or 26", 6, 18, 26) = _LW.connectivity
+    match_metric: choice("expected iou or dice", "iou", "dice") = _LW.match_metric
+    match_threshold: number("expected a number in [0, 1)", below=1.0) = _LW.match_threshold
     per_lesion_table: Bool = _LW.per_lesion_table
-
-
-def _default_cores() -> int:
-    return os.cpu_count() or 1
-
-
-FormatsKey = _mapping(Formats, "expected a format such as .nii.gz, or a mapping with image, segmentation, prediction",
-                      BeforeValidator(t.formats))
-Parallel = _mapping(ParallelConfig, "expected a mapping {backend: loky | dask, scheduler: 'tcp://host:port'}",
-                    AfterValidator(t.parallel))
 
 
 @dataclass(frozen=True)
@@ -154,20 +171,22 @@ class _Paths:
 
 @dataclass(frozen=True)
 class FeatureExtractionConfig(_Paths):
-    data_paths: leaf(t.named_dirs, "expected a mapping of dataset name -> folder of subjects", what="dataset name")
-    output_path: OutDir
+    data_paths: _names("dataset name", "expected a mapping of dataset name -> folder of subjects")
+    output_path: Output
     sequences: Sequences
     labels: Labels
-    logs_path: OutDir = None
-    features: _mapping(FeatureFamilies, "expected a mapping of family -> true/false (statistical, texture, "
-                                        "spatial, tumor)", BeforeValidator(t.families)) = FeatureFamilies()
-    texture_crop_padding: leaf(t.integer, "expected an integer >= 0 (0 = reference 0.2.0, 1 = published CSVs)",
-                               minimum=0) = 0
+    logs_path: Output = None
+    features: typed(FeatureFamilies, "expected a mapping of family -> true/false (statistical, texture, spatial, "
+                    "tumor)", BeforeValidator(c.families)) = FeatureFamilies()
+    texture_crop_padding: number("expected an integer >= 0 (0 = reference 0.2.0, 1 = published CSVs)",
+                                 integer=True) = 0
     formats: FormatsKey = Formats()
-    longitudinal: _mapping(dict[Key, LongitudinalSpec], "expected a mapping of dataset name -> {pattern, "
-                           "longitudinal_id, time_point}", BeforeValidator(t.longitudinal)) = field(default_factory=dict)
-    metadata: leaf(t.feature_metadata, "expected a mapping of dataset name -> {name: file path or {path, id_column, "
-                   "sheet}}", cls=MetadataSource) = field(default_factory=dict)
+    longitudinal: typed(dict[Key, LongitudinalSpec], "expected a mapping of dataset name -> {pattern, "
+                        "longitudinal_id, time_point}", BeforeValidator(c.longitudinal)) = field(default_factory=dict)
+    metadata: typed(dict[Key, typed(dict[Key, MetadataSource], "expected a mapping of metadata name -> file path or "
+                                    "{path, id_column, sheet}")],
+                    "expected a mapping of dataset name -> {name: file path or {path, id_column, sheet}}",
+                    BeforeValidator(c.metadata_files), AfterValidator(c.existing_sources)) = field(default_factory=dict)
     cpu_cores: CpuCores = field(default_factory=_default_cores)
     parallel: Parallel = ParallelConfig()
     logger: Logger = "WARNING"
@@ -178,19 +197,19 @@ class FeatureExtractionConfig(_Paths):
 
 @dataclass(frozen=True)
 class MetricExtractionConfig(_Paths):
-    data_path: leaf(t.path, "expected the folder of ground-truth subjects", kind="dir")
-    model_predictions_paths: leaf(t.named_dirs, "expected a mapping of model name -> folder of predictions",
-                                  what="model name")
-    output_path: OutDir
-    filename: leaf(t.name, "expected a name: the output is extracted_information_<filename>.csv",
+    data_path: leaf(c.path, "expected the folder of ground-truth subjects", kind="dir")
+    model_predictions_paths: _names("model name", "expected a mapping of model name -> folder of predictions")
+    output_path: Output
+    filename: leaf(c.name, "expected a name: the output is extracted_information_<filename>.csv",
                    what="name for extracted_information_<filename>.csv")
-    labels: leaf(t.labels, "expected a mapping of label name -> value, e.g. {BKG: 0, ET: 3}", cls=Label, regions=True)
-    logs_path: OutDir = None
-    backend: leaf(t.backend) = "audit"
-    metrics: leaf(t.metrics, "expected a mapping of metric name -> true/false") = REFERENCE_METRICS  # canonical, enabled
-    nsd_tolerance: leaf(t.positive, "expected a number > 0 (millimetres)") = 1.0
-    lesion_wise: _mapping(LesionWise, "expected a mapping {convention, task, dilation, min_size, penalty_hd95, "
-                          "hd95_convention, connectivity, match_metric, match_threshold, per_lesion_table}") \
+    labels: leaf(c.labels, "expected a mapping of label name -> value, e.g. {BKG: 0, ET: 3}", cls=Label, regions=True)
+    logs_path: Output = None
+    backend: choice("expected audit; the audit back end provides hd95, assd, nsd, volume_similarity and gt_size",
+                    "audit", pymia="back end 'pymia'", metricsreloaded="back end 'metricsreloaded'") = "audit"
+    metrics: leaf(c.metrics, "expected a mapping of metric name -> true/false") = REFERENCE_METRICS  # enabled
+    nsd_tolerance: number("expected a number > 0 (millimetres)", minimum=None, above=0) = 1.0
+    lesion_wise: typed(LesionWise, "expected a mapping {convention, task, dilation, min_size, penalty_hd95, "
+                       "hd95_convention, connectivity, match_metric, match_threshold, per_lesion_table}") \
         = LesionWise()
     save_error_matrix: Bool = True
     formats: FormatsKey = Formats()
@@ -206,48 +225,50 @@ class MetricExtractionConfig(_Paths):
 class AppMetadataSource:
     """A metadata spreadsheet joined onto features and metrics in the dashboard."""
 
-    file: leaf(t.spreadsheet, "expected the metadata spreadsheet (.csv, .tsv, .xlsx, .xls)")
-    sheet: Sheet = 0
-    id_column: Text = "ID"
-    id_rewrite: leaf(t.rewrite, "expected a list of [old, new] pairs, e.g. [[\"BraTS-GLI\", \"{Site}\"]]") = ()
-    columns: leaf(t.columns, "expected a list of column names") = None  # None = all columns
+    file: leaf(c.spreadsheet, "expected the metadata spreadsheet (.csv, .tsv, .xlsx, .xls)")
+    sheet: leaf(c.sheet, "expected a sheet name or a 0-based sheet index") = 0
+    id_column: typed(Text, "expected a column name") = "ID"
+    id_rewrite: typed(tuple[leaf(c.pair, "expected a pair [old, new] of texts (old not empty)"), ...],
+                      "expected a list of [old, new] pairs, e.g. [[\"BraTS-GLI\", \"{Site}\"]]") = ()
+    columns: leaf(c.columns, "expected a list of column names") = None  # None = all columns
 
 
 @dataclass(frozen=True)
 class ViewerConfig:
-    itksnap: leaf(t.command, "expected the itksnap command or its path") = "itksnap"
-    main_sequence: leaf(t.text, "expected a sequence suffix such as _t1ce") = "_t1ce"
-    prediction_layer: leaf(t.choice, "expected overlay or segmentation", options=("overlay", "segmentation")) \
-        = "overlay"
+    itksnap: leaf(c.command, "expected the itksnap command or its path") = "itksnap"
+    main_sequence: typed(Text, "expected a sequence suffix such as _t1ce") = "_t1ce"
+    prediction_layer: choice("expected overlay or segmentation", "overlay", "segmentation") = "overlay"
 
 
-def _files(what: str) -> Any:
-    return _mapping(dict[Key, Optional[AnyPath]], f"expected a mapping of dataset name -> {what}")
+def _files(what: str, kind: str = "file?") -> Any:
+    """A mapping dataset name -> ``what``; a missing one is a warning."""
+    return typed(dict[Key, Optional[leaf(c.path, kind=kind)]], f"expected a mapping of dataset name -> {what}")
 
 
 @dataclass(frozen=True)
 class AppConfig:
-    """``app.yaml``; missing files and folders are not errors but ``warnings`` (config.md §4)."""
+    """``app.yaml``; missing files and folders are not errors but ``warnings``."""
 
     features: _files("feature CSV (extracted_information_<dataset>.csv)") = field(default_factory=dict)
     metrics: _files("metric CSV (extracted_information_<filename>.csv)") = field(default_factory=dict)
-    raw_datasets: _files("folder of subjects") = field(default_factory=dict)
-    predictions: _mapping(dict[Key, Optional[_mapping(dict[Key, Optional[AnyPath]], "expected a mapping of model "
-                                                      "name -> folder of predictions")]],
-                          "expected a mapping of dataset name -> {model name -> folder of predictions}") \
+    raw_datasets: _files("folder of subjects", "dir?") = field(default_factory=dict)
+    predictions: typed(dict[Key, Optional[typed(dict[Key, Optional[leaf(c.path, kind="dir?")]], "expected a mapping "
+                                                "of model name -> folder of predictions")]],
+                       "expected a mapping of dataset name -> {model name -> folder of predictions}") \
         = field(default_factory=dict)
     error_matrices: _files("error-matrix CSV") = field(default_factory=dict)
-    datasets_path: AnyPath = None
+    datasets_path: leaf(c.path, "expected a path (text)", kind="dir?") = None
     labels: Labels = None  # None = infer from lesion_size_* columns
     sequences: Sequences = None  # None = infer from <key>_max_intensity columns
-    metadata_cols: leaf(t.text_list, "expected a list of column names of the feature CSVs") = ()
-    metadata: _mapping(tuple[AppMetadataSource, ...], "expected a mapping {file, id_column, sheet, id_rewrite, "
-                       "columns} or a list of them", BeforeValidator(t.one_or_many)) = ()
-    label_colors: leaf(t.colors, "expected a mapping of label name -> '#rrggbb' or [r, g, b] (0-255)") \
-        = field(default_factory=dict)
-    viewer: _mapping(ViewerConfig, "expected a mapping {itksnap, main_sequence, prediction_layer}") = ViewerConfig()
+    metadata_cols: typed(tuple[Text, ...], "expected a list of column names of the feature CSVs") = ()
+    metadata: typed(tuple[AppMetadataSource, ...], "expected a mapping {file, id_column, sheet, id_rewrite, columns} "
+                    "or a list of them", BeforeValidator(c.one_or_many)) = ()
+    label_colors: typed(dict[Key, leaf(c.color, "expected '#rrggbb' or [r, g, b] with values 0-255")],
+                        "expected a mapping of label name -> '#rrggbb' or [r, g, b] (0-255)",
+                        AfterValidator(c.known_labels)) = field(default_factory=dict)
+    viewer: typed(ViewerConfig, "expected a mapping {itksnap, main_sequence, prediction_layer}") = ViewerConfig()
     formats: FormatsKey = Formats()
     modality: Modality = "MRI"
     source: Internal = None
-    warnings: Internal = ()  # missing files/folders: shown at start and on the pages
+    warnings: Internal = ()  # missing files and folders: shown at start and on the pages
     resolved: Internal = field(default_factory=dict)  # the resolved plain config, for the log

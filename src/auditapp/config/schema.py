@@ -1,10 +1,8 @@
-"""Validate a resolved config mapping against its dataclass (:mod:`auditapp.config.model`) with pydantic.
+"""Validate a resolved config mapping into its dataclass (:mod:`auditapp.config.model`) with pydantic.
 
-Before validation, the reference's aliases are folded in (``package`` -> ``backend``,
-``texture: {crop_padding}``, ``image_format``/``segmentation_format``/``prediction_format``/
-``format``), ignored keys warn, ``null`` means "absent" and unknown keys warn with a "did you
-mean". Pydantic then checks every field and collects every problem; each becomes a line
-``error: <file>: <dotted key>: <problem>; <expected>``, in the order of the keys in the file.
+First the reference's spellings are folded into ours (:data:`ALIASES`), ignored keys warn, ``null``
+means "absent" and unknown keys warn with a "did you mean"; then pydantic checks every field and
+collects every problem, each one line ``error: <file>: <dotted key>: <problem>; <expected>``.
 """
 
 import dataclasses
@@ -16,80 +14,82 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
-from auditapp.config import _types as t
+from auditapp.config._checks import NIFTI_FORMATS, describe, suggest
 from auditapp.config.model import AppConfig, FeatureExtractionConfig, MetricExtractionConfig
 from auditapp.errors import ConfigError
 
 __all__ = ["validate"]
 
 KINDS = {"feature": FeatureExtractionConfig, "metric": MetricExtractionConfig, "app": AppConfig}
-#: Reference keys accepted and ignored (config.md §1.3): key -> (must be a mapping, reason).
+#: Keys of the reference accepted and ignored, per kind: key -> (must be a mapping, why).
 IGNORED = {"reader_options": (True, "NIfTI files are read without reader options"),
            "preprocessing": (True, "preprocessing is a no-op for MRI"),
            "calculate_stats": (False, "it only applied to the pymia back end")}
 IGNORED_BY_KIND = {"feature": ("reader_options", "preprocessing"), "metric": ("reader_options", "calculate_stats"),
                    "app": ("reader_options",)}
+_FORMATS = tuple(f"formats.{kind}" for kind in ("image", "segmentation", "prediction"))
+#: The reference's spellings, per kind ("all": every kind): its key -> the key(s) of ours it stands for.
+ALIASES = {"metric": {"package": ("backend",)}, "feature": {"texture.crop_padding": ("texture_crop_padding",)},
+           "all": {"image_format": _FORMATS[:1], "segmentation_format": _FORMATS[1:2],
+                   "prediction_format": _FORMATS[2:], "format": _FORMATS}}
 VARIABLES = {"app": {"features_path", "metrics_path"}}  # keys that are only interpolation variables
-LEGACY_FORMATS = {"image_format": ("image",), "segmentation_format": ("segmentation",),
-                  "prediction_format": ("prediction",), "format": ("image", "segmentation", "prediction")}
 
 
-def _problem(context: dict, key: str, problem: str, expected: str) -> None:
-    context["early"].append((key, problem, expected))
+def _same(a: Any, b: Any) -> bool:
+    """Two values of one setting mean the same (case-insensitive; ``nifti`` is ``.nii.gz``)."""
+    def norm(v: Any) -> Any:
+        return NIFTI_FORMATS.get(v.strip().lower(), v.strip().lower()) if isinstance(v, str) else v
+    return norm(a) == norm(b)
 
 
-def _fold_aliases(kind: str, data: dict, context: dict) -> None:
-    """The reference's keys -> ours; a conflict between two spellings of one setting is a problem."""
-    rename = context["rename"]
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _fold(kind: str, data: dict, context: dict) -> None:
+    """Ignored keys warn; the reference's spellings move to ours (a different value in both is a problem)."""
+    early = context["early"]
     for key in IGNORED_BY_KIND[kind]:
-        must_map, reason = IGNORED[key]
+        must_map, why = IGNORED[key]
         value = data.pop(key, None)
         if must_map and value is not None and not isinstance(value, dict):
-            _problem(context, key, f"got {t.describe(value)}", "expected a mapping (it is ignored anyway)")
+            early.append((key, f"got {describe(value)}", "expected a mapping (it is ignored anyway)"))
         elif value or (not must_map and key in context["raw"]):
-            context["warnings"].append(f"{context['source']}: {key}: ignored: {reason} in this version")
-    package, backend = data.pop("package", None) if kind == "metric" else None, data.get("backend")
-    if None not in (package, backend) and str(backend).strip().lower() != str(package).strip().lower():
-        _problem(context, "package", f"'{package}' conflicts with backend: '{backend}' (package is an alias of "
-                                     "backend)", "expected only one of them, or the same value")
-    elif package is not None:
-        data["backend"], rename[("backend",)] = package, ("package",)
-    texture = data.pop("texture", None) if kind == "feature" else None
-    if isinstance(texture, dict):
-        t.warn_unknown(context, texture, ["crop_padding"], "texture")
-        padding, given = texture.get("crop_padding"), data.get("texture_crop_padding")
-        if None not in (padding, given) and padding != given:
-            _problem(context, "texture.crop_padding", f"{padding} conflicts with texture_crop_padding: {given} (the "
-                                                      "same setting)", "expected only one of them, or the same value")
-        elif padding is not None and given is None:
-            data["texture_crop_padding"], rename[("texture_crop_padding",)] = padding, ("texture", "crop_padding")
-    elif texture is not None:
-        _problem(context, "texture", f"got {t.describe(texture)}", "expected a mapping {crop_padding: 0 or 1}")
-    _fold_formats(data, context)
+            context["warnings"].append(f"{context['source']}: {key}: ignored: {why} in this version")
+    aliases = {**ALIASES.get(kind, {}), **ALIASES["all"]}
+    for parent in {old.rpartition(".")[0] for old in aliases} - {""}:  # texture: {crop_padding: 1}
+        holder, leaves = data.pop(parent, None), [old[len(parent) + 1:] for old in aliases if old.startswith(parent)]
+        if holder is not None and not isinstance(holder, dict):
+            early.append((parent, f"got {describe(holder)}", f"expected a mapping {{{', '.join(leaves)}}}"))
+        elif holder is not None:
+            _warn_unknown(context, holder, leaves, parent)
+            data.update({f"{parent}.{k}": v for k, v in holder.items() if k in leaves})
+    for old, news in aliases.items():
+        value = data.pop(old, None)
+        for new in news if value is not None else ():
+            section, _, key = new.rpartition(".")
+            if isinstance(data.get(section), str):  # formats: .nii.gz
+                data[section] = dict.fromkeys(("image", "segmentation", "prediction"), data[section])
+            elif section and data.get(section) is None:
+                data[section] = {}
+            target = data[section] if section else data
+            given = target.get(key) if isinstance(target, dict) else None
+            if given is not None and not _same(given, value):
+                early.append((old, f"{_show(value)} conflicts with {new}: {_show(given)} (the same setting)",
+                              "expected only one of them, or the same value"))
+            elif given is None and isinstance(target, dict):
+                target[key], context["rename"][tuple(new.split("."))] = value, tuple(old.split("."))
 
 
-def _fold_formats(data: dict, context: dict) -> None:
-    """``image_format`` & co. fill the kinds ``formats`` leaves open; a different value is a conflict."""
-    legacy = {key: data.pop(key) for key in LEGACY_FORMATS if data.get(key) is not None}
-    if not legacy:
-        return
-    given = data.get("formats")
-    formats = dict.fromkeys(("image", "segmentation", "prediction"), given) if isinstance(given, str) else \
-        dict(given) if isinstance(given, dict) else {}
-    origin = {kind: "formats" if isinstance(given, str) else f"formats.{kind}" for kind in formats}
-    for key, value in legacy.items():
-        for kind in LEGACY_FORMATS[key]:
-            ours = t.NIFTI_FORMATS.get(str(formats.get(kind)).strip().lower())
-            if kind in formats and ours is not None and ours != t.NIFTI_FORMATS.get(str(value).strip().lower()):
-                _problem(context, key, f"conflicts with {origin[kind]}",
-                         "expected the same format in both keys, or only one of them")
-            elif kind not in formats:
-                formats[kind], origin[kind], context["rename"][("formats", kind)] = value, key, (key,)
-    data["formats"] = formats
-
-
-def _hints(tp: Any) -> dict[str, Any]:
-    return typing.get_type_hints(tp, include_extras=True)
+def _warn_unknown(context: dict, mapping: dict, known: list, parent: str) -> None:
+    """Warn about each key of ``mapping`` not in ``known``, with a "did you mean"."""
+    for k in [k for k in mapping if k not in known]:
+        context["unknown"].setdefault(parent, []).append(str(k))
+        hint = suggest(k, known)
+        tail = (f"did you mean '{hint}'?" if hint else "not a key of this kind of config (docs/config.md lists them)"
+                if len(known) > 8 else "known keys here: " + ", ".join(known))
+        context["warnings"].append(f"{context['source']}: {parent + '.' if parent else ''}{k}: unknown key '{k}', "
+                                   f"ignored; {tail}")
 
 
 def _unwrap(tp: Any) -> tuple[Any, str]:
@@ -100,67 +100,72 @@ def _unwrap(tp: Any) -> tuple[Any, str]:
         if get_origin(tp) is Union:
             tp = next(a for a in args if a is not type(None))
             continue
-        note = next((a.description for a in args[1:] if getattr(a, "description", None)), note)
+        note = next((a.description for a in reversed(args[1:]) if getattr(a, "description", None)), note)
         tp = args[0]
     return tp, note
 
 
-def _known(tp: Any) -> list[str]:
-    """The YAML keys of a dataclass: its fields but those the loader sets (``source``, ...)."""
-    return [f.name for f in dataclasses.fields(tp)
-            if not any(getattr(a, "json_schema_extra", None) == {"internal": True} for a in get_args(_hints(tp)[f.name]))]
+def _fields(tp: Any) -> dict[str, Any]:
+    """The YAML keys of a dataclass and their types (not the fields the loader sets, such as ``source``)."""
+    hints = typing.get_type_hints(tp, include_extras=True)
+    return {f.name: hints[f.name] for f in dataclasses.fields(tp) if not any(
+        getattr(a, "json_schema_extra", None) == {"internal": True} for a in get_args(hints[f.name]))}
 
 
 def _walk(tp: Any, data: Any, key: str, context: dict, variables: set[str] = frozenset()) -> Any:
-    """Drop ``null`` values and unknown keys (warned) of every mapping the schema describes."""
-    tp, _ = _unwrap(tp)
+    """``data`` without ``null`` values of optional keys and without unknown keys (warned about)."""
+    tp = _unwrap(tp)[0]
     if dataclasses.is_dataclass(tp) and isinstance(data, dict):
-        known = _known(tp)
-        t.warn_unknown(context, {k: v for k, v in data.items() if k not in variables}, known, key)
-        return {k: _walk(_hints(tp)[k], v, f"{key}.{k}" if key else k, context)
+        known = _fields(tp)
+        _warn_unknown(context, {k: v for k, v in data.items() if k not in variables}, list(known), key)
+        return {k: _walk(known[k], v, f"{key}.{k}" if key else k, context)
                 for k, v in data.items() if k in known and v is not None}
+    args = get_args(tp)
     if get_origin(tp) is dict and isinstance(data, dict):
-        return {k: _walk(get_args(tp)[1], v, f"{key}.{k}", context) for k, v in data.items()}
+        optional = type(None) in get_args(args[1])
+        return {k: _walk(args[1], v, f"{key}.{k}", context) for k, v in data.items() if v is not None or not optional}
     if get_origin(tp) is tuple and isinstance(data, list):
-        return [_walk(get_args(tp)[0], v, f"{key}[{i}]", context) for i, v in enumerate(data)]
-    if get_origin(tp) is tuple and isinstance(data, dict):
-        return _walk(get_args(tp)[0], data, key, context)
-    return data
+        return [_walk(args[0], v, f"{key}[{i}]", context) for i, v in enumerate(data)]
+    return _walk(args[0], data, key, context) if get_origin(tp) is tuple and isinstance(data, dict) else data
 
 
 def _expected_at(tp: Any, loc: tuple) -> str:
-    """The ``expected`` text of the key at ``loc``: the nearest field description or note."""
+    """The ``expected`` text of the key at ``loc``: the nearest description of its type or of a parent."""
     expected = ""
-    for part in loc:
+    for part in (*loc, None):
         tp, note = _unwrap(tp)
         expected = note or expected
         if dataclasses.is_dataclass(tp):
-            tp = _hints(tp).get(part)
+            tp = typing.get_type_hints(tp, include_extras=True).get(part)
         elif get_origin(tp) in (dict, tuple):
             tp = get_args(tp)[-1 if get_origin(tp) is dict else 0]
-    return _unwrap(tp)[1] or expected
+    return expected
 
 
 def _dotted(loc: tuple) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
-def _lines(exc: ValidationError | None, cls: type, context: dict) -> list[str]:
-    """Every problem as ``error: <file>: <key>: <problem>; <expected>``, in the order of the file's keys."""
-    lines = list(context["early"])
-    for e in exc.errors() if exc else ():
-        loc = e["loc"]
+def _messages(errors: list[dict], cls: type, context: dict) -> tuple[list[str], list[str]]:
+    """Problems (``error: <file>: <key>: <problem>; <expected>``, in the order of the file's keys) and warnings."""
+    lines, soft = list(context["early"]), []
+    for e in errors:
+        loc = raw = tuple(p for p in e["loc"] if p != "[key]")
         for old, new in context["rename"].items():
             loc = new + loc[len(old):] if loc[:len(old)] == old else loc
-        if e["type"] == "config":
-            lines += [((_dotted(loc) + sub).lstrip("."), problem, expected)
-                      for sub, problem, expected in e["ctx"]["items"]]
+        value = e.get("input")
+        if e["type"] in ("config", "config_warning"):
+            items = [((_dotted(loc) + sub).lstrip("."), p, x) for sub, p, x in e["ctx"]["items"]]
+            (soft if e["type"] == "config_warning" else lines).extend(items)
         elif e["type"] == "missing":
-            typo = t.suggest(str(loc[-1]), context["unknown"].get(_dotted(loc[:-1]), []))
-            lines.append((_dotted(loc), "missing required key", _expected_at(cls, e["loc"])
+            typo = suggest(loc[-1], context["unknown"].get(_dotted(loc[:-1]), []))
+            lines.append((_dotted(loc), "missing required key", _expected_at(cls, raw)
                           + (f" (found the unknown key '{typo}': a typo?)" if typo else "")))
+        elif e["type"] == "too_short" and isinstance(value, (list, dict)):
+            lines.append((_dotted(loc), f"empty {'list' if isinstance(value, list) else 'mapping'}",
+                          _expected_at(cls, raw)))
         else:
-            lines.append((_dotted(loc), f"got {t.describe(e['input'])}", _expected_at(cls, e["loc"])))
+            lines.append((_dotted(loc), f"got {describe(value)}", _expected_at(cls, raw)))
     order = {k: i for i, k in enumerate(context["raw"])}
 
     def near(a: str, b: str) -> bool:  # the same key, or one inside the other
@@ -168,8 +173,8 @@ def _lines(exc: ValidationError | None, cls: type, context: dict) -> list[str]:
 
     lines = sorted(dict.fromkeys(lines), key=lambda line: order.get(re.split(r"[.\[]", line[0])[0], len(order)))
     # keys whose interpolation failed were reported by the loader: no second problem there or around them
-    return [f"error: {context['source']}: {k}: {p}; {x}" for k, p, x in lines
-            if not any(near(k, b) for b in context["bad"])]
+    return ([f"error: {context['source']}: {k}: {p}; {x}" for k, p, x in lines
+             if not any(near(k, b) for b in context["bad"])], [f"{context['source']}: {k}: {p}; {x}" for k, p, x in soft])
 
 
 @cache
@@ -177,43 +182,37 @@ def _adapter(cls: type) -> TypeAdapter:
     return TypeAdapter(cls)
 
 
-def _app_files(config: AppConfig, context: dict) -> AppConfig:
-    """Missing inputs of app.yaml are warnings (config.md §4); ``error_matrix_<x>.csv`` found next to metrics."""
-    raw_of, problems = {p: raw for raw, p in context["paths"].items()}, []
-
-    def check(key: str, path: Path, kind: str) -> None:
-        if problem := t.missing_path(context, raw_of[path], path, kind):
-            problems.append(f"{context['source']}: {key}: {'; '.join(problem)}")
-
-    kept = {k: {n: p for n, p in getattr(config, k).items() if p is not None}
-            for k in ("features", "metrics", "raw_datasets", "error_matrices")}
-    predictions = {ds: {m: p for m, p in models.items() if p is not None}
-                   for ds, models in config.predictions.items() if models}
-    paths = [(f"{k}.{n}", p, "dir" if k == "raw_datasets" else "file") for k, files in kept.items()
-             for n, p in files.items()]
-    paths += [(f"predictions.{ds}.{m}", p, "dir") for ds, models in predictions.items() for m, p in models.items()]
-    paths += [("datasets_path", config.datasets_path, "dir")] if config.datasets_path is not None else []
-    single = ("metadata", 0) in context["rename"]
-    paths += [("metadata.file" if single else f"metadata[{i}].file", m.file, "file")
-              for i, m in enumerate(config.metadata)]
-    for key, path, kind in paths:
-        check(key, path, kind)
-    for name, csv in kept["metrics"].items():
-        found = re.fullmatch(r"extracted_information_(.+)\.csv", csv.name)
-        matrix = csv.with_name(f"error_matrix_{found.group(1)}.csv") if found else None
-        if name not in kept["error_matrices"] and matrix is not None and matrix.is_file():
-            kept["error_matrices"][name] = matrix
-    return dataclasses.replace(config, **kept, predictions={k: v for k, v in predictions.items() if v},
-                               warnings=tuple(problems))
+def _validated(cls: type, data: dict, context: dict) -> tuple[Any, list[dict]]:
+    """The config, or None, and pydantic's errors; missing inputs alone (warnings): validated again, accepted."""
+    try:
+        return _adapter(cls).validate_python(data, context=context), []
+    except ValidationError as exc:
+        errors = exc.errors()
+    if context["lenient"] or any(e["type"] != "config_warning" for e in errors):
+        return None, errors
+    context["lenient"] = True
+    config, again = _validated(cls, data, context)
+    return config, errors + again
 
 
-def _resolved(data: dict, paths: dict) -> dict:
+def _resolved(data: Any, paths: dict) -> Any:
     """The resolved mapping with every path value made absolute (for the run log)."""
     if isinstance(data, dict):
         return {k: _resolved(v, paths) for k, v in data.items()}
     if isinstance(data, list):
         return [_resolved(v, paths) for v in data]
     return str(paths[data]) if isinstance(data, str) and data in paths else data
+
+
+def _error_matrices(config: AppConfig) -> dict[str, Path]:
+    """``error_matrices``, plus each ``error_matrix_<x>.csv`` next to a metrics ``extracted_information_<x>.csv``."""
+    found = dict(config.error_matrices)
+    for name, csv in config.metrics.items():
+        match = re.fullmatch(r"extracted_information_(.+)\.csv", csv.name)
+        matrix = csv.with_name(f"error_matrix_{match.group(1)}.csv") if match else None
+        if name not in found and matrix is not None and matrix.is_file():
+            found[name] = matrix
+    return found
 
 
 def validate(kind: str, data: dict, context: dict, variables: set[str]) -> Any:
@@ -224,17 +223,18 @@ def validate(kind: str, data: dict, context: dict, variables: set[str]) -> Any:
     and ``infos``. Raises :class:`ConfigError` listing every problem.
     """
     cls = KINDS[kind]
-    context.update(raw=data, paths={}, unknown={}, rename={}, early=[])
+    context.update(raw=data, paths={}, unknown={}, rename={}, early=[], lenient=False)
     folded = dict(data)
-    _fold_aliases(kind, folded, context)
+    _fold(kind, folded, context)
     folded = _walk(cls, folded, "", context, variables | VARIABLES.get(kind, set()))
-    try:
-        config, error = _adapter(cls).validate_python(folded, context=context), None
-    except ValidationError as exc:
-        config, error = None, exc
-    problems = context["problems"] + (_lines(error, cls, context) if error or context["early"] else [])
-    if problems:
-        raise ConfigError(problems)
+    config, errors = _validated(cls, folded, context)
+    problems, soft = _messages(errors, cls, context)
+    if context["problems"] or problems:
+        raise ConfigError(context["problems"] + problems)
     config = dataclasses.replace(config, source=Path(context["source"]).absolute(),
                                  resolved=_resolved(data, context["paths"]))
-    return _app_files(config, context) if kind == "app" else config
+    if kind != "app":
+        context["warnings"] += soft
+        return config
+    return dataclasses.replace(config, error_matrices=_error_matrices(config), warnings=tuple(soft),
+                               predictions={k: v for k, v in config.predictions.items() if v})
