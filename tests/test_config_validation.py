@@ -109,7 +109,7 @@ def test_metric_config_reports_every_problem_at_once(proj: Path) -> None:
         "predicted_size, sensitivity, specificity, volume_similarity (did you mean 'hd95'?)",
         f"error: {path}: metrics.sens: got the string 'yes'; expected true or false",
         f"error: {path}: nsd_tolerance: got the string '0.5'; expected a number > 0 (millimetres) (remove the quotes)",
-        f"error: {path}: filename: missing required key; expected a name: the output is "
+        f"error: {path}: filename: missing required key; expected a name without '/' or '\\\\': the output is "
         "extracted_information_<filename>.csv",
     ]
 
@@ -309,8 +309,7 @@ def test_feature_families_sequences_and_names(proj: Path) -> None:
                .replace("UCSF:", "a/b:") + "data_paths_extra: 1\n")
     with pytest.warns(ConfigWarning, match="data_paths_extra: unknown key"):
         assert problems_of(load_feature_config, path) == [
-            f"error: {path}: data_paths.a/b: 'a/b' cannot be used in a file name; expected a dataset name without "
-            "'/' or '\\\\'",
+            f"error: {path}: data_paths.a/b: got the string 'a/b'; expected a dataset name without '/' or '\\\\'",
             f"error: {path}: sequences[1]: '_t1_ce' and '_t1ce' give the same column key 't1ce'; expected sequences "
             "whose names differ once '_' is removed",
             f"error: {path}: sequences[3]: '_t2' is listed twice; expected each sequence once",

@@ -104,6 +104,11 @@ def integral(v: Any) -> Any:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
+def integral_text(v: Any) -> Any:
+    """An integer as text (a YAML key or name such as ``2024``)."""
+    return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
 def _quotes(v: Any) -> str:
     """A hint when a number was written as a string."""
     number = r"\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*"
@@ -124,31 +129,14 @@ def number(v: Any, info: Any, expected: str, integer: bool = False, minimum: flo
 
 def choice(v: Any, info: Any, expected: str, options: tuple = (), unsupported: dict | None = None) -> Any:
     """One of ``options`` (case-insensitive, as spelled there); a value of ``unsupported`` is out of scope."""
-    key = v.strip().lower() if isinstance(v, str) else integral(v)
-    found = {o.lower() if isinstance(o, str) else o: o for o in options}.get(key) if isinstance(
-        v, (str, int, float)) and not isinstance(v, bool) else None
+    scalar = isinstance(v, (str, int, float)) and not isinstance(v, bool)
+    key = (v.strip().lower() if isinstance(v, str) else integral(v)) if scalar else None
+    found = {o.lower() if isinstance(o, str) else o: o for o in options}.get(key)
     if found is not None:
         return found
     if key in (unsupported or {}):
         raise fail(f"{unsupported[key]} is not supported in this version", expected)
     raise fail(f"got {describe(v)}", expected + (did_you_mean(v, options) if isinstance(v, str) else ""))
-
-
-def name(v: Any, info: Any = None, expected: str = "", what: str = "name") -> str:
-    """A name that becomes part of a file name: a text (or integer) without ``/`` or ``\\``."""
-    v = str(v) if isinstance(v, int) and not isinstance(v, bool) else v
-    if not isinstance(v, str) or not v:
-        raise fail(f"got {describe(v)}", f"expected a {what} (text)")
-    if "/" in v or "\\" in v or v in (".", ".."):
-        raise fail(f"'{v}' cannot be used in a file name", f"expected a {what} without '/' or '\\\\'")
-    return v
-
-
-def text(v: Any, info: Any, expected: str) -> str:
-    """A non-empty text."""
-    if not isinstance(v, str) or not v:
-        raise fail(f"got {describe(v)}", expected)
-    return v
 
 
 # ------------------------------------------------------------------------------------------ paths
@@ -197,9 +185,8 @@ def spreadsheet(v: Any, info: Any, expected: str) -> Path:
     return path(v, info, expected, "file?")
 
 
-def command(v: Any, info: Any, expected: str) -> str:
+def command(v: str, info: Any) -> str:
     """A value with a folder part is a path (resolved like every path); a bare name is a command on PATH."""
-    v = text(v, info, expected)
     return str(resolve(info.context, v)) if ("/" in v or "\\" in v or v.startswith("~")) else v
 
 
@@ -404,12 +391,13 @@ def metrics(v: Any, info: Any, expected: str) -> tuple[str, ...]:
         elif canonical in chosen:
             issues.append((f".{written}", f"'{written}' and '{chosen[canonical]}' both name the metric "
                                           f"'{canonical}'", "expected each metric once"))
-        elif not isinstance(flag, bool):
-            issues.append((f".{written}", f"got {describe(flag)}", "expected true or false"))
         else:
             chosen[canonical] = written
             mapped += [f"{written} -> {canonical}"] if key != canonical else []
-            enabled += [canonical] if flag else []
+            if not isinstance(flag, bool):
+                issues.append((f".{written}", f"got {describe(flag)}", "expected true or false"))
+            elif flag:
+                enabled.append(canonical)
     if mapped:
         info.context["infos"].append("short metric names mapped: " + ", ".join(mapped))
     if not enabled and not issues:

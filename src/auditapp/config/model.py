@@ -6,6 +6,7 @@ without default is required. Constructing the classes directly does no validatio
 """
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -44,25 +45,19 @@ NIFTI = (".nii.gz", ".nii")
 Key = Annotated[str, BeforeValidator(str)]
 Bool = typed(bool, "expected true or false", Strict())
 Text = typed(str, "expected a non-empty text value", Strict(), min_length=1)
-Output = leaf(c.path, "expected the folder where the CSV files are written")
-AnyPath = leaf(c.path, "expected a path (text)", kind="any")
 Sequences = typed(tuple[Text, ...], "expected a non-empty list of file-name suffixes such as [_t1, _t2, _t1ce, _flair]",
                   AfterValidator(c.sequences), min_length=1)
 Modality = choice("expected MRI (the only modality of this version)", "MRI", us="the ultrasound modality 'US'")
-Logger = choice("expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
-                "TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
-CpuCores = leaf(c.cpu_cores)
+Output = leaf(c.path, "expected the folder where the CSV files are written")
+Folder = leaf(c.path, kind="dir")
 Index = "expected the 0-based index of the piece holding the {} (integer >= 0)"
 Internal = Annotated[Any, Field(json_schema_extra={"internal": True})]  # set by the loader, not a YAML key
 
 
-def _names(what: str, expected: str) -> Any:
-    """A non-empty mapping ``what`` name -> existing folder."""
-    return typed(dict[leaf(c.name, what=what), leaf(c.path, kind="dir")], expected, min_length=1)
-
-
-def _default_cores() -> int:
-    return os.cpu_count() or 1
+def _name(what: str) -> Any:
+    """A ``what`` that becomes part of a file name: a text (or an integer) without ``/`` or ``\\``."""
+    return typed(str, f"expected a {what} without '/' or '\\\\'", BeforeValidator(c.integral_text), Strict(),
+                 min_length=1, pattern=re.compile(r"^(?!\.\.?$)[^/\\]+$"))
 
 
 @dataclass(frozen=True)
@@ -106,10 +101,6 @@ class ParallelConfig:
 
     backend: choice("expected loky or dask", "loky", "dask") = "loky"
     scheduler: typed(Text, "expected the address of a Dask scheduler such as 'tcp://host:8786'") = None
-
-
-Parallel = typed(ParallelConfig, "expected a mapping {backend: loky | dask, scheduler: 'tcp://host:port'}",
-                 AfterValidator(c.parallel))
 
 
 @dataclass(frozen=True)
@@ -160,9 +151,20 @@ class LesionWise(LesionWiseOptions):
     per_lesion_table: Bool = _LW.per_lesion_table
 
 
-@dataclass(frozen=True)
-class _Paths:
-    """``logs_path`` defaults to ``<output_path>/logs``."""
+@dataclass(frozen=True, kw_only=True)
+class _Run:
+    """The keys both extraction configs share; ``logs_path`` defaults to ``<output_path>/logs``."""
+
+    logs_path: Output = None
+    formats: FormatsKey = Formats()
+    cpu_cores: leaf(c.cpu_cores) = field(default_factory=lambda: os.cpu_count() or 1)
+    parallel: typed(ParallelConfig, "expected a mapping {backend: loky | dask, scheduler: 'tcp://host:port'}",
+                    AfterValidator(c.parallel)) = ParallelConfig()
+    logger: choice("expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
+                   "TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL") = "WARNING"
+    modality: Modality = "MRI"
+    source: Internal = None  # the config file, when loaded from one
+    resolved: Internal = field(default_factory=dict)  # the resolved plain config, for the log file
 
     def __post_init__(self) -> None:
         if self.logs_path is None:
@@ -170,40 +172,33 @@ class _Paths:
 
 
 @dataclass(frozen=True)
-class FeatureExtractionConfig(_Paths):
-    data_paths: _names("dataset name", "expected a mapping of dataset name -> folder of subjects")
+class FeatureExtractionConfig(_Run):
+    data_paths: typed(dict[_name("dataset name"), Folder], "expected a mapping of dataset name -> folder of subjects",
+                      min_length=1)
     output_path: Output
     sequences: Sequences
     labels: Labels
-    logs_path: Output = None
     features: typed(FeatureFamilies, "expected a mapping of family -> true/false (statistical, texture, spatial, "
                     "tumor)", BeforeValidator(c.families)) = FeatureFamilies()
     texture_crop_padding: number("expected an integer >= 0 (0 = reference 0.2.0, 1 = published CSVs)",
                                  integer=True) = 0
-    formats: FormatsKey = Formats()
     longitudinal: typed(dict[Key, LongitudinalSpec], "expected a mapping of dataset name -> {pattern, "
                         "longitudinal_id, time_point}", BeforeValidator(c.longitudinal)) = field(default_factory=dict)
     metadata: typed(dict[Key, typed(dict[Key, MetadataSource], "expected a mapping of metadata name -> file path or "
                                     "{path, id_column, sheet}")],
                     "expected a mapping of dataset name -> {name: file path or {path, id_column, sheet}}",
                     BeforeValidator(c.metadata_files), AfterValidator(c.existing_sources)) = field(default_factory=dict)
-    cpu_cores: CpuCores = field(default_factory=_default_cores)
-    parallel: Parallel = ParallelConfig()
-    logger: Logger = "WARNING"
-    modality: Modality = "MRI"
-    source: Internal = None  # the config file, when loaded from one
-    resolved: Internal = field(default_factory=dict)  # the resolved plain config, for the log file
 
 
 @dataclass(frozen=True)
-class MetricExtractionConfig(_Paths):
+class MetricExtractionConfig(_Run):
     data_path: leaf(c.path, "expected the folder of ground-truth subjects", kind="dir")
-    model_predictions_paths: _names("model name", "expected a mapping of model name -> folder of predictions")
+    model_predictions_paths: typed(dict[_name("model name"), Folder], "expected a mapping of model name -> folder of "
+                                   "predictions", min_length=1)
     output_path: Output
-    filename: leaf(c.name, "expected a name: the output is extracted_information_<filename>.csv",
-                   what="name for extracted_information_<filename>.csv")
+    filename: typed(_name("name"), "expected a name without '/' or '\\\\': the output is "
+                    "extracted_information_<filename>.csv")
     labels: leaf(c.labels, "expected a mapping of label name -> value, e.g. {BKG: 0, ET: 3}", cls=Label, regions=True)
-    logs_path: Output = None
     backend: choice("expected audit; the audit back end provides hd95, assd, nsd, volume_similarity and gt_size",
                     "audit", pymia="back end 'pymia'", metricsreloaded="back end 'metricsreloaded'") = "audit"
     metrics: leaf(c.metrics, "expected a mapping of metric name -> true/false") = REFERENCE_METRICS  # enabled
@@ -212,13 +207,6 @@ class MetricExtractionConfig(_Paths):
                        "hd95_convention, connectivity, match_metric, match_threshold, per_lesion_table}") \
         = LesionWise()
     save_error_matrix: Bool = True
-    formats: FormatsKey = Formats()
-    cpu_cores: CpuCores = field(default_factory=_default_cores)
-    parallel: Parallel = ParallelConfig()
-    logger: Logger = "WARNING"
-    modality: Modality = "MRI"
-    source: Internal = None
-    resolved: Internal = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -235,7 +223,7 @@ class AppMetadataSource:
 
 @dataclass(frozen=True)
 class ViewerConfig:
-    itksnap: leaf(c.command, "expected the itksnap command or its path") = "itksnap"
+    itksnap: typed(Text, "expected the itksnap command or its path", AfterValidator(c.command)) = "itksnap"
     main_sequence: typed(Text, "expected a sequence suffix such as _t1ce") = "_t1ce"
     prediction_layer: choice("expected overlay or segmentation", "overlay", "segmentation") = "overlay"
 

@@ -131,14 +131,14 @@ def _walk(tp: Any, data: Any, key: str, context: dict, variables: set[str] = fro
 
 def _expected_at(tp: Any, loc: tuple) -> str:
     """The ``expected`` text of the key at ``loc``: the nearest description of its type or of a parent."""
-    expected = ""
+    expected, loc = "", [p for i, p in enumerate(loc) if loc[i + 1:i + 2] != ("[key]",)]  # a key: its type
     for part in (*loc, None):
         tp, note = _unwrap(tp)
         expected = note or expected
         if dataclasses.is_dataclass(tp):
             tp = typing.get_type_hints(tp, include_extras=True).get(part)
         elif get_origin(tp) in (dict, tuple):
-            tp = get_args(tp)[-1 if get_origin(tp) is dict else 0]
+            tp = get_args(tp)[0 if part == "[key]" or get_origin(tp) is tuple else 1]
     return expected
 
 
@@ -150,7 +150,7 @@ def _messages(errors: list[dict], cls: type, context: dict) -> tuple[list[str], 
     """Problems (``error: <file>: <key>: <problem>; <expected>``, in the order of the file's keys) and warnings."""
     lines, soft = list(context["early"]), []
     for e in errors:
-        loc = raw = tuple(p for p in e["loc"] if p != "[key]")
+        raw, loc = e["loc"], tuple(p for p in e["loc"] if p != "[key]")
         for old, new in context["rename"].items():
             loc = new + loc[len(old):] if loc[:len(old)] == old else loc
         value = e.get("input")
