@@ -2,7 +2,7 @@
 
 A check raises a ``config`` :class:`~pydantic_core.PydanticCustomError` (``config_warning`` for a
 missing input of app.yaml or a metadata file) whose ``items`` are ``(sub-key, problem, expected)``
-triples, so one field reports all its problems; ``info.context`` is the context of ``schema.py``.
+triples, so one field reports all its problems; ``info.context`` is the context of ``loader.py``.
 """
 
 from __future__ import annotations
