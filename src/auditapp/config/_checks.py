@@ -104,11 +104,6 @@ def integral(v: Any) -> Any:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def integral_text(v: Any) -> Any:
-    """An integer as text (a YAML key or name such as ``2024``)."""
-    return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
-
-
 def _quotes(v: Any) -> str:
     """A hint when a number was written as a string."""
     number = r"\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*"
@@ -147,34 +142,29 @@ def resolve(context: dict, raw: str) -> Path:
     return path
 
 
-def missing_path(context: dict, raw: str, path: Path, kind: str) -> tuple[str, str] | None:
-    """``(problem, expected)`` when ``path`` is not an existing ``kind`` ("dir"/"file"), with the CWD hint."""
-    what = "folder" if kind == "dir" else "file"
-    if path.is_dir() if kind == "dir" else path.is_file():
-        return None
-    if path.exists():
-        return f"{path} is not a {what}", f"expected an existing {what}"
-    expected, relative = f"expected an existing {what}", Path(os.path.expanduser(raw))
+def path(v: Any, info: Any, expected: str = "", kind: str | None = None) -> Path:
+    """A path; ``kind`` None: an output folder (no file there); "dir"/"file": an existing one ("dir?"/"file?":
+    else only a warning), with a hint when it exists relative to the current directory instead."""
+    if not isinstance(v, str) or not v.strip():
+        raise fail(f"got {describe(v)}", "expected a path (text)")
+    context, resolved = info.context, resolve(info.context, v)
+    what = "folder" if kind in ("dir", "dir?") else "file"
+    if kind is None and resolved.exists() and not resolved.is_dir():
+        raise fail(f"{resolved} exists and is not a folder", "expected a folder path")
+    if kind is None or (resolved.is_dir() if what == "folder" else resolved.is_file()) or (
+            kind.endswith("?") and context["lenient"]):
+        return resolved
+    error = "config_warning" if kind.endswith("?") else "config"
+    if resolved.exists():
+        raise fail(f"{resolved} is not a {what}", f"expected an existing {what}", kind=error)
+    expected, relative = f"expected an existing {what}", Path(os.path.expanduser(v))
     if not relative.is_absolute():
         expected += f" (relative paths are resolved against the config file's folder {context['dir']})"
         if (context["cwd"] / relative).exists():
             fix = os.path.relpath(context["cwd"] / relative, context["dir"])
-            expected += (f"; '{raw}' exists relative to the current directory {context['cwd']}:"
+            expected += (f"; '{v}' exists relative to the current directory {context['cwd']}:"
                          f" write '{fix}' or an absolute path")
-    return f"{what} not found: {path}", expected
-
-
-def path(v: Any, info: Any, expected: str = "", kind: str | None = None) -> Path:
-    """A path. ``kind``: "dir"/"file" must exist ("dir?"/"file?": else a warning), None (an output) is no file."""
-    if not isinstance(v, str) or not v.strip():
-        raise fail(f"got {describe(v)}", "expected a path (text)")
-    resolved = resolve(info.context, v)
-    if kind is None and resolved.exists() and not resolved.is_dir():
-        raise fail(f"{resolved} exists and is not a folder", "expected a folder path")
-    problem = missing_path(info.context, v, resolved, kind.rstrip("?")) if kind else None
-    if problem and not (kind.endswith("?") and info.context["lenient"]):
-        raise fail(*problem, kind="config_warning" if kind.endswith("?") else "config")
-    return resolved
+    raise fail(f"{what} not found: {resolved}", expected, kind=error)
 
 
 def spreadsheet(v: Any, info: Any, expected: str) -> Path:

@@ -51,13 +51,14 @@ Modality = choice("expected MRI (the only modality of this version)", "MRI", us=
 Output = leaf(c.path, "expected the folder where the CSV files are written")
 Folder = leaf(c.path, kind="dir")
 Index = "expected the 0-based index of the piece holding the {} (integer >= 0)"
+_int_as_text = BeforeValidator(lambda v: str(v) if type(v) is int else v)  # a YAML key or name such as 2024
 Internal = Annotated[Any, Field(json_schema_extra={"internal": True})]  # set by the loader, not a YAML key
 
 
 def _name(what: str) -> Any:
     """A ``what`` that becomes part of a file name: a text (or an integer) without ``/`` or ``\\``."""
-    return typed(str, f"expected a {what} without '/' or '\\\\'", BeforeValidator(c.integral_text), Strict(),
-                 min_length=1, pattern=re.compile(r"^(?!\.\.?$)[^/\\]+$"))
+    return typed(str, f"expected a {what} without '/' or '\\\\'", _int_as_text, Strict(), min_length=1,
+                 pattern=re.compile(r"^(?!\.\.?$)[^/\\]+$"))
 
 
 @dataclass(frozen=True)
