@@ -150,3 +150,10 @@ def test_summary_tables():
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call(long_table(NO_TIES))
+
+
+def test_summary_table_values():  # the former docstring example
+    df = pd.DataFrame({"model": ["a", "a", "b", "b"], "dice": [0.5, 0.7, 0.9, float("nan")]})
+    rows = summary_table(df, "dice").values.tolist()
+    assert rows[0] == ["a", 0.6, 0.14142135623730948, 2, "0.600 ± 0.141"]
+    assert rows[1][0] == "b" and rows[1][1] == 0.9 and np.isnan(rows[1][2]) and rows[1][3:] == [1, "0.900 ± nan"]

@@ -324,3 +324,12 @@ def test_levene_by_hand_and_nan_reads_as_equal():
     assert result.center == "median" and result.equal_variances
     with_nan = levene_test([1.0, np.nan, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])
     assert np.isnan(with_nan.p_value) and with_nan.equal_variances  # reference reading
+
+
+def test_paired_tests_holm_never_below_raw_p():  # the former docstring example
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"ID": np.repeat([f"s{i}" for i in range(8)], 2).tolist() * 2,
+                       "region": ["X", "Y"] * 16, "model": ["m1"] * 16 + ["m2"] * 16,
+                       "dice": np.r_[rng.uniform(0.5, 0.9, 16), rng.uniform(0.6, 1.0, 16)]})
+    t = paired_tests(df, "dice", "m1", "m2", n_boot=0)
+    assert bool((t["p_holm"] >= t["p_value"]).all())

@@ -135,3 +135,14 @@ def test_attach_metadata_errors(meta, match):
 )
 def test_metric_direction(metric, direction):
     assert metric_direction(metric) == direction
+
+
+def test_region_mean_and_attach_metadata_records():  # the former docstring examples
+    df = pd.DataFrame({"ID": ["a", "a", "b"], "region": ["ET", "TC", "ET"], "model": ["m"] * 3,
+                       "dice": [0.5, float("nan"), 1.0]})
+    assert region_mean(df).to_dict("records") == [{"ID": "a", "region": "ALL", "model": "m", "dice": 0.5},
+                                                  {"ID": "b", "region": "ALL", "model": "m", "dice": 1.0}]
+    out = attach_metadata(pd.DataFrame({"ID": ["a", "b"], "x": [1, 2]}), pd.DataFrame({"ID": ["b"], "age": [50]}))
+    records = out.to_dict("records")
+    assert records[1] == {"ID": "b", "x": 2, "age": 50.0}
+    assert records[0]["ID"] == "a" and records[0]["x"] == 1 and np.isnan(records[0]["age"])

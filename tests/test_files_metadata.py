@@ -290,3 +290,12 @@ def test_cli_organize_refuses_hostile_rows(tmp_path):
     assert "1 subjects in 1 folders; 0 not found; 6 skipped" in result.stdout
     assert _outside(tmp_path, out_dir) == before
     assert (out_dir / "Duke" / "S4" / "x.txt").is_file()
+
+
+def test_organize_by_metadata_subdir_real_mode(tmp_path):  # the former docstring example
+    (tmp_path / "in" / "BraTS-GLI-00001-000").mkdir(parents=True)
+    meta = pd.DataFrame({"BraTS Subject ID": ["BraTS-GLI-00001-000", "BraTS-GLI-00002-000"], "Site": ["Duke", "UCSF"]})
+    out = organize_by_metadata(meta, "Site", tmp_path / "in", tmp_path / "out", subdir="{category}_images",
+                               safe_mode=False)
+    assert out["organized"] == {"Duke": ["BraTS-GLI-00001-000"]} and out["missing"] == ["BraTS-GLI-00002-000"]
+    assert (tmp_path / "out" / "Duke" / "Duke_images" / "BraTS-GLI-00001-000").is_dir()

@@ -356,3 +356,11 @@ def test_rename_cycle_goes_through_a_temporary_name(tmp_path, capsys):
     assert snapshot(tmp_path) == {"a": "content of b", "b": "content of a", "d": "content of c"}
     assert capsys.readouterr().out.splitlines() == [f"Renamed: {s} -> {d}" for s, d in [plan[2], plan[1], plan[0]]]
     assert order_renames(plan[2:]) == plan[2:]  # no chain: unchanged
+
+
+def test_add_suffix_to_files_twice_is_harmless(tmp_path, capsys):  # the former docstring example
+    (tmp_path / "a.nii.gz").write_text("x")
+    add_suffix_to_files(tmp_path, safe_mode=False)
+    add_suffix_to_files(tmp_path, safe_mode=False)
+    assert capsys.readouterr().out.splitlines() == ["Total files renamed: 1", "Total files renamed: 0"]
+    assert [p.name for p in tmp_path.iterdir()] == ["a_pred.nii.gz"]

@@ -1,16 +1,8 @@
-"""Analysis library: pure functions the dashboard pages and notebook users call.
+"""Analysis library: pure functions the dashboard pages and notebook users call (docs/analysis.md).
 
-``from auditapp import analysis``, then e.g.::
-
-    metrics = analysis.load_metrics({"Duke": "extracted_information_Duke.csv"})
-    sample = analysis.paired_samples(metrics, "dice", "BraTS25_3A", "BraTS25_3B")
-    result = analysis.paired_test(sample["baseline"], sample["benchmark"])
-
-Inputs are arrays or tidy DataFrames (``ID, region, model, set`` + metric columns; feature
-tables with ``ID, set`` + feature columns); outputs are DataFrames or small frozen
-dataclasses with raw, unrounded numbers. Nothing here reads files, logs or imports
-Streamlit, except the re-exported readers ``load_tables``, ``load_features`` and
-``load_metrics`` (defined in :mod:`auditapp.io.results`, imported lazily).
+Arrays or tidy DataFrames in; DataFrames or small frozen dataclasses with raw, unrounded numbers out. Nothing
+here reads files, logs or imports Streamlit, except the re-exported readers ``load_tables``, ``load_features``
+and ``load_metrics`` (:mod:`auditapp.io.results`, imported lazily).
 """
 
 from auditapp.analysis.distributions import (
@@ -36,11 +28,17 @@ from auditapp.analysis.improvement import aggregated_improvement, improvement, s
 from auditapp.analysis.longitudinal import longitudinal_summary, size_regions
 from auditapp.analysis.multimodel import ModelComparison, compare_models, nemenyi, summary_table
 from auditapp.analysis.outliers import TukeyBox, iqr_outlier_table, iqr_outliers, tukey_box
-from auditapp.analysis.multiplicity import holm
-from auditapp.analysis.normality import LeveneResult, NormalityResult, levene_test, normality_test
 from auditapp.analysis.pairwise import paired_samples, paired_tests
 from auditapp.analysis.sites import site_summary, site_tests
-from auditapp.analysis.stats import PairedTestResult, paired_test
+from auditapp.analysis.stats import (
+    LeveneResult,
+    NormalityResult,
+    PairedTestResult,
+    holm,
+    levene_test,
+    normality_test,
+    paired_test,
+)
 from auditapp.analysis.tables import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
@@ -53,54 +51,15 @@ from auditapp.analysis.tables import (
 _READERS = ("load_features", "load_metrics", "load_tables")
 
 __all__ = [
-    "FILTERS",
-    "HIGHER_IS_BETTER",
-    "LOWER_IS_BETTER",
-    "LeveneResult",
-    "ModelComparison",
-    "NormalityResult",
-    "PairedTestResult",
-    "TukeyBox",
-    "aggregate_error_matrices",
-    "aggregated_improvement",
-    "attach_metadata",
-    "compare_models",
-    "confusion_matrix",
-    "confusion_matrix_from_counts",
-    "density_curves",
-    "error_matrix",
-    "error_matrix_from_counts",
-    "filter_feature",
-    "group_summary",
-    "histogram_bins",
-    "holm",
-    "improvement",
-    "iqr_outlier_table",
-    "iqr_outliers",
-    "levene_test",
-    "load_features",
-    "load_metrics",
-    "load_tables",
-    "longitudinal_summary",
-    "matrix_classes",
-    "metric_columns",
-    "metric_direction",
-    "nemenyi",
-    "normality_test",
-    "pair_counts_frame",
-    "paired_samples",
-    "paired_test",
-    "paired_tests",
-    "region_mean",
-    "site_summary",
-    "site_tests",
-    "row_percentages",
-    "size_regions",
-    "spearman_by_group",
-    "subject_improvement",
-    "summary_table",
-    "tukey_box",
-    "value_range",
+    "FILTERS", "HIGHER_IS_BETTER", "LOWER_IS_BETTER", "LeveneResult", "ModelComparison", "NormalityResult",
+    "PairedTestResult", "TukeyBox", "aggregate_error_matrices", "aggregated_improvement", "attach_metadata",
+    "compare_models", "confusion_matrix", "confusion_matrix_from_counts", "density_curves", "error_matrix",
+    "error_matrix_from_counts", "filter_feature", "group_summary", "histogram_bins", "holm", "improvement",
+    "iqr_outlier_table", "iqr_outliers", "levene_test", "load_features", "load_metrics", "load_tables",
+    "longitudinal_summary", "matrix_classes", "metric_columns", "metric_direction", "nemenyi",
+    "normality_test", "pair_counts_frame", "paired_samples", "paired_test", "paired_tests", "region_mean",
+    "site_summary", "site_tests", "row_percentages", "size_regions", "spearman_by_group",
+    "subject_improvement", "summary_table", "tukey_box", "value_range"
 ]
 
 

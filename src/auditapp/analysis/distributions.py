@@ -1,8 +1,5 @@
-"""Distributions of one feature across groups: filters, histogram bins, densities, summaries, correlations.
-
-Pure functions behind the univariate, multivariate and single-model pages (analysis.md §7): DataFrames in,
-DataFrames or numbers out; no Streamlit, no file reading.
-"""
+"""Distributions of one feature across groups: filters, histogram bins, densities, summaries, correlations
+(the univariate, multivariate and single-model pages)."""
 
 from __future__ import annotations
 
@@ -11,13 +8,8 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
-    "FILTERS",
-    "density_curves",
-    "filter_feature",
-    "group_summary",
-    "histogram_bins",
-    "spearman_by_group",
-    "value_range",
+    "FILTERS", "density_curves", "filter_feature", "group_summary", "histogram_bins", "spearman_by_group",
+    "value_range"
 ]
 
 #: Filter modes of the univariate page: label -> mode.
@@ -42,7 +34,7 @@ def value_range(values) -> tuple[float, float] | None:
 
 def filter_feature(df: pd.DataFrame, column: str, mode: str = "none", *, lo: float | None = None,
                    hi: float | None = None, k: int = 3) -> pd.DataFrame:
-    """Filter the rows of ``df`` on one feature (analysis.md §7).
+    """Filter the rows of ``df`` on one feature.
 
     Parameters
     ----------
@@ -51,28 +43,22 @@ def filter_feature(df: pd.DataFrame, column: str, mode: str = "none", *, lo: flo
     column : str
         Feature column.
     mode : {"none", "remove", "clip", "std"}
-        ``remove`` keeps rows with ``lo <= v <= hi``; ``clip`` clips ``v`` to ``[lo, hi]``; ``std`` keeps rows with
-        ``|v - mean| <= k * std`` (mean and std, ddof 1, pooled over ``df``); ``none`` returns ``df`` unchanged.
+        Keep ``lo <= v <= hi``; clip ``v`` to ``[lo, hi]`` (every row kept); keep ``|v - mean| <= k * std``
+        (pooled, ddof 1; fewer than 2 values: all kept); ``none`` returns ``df``.
     lo, hi : float, optional
-        Bounds of ``remove`` / ``clip`` (default: the min / max of the column).
+        Bounds of ``remove`` / ``clip`` (default: the column's min / max; the page passes the selected rows').
     k : int
         Number of standard deviations (integer >= 1).
 
     Returns
     -------
     DataFrame
-        A filtered copy (``clip`` keeps every row; NaN stays NaN). ``remove`` and ``std`` drop NaN values.
+        A filtered copy; ``remove`` and ``std`` drop NaN values.
 
     Raises
     ------
     ValueError
         Unknown ``mode``, ``k < 1``, or ``lo > hi``.
-
-    Notes
-    -----
-    Reference 0.2.0 took the slider bounds over all datasets instead of the selected ones; the bounds are the
-    caller's (the page uses :func:`value_range` of the selected rows). With fewer than 2 values the std filter
-    keeps everything (std undefined).
 
     Examples
     --------
@@ -110,9 +96,8 @@ def filter_feature(df: pd.DataFrame, column: str, mode: str = "none", *, lo: flo
 
 
 def histogram_bins(values, *, n_bins: int | None = None, bin_size: float | None = None) -> tuple[float, float, float]:
-    """``(start, end, size)`` of histogram bins over the pooled values.
+    """``(start, end, size)`` of ``n_bins`` equal bins over the pooled range, or of width ``bin_size``.
 
-    ``n_bins`` bins of width ``(max - min) / n_bins`` from the pooled min, or bins of fixed width ``bin_size``.
     A constant sample gets one bin of width 1 centred on the value.
 
     Raises
@@ -122,10 +107,8 @@ def histogram_bins(values, *, n_bins: int | None = None, bin_size: float | None 
 
     Examples
     --------
-    >>> histogram_bins([0.0, 10.0, 4.0], n_bins=5)
-    (0.0, 10.0, 2.0)
-    >>> histogram_bins([0.0, 10.0], bin_size=4)
-    (0.0, 12.0, 4.0)
+    >>> histogram_bins([0.0, 10.0, 4.0], n_bins=5), histogram_bins([0.0, 10.0], bin_size=4)
+    ((0.0, 10.0, 2.0), (0.0, 12.0, 4.0))
     """
     if (n_bins is None) == (bin_size is None):
         raise ValueError("give exactly one of n_bins and bin_size")
@@ -152,13 +135,8 @@ def density_curves(df: pd.DataFrame, column: str, group: str, *, order=None,
     Returns
     -------
     (DataFrame, list)
-        Curves with columns ``group, x, density`` (a true density: each curve integrates to ~1 over a wide
-        enough range) in ``order``; the groups skipped because they have fewer than 2 distinct values.
-
-    Notes
-    -----
-    Reference 0.2.0 multiplied the KDE by the Freedman-Diaconis bin width truncated to an int, which is a flat 0
-    for any feature whose width is < 1 (skewness, kurtosis, homogeneity...).
+        Curves ``group, x, density`` (true densities; reference 0.2.0 scaled them by an int-truncated bin
+        width) in ``order``, and the groups skipped for having fewer than 2 distinct values.
 
     Examples
     --------

@@ -1,11 +1,11 @@
-"""Improvement of a benchmark model over a baseline model (pairwise page)."""
+"""Improvement of a benchmark model over a baseline model (pairwise page; docs/analysis.md, §3)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from auditapp.analysis.tables import check_pair_table as _check
+from auditapp.analysis.tables import check_pair_table, model_rows
 
 __all__ = ["AVERAGE", "KINDS", "aggregated_improvement", "improvement", "subject_improvement"]
 
@@ -22,15 +22,14 @@ def improvement(baseline, benchmark, kind: str = "relative"):
     Parameters
     ----------
     baseline, benchmark : float, array_like or Series
-        Values of the baseline and benchmark model (broadcast together).
+        Broadcast together.
     kind : {"absolute", "relative", "ratio"}, default "relative"
-        ``absolute = m - b``; ``relative = 100 (m - b) / b`` (percent); ``ratio = m / b``.
+        ``m - b``, ``100 (m - b) / b`` (percent) or ``m / b``.
 
     Returns
     -------
     float, ndarray or Series
-        Same shape as the broadcast inputs (a Series when an input is a Series, a float for
-        scalars). ``+-inf`` becomes NaN (so ``b = 0`` gives NaN, never inf).
+        The broadcast shape (a Series for a Series input, a float for scalars); ``+-inf`` becomes NaN.
 
     Raises
     ------
@@ -61,17 +60,17 @@ def improvement(baseline, benchmark, kind: str = "relative"):
     return float(out) if out.ndim == 0 else out
 
 
-def _model_rows(metrics: pd.DataFrame, metric: str, model: str) -> pd.DataFrame:
-    rows = metrics[metrics["model"] == model]
-    if rows.empty:
-        raise ValueError(f"model {model!r} has no rows; models present: {sorted(metrics['model'].unique())}")
-    return rows
-
-
 def _add_kinds(table: pd.DataFrame, b: str, m: str) -> pd.DataFrame:
+    """``table`` with the absolute, relative and ratio improvement of column ``m`` over column ``b``."""
     for kind in KINDS:
         table[kind] = improvement(table[b], table[m], kind)
     return table
+
+
+def _pivot(rows: pd.DataFrame, metric: str, baseline: str, benchmark: str) -> pd.DataFrame:
+    """Mean ``metric`` per (ID, region), one column per model (baseline, benchmark)."""
+    means = rows.groupby(["ID", "region", "model"])[metric].mean()
+    return means.unstack("model").reindex(columns=[baseline, benchmark])
 
 
 def aggregated_improvement(
@@ -93,32 +92,20 @@ def aggregated_improvement(
     baseline, benchmark : str
         Model names.
     method : {"of-means", "of-changes"}, default "of-means"
-        ``"of-means"`` (reference): improvements computed from the means. ``"of-changes"``
-        (ours): the mean over matched subjects of the per-subject improvements (NaN
-        changes, e.g. a 0 baseline, skipped); the Average row uses each subject's region
-        means (as :func:`auditapp.analysis.paired_samples`).
+        Improvements of the means (reference), or means over matched subjects of the per-subject improvements
+        (ours). See docs/analysis.md, §3 (also for the Average row).
 
     Returns
     -------
     DataFrame
-        One row per region (sorted) then ``"Average"``; columns ``region, baseline_mean,
-        benchmark_mean, absolute, relative, ratio, n_baseline, n_benchmark, n_pairs``
-        (``n_*`` = subjects with a non-NaN value; ``n_pairs`` = subjects with both; for the
-        Average row, subjects with a non-NaN region mean).
+        One row per region (sorted) then ``"Average"``; columns ``region, baseline_mean, benchmark_mean,
+        absolute, relative, ratio, n_baseline, n_benchmark, n_pairs`` (subjects with a value; with both).
 
     Raises
     ------
     ValueError
-        If a column or model is missing, the table has several sets, the models are equal,
-        or ``method`` is unknown.
-
-    Notes
-    -----
-    Means skip NaN and use all rows of each model, as the reference (the page warns when
-    the two models' subject sets differ: compare ``n_baseline`` and ``n_benchmark``). The
-    ``"Average"`` row's means are the **plain mean of the region means** (each region
-    weighs the same), and its improvements are computed from those two numbers: "Average
-    relative" is the relative change of the mean, not the mean of relative changes.
+        If a column or model is missing, the table has several sets, the models are equal, or ``method`` is
+        unknown.
 
     Examples
     --------
@@ -130,11 +117,10 @@ def aggregated_improvement(
     >>> t["relative"].round(4).tolist()
     [16.6667, 0.0, 6.25]
     """
-    _check(metrics, metric, baseline, benchmark)
+    check_pair_table(metrics, metric, baseline, benchmark)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
-    b_rows = _model_rows(metrics, metric, baseline)
-    m_rows = _model_rows(metrics, metric, benchmark)
+    b_rows, m_rows = model_rows(metrics, baseline), model_rows(metrics, benchmark)
     stats = {}
     for name, rows in (("baseline", b_rows), ("benchmark", m_rows)):
         grouped = rows.groupby("region")[metric]
@@ -143,27 +129,17 @@ def aggregated_improvement(
     table = pd.DataFrame(stats)
     table.index.name = "region"
     table = table.sort_index()
-    paired = (
-        pd.concat([b_rows, m_rows])
-        .groupby(["ID", "region", "model"])[metric].mean()
-        .unstack("model")
-        .reindex(columns=[baseline, benchmark])
-    )
-    complete = paired.dropna()
+    complete = _pivot(pd.concat([b_rows, m_rows]), metric, baseline, benchmark).dropna()
     table["n_pairs"] = complete.groupby(level="region").size().reindex(table.index).fillna(0).astype(int)
     means = table[["baseline_mean", "benchmark_mean"]].mean(axis=0)
-    subject_means = pd.DataFrame({
-        baseline: b_rows.groupby("ID")[metric].mean(),
-        benchmark: m_rows.groupby("ID")[metric].mean(),
-    }).dropna()
-    average = {
-        "baseline_mean": means["baseline_mean"],
-        "benchmark_mean": means["benchmark_mean"],
-        "n_baseline": b_rows.groupby("ID")[metric].mean().count(),
-        "n_benchmark": m_rows.groupby("ID")[metric].mean().count(),
+    by_subject = {baseline: b_rows.groupby("ID")[metric].mean(),
+                  benchmark: m_rows.groupby("ID")[metric].mean()}
+    subject_means = pd.DataFrame(by_subject).dropna()
+    table.loc[AVERAGE] = pd.Series({
+        "baseline_mean": means["baseline_mean"], "benchmark_mean": means["benchmark_mean"],
+        "n_baseline": by_subject[baseline].count(), "n_benchmark": by_subject[benchmark].count(),
         "n_pairs": len(subject_means),
-    }
-    table.loc[AVERAGE] = pd.Series(average)
+    })
     table = table.reset_index()
     if method == "of-means":
         table = _add_kinds(table, "baseline_mean", "benchmark_mean")
@@ -179,7 +155,7 @@ def aggregated_improvement(
 
 
 def subject_improvement(metrics: pd.DataFrame, metric: str, baseline: str, benchmark: str) -> pd.DataFrame:
-    """Per-subject, per-region improvement plus a per-subject "Average" row (mean over regions).
+    """Per-subject, per-region improvement plus a per-subject "Average" row (its region means).
 
     Parameters
     ----------
@@ -191,10 +167,8 @@ def subject_improvement(metrics: pd.DataFrame, metric: str, baseline: str, bench
     Returns
     -------
     DataFrame
-        Columns ``ID, region, baseline, benchmark, absolute, relative, ratio``; per subject
-        (sorted by ID) its regions (sorted) then ``"Average"``. A subject missing in one
-        model has NaN values for it. The Average row's values are the subject's region
-        means (skipping NaN) and its improvements are computed from them.
+        Columns ``ID, region, baseline, benchmark, absolute, relative, ratio``; per subject (sorted) its
+        regions (sorted) then ``"Average"``; NaN where a model lacks the subject.
 
     Raises
     ------
@@ -209,14 +183,10 @@ def subject_improvement(metrics: pd.DataFrame, metric: str, baseline: str, bench
     >>> t[["region", "baseline", "benchmark"]].values.tolist()
     [['X', 0.5, 0.6], ['Y', 1.0, 1.0], ['Average', 0.75, 0.8]]
     """
-    _check(metrics, metric, baseline, benchmark)
-    rows = pd.concat([_model_rows(metrics, metric, baseline), _model_rows(metrics, metric, benchmark)])
-    pivot = (
-        rows.groupby(["ID", "region", "model"])[metric].mean()
-        .unstack("model")
-        .reindex(columns=[baseline, benchmark])
-        .rename(columns={baseline: "baseline", benchmark: "benchmark"})
-    )
+    check_pair_table(metrics, metric, baseline, benchmark)
+    rows = pd.concat([model_rows(metrics, baseline), model_rows(metrics, benchmark)])
+    pivot = _pivot(rows, metric, baseline, benchmark)
+    pivot = pivot.rename(columns={baseline: "baseline", benchmark: "benchmark"})
     pivot.columns.name = None
     averages = pivot.groupby(level="ID").mean()
     averages.index = pd.MultiIndex.from_product([averages.index, [AVERAGE]], names=["ID", "region"])

@@ -1,4 +1,4 @@
-"""Lesion detection counts from per-lesion tables (``lesions_<name>.csv``): TP / FN / FP by size bin and group.
+"""Lesion detection counts from per-lesion tables (``lesions_<name>.csv``): TP / FN / FP by size bin, group.
 
 The dashboard's "lesion detection" view only renders what :func:`detection_counts` returns.
 """

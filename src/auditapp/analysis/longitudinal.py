@@ -1,4 +1,4 @@
-"""Longitudinal view: observed vs predicted lesion size per patient and time point."""
+"""Longitudinal view: observed vs predicted lesion size per patient and time point (docs/analysis.md, §7)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from auditapp.config.model import Label
+from auditapp.analysis.error_matrix import single_labels
+from auditapp.analysis.tables import model_rows, require_columns
 
 __all__ = ["SIZE_COLUMNS", "longitudinal_summary", "size_regions"]
 
@@ -19,21 +20,10 @@ _COLUMNS = ["set", "longitudinal_id", "time_point", "ID", "observed", "predicted
 
 
 def size_regions(labels, regions) -> list[str]:
-    """Regions whose predicted sizes add up to the lesion: single non-zero labels present.
+    """Regions whose predicted sizes add up to the lesion: the single non-zero labels present.
 
-    Parameters
-    ----------
-    labels : mapping of str to int or list, sequence of Label, or None
-        Configured labels.
-    regions : iterable of str
-        Regions present in the metric table.
-
-    Returns
-    -------
-    list of str
-        Names of the labels with one non-zero value that appear in ``regions`` (config
-        order); composite regions such as WT would double count. When none matches (or
-        ``labels`` is None), all ``regions`` sorted (reference behaviour).
+    In config order; composite regions such as WT would double count; when none matches (or ``labels`` is
+    None), all ``regions`` sorted (reference behaviour).
 
     Examples
     --------
@@ -43,19 +33,13 @@ def size_regions(labels, regions) -> list[str]:
     ['a', 'b']
     """
     regions = list(dict.fromkeys(regions))
-    singles: list[str] = []
-    if isinstance(labels, Mapping):
-        for name, value in labels.items():
-            if not isinstance(value, (list, tuple)) and int(value) != 0:  # lists are composite
-                singles.append(str(name))
-    elif isinstance(labels, Sequence):
-        singles = [lab.name for lab in labels
-                   if isinstance(lab, Label) and not lab.composite and len(lab.values) == 1 and lab.values[0] != 0]
-    chosen = [name for name in singles if name in regions]
+    singles = single_labels(labels) if isinstance(labels, (Mapping, Sequence)) else []
+    chosen = [name for name, value in singles if value != 0 and name in regions]
     return chosen if chosen else sorted(regions)
 
 
 def _pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``100 * numerator / denominator``, NaN for a division by zero."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 100.0 * numerator / denominator
     return out.replace([np.inf, -np.inf], np.nan)
@@ -70,46 +54,32 @@ def longitudinal_summary(
     patient: str | None = None,
     dataset: str | None = None,
 ) -> pd.DataFrame:
-    """Observed vs predicted lesion size per patient and time point, with errors and growth.
+    """Observed vs predicted lesion size per patient and time point, with errors and growth (analysis.md §7).
 
     Parameters
     ----------
     features : DataFrame
-        Feature table with ``ID``, ``longitudinal_id``, ``time_point`` and
-        ``lesion_size_whole`` (and ``set`` for several datasets).
+        ``ID``, ``longitudinal_id``, ``time_point``, ``lesion_size_whole`` (and ``set`` for several datasets).
     metrics : DataFrame
-        Metric table with ``ID``, ``region``, ``model`` and a predicted-size column
-        (``predicted_size``, else ``pred_vol``, else ``numb_pred``).
+        ``ID``, ``region``, ``model`` and a predicted-size column (``predicted_size``, ``pred_vol``,
+        ``numb_pred``).
     model : str
         Model whose predicted sizes are used.
     labels : mapping or sequence of Label, optional
         Configured labels, to sum only single non-zero labels (:func:`size_regions`).
-    patient : str, optional
-        Keep one longitudinal ID.
-    dataset : str, optional
-        Keep one set.
+    patient, dataset : str, optional
+        Keep one longitudinal ID, one set.
 
     Returns
     -------
     DataFrame
-        Columns ``set, longitudinal_id, time_point, ID, observed, predicted, error_pct,
-        observed_growth_pct, predicted_growth_pct``; sorted by set, longitudinal ID and
-        time point. ``error_pct = 100 (predicted - observed) / observed``; growth between
-        consecutive time points of the same patient ``100 (v_i - v_{i-1}) / v_{i-1}`` (NaN
-        at the first time point); a division by 0 gives NaN (no label).
+        Columns ``set, longitudinal_id, time_point, ID, observed, predicted, error_pct, observed_growth_pct,
+        predicted_growth_pct``, sorted by set, longitudinal ID and time point; NaN for a division by 0.
 
     Raises
     ------
     ValueError
-        If a required column is missing, the model has no rows, or no predicted-size
-        column exists ("enable predicted_size in metric extraction").
-
-    Notes
-    -----
-    Rows are feature rows with a non-empty ``longitudinal_id`` and a ``time_point``.
-    ``observed`` = ``lesion_size_whole``; ``predicted`` = the sum over the chosen regions
-    of the predicted size (NaN when all are NaN), joined on ``(ID, set)``. Reference 0.2.0
-    did not sort by time point and summed every region (double counting composite ones).
+        If a required column is missing, the model has no rows, or no predicted-size column exists.
 
     Examples
     --------
@@ -123,21 +93,15 @@ def longitudinal_summary(
     >>> t["observed_growth_pct"].tolist(), t["predicted_growth_pct"].tolist()
     ([nan, 50.0], [nan, 100.0])
     """
-    needed = [c for c in ("ID", "longitudinal_id", "time_point", "lesion_size_whole") if c not in features.columns]
-    if needed:
-        raise ValueError(f"feature table is missing the column(s) {needed}")
-    needed = [c for c in ("ID", "region", "model") if c not in metrics.columns]
-    if needed:
-        raise ValueError(f"metric table is missing the column(s) {needed}")
+    require_columns(features, ("ID", "longitudinal_id", "time_point", "lesion_size_whole"), "feature table")
+    require_columns(metrics, ("ID", "region", "model"), "metric table")
     size_column = next((c for c in SIZE_COLUMNS if c in metrics.columns), None)
     if size_column is None:
         raise ValueError(
             f"metric table has no predicted-size column (tried {list(SIZE_COLUMNS)}); "
             "enable predicted_size in metric extraction"
         )
-    rows = metrics[metrics["model"] == model]
-    if rows.empty:
-        raise ValueError(f"model {model!r} has no rows; models present: {sorted(metrics['model'].unique())}")
+    rows = model_rows(metrics, model)
     ids = features["longitudinal_id"]
     keep = ids.notna() & (ids.astype(str).str.strip() != "") & features["time_point"].notna()
     feats = features[keep].copy()

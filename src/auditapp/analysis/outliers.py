@@ -1,8 +1,5 @@
-"""IQR (Tukey) rule: box-plot statistics, the outlier-subjects table, and one subject against its dataset.
-
-One home for the 1.5 x IQR rule: :func:`tukey_box` gives the whiskers and outliers every dashboard box plot draws,
-:func:`iqr_outlier_table` lists the same outliers as a table (per column, per group), and :func:`iqr_outliers`
-checks one subject against the rest of its dataset (subjects page, leave-one-out).
+"""IQR (Tukey) rule, one home: box-plot statistics (:func:`tukey_box`), the outlier table of the same points
+(:func:`iqr_outlier_table`), and one subject against the rest of its dataset (:func:`iqr_outliers`).
 """
 
 from __future__ import annotations
@@ -23,6 +20,17 @@ _COLUMNS = ["feature", "value", "median", "mean", "std", "q1", "q3", "iqr", "low
             "n", "outlier", "side"]
 
 
+def _check_k(k: float) -> None:
+    """Raise ``ValueError`` unless the fence multiplier is positive."""
+    if not k > 0:
+        raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
+
+
+def _fences(q1, q3, k: float):
+    """Tukey's fences ``q1 - k iqr`` and ``q3 + k iqr``."""
+    return q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+
+
 def iqr_outliers(
     df: pd.DataFrame,
     subject: str,
@@ -31,55 +39,41 @@ def iqr_outliers(
     dataset: str | None = None,
     features: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Flag the features for which a subject is an IQR outlier within its dataset.
+    """Flag the features for which a subject is an IQR outlier within its dataset, the subject left out.
 
     Parameters
     ----------
     df : DataFrame
-        Feature table (``ID`` column; a ``set`` column when it holds several datasets),
-        with metadata columns if joined.
+        Feature table (``ID``; ``set`` when it holds several datasets), metadata columns allowed.
     subject : str
-        The subject ID.
     k : float, default 1.5
         Fence multiplier: 1.5 = outlier, 3 = "Extreme outlier".
     dataset : str, optional
         The subject's set, needed only when the ID exists in several sets.
     features : list of str, optional
-        Columns to check (default: every numeric column except ``ID, set,
-        longitudinal_id, time_point``).
+        Columns to check (default: every numeric column except ``ID, set, longitudinal_id, time_point``).
 
     Returns
     -------
     DataFrame
-        One row per feature (column order; values as float): ``feature, value, median,
-        mean, std, q1, q3, iqr, lower, upper, n, outlier, side``; statistics are over the
-        dataset **without the subject** (NaN ignored, linear quantiles, std ddof 1, ``n`` =
-        values used);
-        ``lower = q1 - k iqr``, ``upper = q3 + k iqr``; ``outlier`` is
-        ``value < lower or value > upper``; ``side`` is ``"low"``, ``"high"`` or ``""``.
-        Keep ``result[result.outlier]`` for the page's table.
+        One row per feature: ``feature, value, median, mean, std, q1, q3, iqr, lower, upper, n, outlier,
+        side``, statistics over the dataset without the subject (docs/analysis.md, §6); ``side`` is
+        ``"low"``, ``"high"`` or ``""``; a NaN value is never an outlier.
 
     Raises
     ------
     ValueError
-        If ``k`` is not positive, the subject is absent, duplicated in its set or found in
-        several sets without ``dataset``, or a requested feature is missing or not numeric.
-
-    Notes
-    -----
-    Non-numeric columns are skipped (reference 0.2.0 showed a TypeError message). A NaN
-    subject value is never an outlier.
+        If ``k`` is not positive, the subject is absent, duplicated in its set or found in several sets
+        without ``dataset``, or a requested feature is missing or not numeric.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"ID": list("abcdef"), "size": [10, 11, 12, 13, 14, 40],
-    ...                    "site": ["x"] * 6})
+    >>> df = pd.DataFrame({"ID": list("abcdef"), "size": [10, 11, 12, 13, 14, 40], "site": ["x"] * 6})
     >>> r = iqr_outliers(df, "f")
     >>> r[["feature", "value", "q1", "q3", "upper", "outlier", "side"]].values.tolist()
     [['size', 40.0, 11.0, 13.0, 16.0, True, 'high']]
     """
-    if not k > 0:
-        raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
+    _check_k(k)
     if "ID" not in df.columns:
         raise ValueError(f"feature table has no 'ID' column; got {list(df.columns)}")
     rows = df
@@ -122,8 +116,7 @@ def iqr_outliers(
         "n": others.count().to_numpy(),
     })
     out["iqr"] = out["q3"] - out["q1"]
-    out["lower"] = out["q1"] - k * out["iqr"]
-    out["upper"] = out["q3"] + k * out["iqr"]
+    out["lower"], out["upper"] = _fences(out["q1"], out["q3"], k)
     value = out["value"]
     out["side"] = np.where(value < out["lower"], "low", np.where(value > out["upper"], "high", ""))
     out["outlier"] = out["side"] != ""
@@ -132,20 +125,9 @@ def iqr_outliers(
 
 @dataclass(frozen=True)
 class TukeyBox:
-    """Box-plot statistics of one sample (:func:`tukey_box`); NaN everywhere for an empty sample.
-
-    Attributes
-    ----------
-    n : int
-        Finite values used.
-    q1, median, q3 : float
-        Linear quantiles 0.25 / 0.5 / 0.75.
-    lower_fence, upper_fence : float
-        ``q1 - k iqr`` and ``q3 + k iqr``.
-    lower_whisker, upper_whisker : float
-        The smallest / largest value inside the fences (Tukey's whisker ends).
-    outliers : ndarray of bool
-        Per input value: outside the fences (NaN is never an outlier).
+    """Box-plot statistics of one sample (:func:`tukey_box`): ``n`` finite values, linear quartiles, fences
+    ``q1 - k iqr`` / ``q3 + k iqr``, whisker ends (the extreme values inside the fences) and an ``outliers``
+    flag per input value; NaN everywhere for an empty sample.
     """
 
     n: int
@@ -162,12 +144,14 @@ class TukeyBox:
 def tukey_box(values, k: float = 1.5) -> TukeyBox:
     """Tukey box-plot statistics: quartiles, whiskers at the last values within ``k`` IQR, outlier flags.
 
+    The same rule as :func:`iqr_outlier_table`, so a point drawn beyond a whisker is a row of that table;
+    boxes drawn from these statistics keep 1.5 IQR whiskers whether Plotly shows the points or not.
+
     Parameters
     ----------
     values : array_like of float
         One sample; NaN and infinite values are ignored.
     k : float, default 1.5
-        Fence multiplier (1.5 as the reference and every statistics package; 3 = extreme outliers).
 
     Returns
     -------
@@ -178,20 +162,13 @@ def tukey_box(values, k: float = 1.5) -> TukeyBox:
     ValueError
         If ``k`` is not positive.
 
-    Notes
-    -----
-    The same rule as :func:`iqr_outlier_table`, so a point drawn beyond a whisker is a row of that table. Plotly
-    computes its own whiskers only while it draws the points; boxes drawn from these statistics keep 1.5 x IQR
-    whiskers whether the points are shown or not (Plotly otherwise extends the whiskers to min / max).
-
     Examples
     --------
     >>> b = tukey_box([1, 2, 3, 4, 5, 6, 7, 8, 100])
     >>> b.q1, b.median, b.q3, b.upper_fence, b.upper_whisker, b.outliers.tolist()[-1]
     (3.0, 5.0, 7.0, 13.0, 8.0, True)
     """
-    if not k > 0:
-        raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
+    _check_k(k)
     x = np.asarray(values, dtype=float).ravel()
     finite = np.isfinite(x)
     sample = x[finite]
@@ -199,7 +176,7 @@ def tukey_box(values, k: float = 1.5) -> TukeyBox:
     if sample.size == 0:
         return TukeyBox(0, nan, nan, nan, nan, nan, nan, nan, np.zeros(x.shape, dtype=bool))
     q1, median, q3 = (float(v) for v in np.quantile(sample, [0.25, 0.5, 0.75]))
-    lower, upper = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+    lower, upper = _fences(q1, q3, k)
     inside = sample[(sample >= lower) & (sample <= upper)]
     outliers = finite & ((x < lower) | (x > upper))
     return TukeyBox(int(sample.size), q1, median, q3, lower, upper, float(inside.min()), float(inside.max()),
@@ -222,32 +199,22 @@ def iqr_outlier_table(
     Parameters
     ----------
     df : DataFrame
-        One row per subject (or per subject and region, filtered beforehand): ``ID``, ``set``, ``group`` and the
-        numeric ``columns``.
+        One row per subject (or subject and region): ``ID``, ``set``, ``group`` and the numeric ``columns``.
     columns : sequence of str
-        Features or metrics to check.
     group : str, default "set"
-        Column defining the groups (site / dataset, or a metadata column); quartiles are computed per group.
+        Column defining the groups; quartiles are per group, subject included (as the box plot).
     k : float, default 1.5
-        Fence multiplier (3 = extreme outliers).
 
     Returns
     -------
     DataFrame
-        Columns :data:`OUTLIER_TABLE_COLUMNS`: the group value, ``ID``, ``set``, the column name, the subject's
-        value, the group's median, q1, q3, fences ``lower = q1 - k iqr``, ``upper = q3 + k iqr`` (over the whole
-        group, subject included, as the box plot) and ``side`` ``"low"`` / ``"high"``. Sorted by column, group,
-        then the distance beyond the fence in IQR units (largest first); empty when nobody is an outlier.
+        Columns :data:`OUTLIER_TABLE_COLUMNS`, sorted by column, group, then the distance beyond the fence in
+        IQR units (largest first); empty when nobody is an outlier.
 
     Raises
     ------
     ValueError
         If ``k`` is not positive or a column is missing or not numeric.
-
-    Notes
-    -----
-    :func:`iqr_outliers` (subjects page) instead compares one subject with its dataset *without* it, which can
-    flag a subject that sits just inside the whiskers drawn here.
 
     Examples
     --------
@@ -255,8 +222,7 @@ def iqr_outlier_table(
     >>> iqr_outlier_table(df, ["size"])[["ID", "column", "value", "upper", "side"]].values.tolist()
     [['h', 'size', 90.0, 20.5, 'high']]
     """
-    if not k > 0:
-        raise ValueError(f"k must be positive (1.5 or 3); got {k!r}")
+    _check_k(k)
     bad = [c for c in [*columns, "ID", "set", group] if c not in df.columns]
     bad += [c for c in columns if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
@@ -268,7 +234,7 @@ def iqr_outlier_table(
         by = values.groupby(keys, sort=False)
         q = by.quantile([0.25, 0.5, 0.75]).unstack()  # linear, NaN ignored
         q1, med, q3 = (keys.map(q[p]).astype(float) for p in (0.25, 0.5, 0.75))
-        lower, upper = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+        lower, upper = _fences(q1, q3, k)
         low, high = values < lower, values > upper
         hit = low | high
         if not hit.any():

@@ -1,9 +1,7 @@
-"""Cross-site performance: which site is hardest for each model (dashboard cross-site page).
+"""Cross-site performance: which site is hardest for each model (docs/analysis.md, "Cross-site comparison").
 
-One metric over several datasets (sites): the median and IQR per model x site (x region), and a test of whether
-the metric differs across sites, per model (and region): Kruskal-Wallis for independent sites (different
-subjects), Friedman when every site holds the same subjects (paired), with an effect size and Holm-adjusted
-p-values across the tests shown together.
+Median and IQR per model x site (x region), and per model (and region) a test of whether the metric differs
+across sites (Kruskal-Wallis, or Friedman when every site holds the same subjects), Holm-adjusted together.
 """
 
 from __future__ import annotations
@@ -12,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from auditapp.analysis.multiplicity import holm
-from auditapp.analysis.tables import region_mean
+from auditapp.analysis.stats import holm
+from auditapp.analysis.tables import check_alpha, region_mean, require_columns
 
 __all__ = ["MIN_PER_SITE", "SITE_SUMMARY_COLUMNS", "SITE_TEST_COLUMNS", "site_summary", "site_tests"]
 
@@ -25,9 +23,8 @@ SITE_TEST_COLUMNS = ["model", "region", "test", "paired", "n_sites", "n", "stati
 
 
 def _rows(metrics: pd.DataFrame, metric: str, by_region: bool) -> pd.DataFrame:
-    missing = [c for c in ("ID", "region", "model", "set", metric) if c not in metrics.columns]
-    if missing:
-        raise ValueError(f"metrics table is missing the column(s) {missing}; got {list(metrics.columns)}")
+    """The checked metric rows, per region or as the subjects' region means."""
+    require_columns(metrics, ("ID", "region", "model", "set", metric))
     if not pd.api.types.is_numeric_dtype(metrics[metric]):
         raise ValueError(f"metric column {metric!r} is not numeric")
     rows = metrics[["ID", "region", "model", "set", metric]]
@@ -42,15 +39,14 @@ def site_summary(metrics: pd.DataFrame, metric: str, *, by_region: bool = False)
     metrics : DataFrame
         Metric rows of several sets (``ID, region, model, set`` and ``metric``).
     metric : str
-        Metric column.
     by_region : bool, default False
         False: one value per subject (its region mean, ``region = "ALL"``); True: per region.
 
     Returns
     -------
     DataFrame
-        Columns :data:`SITE_SUMMARY_COLUMNS` (linear quantiles, NaN skipped; ``n`` = values used), sorted by
-        model, region, set (sets in order of first appearance).
+        Columns :data:`SITE_SUMMARY_COLUMNS` (linear quantiles, NaN skipped), sorted by model, region, set
+        (sets in order of first appearance).
 
     Raises
     ------
@@ -86,6 +82,7 @@ def _paired_block(part: pd.DataFrame, metric: str) -> pd.DataFrame | None:
 
 
 def _one_test(part: pd.DataFrame, metric: str, direction: int) -> dict:
+    """One row of :func:`site_tests` (without the Holm columns) for one model (and region)."""
     nan = float("nan")
     out = dict(test="none", paired=False, n_sites=0, n=0, statistic=nan, p_value=nan, effect_size_name="",
                effect_size=nan, hardest_set="", easiest_set="", note="")
@@ -134,33 +131,24 @@ def site_tests(metrics: pd.DataFrame, metric: str, *, by_region: bool = False, d
     metrics : DataFrame
         Metric rows of several sets (``ID, region, model, set`` and ``metric``).
     metric : str
-        Metric column.
     by_region : bool, default False
         False: one value per subject (region mean); True: one test per model x region.
     direction : int, default 0
-        +1 higher is better, -1 lower is better (the metric catalogue's direction), 0 none: names the hardest
-        and easiest site (by median); left empty without a direction.
+        The metric's direction (+1, -1; 0 none): names the hardest and easiest site by median (empty for 0).
     alpha : float, default 0.05
         Level of the Holm decisions.
 
     Returns
     -------
     DataFrame
-        Columns :data:`SITE_TEST_COLUMNS`. ``test`` is ``"Kruskal-Wallis"`` (independent sites; effect size
-        ``epsilon_squared`` = H / (n - 1)), ``"Friedman"`` (every site holds the same subjects; effect size
-        ``kendall_w`` = chi2 / (n (k - 1)), n subjects, k sites) or ``"none"`` with the reason in ``note``. Sites
-        with fewer than :data:`MIN_PER_SITE` values are left out of a Kruskal-Wallis test (named in ``note``).
+        Columns :data:`SITE_TEST_COLUMNS`; ``test`` is ``"Kruskal-Wallis"`` (effect size ``epsilon_squared``),
+        ``"Friedman"`` (``kendall_w``) or ``"none"`` with the reason in ``note``; sites with fewer than
+        :data:`MIN_PER_SITE` values are left out and named in ``note`` (docs/analysis.md).
 
     Raises
     ------
     ValueError
         If a column is missing, the metric is not numeric, or ``alpha`` is outside (0, 1).
-
-    References
-    ----------
-    Kruskal, W. H., Wallis, W. A. (1952). Use of ranks in one-criterion variance analysis. JASA 47(260), 583-621.
-    Tomczak, M., Tomczak, E. (2014). The need to report effect size estimates revisited. Trends in Sport
-    Sciences 1(21), 19-25 (epsilon squared for Kruskal-Wallis).
 
     Examples
     --------
@@ -171,8 +159,7 @@ def site_tests(metrics: pd.DataFrame, metric: str, *, by_region: bool = False, d
     >>> r["test"], round(float(r["statistic"]), 3), round(float(r["effect_size"]), 3), r["hardest_set"]
     ('Kruskal-Wallis', 7.2, 0.9, 'B')
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}")
+    check_alpha(alpha)
     rows = _rows(metrics, metric, by_region)
     records = []
     for (model, region), part in rows.groupby(["model", "region"], sort=True):

@@ -1,7 +1,8 @@
 """Slice-viewer computations: outcome maps, error profiles, jump targets, display scaling, downsampling.
 
-Arrays in, arrays or small tuples out; no file access, no Streamlit. The dashboard's slice viewer and worst-cases
-gallery (dashboard.md, "Slice viewer") call these on volumes read through :mod:`auditapp.io.nifti`.
+Arrays in, arrays or small tuples out; no file access, no Streamlit. The dashboard's slice viewer and
+worst-cases gallery (dashboard.md, "Slice viewer") call these on volumes read through
+:mod:`auditapp.io.nifti`.
 
 Axes are auditapp's ``(k, j, i)`` order: axis 0 = axial, 1 = coronal, 2 = sagittal (as in
 :data:`auditapp.features.spatial.PLANES`); planes are voxel-axis planes, without reorientation.
@@ -27,25 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from auditapp.metrics.regions import bounding_box
+
 __all__ = [
-    "FN",
-    "FP",
-    "OUTCOME_NAMES",
-    "TP",
-    "WRONG",
-    "OutcomeMap",
-    "centroid",
-    "display_window",
-    "downsample",
-    "downsample_step",
-    "error_profile",
-    "jump_targets",
-    "label_volume",
-    "outcome_map",
-    "outcome_slice",
-    "rank_subjects",
-    "thumbnail_slice",
-    "to_uint8",
+    "FN", "FP", "OUTCOME_NAMES", "TP", "WRONG", "OutcomeMap", "centroid", "display_window", "downsample",
+    "downsample_step", "error_profile", "jump_targets", "label_volume", "outcome_map", "outcome_slice",
+    "rank_subjects", "thumbnail_slice", "to_uint8"
 ]
 
 TP, FP, FN, WRONG = 1, 2, 3, 4
@@ -55,20 +43,8 @@ OUTCOME_NAMES = ("", "TP", "FP", "FN", "Wrong label")
 
 @dataclass(frozen=True)
 class OutcomeMap:
-    """Outcome codes of a subject inside the bounding box of ground truth ∪ prediction.
-
-    Attributes
-    ----------
-    shape : tuple of 3 int
-        Shape of the full volume.
-    offset : tuple of 3 int
-        Index of ``codes[0, 0, 0]`` in the full volume.
-    codes : (k, j, i) ndarray of uint8
-        Outcome code per voxel of the box (module docstring); empty box when neither mask has a voxel.
-    gt_centroid : tuple of 3 float
-        Mean voxel index of the region's ground truth (NaN when it is empty).
-    pred_centroid : tuple of 3 float
-        Same for the prediction.
+    """Outcome codes inside the bounding box of ground truth ∪ prediction: ``codes`` (uint8; empty box when neither
+    mask has a voxel) start at ``offset`` in a volume of ``shape``; centroids are NaN for an empty mask.
     """
 
     shape: tuple[int, int, int]
@@ -79,19 +55,12 @@ class OutcomeMap:
 
 
 def label_volume(values: np.ndarray, *, name: str = "segmentation") -> np.ndarray:
-    """Integer label volume from a segmentation array of any numeric dtype (``uint8`` when every value fits).
-
-    Parameters
-    ----------
-    values : (K, J, I) ndarray
-        Label values; float arrays must hold whole numbers.
-    name : str, optional
-        Used in the error message.
+    """Integer labels of a segmentation of any numeric dtype (``uint8`` if every value fits, else uint16).
 
     Raises
     ------
     ValueError
-        When a value is negative, not a whole number, or above 65535.
+        When a value is negative, not a whole number, or above 65535 (the message starts with ``name``).
 
     Examples
     --------
@@ -110,19 +79,8 @@ def label_volume(values: np.ndarray, *, name: str = "segmentation") -> np.ndarra
     return out
 
 
-def _box(mask: np.ndarray) -> tuple[slice, slice, slice] | None:
-    """Bounding box of a 3-D mask from its axis projections, or None when empty."""
-    box = []
-    for axis in range(3):
-        others = tuple(a for a in range(3) if a != axis)
-        hit = np.flatnonzero(np.any(mask, axis=others))
-        if hit.size == 0:
-            return None
-        box.append(slice(int(hit[0]), int(hit[-1]) + 1))
-    return tuple(box)  # type: ignore[return-value]
-
-
 def _centroid(mask: np.ndarray, offset: tuple[int, ...]) -> tuple[float, float, float]:
+    """Mean voxel index of ``mask`` (whose element 0 is at ``offset``); NaN when empty."""
     total = int(np.count_nonzero(mask))
     if total == 0:
         return (math.nan, math.nan, math.nan)
@@ -140,17 +98,15 @@ def outcome_map(gt: np.ndarray, pred: np.ndarray | None, *, values: tuple[int, .
     Parameters
     ----------
     gt, pred : (K, J, I) ndarray of int
-        Label volumes of the same shape. ``pred`` None: the ground truth alone, each of its region voxels coded
-        TP ("present").
+        Label volumes of the same shape; ``pred`` None codes the ground truth alone as TP ("present").
     values : tuple of int, optional
-        The region: a voxel belongs to it when its label is one of ``values`` (a composite region such as
-        ``(1, 3)`` counts a 1 predicted as 3 as TP, as the metrics do). None = every non-zero label, and a
-        voxel that is foreground in both with different labels gets code 4 (wrong label).
+        The region (a voxel is in it when its label is one of ``values``; a composite region counts a 1
+        predicted as 3 as TP). None = every non-zero label, and foreground in both with different labels is
+        code 4.
 
     Returns
     -------
     OutcomeMap
-        Codes inside the bounding box of ground truth ∪ prediction of the region.
 
     Raises
     ------
@@ -159,11 +115,9 @@ def outcome_map(gt: np.ndarray, pred: np.ndarray | None, *, values: tuple[int, .
 
     Examples
     --------
-    >>> gt = np.array([[[0, 1, 1, 2]]]); pred = np.array([[[1, 1, 0, 1]]])
-    >>> outcome_map(gt, pred).codes.tolist()
-    [[[2, 1, 3, 4]]]
-    >>> outcome_map(gt, pred, values=(1,)).codes.tolist()
-    [[[2, 1, 3, 2]]]
+    >>> gt, pred = np.array([[[0, 1, 1, 2]]]), np.array([[[1, 1, 0, 1]]])
+    >>> outcome_map(gt, pred).codes.tolist(), outcome_map(gt, pred, values=(1,)).codes.tolist()
+    ([[[2, 1, 3, 4]]], [[[2, 1, 3, 2]]])
     """
     gt = np.asarray(gt)
     if gt.ndim != 3:
@@ -173,7 +127,7 @@ def outcome_map(gt: np.ndarray, pred: np.ndarray | None, *, values: tuple[int, .
     inside = (lambda a: a != 0) if values is None else (lambda a: np.isin(a, values))
     g = inside(gt)
     p = inside(pred) if pred is not None else g
-    box = _box(g | p)
+    box = bounding_box(g | p)
     shape = tuple(int(s) for s in gt.shape)
     if box is None:
         nan = (math.nan,) * 3
@@ -194,8 +148,7 @@ def outcome_slice(omap: OutcomeMap, axis: int, index: int) -> np.ndarray:
 
     Examples
     --------
-    >>> m = outcome_map(np.pad([[[1]]], 1), np.pad([[[0]]], 1))
-    >>> outcome_slice(m, 0, 1).tolist()
+    >>> outcome_slice(outcome_map(np.pad([[[1]]], 1), np.pad([[[0]]], 1)), 0, 1).tolist()
     [[0, 0, 0], [0, 3, 0], [0, 0, 0]]
     """
     if axis not in (0, 1, 2):
@@ -213,10 +166,7 @@ def outcome_slice(omap: OutcomeMap, axis: int, index: int) -> np.ndarray:
 
 
 def error_profile(omap: OutcomeMap, axis: int) -> dict[str, np.ndarray]:
-    """Voxel counts per slice along ``axis``: ``"tp"``, ``"fp"``, ``"fn"`` (each of length ``shape[axis]``).
-
-    A wrong-label voxel counts as a false negative (of its ground-truth label) and a false positive (of its
-    predicted label).
+    """Voxel counts per slice along ``axis``: ``"tp"``, ``"fp"``, ``"fn"``; a wrong label counts as FN and FP.
 
     Examples
     --------
@@ -238,8 +188,7 @@ def error_profile(omap: OutcomeMap, axis: int) -> dict[str, np.ndarray]:
 
 
 def centroid(omap: OutcomeMap) -> tuple[int, int, int]:
-    """Centroid of the ground truth rounded half up; of the prediction when the ground truth is empty; else the
-    volume centre.
+    """Ground-truth centroid rounded half up; else the prediction's; else the volume centre.
 
     Examples
     --------
@@ -255,10 +204,8 @@ def centroid(omap: OutcomeMap) -> tuple[int, int, int]:
 
 
 def jump_targets(omap: OutcomeMap) -> dict[str, tuple[int, int, int] | None]:
-    """Slice indices per axis for the viewer's jump buttons.
-
-    ``"fn"`` / ``"fp"``: on each axis, the slice with the most false-negative / false-positive voxels (the first
-    one on a tie), None when there are none; ``"centroid"``: :func:`centroid`.
+    """Per axis, the slice with the most FN (``"fn"``) / FP (``"fp"``) voxels (first on a tie; None if none),
+    and the ``"centroid"``.
 
     Examples
     --------
@@ -276,8 +223,7 @@ def jump_targets(omap: OutcomeMap) -> dict[str, tuple[int, int, int] | None]:
 
 
 def thumbnail_slice(omap: OutcomeMap) -> int:
-    """Axial slice (axis 0) with the most errors (FP + FN voxels, wrong labels counted once); the centroid's axial
-    slice when there is no error.
+    """Axial slice with the most errors (FP + FN, wrong labels once); the centroid's when there is none.
 
     Examples
     --------
@@ -294,10 +240,8 @@ def thumbnail_slice(omap: OutcomeMap) -> int:
 
 def display_window(image: np.ndarray, *, low: float = 0.5, high: float = 99.5, max_samples: int = 1_000_000
                    ) -> tuple[float, float]:
-    """Intensity range for display: the ``low`` and ``high`` percentiles of the non-zero voxels.
-
-    At most ``max_samples`` voxels are used (a regular stride through the volume), so a large volume costs the
-    same as a small one. An all-zero (or constant) volume gives ``(lo, lo + 1)``.
+    """Display range: the ``low`` / ``high`` percentiles of the non-zero voxels (a strided sample of at most
+    ``max_samples``); all zero or constant gives ``(lo, lo + 1)``.
 
     Examples
     --------
@@ -315,7 +259,7 @@ def display_window(image: np.ndarray, *, low: float = 0.5, high: float = 99.5, m
 
 
 def to_uint8(image: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Scale ``[lo, hi]`` linearly to ``0..255`` (clipped), as ``uint8``; NaN becomes 0.
+    """Scale ``[lo, hi]`` linearly to ``0..255`` (clipped) as ``uint8``; NaN becomes 0.
 
     Examples
     --------
@@ -354,21 +298,21 @@ def downsample(plane: np.ndarray, max_side: int) -> np.ndarray:
 
 
 def rank_subjects(values: pd.DataFrame, value: str, n: int, *, direction: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``n`` worst and ``n`` best rows of ``values`` by the column ``value`` (NaN left out).
+    """The ``n`` worst and ``n`` best rows of ``values`` by the column ``value`` (NaN out, ties by ``ID``).
 
     Parameters
     ----------
     values : DataFrame
-        One row per subject, with an ``ID`` column and ``value``.
+        One row per subject, with ``ID`` and ``value``.
+    value : str
     n : int
-        Rows per side (>= 1); fewer when there are fewer rows.
+        Rows per side (>= 1).
     direction : {1, -1}
-        ``+1`` when a higher value is better (Dice), ``-1`` when lower is better (Hausdorff).
+        ``+1`` when higher is better (Dice), ``-1`` when lower is (Hausdorff).
 
     Returns
     -------
     worst, best : DataFrame
-        Worst first / best first; ties broken by ``ID``.
 
     Raises
     ------
