@@ -55,3 +55,10 @@ def test_totals_per_site_sum_the_size_bins():
     assert table["detection_rate"].tolist() == [0.5, 1.0, 2 / 3]
     with pytest.raises(ValueError, match="at least one grouping column"):
         detection_totals(_rows(), by=())
+
+
+def test_detection_counts_docstring_rows():  # the former docstring example, with its rates
+    rows = pd.DataFrame({"model": ["m"] * 4, "kind": ["tp", "fn", "fp", "dropped"], "voxels": [600, 20, 30, 5]})
+    records = detection_counts(rows)[["size_bin", "tp", "fn", "fp", "detection_rate"]].to_dict("records")
+    assert records[0] == {"size_bin": "<50", "tp": 0, "fn": 1, "fp": 1, "detection_rate": 0.0}
+    assert records[1]["size_bin"] == "50-500" and math.isnan(records[1]["detection_rate"])

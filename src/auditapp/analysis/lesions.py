@@ -34,25 +34,29 @@ def detection_counts(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -
     Parameters
     ----------
     lesions : DataFrame
-        Per-lesion rows with at least ``kind`` (``tp``, ``fn``, ``fp``, ``dropped``), ``voxels``
-        and the ``by`` columns. ``dropped`` rows (below ``min_size``) are not counted.
+        Per-lesion rows with ``kind`` (``tp``, ``fn``, ``fp``; ``dropped`` rows are not counted), ``voxels``
+        and the ``by`` columns.
     by : sequence of str
         Grouping columns (e.g. ``("model",)`` or ``("model", "set")``).
 
     Returns
     -------
     DataFrame
-        Columns ``*by, size_bin, tp, fn, fp, detection_rate`` with one row per group and size bin
-        (every bin listed, zero counts included); ``detection_rate = tp / (tp + fn)``, NaN when the
-        bin has no GT lesion. The size of a TP/FN row is its GT lesion's, of an FP row its
+        ``*by, size_bin, tp, fn, fp, detection_rate``, every bin listed (zero counts included);
+        ``detection_rate = tp / (tp + fn)``, NaN without GT lesion. TP/FN sizes are the GT lesion's, FP the
         predicted component's.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing.
 
     Examples
     --------
     >>> rows = pd.DataFrame({"model": ["m"] * 4, "kind": ["tp", "fn", "fp", "dropped"],
     ...                      "voxels": [600, 20, 30, 5]})
-    >>> detection_counts(rows)[["size_bin", "tp", "fn", "fp", "detection_rate"]].to_dict("records")[:2]
-    [{'size_bin': '<50', 'tp': 0, 'fn': 1, 'fp': 1, 'detection_rate': 0.0}, {'size_bin': '50-500', 'tp': 0, 'fn': 0, 'fp': 0, 'detection_rate': nan}]
+    >>> detection_counts(rows)[["size_bin", "tp", "fn", "fp"]].values.tolist()[:2]
+    [['<50', 0, 1, 1], ['50-500', 0, 0, 0]]
     """
     by = list(by)
     missing = [c for c in ("kind", "voxels", *by) if c not in lesions.columns]
@@ -74,14 +78,7 @@ def detection_counts(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -
 
 
 def detection_totals(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -> pd.DataFrame:
-    """TP / FN / FP lesion counts and the detection rate per group, lesions of every size together.
-
-    The sums over the size bins of :func:`detection_counts` (same rows counted, same rate).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``*by, tp, fn, fp, detection_rate``, one row per group, sorted by ``by``.
+    """:func:`detection_counts` summed over the size bins (``*by, tp, fn, fp, detection_rate``), sorted.
 
     Raises
     ------
@@ -92,8 +89,8 @@ def detection_totals(lesions: pd.DataFrame, *, by: Sequence[str] = ("model",)) -
     --------
     >>> rows = pd.DataFrame({"set": ["a", "a", "a", "b"], "kind": ["tp", "fn", "fp", "fn"],
     ...                      "voxels": [600, 20, 30, 80]})
-    >>> detection_totals(rows, by=("set",)).to_dict("records")
-    [{'set': 'a', 'tp': 1, 'fn': 1, 'fp': 1, 'detection_rate': 0.5}, {'set': 'b', 'tp': 0, 'fn': 1, 'fp': 0, 'detection_rate': 0.0}]
+    >>> detection_totals(rows, by=("set",))[["set", "tp", "fn", "fp", "detection_rate"]].values.tolist()
+    [['a', 1, 1, 1, 0.5], ['b', 0, 1, 0, 0.0]]
     """
     by = list(by)
     if not by:

@@ -1,23 +1,8 @@
-"""Slice-viewer computations: outcome maps, error profiles, jump targets, display scaling, downsampling.
+"""Slice-viewer computations (dashboard.md, "Slice viewer"): outcome maps, error profiles, jump targets,
+display scaling, downsampling. Axes are ``(k, j, i)``: 0 = axial, 1 = coronal, 2 = sagittal (voxel planes).
 
-Arrays in, arrays or small tuples out; no file access, no Streamlit. The dashboard's slice viewer and
-worst-cases gallery (dashboard.md, "Slice viewer") call these on volumes read through
-:mod:`auditapp.io.nifti`.
-
-Axes are auditapp's ``(k, j, i)`` order: axis 0 = axial, 1 = coronal, 2 = sagittal (as in
-:data:`auditapp.features.spatial.PLANES`); planes are voxel-axis planes, without reorientation.
-
-Outcome codes (one ``uint8`` per voxel):
-
-====  ============  ==========================================================
-code  name          voxel
-====  ============  ==========================================================
-0     —             neither ground truth nor prediction in the region
-1     TP            in both
-2     FP            predicted, not in the ground truth
-3     FN            in the ground truth, not predicted
-4     Wrong label   both foreground with different labels ("All labels" only)
-====  ============  ==========================================================
+Outcome codes (``uint8``): 0 neither in the region, 1 TP (both), 2 FP (predicted only), 3 FN (ground truth
+only), 4 wrong label (both foreground with different labels, "All labels" only).
 """
 
 from __future__ import annotations

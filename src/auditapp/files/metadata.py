@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Union
 import pandas as pd
 
 from auditapp.errors import AuditappWarning
-from auditapp.files._common import SAFE, PathLike, clash_message, find_clashes, remove_target
+from auditapp.files._common import SAFE, PathLike, clash_message, find_clashes, print_safe_plan, remove_target
 from auditapp.io import metadata as io_metadata
 from auditapp.io.layout import UnsafeSubjectID, check_subject_id
 from auditapp.io.paths import is_inside
@@ -256,16 +256,13 @@ def _merges(src: str, dst: str) -> bool:
 def _report_plan(plan: Plan, folders: list[str], clashes: list, mode: str) -> dict[str, list[str]]:
     """Safe mode: print what would be done; the subjects that would be organised, by category."""
     organized: dict[str, list[str]] = {}
-    verb = {"copy": "copy", "move": "move", "symlink": "link"}[mode]
     bad = {(s, d) for s, d, _ in clashes}
     for folder in folders:
         if not os.path.isdir(folder):
             print(f"{SAFE} Would create: {folder}")
+    print_safe_plan([(src, dst) for _, _, src, dst in plan], clashes, "link" if mode == "symlink" else mode)
     for subject, category, src, dst in plan:
-        if (src, dst) in bad:
-            print(f"{SAFE} Would fail (target exists): {src} -> {dst}")
-        else:
-            print(f"{SAFE} Would {verb}: {src} -> {dst}")
+        if (src, dst) not in bad:
             organized.setdefault(category, []).append(subject)
     count = sum(map(len, organized.values()))
     print(f"{SAFE} {count} subjects would be organized into {len(organized)} folders.")

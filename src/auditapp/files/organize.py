@@ -15,6 +15,7 @@ from auditapp.files._common import (
     clash_message,
     execute_moves,
     find_clashes,
+    print_safe_plan,
     print_summary,
     require_dir,
     split_extension,
@@ -167,12 +168,10 @@ def organize_subdirs_into_named_dirs(root_dir: PathLike, join_char: str = "-", v
     result = {"created_folders": list(created), "moved_items": [f"{s} -> {d}" for s, d in moves],
               "removed_folders": removed}
     if safe_mode:
-        bad = {(s, d) for s, d, _ in clashes}
         for folder in created:
             verb = "Would fail (target exists)" if folder in occupied else "Would create"
             print(f"{SAFE} {verb}: {folder}")
-        for s, d in moves:
-            print(f"{SAFE} {'Would fail (target exists)' if (s, d) in bad else 'Would move'}: {s} -> {d}")
+        print_safe_plan(moves, clashes, "move")
         for folder in removed:
             print(f"{SAFE} Would delete: {folder}")
         return result
