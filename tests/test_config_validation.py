@@ -136,7 +136,7 @@ def test_wrong_types(proj: Path) -> None:
         data_paths: [../datasets/Duke]
         output_path: {a: 1}
         sequences: [_t1, 3]
-        labels: {BKG: 0, ET: 3.5, TC: true, WT: []}
+        labels: {BKG: 0, ET: 3.5, TC: true, WT: [], NEG: -1}
         features: {statistical: 1}
         cpu_cores: 2
         logger: loud
@@ -152,6 +152,7 @@ def test_wrong_types(proj: Path) -> None:
         f"error: {path}: labels.TC: got the boolean true; expected an integer label value or a non-empty list of "
         "integers",
         f"error: {path}: labels.WT: empty list; expected a non-empty list of integer label values",
+        f"error: {path}: labels.NEG: got -1; expected an integer label value or a non-empty list of integers",
         f"error: {path}: features.statistical: got the number 1; expected true or false",
         f"error: {path}: logger: got the string 'loud'; expected a log level: DEBUG, INFO, SUCCESS, WARNING or ERROR",
         f"error: {path}: parallel: got the string 'dask-cluster'; expected a mapping "

@@ -143,8 +143,10 @@ def resolve(context: dict, raw: str) -> Path:
 
 
 def path(v: Any, info: Any, expected: str = "", kind: str | None = None) -> Path:
-    """A path; ``kind`` None: an output folder (no file there); "dir"/"file": an existing one ("dir?"/"file?":
-    else only a warning), with a hint when it exists relative to the current directory instead."""
+    """A path resolved against the config folder: an output folder (``kind`` None) or an existing "dir"/"file".
+
+    With "dir?"/"file?" a missing one is only a warning; the current-directory hint: docs/config.md, Paths.
+    """
     if not isinstance(v, str) or not v.strip():
         raise fail(f"got {describe(v)}", "expected a path (text)")
     context, resolved = info.context, resolve(info.context, v)
@@ -181,18 +183,14 @@ def command(v: str, info: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------ sections
-def _label_value(v: Any, sub: str, composite: bool) -> int:
+def _label_value(v: Any, composite: bool) -> int:
     """One label value: an integer >= 0, not 0 inside a list."""
     if isinstance(v, str):
         raise fail(f"label values must be integers, got the string '{v}'",
-                   "expected an integer: remove the quotes" if _quotes(v) else EXPECT_LABEL, sub)
-    value = integral(v)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(f"got {describe(v)}", EXPECT_LABEL, sub)
-    if value < 0:
-        raise fail(f"got {value}", "expected a label value >= 0", sub)
+                   "expected an integer: remove the quotes" if _quotes(v) else EXPECT_LABEL)
+    value = number(v, None, EXPECT_LABEL, integer=True)
     if composite and value == 0:
-        raise fail("value 0 (the background) inside a list", "expected only non-zero values in a composite label", sub)
+        raise fail("value 0 (the background) inside a list", "expected only non-zero values in a composite label")
     return value
 
 
@@ -210,11 +208,11 @@ def labels(v: Any, info: Any, expected: str, cls: type, regions: bool = False) -
         if isinstance(raw, list) and not raw:
             issues.append((sub, "empty list", "expected a non-empty list of integer label values"))
         elif isinstance(raw, list):
-            values = [issues.run("", _label_value, item, f"{sub}[{i}]", True) for i, item in enumerate(raw)]
+            values = [issues.run(f"{sub}[{i}]", _label_value, item, True) for i, item in enumerate(raw)]
             issues += [(f"{sub}[{i}]", f"value {x} repeated", "expected distinct values in the list")
                        for i, x in enumerate(values) if x is not None and x in values[:i]]
             out.append(cls(label, tuple(dict.fromkeys(x for x in values if x is not None)), composite=True))
-        elif (value := issues.run("", _label_value, raw, sub, False)) in owner:
+        elif (value := issues.run(sub, _label_value, raw, False)) in owner:
             issues.append((sub, f"{'the background value 0' if value == 0 else f'value {value}'} is already used "
                                 f"by label '{owner[value]}'", "expected distinct values for scalar labels"))
         elif value is not None:

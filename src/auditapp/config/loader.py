@@ -154,11 +154,9 @@ def _read(path: str | Path, cwd: Path | None) -> tuple[dict, dict[str, Any], set
 
 
 # ------------------------------------------------------------------------------------------ before the schema
-def _same(a: Any, b: Any) -> bool:
-    """Two values of one setting mean the same (case-insensitive; ``nifti`` is ``.nii.gz``)."""
-    def norm(v: Any) -> Any:
-        return NIFTI_FORMATS.get(v.strip().lower(), v.strip().lower()) if isinstance(v, str) else v
-    return norm(a) == norm(b)
+def _norm(v: Any) -> Any:
+    """A value as compared between two spellings of one setting (case-insensitive; ``nifti`` is ``.nii.gz``)."""
+    return NIFTI_FORMATS.get(v.strip().lower(), v.strip().lower()) if isinstance(v, str) else v
 
 
 def _fold(kind: str, data: dict, context: dict) -> None:
@@ -171,7 +169,8 @@ def _fold(kind: str, data: dict, context: dict) -> None:
         elif value or (kind in kinds.split() and not must_map and key in context["raw"]):
             context["warnings"].append(f"{context['source']}: {key}: ignored: {why} in this version")
     aliases = {**ALIASES.get(kind, {}), **ALIASES["all"]}
-    for parent in {old.rpartition(".")[0] for old in aliases} - {""}:  # texture: {crop_padding: 1}
+    for parent in {old.rpartition(".")[0] for old in aliases} - {""}:  # texture: {crop_padding: 1} -> the flat
+        # key "texture.crop_padding", folded below like the others
         holder, leaves = data.pop(parent, None), [old[len(parent) + 1:] for old in aliases if old.startswith(parent)]
         if holder is not None and not isinstance(holder, dict):
             early.append((parent, f"got {describe(holder)}", f"expected a mapping {{{', '.join(leaves)}}}"))
@@ -188,7 +187,7 @@ def _fold(kind: str, data: dict, context: dict) -> None:
                 data[section] = {}
             target = data[section] if section else data
             given = target.get(key) if isinstance(target, dict) else None
-            if given is not None and not _same(given, value):
+            if given is not None and _norm(given) != _norm(value):
                 early.append((old, f"{value!r} conflicts with {new}: {given!r} (the same setting)",
                               "expected only one of them, or the same value"))
             elif given is None and isinstance(target, dict):
