@@ -295,7 +295,8 @@ def sheet(v: Any, info: Any, expected: str) -> int | str:
 def pattern(v: str, info: Any) -> str:
     """A separator: one character is literal, a longer one a regular expression."""
     try:
-        re.compile(v) if len(v) > 1 else None
+        if len(v) > 1:
+            re.compile(v)
     except re.error as exc:
         raise fail(f"'{v}' is not a valid regular expression ({exc})",
                    "expected a separator (one character) or a valid regular expression") from None
@@ -323,7 +324,8 @@ def _of_datasets(v: Any, info: Any) -> dict:
     names = info.context["raw"].get("data_paths")
     names = [str(k) for k in names] if isinstance(names, dict) else []
     for ds in [ds for ds in v if names and str(ds) not in names]:
-        warn(info, f"{info.field_name}.{ds}", f"'{ds}' is not a dataset of data_paths; ignored{did_you_mean(ds, names)}")
+        warn(info, f"{info.field_name}.{ds}",
+             f"'{ds}' is not a dataset of data_paths; ignored{did_you_mean(ds, names)}")
     return {ds: entry for ds, entry in v.items() if not names or str(ds) in names}
 
 

@@ -234,7 +234,8 @@ def _walk(tp: Any, data: Any, key: str, context: dict, variables: set[str] = fro
                 for k, v in data.items() if k in known and v is not None}
     if get_origin(tp) is dict and isinstance(data, dict):
         optional = type(None) in get_args(args[1])
-        return {k: _walk(args[1], v, f"{key}.{k}", context) for k, v in data.items() if v is not None or not optional}
+        return {k: _walk(args[1], v, f"{key}.{k}", context)
+                for k, v in data.items() if v is not None or not optional}
     if get_origin(tp) is tuple and isinstance(data, list):
         return [_walk(args[0], v, f"{key}[{i}]", context) for i, v in enumerate(data)]
     return _walk(args[0], data, key, context) if get_origin(tp) is tuple and isinstance(data, dict) else data
@@ -277,8 +278,8 @@ def _messages(errors: list[dict], cls: type, context: dict) -> tuple[list[str], 
         problem, expected = f"got {describe(value)}", _expected_at(cls, e["loc"])
         if e["type"] == "missing":
             typo = suggest(loc[-1], context["unknown"].get(_dotted(loc[:-1]), []))
-            problem, expected = "missing required key", expected + (f" (found the unknown key '{typo}': a typo?)"
-                                                                    if typo else "")
+            problem = "missing required key"
+            expected += f" (found the unknown key '{typo}': a typo?)" if typo else ""
         elif e["type"] == "too_short" and isinstance(value, (list, dict)):
             problem = f"empty {'list' if isinstance(value, list) else 'mapping'}"
         lines.append((_dotted(loc), problem, expected))
@@ -383,7 +384,7 @@ def load_feature_config(path: str | Path, *, cwd: Path | None = None) -> Feature
 
 
 def load_metric_config(path: str | Path, *, cwd: Path | None = None) -> MetricExtractionConfig:
-    """Load and validate a ``metric_extraction.yaml``; parameters, errors and warnings as :func:`load_feature_config`."""
+    """Load and validate a ``metric_extraction.yaml``; parameters, errors, warnings: :func:`load_feature_config`."""
     return _load("metric", path, cwd)
 
 
