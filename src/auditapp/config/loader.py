@@ -340,9 +340,9 @@ def _load(kind: str, path: str | Path, cwd: Path | None) -> Any:
         folded = _walk(cls, folded, "", context, variables | VARIABLES.get(kind, set()))
         config, errors = _validated(cls, folded, context)
         problems, soft = _messages(errors, cls, context)
+        context["warnings"] += soft if kind != "app" else []  # app.yaml: in AppConfig.warnings
         if context["problems"] or problems:
             raise ConfigError(context["problems"] + problems)
-        context["warnings"] += soft if kind != "app" else []
         config = dataclasses.replace(config, source=Path(context["source"]).absolute(),
                                      resolved=_resolved(data, context["paths"]))
         return config if kind != "app" else dataclasses.replace(

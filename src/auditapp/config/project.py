@@ -86,18 +86,17 @@ def init_project(directory: Path) -> InitReport:
     edited config is never overwritten but listed in ``kept``. Running it twice is harmless.
     Raises :class:`ConfigError` when ``directory`` or one of its sub-folders exists as a file.
     """
-    directory = Path(directory)
-    report = InitReport()
+    report, folders = InitReport(), [Path(directory), *(Path(directory) / name for name in PROJECT_DIRS)]
     problems = [f"error: {p}: (file): exists and is not a folder; expected a folder or nothing"
-                for p in [directory, *(directory / d for d in PROJECT_DIRS)] if p.exists() and not p.is_dir()]
+                for p in folders if p.exists() and not p.is_dir()]
     if problems:
         raise ConfigError(problems)
-    for folder in (directory, *(directory / name for name in PROJECT_DIRS)):
+    for folder in folders:
         if not folder.exists():
             folder.mkdir(parents=True)
             report.created.append(folder)
     for kind in COMMANDS:
-        target = directory / "configs" / f"{kind}.yaml"
+        target = folders[0] / "configs" / f"{kind}.yaml"
         existing = [p for p in (target, target.with_suffix(".yml")) if p.exists()]
         if existing:
             report.kept.append(existing[0])
