@@ -130,7 +130,7 @@ def choice(v: Any, info: Any, expected: str, options: tuple = (), unsupported: d
     if found is not None:
         return found
     if key in (unsupported or {}):
-        raise fail(f"{unsupported[key]} is not supported in this version", expected)
+        raise fail(f"{unsupported[key]} '{v}' is not supported in this version", expected)
     raise fail(f"got {describe(v)}", expected + (did_you_mean(v, options) if isinstance(v, str) else ""))
 
 
@@ -208,10 +208,14 @@ def labels(v: Any, info: Any, expected: str, cls: type, regions: bool = False) -
         if isinstance(raw, list) and not raw:
             issues.append((sub, "empty list", "expected a non-empty list of integer label values"))
         elif isinstance(raw, list):
-            values = [issues.run(f"{sub}[{i}]", _label_value, item, True) for i, item in enumerate(raw)]
-            issues += [(f"{sub}[{i}]", f"value {x} repeated", "expected distinct values in the list")
-                       for i, x in enumerate(values) if x is not None and x in values[:i]]
-            out.append(cls(label, tuple(dict.fromkeys(x for x in values if x is not None)), composite=True))
+            values: list[int] = []
+            for i, item in enumerate(raw):
+                value = issues.run(f"{sub}[{i}]", _label_value, item, True)
+                if value in values:
+                    issues.append((f"{sub}[{i}]", f"value {value} repeated", "expected distinct values in the list"))
+                elif value is not None:
+                    values.append(value)
+            out.append(cls(label, tuple(values), composite=True))
         elif (value := issues.run(sub, _label_value, raw, False)) in owner:
             issues.append((sub, f"{'the background value 0' if value == 0 else f'value {value}'} is already used "
                                 f"by label '{owner[value]}'", "expected distinct values for scalar labels"))

@@ -32,7 +32,8 @@ KINDS = {"feature": FeatureExtractionConfig, "metric": MetricExtractionConfig, "
 IGNORED = {"reader_options": ("feature metric app", True, "NIfTI files are read without reader options"),
            "preprocessing": ("feature", True, "preprocessing is a no-op for MRI"),
            "calculate_stats": ("metric", False, "it only applied to the pymia back end")}
-_FORMATS = tuple(f"formats.{kind}" for kind in ("image", "segmentation", "prediction"))
+FILE_KINDS = ("image", "segmentation", "prediction")
+_FORMATS = tuple(f"formats.{kind}" for kind in FILE_KINDS)
 #: The reference's spellings, per kind ("all": every kind): its key -> the key(s) of ours it stands for.
 ALIASES = {"metric": {"package": ("backend",)}, "feature": {"texture.crop_padding": ("texture_crop_padding",)},
            "all": {"image_format": _FORMATS[:1], "segmentation_format": _FORMATS[1:2],
@@ -177,21 +178,24 @@ def _fold(kind: str, data: dict, context: dict) -> None:
         elif holder is not None:
             _warn_unknown(context, holder, leaves, parent)
             data.update({f"{parent}.{k}": v for k, v in holder.items() if k in leaves})
+    written: dict[str, str] = {}  # "formats" given as one value for every kind of file
     for old, news in aliases.items():
-        value = data.pop(old, None)
+        value, conflict = data.pop(old, None), None
         for new in news if value is not None else ():
             section, _, key = new.rpartition(".")
-            if isinstance(data.get(section), str):  # formats: .nii.gz
-                data[section] = dict.fromkeys(("image", "segmentation", "prediction"), data[section])
+            if isinstance(data.get(section), str) and _norm(data[section]) in NIFTI_FORMATS.values():
+                data[section], written[section] = dict.fromkeys(FILE_KINDS, data[section]), section
             elif section and data.get(section) is None:
                 data[section] = {}
             target = data[section] if section else data
             given = target.get(key) if isinstance(target, dict) else None
             if given is not None and _norm(given) != _norm(value):
-                early.append((old, f"{value!r} conflicts with {new}: {given!r} (the same setting)",
-                              "expected only one of them, or the same value"))
+                conflict = conflict or f"{written.get(section, new)}: {given!r}"
             elif given is None and isinstance(target, dict):
                 target[key], context["rename"][tuple(new.split("."))] = value, tuple(old.split("."))
+        if conflict:
+            early.append((old, f"{value!r} conflicts with {conflict} (the same setting)",
+                          "expected only one of them, or the same value"))
 
 
 def _warn_unknown(context: dict, mapping: dict, known: list, parent: str) -> None:

@@ -47,7 +47,7 @@ Bool = typed(bool, "expected true or false", Strict())
 Text = typed(str, "expected a non-empty text value", Strict(), min_length=1)
 Sequences = typed(tuple[Text, ...], "expected a non-empty list of file-name suffixes such as [_t1, _t2, _t1ce, _flair]",
                   AfterValidator(c.sequences), min_length=1)
-Modality = choice("expected MRI (the only modality of this version)", "MRI", us="the ultrasound modality 'US'")
+Modality = choice("expected MRI (the only modality of this version)", "MRI", us="the ultrasound modality")
 Output = leaf(c.path, "expected the folder where the CSV files are written")
 Folder = leaf(c.path, kind="dir")
 Index = "expected the 0-based index of the piece holding the {} (integer >= 0)"
@@ -201,7 +201,7 @@ class MetricExtractionConfig(_Run):
                     "extracted_information_<filename>.csv")
     labels: leaf(c.labels, "expected a mapping of label name -> value, e.g. {BKG: 0, ET: 3}", cls=Label, regions=True)
     backend: choice("expected audit; the audit back end provides hd95, assd, nsd, volume_similarity and gt_size",
-                    "audit", pymia="back end 'pymia'", metricsreloaded="back end 'metricsreloaded'") = "audit"
+                    "audit", pymia="back end", metricsreloaded="back end") = "audit"
     metrics: leaf(c.metrics, "expected a mapping of metric name -> true/false") = REFERENCE_METRICS  # enabled
     nsd_tolerance: number("expected a number > 0 (millimetres)", minimum=None, above=0) = 1.0
     lesion_wise: typed(LesionWise, "expected a mapping {convention, task, dilation, min_size, penalty_hd95, "
