@@ -99,30 +99,24 @@ def region_mean(metrics: pd.DataFrame) -> pd.DataFrame:
 def attach_metadata(df: pd.DataFrame, meta: pd.DataFrame, *, on: str = "ID") -> pd.DataFrame:
     """Left-join metadata columns onto a feature or metric table by subject ID (IDs compared as text).
 
-    :func:`auditapp.io.metadata.join_metadata` with duplicated IDs refused and the table's columns kept.
+    :func:`auditapp.io.metadata.join_metadata` with duplicated IDs refused and the table's own columns kept (an
+    ``AuditappWarning`` names the metadata columns ignored); rows and order of ``df`` are kept.
 
     Parameters
     ----------
-    df : DataFrame
-        Feature or metric table with an ``on`` column.
-    meta : DataFrame
-        One row per subject with an ``on`` column.
+    df, meta : DataFrame
+        The table, and one row per subject; both with an ``on`` column.
     on : str, default "ID"
 
     Returns
     -------
     DataFrame
-        ``df`` (rows and order kept) with the metadata columns appended; NaN for subjects without metadata.
+        ``df`` with the metadata columns appended (NaN for subjects without metadata).
 
     Raises
     ------
     ValueError
         If ``on`` is missing from either table, or ``meta`` has duplicated IDs.
-
-    Warns
-    -----
-    AuditappWarning
-        When metadata columns already exist in ``df`` (``df``'s are kept).
 
     Examples
     --------

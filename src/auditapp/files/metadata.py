@@ -123,26 +123,22 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
                          output_dir: PathLike, id_column: str = "BraTS Subject ID", subdir: Optional[str] = None,
                          mode: str = "copy", verbose: bool = False, safe_mode: bool = True,
                          overwrite: bool = False) -> dict:
-    """Copy, move or link subject folders into one folder per value of a metadata column.
-
-    ``<input_dir>/<ID>`` goes to ``<output_dir>/<category>/<ID>`` (``subdir="{category}_images"``: to
-    ``<output_dir>/<category>/<category>_images/<ID>``). How rows are read, refused, skipped and printed: see
-    docs/helpers.md, "Organising subjects by a metadata column".
+    """Copy, move or link ``<input_dir>/<ID>`` into ``<output_dir>/<category>[/<subdir>]/<ID>``, one category per
+    value of a metadata column (docs/helpers.md, "Organising subjects by a metadata column").
 
     Parameters
     ----------
     metadata : DataFrame or str or Path
         The table, or a ``.csv``, ``.tsv``, ``.xlsx`` or ``.xls`` file (first sheet).
-    column, id_column : str, id_column default ``"BraTS Subject ID"``
-        Category and subject-ID columns, matched exactly, else ignoring surrounding spaces.
+    column, id_column : str
+        Category and subject-ID (default ``"BraTS Subject ID"``) columns, surrounding spaces ignored.
     input_dir, output_dir : str or Path
-        ``output_dir`` and its folders are created in real mode only.
     subdir : str, optional
-        Extra level below the category, formatted with ``{category}``.
+        Extra level below the category, formatted with ``{category}`` (``"{category}_images"``).
     mode : {"copy", "move", "symlink"}, default "copy"
-        ``copy`` merges a folder into an existing destination; ``move`` and ``symlink`` follow the clash rule.
+        ``copy`` merges a folder into an existing destination; the others follow the clash rule.
     verbose, safe_mode, overwrite : bool, default False, True, False
-        Print ``Created folder``, ``Copied`` / ``Moved`` / ``Linked`` lines; dry run printing the plan;
+        Print ``Created folder`` and ``Copied`` / ``Moved`` / ``Linked`` lines; dry run printing the plan;
         replace an existing destination.
 
     Returns
@@ -173,8 +169,7 @@ def organize_by_metadata(metadata: Union[pd.DataFrame, PathLike], column: str, i
     >>> (tmp / "in" / "BraTS-GLI-00001-000").mkdir(parents=True)
     >>> meta = pd.DataFrame({"BraTS Subject ID": ["BraTS-GLI-00001-000", "BraTS-GLI-00002-000"],
     ...                      "Site": ["Duke", "UCSF"]})
-    >>> out = organize_by_metadata(meta, "Site", tmp / "in", tmp / "out",
-    ...                            subdir="{category}_images", safe_mode=False)   # doctest: +ELLIPSIS
+    >>> out = organize_by_metadata(meta, "Site", tmp / "in", tmp / "out", safe_mode=False)   # doctest: +ELLIPSIS
     Subject BraTS-GLI-00002-000 not found in .../in
     Organization completed in .../out
     >>> out["organized"], out["missing"]
