@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from auditapp import analysis
+from auditapp.app.data._cache import file_signature
 from auditapp.config.model import AppConfig
-from auditapp.errors import AuditappError
-from auditapp.io.layout import SEG_SUFFIX, find_prediction, find_seg, list_subject_dirs
+from auditapp.errors import AuditappError, SubjectError
+from auditapp.io.layout import SEG_SUFFIX, find_prediction, find_seg, list_subject_dirs, sibling_output
 from auditapp.io.nifti import read_volume
-from auditapp.io.layout import sibling_output
 from auditapp.io.tables import read_table
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 
@@ -82,11 +83,6 @@ class ErrorMatrixSource:
     problem: str | None = None
 
 
-def _stat_key(path: Path) -> tuple[str, int, int]:
-    st_ = path.stat()
-    return str(path), st_.st_mtime_ns, st_.st_size
-
-
 # --------------------------------------------------------------------------- sources
 def error_matrix_csv_path(config: AppConfig, dataset: str) -> Path | None:
     """The error-matrix CSV of ``dataset``: ``error_matrices[set]``, else the file next to its metrics CSV.
@@ -116,7 +112,7 @@ def error_matrix_models(config: AppConfig, dataset: str) -> list[str]:
     """Models of ``dataset``: its prediction folders, else the models in its error-matrix CSV (sorted)."""
     csv = error_matrix_csv_path(config, dataset)
     if csv is not None:
-        table = read_error_matrix_csv(*_stat_key(csv))
+        table = read_error_matrix_csv(*file_signature(csv))
         return sorted(table["model"].astype(str).unique().tolist())
     return sorted(config.predictions.get(dataset, {}))
 
@@ -145,7 +141,7 @@ def error_matrix_source(config: AppConfig, dataset: str, model: str) -> ErrorMat
     """Where the counts of (dataset, model) come from, with the usable and skipped subjects."""
     csv = error_matrix_csv_path(config, dataset)
     if csv is not None:
-        table = read_error_matrix_csv(*_stat_key(csv))
+        table = read_error_matrix_csv(*file_signature(csv))
         subjects = sorted(table.loc[table["model"] == model, "ID"].astype(str).unique().tolist())
         return ErrorMatrixSource(kind="csv", subjects=subjects, csv=csv)
     pred_dir = config.predictions.get(dataset, {}).get(model)
@@ -209,8 +205,6 @@ def subject_counts(subject: str, gt: str, gt_mtime_ns: int, pred: str,
 
 
 def _count_files(subject: str, gt: str, pred: str) -> pd.DataFrame:
-    from auditapp.errors import SubjectError
-
     gt_vol = read_volume(gt, subject=subject, stage="error matrix")
     pred_vol = read_volume(pred, subject=subject, stage="error matrix")
     if gt_vol.shape != pred_vol.shape:
@@ -244,7 +238,7 @@ def gather_counts(
     """
     skipped: dict[str, str] = {}
     if source.kind == "csv":
-        table = read_error_matrix_csv(*_stat_key(source.csv))
+        table = read_error_matrix_csv(*file_signature(source.csv))
         part = table[(table["model"] == model) & (table["ID"].isin(subjects))]
         used = sorted(part["ID"].unique().tolist())
         return part[["ID", *COUNT_COLUMNS]].reset_index(drop=True), used, skipped
@@ -308,8 +302,6 @@ def matrix_view(
     (float, not truncated), then row-normalised when ``normalize``. ``kind="confusion"``:
     true confusion matrix (voxel-weighted over subjects), row-normalised by class size.
     """
-    from auditapp import analysis
-
     if kind == "confusion":
         return analysis.confusion_matrix_from_counts(counts, labels, normalize=normalize)
     raw = analysis.error_matrix_from_counts(counts, labels)

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 from loguru import logger
 
+from auditapp.analysis.lesions import detection_counts, detection_totals
 from auditapp.app.data._cache import Selection, Sources, cached, select
 from auditapp.app.data._tables import Tables
 from auditapp.io.tables import ID_COLUMNS, read_table
@@ -63,16 +64,12 @@ def lesions(src: Sources) -> Tables:
 def lesion_detection(src: Sources, sel: Selection, by_site: bool) -> pd.DataFrame:
     """``analysis.detection_counts`` of the selected lesions: per size bin, and per site (``set``) when
     ``by_site``."""
-    from auditapp.analysis.lesions import detection_counts
-
     return detection_counts(select(lesions(src).df, sel), by=("set",) if by_site else ())
 
 
 @cached(32)
 def lesion_detection_by_site(src: Sources, sel: Selection) -> pd.DataFrame:
     """``analysis.detection_totals`` of the selected lesions per site (``set``), all sizes together."""
-    from auditapp.analysis.lesions import detection_totals
-
     return detection_totals(select(lesions(src).df, sel), by=("set",))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from auditapp import analysis
 from auditapp.app.data._cache import Selection, Sources, cached
 from auditapp.app.data._tables import feature_rows, features, metric_rows, metrics, model_feature_rows
 
@@ -48,22 +49,18 @@ def univariate_view(src: Sources, sel: Selection, column: str, group: str | None
 def density(src: Sources, sel: Selection, column: str, group: str | None, flt: tuple, order: tuple
             ) -> tuple[pd.DataFrame, list]:
     """``analysis.density_curves`` of the univariate values after the filter ``flt = (mode, lo, hi, k)``."""
-    from auditapp.analysis import density_curves, filter_feature
-
     mode, lo, hi, k = flt
-    view = filter_feature(univariate_view(src, sel, column, group, None), column, mode, lo=lo, hi=hi, k=k)
+    view = analysis.filter_feature(univariate_view(src, sel, column, group, None), column, mode, lo=lo, hi=hi, k=k)
     group_col = group or "set"
     plotted = view[view[column].notna()]
-    return density_curves(plotted[[group_col, column]], column, group_col, order=list(order))
+    return analysis.density_curves(plotted[[group_col, column]], column, group_col, order=list(order))
 
 
 @cached(64)
 def feature_correlation(src: Sources, sel: Selection, x: str, y: str) -> pd.DataFrame:
     """Spearman rho, p and n of features ``x`` and ``y`` per dataset."""
-    from auditapp.analysis import spearman_by_group
-
     view = feature_rows(src, sel, (x, y), numeric=(x, y))
-    return spearman_by_group(view, x, y, ["set"])
+    return analysis.spearman_by_group(view, x, y, ["set"])
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -73,10 +70,8 @@ def feature_correlation(src: Sources, sel: Selection, x: str, y: str) -> pd.Data
 def model_feature_correlation(src: Sources, sel: Selection, aggregated: bool, feature: str,
                               metric: str) -> pd.DataFrame:
     """Spearman rho, p and n of a feature and a metric per dataset (and region when not ``aggregated``)."""
-    from auditapp.analysis import spearman_by_group
-
     rows = model_feature_rows(src, sel, aggregated, (feature, metric), (feature, metric))
-    return spearman_by_group(rows, feature, metric, ["set"] if aggregated else ["set", "region"])
+    return analysis.spearman_by_group(rows, feature, metric, ["set"] if aggregated else ["set", "region"])
 
 
 @cached(64)
@@ -89,16 +84,12 @@ def pair_rows(src: Sources, sel: Selection, metric: str) -> pd.DataFrame:
 def aggregated_improvement(src: Sources, sel: Selection, metric: str, baseline: str, benchmark: str,
                            method: str = "of-means") -> pd.DataFrame:
     """``analysis.aggregated_improvement`` of the selected rows."""
-    from auditapp import analysis
-
     return analysis.aggregated_improvement(pair_rows(src, sel, metric), metric, baseline, benchmark, method=method)
 
 
 @cached(64)
 def subject_improvement(src: Sources, sel: Selection, metric: str, baseline: str, benchmark: str) -> pd.DataFrame:
     """``analysis.subject_improvement`` of the selected rows."""
-    from auditapp import analysis
-
     return analysis.subject_improvement(pair_rows(src, sel, metric), metric, baseline, benchmark)
 
 
@@ -106,8 +97,6 @@ def subject_improvement(src: Sources, sel: Selection, metric: str, baseline: str
 def paired_samples(src: Sources, sel: Selection, metric: str, baseline: str, benchmark: str,
                    region: str | None = None) -> pd.DataFrame:
     """``analysis.paired_samples`` (region means per subject, or one region) of the selected rows."""
-    from auditapp import analysis
-
     return analysis.paired_samples(pair_rows(src, sel, metric), metric, baseline, benchmark, region=region)
 
 
@@ -115,8 +104,6 @@ def paired_samples(src: Sources, sel: Selection, metric: str, baseline: str, ben
 def paired_test(src: Sources, sel: Selection, metric: str, baseline: str, benchmark: str, rule: str,
                 alpha: float = 0.05):
     """``analysis.paired_test`` of the region means per subject (10,000 bootstrap resamples, seed 0)."""
-    from auditapp import analysis
-
     samples = paired_samples(src, sel, metric, baseline, benchmark)
     return analysis.paired_test(samples["baseline"].to_numpy(dtype=float),
                                 samples["benchmark"].to_numpy(dtype=float), alpha=alpha, rule=rule)
@@ -126,8 +113,6 @@ def paired_test(src: Sources, sel: Selection, metric: str, baseline: str, benchm
 def paired_tests(src: Sources, sel: Selection, metric: str, baseline: str, benchmark: str, rule: str
                  ) -> pd.DataFrame:
     """``analysis.paired_tests`` per region with Holm-adjusted p-values."""
-    from auditapp import analysis
-
     return analysis.paired_tests(pair_rows(src, sel, metric), metric, baseline, benchmark, per_region=True,
                                  rule=rule)
 
@@ -135,8 +120,6 @@ def paired_tests(src: Sources, sel: Selection, metric: str, baseline: str, bench
 @cached(64)
 def compare_models(src: Sources, sel: Selection, metric: str, aggregated: bool):
     """``analysis.compare_models`` of the selected rows (models in ``sel.models``)."""
-    from auditapp import analysis
-
     rows = metric_rows(src, sel, (metric,))
     return analysis.compare_models(rows, metric, list(sel.models), aggregated=aggregated)
 
@@ -144,8 +127,6 @@ def compare_models(src: Sources, sel: Selection, metric: str, aggregated: bool):
 @cached(128)
 def longitudinal_summary(src: Sources, dataset: str, model: str, patient: str | None) -> pd.DataFrame:
     """``analysis.longitudinal_summary`` of one patient of ``dataset``."""
-    from auditapp import analysis
-
     fdf, mdf = features(src).df, metrics(src).df
     return analysis.longitudinal_summary(fdf[fdf["set"] == dataset], mdf[mdf["set"] == dataset], model,
                                          labels=src.labels, patient=patient, dataset=dataset)
@@ -158,8 +139,6 @@ def longitudinal_summary(src: Sources, dataset: str, model: str, patient: str | 
 def site_rows(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.DataFrame:
     """``ID, region, model, set, <metric>`` of the selected sets and models: per region, or each subject's region
     mean (``region = "ALL"``)."""
-    from auditapp import analysis
-
     rows = metric_rows(src, sel, (metric,))
     return rows if by_region else analysis.region_mean(rows)
 
@@ -167,15 +146,11 @@ def site_rows(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.
 @cached(64)
 def site_summary(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.DataFrame:
     """``analysis.site_summary`` (median, IQR per model x site (x region)) of the selected rows."""
-    from auditapp import analysis
-
     return analysis.site_summary(metric_rows(src, sel, (metric,)), metric, by_region=by_region)
 
 
 @cached(64)
 def site_tests(src: Sources, sel: Selection, metric: str, by_region: bool) -> pd.DataFrame:
     """``analysis.site_tests`` (Kruskal-Wallis / Friedman across sites, Holm) with the catalogue's direction."""
-    from auditapp import analysis
-
     return analysis.site_tests(metric_rows(src, sel, (metric,)), metric, by_region=by_region,
                                direction=analysis.metric_direction(metric))

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from loguru import logger
 
+from auditapp.analysis import region_mean
 from auditapp.app.data._cache import Selection, Sources, cached, file_signature, select
 from auditapp.io.metadata import join_metadata, prepare_metadata, read_metadata_table
 from auditapp.io.results import canonical_metric_columns, coerce_numeric, has_legacy_columns
@@ -35,12 +36,8 @@ LEGACY_NOTICE = (
 @st.cache_data(max_entries=64, show_spinner=False)
 def _read_file(kind: str, set_name: str, path: str, mtime_ns: int, size: int
                ) -> tuple[pd.DataFrame, bool, tuple[str, ...]]:
-    """One features or metrics CSV: the usable rows, whether it has legacy columns, and what was wrong with it.
-
-    Cells that are not numbers in a numeric column become empty, rows without an ID are left out, and of rows
-    repeating a key (``ID``; ``ID, model, region`` for metrics) the first is kept; each is one message naming the
-    file, the column and the CSV lines, logged here (once per file state) and shown on the pages.
-    """
+    """One features or metrics CSV: usable rows, legacy columns or not, one message per problem (bad cells, rows
+    without ID, repeated keys: docs/dashboard.md "Broken or unusual data"), logged once per file state."""
     raw = read_table(path)
     if "ID" not in raw.columns:
         raise ValueError("no ID column")
@@ -222,8 +219,6 @@ def models_by_set(src: Sources) -> dict[str, list[str]]:
 @cached(8)
 def region_means(src: Sources) -> pd.DataFrame:
     """One row per ``(ID, model, set)``: mean over the subject's regions (``analysis.region_mean``)."""
-    from auditapp.analysis import region_mean
-
     table = metrics(src)
     meta = list(table.meta_columns)
     means = region_mean(table.df.drop(columns=meta))

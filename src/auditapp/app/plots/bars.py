@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from auditapp.app.plots.style import FAVOURABLE, PREDICTED, UNFAVOURABLE, apply_options
-from auditapp.app.plots.theme import format_number
+from auditapp.app.plots.style import FAVOURABLE, PREDICTED, UNFAVOURABLE, apply_options, format_number
 
 __all__ = ["detection_bars", "improvement_bars"]
 

@@ -95,44 +95,24 @@ def univariate_figure(
              + (f"<br>{legend_title}: %{{meta}}" if group != "set" else "")
              + (f"<br>{point_colour_name or point_colour}: %{{marker.color:,.2f}}" if point_colour else "")
              + "<extra></extra>")
-    crange = None
+    colour = None
     if point_colour is not None:
         values = numeric(data[point_colour])
         finite = values[np.isfinite(values)]
-        crange = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        colour = (point_colour, point_colour_name or point_colour, lo, hi)
+    positions = {name: -float(i) for i, name in enumerate(parts)}
     traces: list[dict] = []
-    positions = {}
     for i, (name, sub) in enumerate(parts.items()):
-        pos = -float(i)
-        positions[name] = pos
-        color = colors.get(name, PASTEL[i % len(PASTEL)])
-        x = numeric(sub[value])
-        common = dict(x=x, y0=pos, orientation="h", name=str(name), legendgroup=str(name), marker=dict(color=color),
-                      line=dict(color="#444", width=1), hoverinfo="x", fillcolor=color)
-        if plot_type == "Violin":
-            traces.append(dict(type="violin", **common, points=False, width=0.6, side="both", spanmode="hard",
-                               opacity=0.9, meanline=dict(visible=True)))
-        else:  # Tukey box (1.5 x IQR whiskers); in "Box" mode its outliers are the only points drawn
-            traces += box_traces(x, pos, name=str(name), color=color, orientation="h", width=0.4, hover=hover,
-                                 customdata=subject_customdata(sub), outliers=plot_type == "Box",
-                                 point_props=dict(meta=str(name)))
-        if plot_type != "Box":
-            marker = dict(color=color, size=6, line=dict(color="#555", width=0.5))
-            if crange is not None:
-                marker.update(color=numeric(sub[point_colour]), colorscale="Blues", cmin=crange[0], cmax=crange[1],
-                              showscale=i == 0, colorbar=dict(title=dict(text=point_colour_name or point_colour)))
-            traces.append(dict(
-                type=kind, x=x, y=pos - 0.42 + jitter(sub["ID"], 0.08), mode="markers", name=str(name),
-                legendgroup=str(name), showlegend=False, customdata=subject_customdata(sub), meta=str(name),
-                marker=marker, hovertemplate=hover,
-            ))
+        traces += _group_traces(sub, str(name), positions[name], colors.get(name, PASTEL[i % len(PASTEL)]),
+                                value=value, plot_type=plot_type, kind=kind, hover=hover, colour=colour, first=i == 0)
     if highlight is not None:
         hit = data[(data["set"].astype(str) == str(highlight[0])) & (data["ID"].astype(str) == str(highlight[1]))]
         if not hit.empty and hit[group].iloc[0] in positions:
             name = hit[group].iloc[0]
             traces.append(dict(
-                type=kind, x=numeric(hit[value]), y=positions[name] - 0.42 + jitter(hit["ID"], 0.08),
-                mode="markers", name=str(highlight[1]), showlegend=False, customdata=subject_customdata(hit), meta=str(name),
+                type=kind, x=numeric(hit[value]), y=_points_y(hit, positions[name]), mode="markers",
+                name=str(highlight[1]), showlegend=False, customdata=subject_customdata(hit), meta=str(name),
                 marker=dict(color=HIGHLIGHT, size=10, line=dict(color="#444", width=1)), hovertemplate=hover,
             ))
     n = max(len(order), 1)
@@ -144,6 +124,37 @@ def univariate_figure(
     )
     fixed_margins(layout, y_labels=[str(g) for g in order], top=40, font_size=font_size(options))
     return build_figure(traces, layout, options)
+
+
+def _points_y(rows: pd.DataFrame, pos: float) -> np.ndarray:
+    """Vertical positions of a group's points: just below its box at ``pos``, jittered by ID."""
+    return pos - 0.42 + jitter(rows["ID"], 0.08)
+
+
+def _group_traces(sub: pd.DataFrame, name: str, pos: float, color: str, *, value: str, plot_type: str, kind: str,
+                  hover: str, colour: tuple | None, first: bool) -> list[dict]:
+    """One group of :func:`univariate_figure`: its box or violin at ``pos`` and (unless "Box") its points."""
+    x = numeric(sub[value])
+    traces: list[dict] = []
+    common = dict(x=x, y0=pos, orientation="h", name=name, legendgroup=name, marker=dict(color=color),
+                  line=dict(color="#444", width=1), hoverinfo="x", fillcolor=color)
+    if plot_type == "Violin":
+        traces.append(dict(type="violin", **common, points=False, width=0.6, side="both", spanmode="hard",
+                           opacity=0.9, meanline=dict(visible=True)))
+    else:  # Tukey box (1.5 x IQR whiskers); in "Box" mode its outliers are the only points drawn
+        traces += box_traces(x, pos, name=name, color=color, orientation="h", width=0.4, hover=hover,
+                             customdata=subject_customdata(sub), outliers=plot_type == "Box",
+                             point_props=dict(meta=name))
+    if plot_type != "Box":
+        marker = dict(color=color, size=6, line=dict(color="#555", width=0.5))
+        if colour is not None:
+            column, title, lo, hi = colour
+            marker.update(color=numeric(sub[column]), colorscale="Blues", cmin=lo, cmax=hi, showscale=first,
+                          colorbar=dict(title=dict(text=title)))
+        traces.append(dict(type=kind, x=x, y=_points_y(sub, pos), mode="markers", name=name, legendgroup=name,
+                           showlegend=False, customdata=subject_customdata(sub), meta=name, marker=marker,
+                           hovertemplate=hover))
+    return traces
 
 
 def histogram_figure(

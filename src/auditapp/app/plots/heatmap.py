@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from auditapp.app.plots.style import HIGHLIGHT
-from auditapp.app.plots.theme import SEQUENTIAL, SEQUENTIAL_REVERSED, format_number, format_p
+from auditapp.app.plots.style import HIGHLIGHT, SEQUENTIAL, SEQUENTIAL_REVERSED, format_number, format_p
 
 __all__ = ["error_matrix_figure", "nemenyi_heatmap", "site_heatmap"]
 

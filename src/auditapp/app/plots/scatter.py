@@ -126,12 +126,8 @@ def _log_range(values: list[np.ndarray]) -> tuple[list[float], list[np.ndarray]]
 
 def _add_marginals(traces: list[dict], layout: dict, *, continuous: bool, color_name: str, x_name: str,
                    y_name: str, log_x: bool, log_y: bool) -> None:
-    """Histograms of x above and of y to the right, per group (not selectable).
-
-    On a log axis a histogram binned in data units has no drawable first bins (Plotly bins from <= 0): the margin
-    was empty. With a log axis the margin histogram bins log10(value) on its own linear axis over the same range
-    (in log10 units) as the main axis, so its bars sit exactly above / beside the points.
-    """
+    """Histograms of x above and of y to the right, per group (not selectable); on a log axis they bin log10 of
+    the values on the main axis's range (docs/dashboard.md, Multivariate analysis)."""
     groups = [(str(t["name"]), np.asarray(t["x"], float), np.asarray(t["y"], float), t["marker"]["color"])
               for t in traces if t.get("showlegend", True) is not False and not continuous]
     if continuous:
@@ -219,17 +215,9 @@ def metric_scatter(
     continuous_color = (color is not None and pd.api.types.is_numeric_dtype(df[color])
                         and df[color].nunique() > MAX_GROUPS)
     hover = _scatter_hover(x_title, y_title, model, color, color_title, continuous_color)
-    # plain numpy arrays once (pandas/arrow columns are slow to hand to Plotly trace by trace)
-    set_arr = df["set"].astype(str).to_numpy(dtype=object)
+    set_arr, id_arr, xs, ys, facet_arr, hl_mask = _point_arrays(df, x, y, facet, highlight)
     group_arr, groups, continuous = _colour_groups(df, set_arr, sets, color, continuous_color)
     colors = color_map(groups)
-    id_arr = df["ID"].astype(str).to_numpy(dtype=object)
-    xs = df[x].to_numpy(dtype=float)
-    ys = df[y].to_numpy(dtype=float)
-    facet_arr = None if facet is None else df[facet].to_numpy(dtype=object)
-    hl = {(str(s), str(i)) for s, i in highlight}
-    hl_mask = (np.fromiter(((a, b) in hl for a, b in zip(set_arr, id_arr)), dtype=bool, count=len(df))
-               if hl else np.zeros(len(df), dtype=bool))
 
     def custom(mask, fval) -> np.ndarray:
         return np.column_stack([set_arr[mask], id_arr[mask],
@@ -270,6 +258,19 @@ def metric_scatter(
     fig.update_layout(**fixed_margins(_scatter_layout(fig, refs, facets, ncols, nrows, x_title, y_title, model,
                                                       color, color_title), top=60))
     return apply_options(fig, options)
+
+
+def _point_arrays(df: pd.DataFrame, x: str, y: str, facet: str | None, highlight: Iterable[tuple[str, str]]
+                  ) -> tuple[np.ndarray, ...]:
+    """Set, ID, x, y, facet (or None) and highlighted mask of every point, as plain numpy arrays once
+    (pandas/arrow columns are slow to hand to Plotly trace by trace)."""
+    set_arr = df["set"].astype(str).to_numpy(dtype=object)
+    id_arr = df["ID"].astype(str).to_numpy(dtype=object)
+    facet_arr = None if facet is None else df[facet].to_numpy(dtype=object)
+    hl = {(str(s), str(i)) for s, i in highlight}
+    hl_mask = (np.fromiter(((a, b) in hl for a, b in zip(set_arr, id_arr)), dtype=bool, count=len(df))
+               if hl else np.zeros(len(df), dtype=bool))
+    return set_arr, id_arr, df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float), facet_arr, hl_mask
 
 
 def _scatter_hover(x_title: str, y_title: str, model: str, color: str | None, color_title: str | None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from urllib.parse import urlencode
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,41 +18,25 @@ import streamlit as st
 from loguru import logger
 
 from auditapp.app import data
-from auditapp.app.plots import svg_config
-from auditapp.app.plots.theme import paper_theme
+from auditapp.app.plots import paper_theme, svg_config
 from auditapp.app.selection import selected_subjects
 from auditapp.config.model import AppConfig
+from auditapp.viewers import itksnap
 
 __all__ = [
-    "VIEWS",
-    "csv_download",
-    "dataset_with_models",
-    "feature_tables",
-    "metric_tables",
-    "nothing_selected",
-    "page_config",
-    "page_tables",
-    "colour_group_by",
-    "dataset_multiselect",
-    "feature_picker",
-    "esc",
-    "guard",
-    "is_continuous",
-    "plot_options",
-    "require",
-    "select_one",
-    "show_chart",
-    "show_problems",
-    "subset_filter",
-    "subject_viewer",
-    "open_in_itksnap",
-    "outlier_k",
-    "outlier_table",
+    "EFFECT_NAMES", "VIEWS", "colour_group_by", "csv_download", "dataset_multiselect", "dataset_with_models", "esc",
+    "feature_picker", "feature_tables", "guard", "highlight_select", "is_continuous", "metric_select",
+    "metric_tables", "nothing_selected", "number_formats", "open_in_itksnap", "outlier_k", "outlier_table",
+    "page_config", "page_tables", "plot_options", "region_multiselect", "require", "select_one", "show_chart",
+    "show_problems", "show_subject", "subject_viewer", "subset_filter",
 ]
 
 VIEWS = Path(__file__).resolve().parent
 MAX_GROUPS = 30
 LEGEND_POSITIONS = ("top left", "top right", "bottom left", "bottom right")
+#: Display names of the effect sizes of :mod:`auditapp.analysis` (pairwise and cross-site pages).
+EFFECT_NAMES = {"cohen_dz": "Cohen's d_z", "rank_biserial": "Rank-biserial r", "epsilon_squared": "ε²",
+                "kendall_w": "Kendall's W"}
 
 
 def _shared(name: str):
@@ -121,22 +106,10 @@ def require(cfg: AppConfig, key: str) -> bool:
     return False
 
 
-def page_config(title: str) -> AppConfig | None:
-    """Show the page title; the session's config, or None after showing what is wrong (none / invalid / missing)."""
-    from auditapp.errors import ConfigError
-
+def page_config(title: str) -> AppConfig:
+    """Show the page title; the session's config (``main.py`` checked it, with its messages, before the page)."""
     st.title(title)
-    try:
-        cfg = data.get_config()
-    except ConfigError as exc:
-        st.error("The configuration is invalid:\n\n" + "\n".join(f"* {esc(p)}" for p in exc.problems))
-        return None
-    except FileNotFoundError as exc:
-        st.info(f"{esc(exc)}. Start the dashboard with `auditapp run-app --config app.yaml`.")
-        return None
-    if cfg is None:
-        st.info("No configuration given. Start the dashboard with `auditapp run-app --config app.yaml`.")
-    return cfg
+    return data.get_config()
 
 
 def feature_tables(cfg: AppConfig, *, level: str = "warning") -> data.Tables | None:
@@ -174,8 +147,6 @@ def page_tables(title: str, *needs: str, level: str = "warning") -> tuple | None
     ``level`` is how feature-file problems are shown (metric-file problems are always ``st.info``).
     """
     cfg = page_config(title)
-    if cfg is None:
-        return None
     out: list = [cfg]
     for need in needs:
         table = metric_tables(cfg) if need == "metrics" else feature_tables(cfg, level=level)
@@ -234,6 +205,27 @@ def select_one(label: str, options: Sequence, page: str, name: str, *, shared: s
     if shared:
         _set_shared(shared, value)
     return value
+
+
+def metric_select(options: Sequence[str], page: str, *, default: str | None = "dice") -> str | None:
+    """"Metric" selectbox (display names, shared default, else ``default``)."""
+    return select_one("Metric", options, page, "metric", shared="metric", default=default,
+                      format_func=data.metric_name)
+
+
+def region_multiselect(rows: pd.DataFrame, page: str, key: str = "regions") -> list[str]:
+    """Sidebar "Regions" multiselect over the sorted regions of ``rows``, all selected by default."""
+    regions = sorted(rows["region"].dropna().unique().tolist())
+    return st.sidebar.multiselect("Regions", regions, default=regions, key=f"{page}.{key}")
+
+
+def highlight_select(view: pd.DataFrame, sets: Sequence[str], page: str) -> tuple[str, str] | None:
+    """"Highlight subject" expander: "Dataset" and "Subject" (None + sorted IDs of ``view``); ``(set, ID)``."""
+    with st.sidebar.expander("Highlight subject", expanded=False):
+        hl_set = st.selectbox("Dataset", sets, key=f"{page}.hl.set")
+        ids = sorted(view.loc[view["set"] == hl_set, "ID"].astype(str).unique())
+        hl_id = st.selectbox("Subject", ["None", *ids], key=f"{page}.hl.id")
+    return None if hl_id == "None" else (hl_set, hl_id)
 
 
 def feature_picker(catalog: data.FeatureCatalog, page: str, *, name: str = "feature", label: str = "Feature",
@@ -345,13 +337,14 @@ def plot_options(page: str, name: str, *, title: str = "", x_title: str = "", y_
 # --------------------------------------------------------------------------------------------------------------------
 # Figures, downloads and click-through
 # --------------------------------------------------------------------------------------------------------------------
-def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = True) -> list[tuple[str, str]]:
-    """Draw ``fig`` in the paper theme (:func:`~auditapp.app.plots.theme.paper_theme`: dark axes, text >= 12 px,
+def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = True,
+               width: str = "stretch") -> list[tuple[str, str]]:
+    """Draw ``fig`` in the paper theme (:func:`~auditapp.app.plots.style.paper_theme`: dark axes, text >= 12 px,
     dark = high colour scales, legends outside faceted plots) with the SVG camera download named ``filename``;
     return the selected ``(set, ID)``."""
     paper_theme(fig)
     if not selectable:
-        st.plotly_chart(fig, key=key, theme="streamlit", config=svg_config(filename))
+        st.plotly_chart(fig, key=key, theme="streamlit", config=svg_config(filename), width=width)
         return []
     event = st.plotly_chart(fig, key=key, theme="streamlit", on_select="rerun", selection_mode="points",
                             config=svg_config(filename))
@@ -369,8 +362,6 @@ def outlier_table(table: pd.DataFrame, names: dict[str, str], page: str, *, grou
 
     ``names`` maps a column to its display name (pretty feature / metric name).
     """
-    from urllib.parse import urlencode
-
     if table.empty:
         st.caption(f"No subject outside the {k:g} × IQR fences.")
         return
@@ -383,10 +374,15 @@ def outlier_table(table: pd.DataFrame, names: dict[str, str], page: str, *, grou
     })
     st.dataframe(shown, hide_index=True, width="stretch", key=f"{page}.outliers.table", column_config={
         "Subjects page": st.column_config.LinkColumn("Subjects page", display_text="Open in Subjects"),
-        **{c: st.column_config.NumberColumn(format="%.4g") for c in ("Value", "Median", "Q1", "Q3", "Fence")}})
+        **number_formats("%.4g", "Value", "Median", "Q1", "Q3", "Fence")})
     st.caption(f"{len(shown)} outlier value(s) of {shown['Subject'].nunique()} subject(s): outside "
                f"[Q1 − {k:g}·IQR, Q3 + {k:g}·IQR] of their {group_label.lower()}, the points beyond the box "
                "whiskers.")
+
+
+def number_formats(fmt: str, *columns: str) -> dict:
+    """``column_config`` of ``st.dataframe`` showing ``columns`` as numbers in the printf format ``fmt``."""
+    return {c: st.column_config.NumberColumn(format=fmt) for c in columns}
 
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Download data (CSV)") -> None:
@@ -401,8 +397,6 @@ def csv_download(df: pd.DataFrame, file_name: str, key: str, *, label: str = "Do
 def open_in_itksnap(cfg: AppConfig, set_name: str, subject: str, models: Sequence[str] = (), *,
                     force: bool = False) -> bool:
     """Launch ITK-SNAP for one subject; show a toast, or the reason it could not start (never a traceback)."""
-    from auditapp.viewers import itksnap
-
     try:
         result = itksnap.launch(cfg, set_name, subject, tuple(models), force=force)
     except itksnap.ViewerNotFound:
@@ -420,6 +414,11 @@ def open_in_itksnap(cfg: AppConfig, set_name: str, subject: str, models: Sequenc
     if result.launched:
         st.toast(f"Opened {esc(subject)} in ITK-SNAP")
     return True
+
+
+def show_subject(set_name: str, subject: str, **params: str) -> None:
+    """Switch to the Subjects exploration page on ``?set=<set>&id=<ID>`` (plus ``params``)."""
+    st.switch_page(str(VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject, **params})
 
 
 def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *, models: Sequence[str] = (),
@@ -442,9 +441,8 @@ def subject_viewer(cfg: AppConfig, subjects: list[tuple[str, str]], page: str, *
             open_in_itksnap(cfg, set_name, subject, models=models, force=True)
         if explore and c3.button("View slices here", key=f"{page}.viewer.slices.{i}",
                                  help="The in-browser slice viewer (Subjects exploration page)."):
-            params = {"set": set_name, "id": subject, "view": "slices", **({"model": models[0]} if models else {})}
-            st.switch_page(str(VIEWS / "subjects.py"), query_params=params)
+            show_subject(set_name, subject, view="slices", **({"model": models[0]} if models else {}))
         if explore and c4.button("Show in Subjects exploration", key=f"{page}.viewer.explore.{i}"):
-            st.switch_page(str(VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
+            show_subject(set_name, subject)
     if len(subjects) > 20:
         st.caption(f"{len(subjects) - 20} more selected subjects not listed.")

@@ -129,14 +129,8 @@ def _planes(cfg, dataset, subject, image, gt, pred, overlay, values, label, mode
 
 @st.fragment
 def _grid(dataset, subject, shape, spacing, planes, start, opacity, legend, legend_colors) -> None:
-    """The three planes (one ``st.html``) and their sliders below: a fragment inside the viewer's, so a slider move
-    reruns these only (not the controls and jump buttons above); ``planes`` are :func:`data.viewer_plane`'s file
-    and overlay arguments, ``start`` the slices a subject opens at.
-
-    Few elements on purpose: the browser re-renders the page once per batch of elements it receives, so one HTML
-    element for the three planes (their slices read from the sliders' session state, which already holds a moved
-    slider's new value) instead of a placeholder and an HTML element per plane, and the sliders in one horizontal
-    container instead of columns: 5 elements per move instead of 13 (docs/dashboard.md)."""
+    """The three planes (one ``st.html``) and their sliders in one horizontal container, a fragment of its own:
+    5 elements per slider move (docs/dashboard.md, "Fewer elements per slider move")."""
     keys = [slider_key(dataset, subject, axis) for axis in range(3)]
     for axis, key in enumerate(keys):
         if key not in st.session_state or not 0 <= st.session_state[key] < shape[axis]:

@@ -1,10 +1,4 @@
-"""Cross-site performance page: which site is hardest for each model? (issue 16 item 10)
-
-One metric over the selected datasets (sites): a heatmap of medians [q1, q3] per model x site (and region), the
-boxes per site, and a test across sites per model (Kruskal-Wallis; Friedman when every site holds the same
-subjects) with its effect size and Holm-adjusted p-values. Statistics come from :mod:`auditapp.analysis.sites`
-through the data layer; this page only renders them.
-"""
+"""Cross-site performance: which site is hardest for each model? (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +10,6 @@ from auditapp.app import data, plots
 from auditapp.app.views import _common as ui
 
 PAGE = "cross_site"
-EFFECT_NAMES = {"epsilon_squared": "ε²", "kendall_w": "Kendall's W"}
 
 
 def body() -> None:
@@ -32,14 +25,12 @@ def body() -> None:
     all_models = data.models_of(df)
     models = st.sidebar.multiselect("Models", all_models, default=all_models, key=f"{PAGE}.models")
     metric_cols = data.metric_columns(df, tables.meta_columns)
-    metric = ui.select_one("Metric", metric_cols, PAGE, "metric", shared="metric", default="dice",
-                           format_func=data.metric_name)
+    metric = ui.metric_select(metric_cols, PAGE)
     by_region = st.sidebar.toggle("Per region", value=False, key=f"{PAGE}.by_region",
                                   help="Off: each subject's mean over its regions. On: one row per model and region.")
     regions = None
     if by_region:
-        all_regions = sorted(df["region"].dropna().unique().tolist())
-        regions = tuple(st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions"))
+        regions = tuple(ui.region_multiselect(df, PAGE))
     if not models or metric is None or (by_region and not regions):
         st.info("Select at least one model, a metric and (per region) one region in the sidebar.")
         return
@@ -74,7 +65,7 @@ def _sentence(row, name: str, direction: int, summary: pd.DataFrame) -> str:
     differ = "sites differ" if row.reject_holm else "no significant difference between sites"
     stat = "H" if row.test == "Kruskal-Wallis" else "χ²"
     return (f"{scope}: {where}{differ} ({row.test} {stat} = {row.statistic:.2f}, Holm p = {plots.format_p(row.p_holm)}, "
-            f"{EFFECT_NAMES.get(row.effect_size_name, row.effect_size_name)} = {row.effect_size:.3f}, "
+            f"{ui.EFFECT_NAMES.get(row.effect_size_name, row.effect_size_name)} = {row.effect_size:.3f}, "
             f"n = {row.n} over {row.n_sites} sites).")
 
 
@@ -90,12 +81,12 @@ def _tests(cfg, sel, metric: str, name: str, by_region: bool) -> None:
         "statistic": "Statistic", "p_value": "p", "p_holm": "Holm p", "reject_holm": "Significant (Holm)",
         "effect_size_name": "Effect size", "effect_size": "Effect", "hardest_set": "Hardest site",
         "easiest_set": "Easiest site", "note": "Note"})
-    shown["Effect size"] = shown["Effect size"].map(lambda v: EFFECT_NAMES.get(v, v))
+    shown["Effect size"] = shown["Effect size"].map(lambda v: ui.EFFECT_NAMES.get(v, v))
     if not by_region:
         shown = shown.drop(columns="Region")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "Statistic": st.column_config.NumberColumn(format="%.3f"), "p": st.column_config.NumberColumn(format="%.3e"),
-        "Holm p": st.column_config.NumberColumn(format="%.3e"), "Effect": st.column_config.NumberColumn(format="%.3f")})
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={**ui.number_formats("%.3f", "Statistic"), **ui.number_formats("%.3e", "p", "Holm p"),
+                                **ui.number_formats("%.3f", "Effect")})
     st.caption("Kruskal-Wallis across independent sites (ε² = H / (n − 1)); Friedman when every site holds the same "
                "subjects (Kendall's W). Holm-adjusted over the rows of this table. Sites with fewer than "
                f"{analysis.sites.MIN_PER_SITE} values are left out of a test.")

@@ -1,16 +1,11 @@
-"""Segmentation error matrix page (dashboard.md §4.4, analysis.md §1).
-
-Which classes a model confuses, voxel-wise, for one subject or summed over a dataset.
-Counts come from the ``error_matrix_<x>.csv`` side output when present, else from the
-NIfTI ground truth and predictions (read once per file, cached per subject).
-"""
+"""Segmentation error matrix: which classes a model confuses, voxel-wise (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from auditapp import analysis
 from auditapp.app import data, plots
-from auditapp.app.plots.theme import paper_theme
 from auditapp.app.views import _common as ui
 
 PAGE = "error_matrix"
@@ -22,8 +17,6 @@ NO_SOURCE = ("No predictions configured. Add `predictions:` (per dataset, one fo
 
 def _classes(cfg):
     """Single-value labels of the config, or None after a message."""
-    from auditapp import analysis
-
     labels = cfg.labels or ()
     if not any(lab.is_background for lab in labels):
         st.info("The error matrix needs `labels:` in app.yaml including the background label with value 0 "
@@ -105,8 +98,6 @@ def _display_options(matrix) -> tuple[str, str, int, dict]:
 
 def body() -> None:
     cfg = ui.page_config("Segmentation error matrix")
-    if cfg is None:
-        return
     if not cfg.predictions and not cfg.error_matrices and not any(
             data.error_matrix_csv_path(cfg, s) for s in cfg.metrics):
         st.info(NO_SOURCE)
@@ -129,8 +120,7 @@ def body() -> None:
     fmt = "percent" if normalize else ("mean" if average else "count")
     fig = plots.error_matrix_figure(shown, kind=kind, fmt=fmt, title=f"{dataset} · {model} · {subject}",
                                     x_title=x_title, y_title=y_title, font_size=font_size)
-    st.plotly_chart(paper_theme(fig), theme="streamlit", width="content", key=f"{PAGE}.chart",
-                    config=plots.svg_config(plots.SVG_NAMES[PAGE]))
+    ui.show_chart(fig, f"{PAGE}.chart", plots.SVG_NAMES[PAGE], selectable=False, width="content")
     source_text = (f"error-matrix CSV {source.csv}" if source.kind == "csv" else "NIfTI ground truth and predictions")
     caption = f"Subjects used: {len(used)}. Source: {source_text}."
     if skipped:

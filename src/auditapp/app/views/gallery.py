@@ -1,9 +1,4 @@
-"""Worst cases gallery: for a model, metric, region and dataset, the N worst and N best subjects as thumbnails.
-
-Each thumbnail is the axial slice with the most errors, coloured by outcome as in the slice viewer, computed when
-first shown and cached per subject, model and region; its button opens the subject in the slice viewer (drawn above
-the grids).
-"""
+"""Worst cases gallery: the N worst and N best subjects of a model as thumbnails (docs/dashboard.md)."""
 
 from __future__ import annotations
 
@@ -42,7 +37,7 @@ def _choices(cfg, tables):
     if not metrics:
         st.info(f"The metrics of {dataset} have no column with a better direction (Dice, Hausdorff...).")
         return None
-    metric = ui.select_one("Metric", metrics, PAGE, "metric", shared="metric", format_func=data.metric_name)
+    metric = ui.metric_select(metrics, PAGE, default=None)
     regions = sorted(rows["region"].astype(str).unique())
     region = ui.select_one("Region", [ALL_REGIONS, *regions], PAGE, "region")
     n = int(st.sidebar.number_input("Subjects (N worst, N best)", 1, 24, 4, key=f"{PAGE}.n"))

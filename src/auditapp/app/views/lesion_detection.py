@@ -1,10 +1,4 @@
-"""Lesion detection page: which lesions does a model find, miss or invent, by lesion size and by site?
-
-TP / FN / FP lesion counts of one model and region from the per-lesion tables (``lesions_<x>.csv`` next to each
-metrics CSV, written by metric extraction with ``lesion_wise: {per_lesion_table: true}``), per GT lesion size bin
-(< 50, 50-500, 500-5,000, > 5,000 voxels) and per site. The counts come from :mod:`auditapp.analysis.lesions`
-through the data layer; this page only renders them.
-"""
+"""Lesion detection: lesions a model finds, misses or invents, by size and site (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
@@ -81,7 +75,7 @@ def _sites(cfg, sel, model: str, region: str) -> None:
 
 def _table(table, file_name: str, name: str) -> None:
     st.dataframe(table.rename(columns=COLUMNS), hide_index=True, width="stretch", key=f"{PAGE}.{name}.table",
-                 column_config={COLUMNS["detection_rate"]: st.column_config.NumberColumn(format="%.3f")})
+                 column_config=ui.number_formats("%.3f", COLUMNS["detection_rate"]))
     ui.csv_download(table, file_name, f"{PAGE}.download.{name}")
 
 

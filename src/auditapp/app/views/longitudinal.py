@@ -1,8 +1,4 @@
-"""Longitudinal analysis page (dashboard.md §4.8, analysis.md §6).
-
-Per patient, observed vs predicted lesion size across time points (sorted by time),
-with the estimation error at each time point and the growth between time points.
-"""
+"""Longitudinal analysis: observed vs predicted lesion size over time points (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
@@ -72,7 +68,7 @@ def body() -> None:
     why = ("'-': no growth at the first time point, or when the previous size is 0 or missing. "
            "Growth = 100 · (size − previous size) / previous size.")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        **{c: st.column_config.NumberColumn(format="%.1f") for c in table.columns[2:5]},
+        **ui.number_formats("%.1f", *table.columns[2:5]),
         **{c: st.column_config.TextColumn(c, help=why) for c in growth}})
     ui.csv_download(summary, f"longitudinal_{dataset}_{patient}_{model}.csv", f"{PAGE}.download")
 

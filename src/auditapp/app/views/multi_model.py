@@ -1,9 +1,4 @@
-"""Multi-model performance page (dashboard.md §4.7, analysis.md §4).
-
-Mean ± std of several models on one dataset, box plots, and (beyond the reference)
-the Friedman test with mean ranks, Nemenyi post-hoc p-values and a critical-difference
-diagram. Statistics come from :func:`auditapp.analysis.compare_models`.
-"""
+"""Multi-model performance: models side by side, Friedman / Nemenyi ranking (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
@@ -25,10 +20,9 @@ def body() -> None:
                              help="On: each subject's mean over its regions. Off: one box per region.")
     dataset, set_rows, all_models = ui.dataset_with_models(cfg, tables, PAGE)
     models = st.sidebar.multiselect("Models", all_models, default=all_models, key=f"{PAGE}.models.{dataset}")
-    all_regions = sorted(set_rows["region"].dropna().unique().tolist())
-    regions = all_regions
+    regions = sorted(set_rows["region"].dropna().unique().tolist())
     if not aggregated:
-        regions = st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions.{dataset}")
+        regions = ui.region_multiselect(set_rows, PAGE, f"regions.{dataset}")
     metric_cols = data.metric_columns(set_rows, tables.meta_columns)
     default_metric = "dice" if "dice" in metric_cols else (metric_cols[:1] or [None])[0]
     metrics = st.sidebar.multiselect("Metrics", metric_cols, default=[default_metric] if default_metric else [],
@@ -116,7 +110,7 @@ def _ranking(res, name: str, dataset: str, aggregated: bool) -> None:
         ranks.insert(0, "Position", range(1, len(ranks) + 1))
         left, right = st.columns([1, 2])
         left.dataframe(ranks, hide_index=True, width="stretch",
-                       column_config={"Mean rank": st.column_config.NumberColumn(format="%.4f")})
+                       column_config=ui.number_formats("%.4f", "Mean rank"))
         left.caption(f"Critical difference (α = {res.alpha}): {res.critical_difference:.4f}")
         with right:
             ui.show_chart(plots.nemenyi_heatmap(res.nemenyi_p, alpha=res.alpha), f"{PAGE}.nemenyi.{name}",

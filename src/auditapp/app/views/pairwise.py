@@ -1,8 +1,4 @@
-"""Pairwise model performance page (dashboard.md §4.6, analysis.md §2-3).
-
-Does the benchmark model improve on the baseline, in which regions, and is it
-significant? Improvements and tests come from :mod:`auditapp.analysis`.
-"""
+"""Pairwise model performance: does the benchmark improve on the baseline? (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
@@ -10,9 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from auditapp import analysis
 from auditapp.analysis import histogram_bins
 from auditapp.app import data, plots
-from auditapp.app.plots.theme import format_number, format_p
+from auditapp.app.plots.style import format_number, format_p
 from auditapp.app.views import _common as ui
 
 PAGE = "pairwise"
@@ -20,13 +17,10 @@ KINDS = {"Relative": "relative", "Absolute": "absolute", "Ratio": "ratio"}
 AXIS = {"relative": "Relative change (%)", "absolute": "Absolute change", "ratio": "Ratio"}
 RULES = {"Paired differences (recommended)": "paired-differences", "AUDIT reference rule": "reference"}
 METHODS = {"change of the means (reference)": "of-means", "mean of per-subject changes": "of-changes"}
-EFFECT_NAMES = {"cohen_dz": "Cohen's d_z", "rank_biserial": "Rank-biserial r"}
 
 
 def _favourable(values: np.ndarray, kind: str, metric: str) -> list[bool]:
     """Green when the change goes the metric's way (by sign for metrics without direction)."""
-    from auditapp import analysis
-
     direction = analysis.metric_direction(metric) or 1
     change = values - 1.0 if kind == "ratio" else values
     return [bool(np.isfinite(c) and c * direction >= 0) for c in change]
@@ -34,8 +28,6 @@ def _favourable(values: np.ndarray, kind: str, metric: str) -> list[bool]:
 
 def _better(metric: str) -> str:
     """"higher" / "lower" is better, from the metric catalogue; "" for metrics without a direction."""
-    from auditapp import analysis
-
     return {1: "higher", -1: "lower"}.get(analysis.metric_direction(metric), "")
 
 
@@ -97,8 +89,7 @@ def body() -> None:
     if not metric_cols:
         st.info(f"The metrics CSV of {ui.esc(dataset)} has no numeric metric column.")
         return
-    metric = ui.select_one("Metric", metric_cols, PAGE, "metric", shared="metric", default="dice",
-                           format_func=data.metric_name)
+    metric = ui.metric_select(metric_cols, PAGE)
     kind = KINDS[st.sidebar.radio("Comparison", list(KINDS), key=f"{PAGE}.comparison")]
     aggregated = st.sidebar.toggle("Aggregated", value=True, key=f"{PAGE}.aggregated")
     if st.sidebar.toggle("Show formulas", value=False, key=f"{PAGE}.formulas"):
@@ -152,8 +143,7 @@ def _aggregated(cfg, rows, sel, dataset, metric, name, baseline, benchmark, kind
         "absolute": "Absolute", "relative": "Relative (%)", "ratio": "Ratio", "n_baseline": f"n {baseline}",
         "n_benchmark": f"n {benchmark}", "n_pairs": "n both"})
     st.dataframe(display, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                for c in display.columns[1:6]})
+                 column_config=ui.number_formats("%.4f", *display.columns[1:6]))
     ui.csv_download(table, f"pairwise_{dataset}_{metric}_{baseline}_vs_{benchmark}.csv", f"{PAGE}.download.table",
                     label="Download table (CSV)")
     _statistics(cfg, sel, dataset, metric, name, baseline, benchmark)
@@ -199,7 +189,7 @@ def _num(value) -> str:
 def _result_rows(result, baseline: str, benchmark: str, title: str) -> pd.DataFrame:
     """Each number of the test with the statistic it is, as a static table (long texts wrap, never cut off)."""
     diff = f"{benchmark} − {baseline}"
-    effect = EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "effect size")
+    effect = ui.EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "effect size")
     what = ("rank-based: positive = " if result.effect_size_name == "rank_biserial" else "mean(d) / sd(d): positive = ")
     rows = [
         ("Test", f"{result.test} on the paired differences d = {diff} ({title})"),
@@ -233,7 +223,7 @@ def _one_test(cfg, sel: data.Selection, metric: str, samples: pd.DataFrame, rule
         c = st.columns(3)
         c[0].metric("n (pairs)", f"{result.n}", help=f"{result.n_dropped} subject(s) without both values dropped")
         c[1].metric("p-value", f"{result.p_value:.4e}")
-        c[2].metric(EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "Effect size"),
+        c[2].metric(ui.EFFECT_NAMES.get(result.effect_size_name, result.effect_size_name or "Effect size"),
                     _fmt(result.effect_size, ".3f"))
         st.table(_result_rows(result, baseline, benchmark, title))
     fig = _histogram(samples, "difference", f"{benchmark} − {baseline}", 20, f"Paired difference of {name}",
@@ -297,17 +287,13 @@ def _region_tests(cfg, sel, rule, metric, name, baseline, benchmark) -> None:
         "effect_size_name": "Effect size", "effect_size": "Effect", "mean_difference": "Mean difference",
         "ci_low": "CI low", "ci_high": "CI high", "decision": "Decision (unadjusted)"})
     if "Effect size" in table:
-        table["Effect size"] = table["Effect size"].map(lambda v: EFFECT_NAMES.get(v, v))
+        table["Effect size"] = table["Effect size"].map(lambda v: ui.EFFECT_NAMES.get(v, v))
     table.insert(1, "Decision (Holm)", [direction_sentence(r, baseline, benchmark, r.region, metric, name)
                                         for r in tests.itertuples()])
     st.markdown(f"**Per region** — {ui.esc(name)}, Holm-adjusted across regions")
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"p": st.column_config.NumberColumn(format="%.4e"),
-                                "Holm p": st.column_config.NumberColumn(format="%.4e"),
-                                "Effect": st.column_config.NumberColumn(format="%.3f"),
-                                "Mean difference": st.column_config.NumberColumn(format="%.4f"),
-                                "CI low": st.column_config.NumberColumn(format="%.4f"),
-                                "CI high": st.column_config.NumberColumn(format="%.4f")})
+                 column_config={**ui.number_formats("%.4e", "p", "Holm p"), **ui.number_formats("%.3f", "Effect"),
+                                **ui.number_formats("%.4f", "Mean difference", "CI low", "CI high")})
     ui.csv_download(tests, f"pairwise_tests_per_region_{metric}_{baseline}_vs_{benchmark}.csv",
                     f"{PAGE}.download.regions", label="Download per-region tests (CSV)")
 

@@ -1,9 +1,4 @@
-"""Single model performance page (dashboard.md §4.5).
-
-Is one model's performance related to a feature or metadata column (a bias)?
-Scatter of a metric against a feature per dataset, optional trend lines, Spearman
-correlation per dataset (and region), click-to-highlight with ITK-SNAP click-through.
-"""
+"""Single model performance: is a model's performance related to a feature (a bias)? (docs/dashboard_models.md)."""
 
 from __future__ import annotations
 
@@ -20,12 +15,8 @@ CHART_COUNTER = f"{PAGE}.chart_counter"
 
 
 def _consume_click(chart_key: str) -> None:
-    """Toggle the clicked subjects in the highlight list, then give the chart a fresh key.
-
-    The selection event is read *before* the figure is built, so the red markers appear in
-    the same rerun (reference: one rerun late). A fresh key clears the selection, so
-    clicking the same point again removes it.
-    """
+    """Toggle the clicked subjects in the highlight list (read before the figure is built: the red markers appear
+    in the same rerun), then give the chart a fresh key, so clicking the same point again removes it."""
     event = st.session_state.get(chart_key)
     clicked = selected_subjects(event)
     if not clicked:
@@ -55,8 +46,7 @@ def body() -> None:
     models = data.models_of(df[df["set"].isin(chosen)])
     model = ui.select_one("Model", models, PAGE, "model", shared="model")
     metric_cols = data.metric_columns(df, tables.meta_columns)
-    metric = ui.select_one("Metric", metric_cols, PAGE, "metric", shared="metric", default="dice",
-                           format_func=data.metric_name)
+    metric = ui.metric_select(metric_cols, PAGE)
     catalog = data.catalog(cfg, feats)
     feature = ui.feature_picker(catalog, PAGE, default="whole_tumor_location")
     if feature is None or metric is None or model is None:
@@ -66,8 +56,7 @@ def body() -> None:
     rows = joined[joined["set"].isin(chosen) & (joined["model"] == model)]
     regions = None
     if not aggregated:
-        all_regions = sorted(rows["region"].dropna().unique().tolist())
-        regions = tuple(st.sidebar.multiselect("Regions", all_regions, default=all_regions, key=f"{PAGE}.regions"))
+        regions = tuple(ui.region_multiselect(rows, PAGE))
         rows = rows[rows["region"].isin(regions)]
     meta = tuple(c for c in (*feats.meta_columns, *tables.meta_columns) if c in rows.columns)
     color = ui.colour_group_by(rows, meta, PAGE)
@@ -116,8 +105,7 @@ def _correlations(cfg, sel, aggregated: bool, shown, model: str, feature: str, m
     corr = corr.rename(columns={"set": "Dataset", "region": "Region", "rho": "Spearman ρ", "p": "p-value"})
     st.markdown(f"**Spearman correlation** of {ui.esc(x_title)} and {ui.esc(y_title)}")
     st.dataframe(corr, hide_index=True, width="stretch",
-                 column_config={"Spearman ρ": st.column_config.NumberColumn(format="%.3f"),
-                                "p-value": st.column_config.NumberColumn(format="%.3e")})
+                 column_config={**ui.number_formats("%.3f", "Spearman ρ"), **ui.number_formats("%.3e", "p-value")})
     c1, c2 = st.columns(2)
     with c1:
         ui.csv_download(shown,
@@ -155,7 +143,7 @@ def _highlight_list(cfg, highlighted: list[tuple[str, str]], model: str) -> None
                 ui.open_in_itksnap(cfg, set_name, subject, models=[model], force=True)
             if c3.button("Subjects exploration", key=f"{PAGE}.explore.{i}"):
                 st.session_state["subjects.request"] = (set_name, subject)
-                st.switch_page(str(ui.VIEWS / "subjects.py"), query_params={"set": set_name, "id": subject})
+                ui.show_subject(set_name, subject)
 
 
 body()

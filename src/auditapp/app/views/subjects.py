@@ -10,7 +10,7 @@ import streamlit as st
 
 from auditapp import analysis
 from auditapp.app import data
-from auditapp.app.views._common import csv_download, esc, open_in_itksnap, page_tables, select_one, show_problems
+from auditapp.app.views import _common as ui
 from auditapp.app.views._viewer import slice_viewer
 
 PAGE = "subjects"
@@ -25,9 +25,9 @@ def _format(value) -> str:
 def _unknown_link(sets, ids, want_set, want_id, dataset) -> str | None:
     """The message for a link (``?set=&id=``) naming a dataset or subject that does not exist, else None."""
     if want_set is not None and want_set not in sets:
-        return f"Dataset {esc(want_set)} was not found; the datasets are {esc(', '.join(sets))}."
+        return f"Dataset {ui.esc(want_set)} was not found; the datasets are {ui.esc(', '.join(sets))}."
     if want_id is not None and (want_set in (None, dataset)) and want_id not in ids:
-        return f"Subject {esc(want_id)} was not found in dataset {esc(dataset)}."
+        return f"Subject {ui.esc(want_id)} was not found in dataset {ui.esc(dataset)}."
     return None
 
 
@@ -53,28 +53,47 @@ def _lesion_rows(cfg, dataset: str, subject: str) -> None:
         return
     with st.expander(f"Lesions ({len(rows)} per-lesion rows)", expanded=False):
         if rows.empty:
-            st.caption(f"No per-lesion rows for {esc(subject)} in the per-lesion table of {esc(dataset)}.")
+            st.caption(f"No per-lesion rows for {ui.esc(subject)} in the per-lesion table of {ui.esc(dataset)}.")
             return
         shown = rows[[c for c in LESION_COLUMNS if c in rows.columns]].copy()
         shown["kind"] = shown["kind"].map(lambda k: OUTCOMES.get(k, k))
         st.dataframe(shown.rename(columns=LESION_COLUMNS), hide_index=True, width="stretch",
-                     key=f"{PAGE}.lesions.table", column_config={
-                         n: st.column_config.NumberColumn(format="%.3f") for n in ("Dice", "HD95 (mm)", "NSD")})
+                     key=f"{PAGE}.lesions.table", column_config=ui.number_formats("%.3f", "Dice", "HD95 (mm)", "NSD"))
         st.caption("One row per GT lesion (detected, missed or below `min_size`) and per false-positive "
                    "component, from the per-lesion table of metric extraction.")
 
 
 def body() -> None:
-    page = page_tables("Subjects exploration", "features")
+    page = ui.page_tables("Subjects exploration", "features")
     if page is None:
         return
     cfg, ftab = page
     catalog = data.catalog(cfg, ftab)
+    chosen = _choose_subject(ftab)
+    if chosen is None:
+        return
+    dataset, set_df, subject = chosen
+    _header(cfg, dataset, subject)
+    row = set_df[set_df["ID"].astype(str) == subject].iloc[0]
+    cats = list(catalog.categories)
+    order = {c: i for i, c in enumerate(ftab.df.columns)}
+    for tab, cat in zip(st.tabs(cats), cats):
+        items = sorted(catalog.categories[cat].items(), key=lambda kv: order.get(kv[1], 0))
+        table = pd.DataFrame({"Feature": [n for n, _ in items], "Value": [_format(row[c]) for _, c in items]})
+        tab.dataframe(table, hide_index=True, width="stretch")
+    if cfg.metrics:
+        _metric_rows(cfg, dataset, subject)
+        _lesion_rows(cfg, dataset, subject)
+    _outliers(catalog, set_df, dataset, subject)
+
+
+def _choose_subject(ftab: data.Tables) -> tuple | None:
+    """Sidebar "Dataset" and "Subject" (a link ``?set=&id=`` preselects them): ``(dataset, rows, ID)`` or None."""
     params = st.query_params
     want_set, want_id = params.get("set"), params.get("id")
     if want_set in ftab.sets:  # a link (?set=&id=) wins over the dataset chosen on another page
         st.session_state["shared.dataset"] = want_set
-    dataset = select_one("Dataset", ftab.sets, PAGE, "set", shared="dataset")
+    dataset = ui.select_one("Dataset", ftab.sets, PAGE, "set", shared="dataset")
     set_df = ftab.df[ftab.df["set"] == dataset]
     ids = sorted(set_df["ID"].astype(str).unique())
     unknown = _unknown_link(ftab.sets, ids, want_set, want_id, dataset)
@@ -84,46 +103,46 @@ def body() -> None:
         if unknown:
             st.warning(unknown)
         elif not ids:
-            st.info(f"No subjects in {esc(dataset)}.")
-        return
+            st.info(f"No subjects in {ui.esc(dataset)}.")
+        return None
     if (want_set, want_id) != (dataset, subject):
         st.query_params.update({"set": dataset, "id": subject})
-    row = set_df[set_df["ID"].astype(str) == subject].iloc[0]
+    return dataset, set_df, subject
 
-    st.subheader(f"Subject information: {esc(subject)}")
+
+def _header(cfg, dataset: str, subject: str) -> None:
+    """Title, the ITK-SNAP buttons and the slice viewer toggle."""
+    params = st.query_params
+    st.subheader(f"Subject information: {ui.esc(subject)}")
     c1, *model_cols = st.columns(1 + len(cfg.predictions.get(dataset, {})) or 1)
     if c1.button("Open in ITK-SNAP", key=f"{PAGE}.open"):
-        open_in_itksnap(cfg, dataset, subject, force=True)
+        ui.open_in_itksnap(cfg, dataset, subject, force=True)
     for col, model in zip(model_cols, cfg.predictions.get(dataset, {})):
-        if col.button(f"Open with prediction of {esc(model)}", key=f"{PAGE}.open.{model}"):
-            open_in_itksnap(cfg, dataset, subject, models=(model,), force=True)
+        if col.button(f"Open with prediction of {ui.esc(model)}", key=f"{PAGE}.open.{model}"):
+            ui.open_in_itksnap(cfg, dataset, subject, models=(model,), force=True)
     # ?view=slices (a click elsewhere, the gallery) opens the in-browser viewer; it stays off otherwise, so
     # browsing subjects reads no NIfTI file
     if st.toggle("Slice viewer", value=params.get("view") == "slices", key=f"{PAGE}.viewer.on",
                  help="Three planes of the subject's images with the ground truth and a model's prediction."):
         slice_viewer(cfg, dataset, subject, model=params.get("model"), region=params.get("label"))
 
-    cats = list(catalog.categories)
-    tabs = st.tabs(cats)
-    order = {c: i for i, c in enumerate(ftab.df.columns)}
-    for tab, cat in zip(tabs, cats):
-        items = sorted(catalog.categories[cat].items(), key=lambda kv: order.get(kv[1], 0))
-        table = pd.DataFrame({"Feature": [n for n, _ in items], "Value": [_format(row[c]) for _, c in items]})
-        tab.dataframe(table, hide_index=True, width="stretch")
 
-    if cfg.metrics:
-        mtab = data.metrics(cfg)
-        show_problems(mtab)
-        mdf = mtab.df
-        sub = mdf[(mdf["set"] == dataset) & (mdf["ID"].astype(str) == subject)] if not mdf.empty else mdf
-        if not sub.empty:
-            cols = data.metric_columns(sub, mtab.meta_columns)
-            table = sub[["model", "region", *cols]].sort_values(["model", "region"])
-            table = table.rename(columns={c: data.metric_name(c) for c in cols})
-            with st.expander("Metrics (model × region)", expanded=True):
-                st.dataframe(table, hide_index=True, width="stretch")
-        _lesion_rows(cfg, dataset, subject)
+def _metric_rows(cfg, dataset: str, subject: str) -> None:
+    """The subject's metrics, one row per model and region."""
+    mtab = data.metrics(cfg)
+    ui.show_problems(mtab)
+    mdf = mtab.df
+    sub = mdf[(mdf["set"] == dataset) & (mdf["ID"].astype(str) == subject)] if not mdf.empty else mdf
+    if not sub.empty:
+        cols = data.metric_columns(sub, mtab.meta_columns)
+        table = sub[["model", "region", *cols]].sort_values(["model", "region"])
+        table = table.rename(columns={c: data.metric_name(c) for c in cols})
+        with st.expander("Metrics (model × region)", expanded=True):
+            st.dataframe(table, hide_index=True, width="stretch")
 
+
+def _outliers(catalog, set_df, dataset: str, subject: str) -> None:
+    """IQR outlier detection of the subject's features against the rest of its dataset."""
     st.subheader("IQR outlier detection")
     extreme = st.checkbox("Extreme outlier", key=f"{PAGE}.extreme",
                           help="Off: outside Q1 − 1.5·IQR … Q3 + 1.5·IQR; on: 3·IQR (over the dataset without "
@@ -143,7 +162,7 @@ def body() -> None:
         "Side": list(out["side"]),
     })
     st.dataframe(table, hide_index=True, width="stretch")
-    csv_download(out.assign(feature_name=table["Feature"].values), f"outliers_{subject}.csv", f"{PAGE}.csv")
+    ui.csv_download(out.assign(feature_name=table["Feature"].values), f"outliers_{subject}.csv", f"{PAGE}.csv")
 
 
 body()

@@ -4,39 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from auditapp.analysis import (
-    FILTERS,
-    filter_feature,
-    group_summary,
-    histogram_bins,
-    iqr_outlier_table,
-    value_range,
-)
-from auditapp.app import data
-from auditapp.app.plots import (
-    PLOT_TYPES,
-    SVG_NAMES,
-    color_map,
-    density_figure,
-    histogram_figure,
-    univariate_figure,
-)
-from auditapp.app.views._common import (
-    colour_group_by,
-    csv_download,
-    esc,
-    is_continuous,
-    dataset_multiselect,
-    feature_picker,
-    nothing_selected,
-    outlier_k,
-    outlier_table,
-    page_tables,
-    plot_options,
-    show_chart,
-    subject_viewer,
-    subset_filter,
-)
+from auditapp import analysis
+from auditapp.app import data, plots
+from auditapp.app.views import _common as ui
 
 PAGE = "univariate"
 
@@ -44,14 +14,14 @@ PAGE = "univariate"
 @st.fragment
 def _upper(cfg, plotted, highlight, point_colour, *, column, group_col, order, colors, pretty, legend) -> None:
     """Box/violin figure with click-through; its own controls rerun only this fragment."""
-    plot_type = st.selectbox("Plot type", PLOT_TYPES, key=f"{PAGE}.plot_type")
-    opts = plot_options(PAGE, "upper", x_title=pretty)
-    fig = univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
-                            plot_type=plot_type, highlight=highlight, legend_title=legend,
-                            point_colour=point_colour, options=opts)
-    selected = show_chart(fig, f"{PAGE}.chart", SVG_NAMES["univariate"])
+    plot_type = st.selectbox("Plot type", plots.PLOT_TYPES, key=f"{PAGE}.plot_type")
+    opts = ui.plot_options(PAGE, "upper", x_title=pretty)
+    fig = plots.univariate_figure(plotted, column, group=group_col, order=order, colors=colors, pretty=pretty,
+                                  plot_type=plot_type, highlight=highlight, legend_title=legend,
+                                  point_colour=point_colour, options=opts)
+    selected = ui.show_chart(fig, f"{PAGE}.chart", plots.SVG_NAMES["univariate"])
     st.caption("Click a point to open the subject in ITK-SNAP.")
-    subject_viewer(cfg, selected, PAGE)
+    ui.subject_viewer(cfg, selected, PAGE)
 
 
 @st.fragment
@@ -64,61 +34,62 @@ def _lower(cfg, plotted, rng, density_key, *, column, group_col, order, colors, 
         if how == "Number of bins":
             n_bins = int(c2.number_input("Number of bins", min_value=1, max_value=200, value=100, step=1,
                                          key=f"{PAGE}.bins.n"))
-            bins = histogram_bins(plotted[column], n_bins=n_bins)
+            bins = analysis.histogram_bins(plotted[column], n_bins=n_bins)
         else:
             width0 = (rng[1] - rng[0]) / 100 or 1.0
             size = float(c2.number_input("Bin size", min_value=1e-12, value=float(width0), format="%g",
                                          key=f"{PAGE}.bins.size.{column}"))
-            bins = histogram_bins(plotted[column], bin_size=size)
-        opts = plot_options(PAGE, "lower", x_title=pretty, y_title="Count")
-        fig = histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
-                               pretty=pretty, legend_title=legend, options=opts)
+            bins = analysis.histogram_bins(plotted[column], bin_size=size)
+        opts = ui.plot_options(PAGE, "lower", x_title=pretty, y_title="Count")
+        fig = plots.histogram_figure(plotted, column, bins=bins, group=group_col, order=order, colors=colors,
+                                     pretty=pretty, legend_title=legend, options=opts)
     else:
         curves, skipped = data.density(cfg, *density_key, tuple(order))
         if skipped:
-            st.caption(f"No density for {esc(', '.join(map(str, skipped)))}: fewer than 2 distinct values.")
-        opts = plot_options(PAGE, "lower", x_title=pretty, y_title="Density")
-        fig = density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend, options=opts)
-    show_chart(fig, f"{PAGE}.distribution", SVG_NAMES["distribution"], selectable=False)
+            st.caption(f"No density for {ui.esc(', '.join(map(str, skipped)))}: fewer than 2 distinct values.")
+        opts = ui.plot_options(PAGE, "lower", x_title=pretty, y_title="Density")
+        fig = plots.density_figure(curves, order=order, colors=colors, pretty=pretty, legend_title=legend,
+                                   options=opts)
+    ui.show_chart(fig, f"{PAGE}.distribution", plots.SVG_NAMES["distribution"], selectable=False)
 
 
 def body() -> None:
-    page = page_tables("Univariate analysis", "features")
+    page = ui.page_tables("Univariate analysis", "features")
     if page is None:
         return
     cfg, ftab = page
     catalog = data.catalog(cfg, ftab)
-    sets = dataset_multiselect(ftab.sets, PAGE)
-    column = feature_picker(catalog, PAGE)
-    group = colour_group_by(ftab.df, ftab.meta_columns, PAGE)
+    sets = ui.dataset_multiselect(ftab.sets, PAGE)
+    column = ui.feature_picker(catalog, PAGE)
+    group = ui.colour_group_by(ftab.df, ftab.meta_columns, PAGE)
     point_colour = None
-    if group is not None and is_continuous(ftab.df[group]):  # colour the points, keep one box per dataset
+    if group is not None and ui.is_continuous(ftab.df[group]):  # colour the points, keep one box per dataset
         point_colour, group = group, None
-    if nothing_selected(sets, column):
+    if ui.nothing_selected(sets, column):
         return
     pretty = catalog.name(column)
-    subset = subset_filter(ftab.df[ftab.df["set"].isin(sets)], ftab.meta_columns, PAGE)
+    subset = ui.subset_filter(ftab.df[ftab.df["set"].isin(sets)], ftab.meta_columns, PAGE)
     sel = data.Selection(tuple(sets), subset=subset)
     group_col = group or "set"
     legend = "Dataset" if group is None else group
     view = data.univariate_view(cfg, sel, column, group, point_colour)
-    rng = value_range(view[column])
+    rng = analysis.value_range(view[column])
     if rng is None:
-        st.info(f"No values of {esc(pretty)} in the selected datasets.")
+        st.info(f"No values of {ui.esc(pretty)} in the selected datasets.")
         return
     flt = _filter_controls(column, rng)
-    view = filter_feature(view, column, flt[0], lo=flt[1], hi=flt[2], k=flt[3])
-    highlight = _highlight_controls(view, sets)
+    view = analysis.filter_feature(view, column, flt[0], lo=flt[1], hi=flt[2], k=flt[3])
+    highlight = ui.highlight_select(view, sets, PAGE)
 
     if group is None:
         order = [s for s in sets if (view["set"] == s).any()]
-        colors = color_map(ftab.sets)
+        colors = plots.color_map(ftab.sets)
     else:
         order = sorted(view[group_col].unique(), key=str)
-        colors = color_map(order)
+        colors = plots.color_map(order)
     plotted = view[view[column].notna()]
     if plotted.empty:
-        st.info(f"No values of {esc(pretty)} in the selected datasets.")
+        st.info(f"No values of {ui.esc(pretty)} in the selected datasets.")
         return
 
     ctx = dict(column=column, group_col=group_col, order=order, colors=colors, pretty=pretty, legend=legend)
@@ -127,25 +98,25 @@ def body() -> None:
 
     _outliers(plotted, column, group_col, pretty, legend)
     with st.expander("Summary table", expanded=False):
-        summary = group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
+        summary = analysis.group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
         st.dataframe(summary, hide_index=True, width="stretch")
     out = view.rename(columns={column: pretty}).assign(group=view[group_col])[["ID", "set", "group", pretty]]
-    csv_download(out, f"univariate_{column}.csv", f"{PAGE}.csv")
+    ui.csv_download(out, f"univariate_{column}.csv", f"{PAGE}.csv")
 
 
 def _outliers(plotted, column: str, group_col: str, pretty: str, legend: str) -> None:
     """Outlier subjects of the plotted values (the points beyond the whiskers), linked to the Subjects page."""
     st.subheader("Outlier subjects")
-    k = outlier_k(PAGE)
-    table = iqr_outlier_table(plotted, [column], group=group_col, k=k)
-    outlier_table(table, {column: pretty}, PAGE, group_label=legend, k=k)
+    k = ui.outlier_k(PAGE)
+    table = analysis.iqr_outlier_table(plotted, [column], group=group_col, k=k)
+    ui.outlier_table(table, {column: pretty}, PAGE, group_label=legend, k=k)
 
 
 def _filter_controls(column: str, rng: tuple[float, float]) -> tuple:
     """"Filtering" expander; returns ``(mode, lo, hi, k)`` for ``analysis.filter_feature``."""
     with st.sidebar.expander("Filtering", expanded=False):
-        label = st.radio("Filter", list(FILTERS), key=f"{PAGE}.filter", label_visibility="collapsed")
-        mode = FILTERS[label]
+        label = st.radio("Filter", list(analysis.FILTERS), key=f"{PAGE}.filter", label_visibility="collapsed")
+        mode = analysis.FILTERS[label]
         lo = hi = None
         k = 3
         if mode in ("remove", "clip"):
@@ -158,15 +129,6 @@ def _filter_controls(column: str, rng: tuple[float, float]) -> tuple:
             k = int(st.number_input("Number of standard deviations", min_value=1, value=3, step=1,
                                     key=f"{PAGE}.std"))
     return (mode, lo, hi, k)
-
-
-def _highlight_controls(view, sets: list[str]) -> tuple[str, str] | None:
-    """"Highlight subject" expander: ``(set, ID)`` or None."""
-    with st.sidebar.expander("Highlight subject", expanded=False):
-        hl_set = st.selectbox("Dataset", sets, key=f"{PAGE}.hl.set")
-        ids = sorted(view.loc[view["set"] == hl_set, "ID"].astype(str).unique())
-        hl_id = st.selectbox("Subject", ["None", *ids], key=f"{PAGE}.hl.id")
-    return None if hl_id == "None" else (hl_set, hl_id)
 
 
 body()
