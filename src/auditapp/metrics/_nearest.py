@@ -34,12 +34,13 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["MaskGeometry", "surface_mask", "directed_distances"]
+__all__ = ["MaskGeometry", "surface_mask", "directed_distances", "grouped_surface_distances"]
 
 
 def surface_mask(mask: np.ndarray) -> np.ndarray:
@@ -156,11 +157,7 @@ class MaskGeometry:
     def tree(self) -> "cKDTree":  # noqa: F821 - imported on first use (keeps config imports light)
         """k-d tree of the surface voxels' physical coordinates (index × spacing)."""
         if self._tree is None:
-            # sliding-midpoint splits and large leaves: fastest to build and to query on voxel surfaces
-            from scipy.spatial import cKDTree
-
-            self._tree = cKDTree(self.points * np.asarray(self.spacing), leafsize=64, balanced_tree=False,
-                                 compact_nodes=False)
+            self._tree = _surface_tree(self.points, self.spacing)
         return self._tree
 
     def window(self, box: tuple[slice, ...], surface: bool = False) -> np.ndarray:
@@ -178,6 +175,23 @@ class MaskGeometry:
         return out
 
 
+def _surface_tree(points: np.ndarray, spacing: tuple[float, ...]) -> "cKDTree":  # noqa: F821
+    """k-d tree of voxel index rows at their physical coordinates (index × spacing)."""
+    # sliding-midpoint splits and large leaves: fastest to build and to query on voxel surfaces
+    from scipy.spatial import cKDTree
+
+    return cKDTree(points * np.asarray(spacing), leafsize=64, balanced_tree=False, compact_nodes=False)
+
+
+def _tree_distances(tree: "cKDTree", tree_points: np.ndarray, points: np.ndarray,  # noqa: F821
+                    spacing: tuple[float, ...]) -> np.ndarray:
+    """Exact distance (mm) from each index row of ``points`` to the nearest row of ``tree_points`` (in ``tree``)."""
+    if len(points) == 0:
+        return np.zeros(0)
+    _, nearest = tree.query(points * np.asarray(spacing))
+    return _exact_distances(points, tree_points[nearest], spacing)
+
+
 def _exact_distances(points: np.ndarray, features: np.ndarray, spacing: tuple) -> np.ndarray:
     """Distance (mm) between index rows, as scipy's EDT computes it: Σ_axis ((f − p)·s)², in axis order, √."""
     total = np.zeros(len(points))
@@ -193,8 +207,7 @@ def _nearest_distances(target: MaskGeometry, points: np.ndarray) -> np.ndarray:
     """Exact distance (mm) from each voxel index row of ``points`` to the nearest voxel of ``∂target``."""
     if len(points) == 0:
         return np.zeros(0)
-    _, nearest = target.tree.query(points * np.asarray(target.spacing))
-    return _exact_distances(points, target.points[nearest], target.spacing)
+    return _tree_distances(target.tree, target.points, points, target.spacing)
 
 
 def _split(blocks: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -308,44 +321,168 @@ def _near_offsets(spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, t
 def _surface_distances(source: MaskGeometry, target: MaskGeometry, select: np.ndarray | None) -> np.ndarray:
     """Exact distance from surface voxels of ``source`` (all, or those ``select``-ed) to ``∂target``.
 
-    Nearby voxels first: index offsets are tried in order of length on a window of the target
-    surface (one gather per offset over the voxels not resolved yet), so a voxel's first hit is
-    its nearest surface voxel. The scan always covers the offsets up to 2 × the smallest voxel
-    size, then goes on (up to 6 ×) while the voxels it resolves save more k-d tree queries than
-    it costs (checked every 32 offsets); the voxels left are queried in the k-d tree.
+    An offset scan (:func:`_offset_scan`) on a window of the target surface around the source, then
+    the k-d tree for the voxels it leaves.
     """
     points = source.points if select is None else source.points[select]
-    distances = np.empty(len(points))
     if len(points) == 0:
-        return distances
+        return np.empty(0)
     offsets, lengths, margin, first_chunk = _near_offsets(source.spacing)
     box = tuple(slice(b.start - m, b.stop + m) for b, m in zip(source.box, margin))
     near = target.window(box, surface=True)
-    cells = near.reshape(-1)
-    starts = np.array([b.start for b in box])
-    flat = np.ravel_multi_index(tuple((points - starts).T), near.shape)
-    strides = np.array([int(np.prod(near.shape[axis + 1:])) for axis in range(near.ndim)])
-    steps = offsets @ strides
-    pending = np.arange(len(points))
+    flat = np.ravel_multi_index(tuple((points - [b.start for b in box]).T), near.shape)
+    distances, pending = _offset_scan(near.reshape(-1), flat, offsets @ _strides(near.shape), lengths, first_chunk)
+    if len(pending):
+        distances[pending] = _nearest_distances(target, points[pending])
+    return distances
+
+
+def _offset_scan(cells: np.ndarray, flat: np.ndarray, steps: np.ndarray, lengths: np.ndarray, first_chunk: int,
+                 groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest target voxels found by trying index offsets in order of length, and the items left.
+
+    ``cells`` is a raveled window of the target (True: a target voxel); ``flat`` each source item's
+    raveled index in it, at least the scan's reach (:func:`_near_offsets`) from the window's edges;
+    ``steps[o]`` the raveled step of offset ``o`` (``lengths[o]`` its length), or with ``groups``,
+    ``steps[o, g]`` the step in the window of group ``g`` (windows with their own strides, side by side).
+    One gather per offset over the items not resolved yet, so an item's first hit is its nearest target
+    voxel. The scan always covers the first ``first_chunk`` offsets (up to 2 × the smallest voxel
+    size), then goes on (up to 6 ×) while the items it resolves save more k-d tree queries than it
+    costs (checked every 32 offsets). Returns ``(distances, items left)``; the distances of the items
+    left are unset.
+    """
+    distances = np.empty(len(flat))
+    pending = np.arange(len(flat))
     checked, resolved = first_chunk, 0
     for index, step in enumerate(steps):
         if index == checked:  # past _SCAN_MIN: go on only while the scan saves more than it costs
             if resolved * _QUERY_COST < _SCAN_CHUNK * (len(pending) + resolved):
                 break
             checked, resolved = index + _SCAN_CHUNK, 0
-        hit = cells[flat + step]
+        hit = cells[flat + (step if groups is None else step[groups])]
         if hit.any():
             distances[pending[hit]] = lengths[index]
             miss = ~hit
             resolved += len(pending)
-            pending = pending[miss]
-            flat = flat[miss]
+            pending, flat = pending[miss], flat[miss]
+            if groups is not None:
+                groups = groups[miss]
             resolved -= len(pending)
             if len(pending) == 0:
                 break
+    return distances, pending
+
+
+def _strides(shape: Sequence[int]) -> np.ndarray:
+    """Raveled (C-order) step of one voxel along each axis of an array of ``shape``."""
+    return np.array([int(np.prod(shape[axis + 1:])) for axis in range(len(shape))], dtype=np.int64)
+
+
+def grouped_surface_distances(points: np.ndarray, groups: np.ndarray, targets: np.ndarray,
+                              target_groups: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """Exact distance from each source voxel to the nearest target voxel of its group.
+
+    The search of :func:`directed_distances` for many (source, target) pairs at once (the lesions of a
+    region): each group gets a window around its source voxels holding its own target voxels, the
+    windows lie side by side in one array, one offset scan serves every group, and one k-d tree per
+    group takes the voxels the scan leaves.
+
+    Parameters
+    ----------
+    points : (n, ndim) ndarray of int
+        Volume indices of the source voxels.
+    groups : (n,) ndarray of int
+        Group of each source voxel (>= 0).
+    targets : (m, ndim) ndarray of int
+        Volume indices of the target voxels (a voxel may appear once per group), in C order within a
+        group (any order gives the same distances up to exact ties, see the module docstring).
+    target_groups : (m,) ndarray of int
+        Group of each target voxel.
+    spacing : sequence of float
+        Voxel size per axis (mm).
+
+    Returns
+    -------
+    (n,) ndarray of float
+        Distances (mm), as :func:`scipy.ndimage.distance_transform_edt` computes them; inf for a
+        group without target voxels.
+
+    Examples
+    --------
+    >>> targets, target_groups = np.array([[0, 0, 0], [0, 0, 4]]), np.array([0, 1])
+    >>> points = np.array([[0, 0, 1], [0, 0, 1], [0, 0, 3]])
+    >>> grouped_surface_distances(points, np.array([0, 1, 1]), targets, target_groups, (1.0, 1.0, 2.0))
+    array([2., 6., 2.])
+    """
+    spacing = tuple(float(s) for s in spacing)
+    if len(points) == 0:
+        return np.empty(0)
+    order = np.argsort(groups, kind="stable")  # items of a group together: gathers stay in its window
+    points, groups = points[order], groups[order]
+    offsets, lengths, margin, first_chunk = _near_offsets(spacing)
+    cells, flat, strides, window = _group_windows(points, groups, targets, target_groups, margin)
+    steps = offsets @ strides.T
+    if len(strides) == 1:  # one window: the same step for every item
+        steps, window = steps[:, 0], None
+    distances, pending = _offset_scan(cells, flat, steps, lengths, first_chunk, window)
     if len(pending):
-        distances[pending] = _nearest_distances(target, points[pending])
-    return distances
+        distances[pending] = _grouped_tree_distances(points[pending], groups[pending], targets, target_groups,
+                                                     spacing)
+    out = np.empty(len(order))
+    out[order] = distances
+    return out
+
+
+def _group_windows(points: np.ndarray, groups: np.ndarray, targets: np.ndarray, target_groups: np.ndarray,
+                   margin: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One window per group (its source voxels' box grown by ``margin``) holding its target voxels, the
+    windows side by side in one raveled array. ``groups`` sorted. Returns ``(cells, each source voxel's
+    index in cells, strides (windows, ndim), each source voxel's window)``."""
+    first = np.flatnonzero(np.diff(groups, prepend=-1))
+    low = np.minimum.reduceat(points, first, axis=0) - margin
+    high = np.maximum.reduceat(points, first, axis=0) + 1 + np.asarray(margin)
+    shapes = high - low
+    strides = np.cumprod(np.concatenate([shapes[:, 1:], np.ones((len(shapes), 1), np.int64)], axis=1)[:, ::-1],
+                        axis=1)[:, ::-1]  # C-order strides of each window
+    sizes = np.prod(shapes, axis=1)
+    bases = np.cumsum(sizes) - sizes
+    window = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(groups))))
+    slot = np.full(int(max(groups[-1], target_groups.max(initial=0))) + 1, -1)
+    slot[groups[first]] = np.arange(len(first))  # group -> its window
+    into = slot[target_groups]
+    keep = into >= 0
+    for axis in range(points.shape[1]):  # targets out of their window are beyond the scan's reach
+        column = targets[:, axis]
+        keep &= (column >= low[into, axis]) & (column < high[into, axis])
+    cells = np.zeros(int(sizes.sum()), bool)
+    cells[_raveled(targets[keep], into[keep], low, strides, bases)] = True
+    return cells, _raveled(points, window, low, strides, bases), strides, window
+
+
+def _raveled(points: np.ndarray, window: np.ndarray, low: np.ndarray, strides: np.ndarray,
+             bases: np.ndarray) -> np.ndarray:
+    """Index in the side-by-side windows of each voxel (``window``: its window, of corner ``low``)."""
+    if len(bases) == 1:  # one window: scalar corner and strides
+        window = 0
+    flat = np.zeros(len(points), np.int64) + bases[window]
+    for axis in range(points.shape[1]):
+        flat += (points[:, axis] - low[window, axis]) * strides[window, axis]
+    return flat
+
+
+def _grouped_tree_distances(points: np.ndarray, groups: np.ndarray, targets: np.ndarray,
+                            target_groups: np.ndarray, spacing: tuple) -> np.ndarray:
+    """k-d tree distances of :func:`grouped_surface_distances` (``groups`` sorted): one tree per group, on
+    its target voxels in the order given (C order: the tree a :class:`MaskGeometry` of them builds)."""
+    out = np.full(len(points), np.inf)
+    by_group = np.argsort(target_groups, kind="stable")
+    starts = np.flatnonzero(np.diff(groups, prepend=-1))
+    bounds = np.searchsorted(target_groups[by_group], [groups[starts], groups[starts] + 1])
+    for index, items in enumerate(np.split(np.arange(len(points)), starts[1:])):
+        candidates = targets[by_group[bounds[0, index]:bounds[1, index]]]
+        if len(candidates):
+            out[items] = _tree_distances(_surface_tree(candidates, spacing), candidates, points[items], spacing)
+    return out
 
 
 def directed_distances(

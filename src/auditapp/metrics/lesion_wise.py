@@ -34,9 +34,9 @@ components), ``tp_lesions``, ``fp_lesions``, ``fn_lesions``; ``lesion_precision 
 and ``lesion_recall = tp / (tp + fn)`` (NaN on a zero denominator), ``lesion_f1 = 2tp / (2tp + fp
 + fn)`` (1.0 when ``tp + fp + fn = 0``).
 
-Distances reuse :mod:`auditapp.metrics._nearest` on each lesion's own bounding box; the ground
-truth's labelling and lesion geometries (:class:`GroundTruthLesions`) are built once per subject
-and region and shared by the models.
+Distances of every scored lesion of a region come from one batched nearest-surface search
+(:mod:`auditapp.metrics._lesion_distances`); the ground truth's labelling and labelled surface
+(:class:`GroundTruthLesions`) are built once per subject and region and shared by the models.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from auditapp.metrics._nearest import MaskGeometry
+from auditapp.metrics._lesion_distances import LabelledSurface, labelled_surface, paired_surface_metrics
 from auditapp.metrics.components import Components, dilate, label_components, lesion_zones
-from auditapp.metrics.distances import HD95_CONVENTIONS, geometry_distance_metrics
+from auditapp.metrics.distances import HD95_CONVENTIONS
 from auditapp.metrics.regions import bounding_box, region_mask
 
 __all__ = [
@@ -231,7 +231,7 @@ class GroundTruthLesions:
         self.spacing = tuple(float(s) for s in spacing)
         self.voxel_volume = float(np.prod(self.spacing[::-1]))
         self.shape = tuple(shape) if shape is not None else mask.shape
-        self._geometries: dict[int, MaskGeometry] = {}
+        self._surface: LabelledSurface | None = None
         self.dilation = 0 if rule.convention == "matching" else rule.dilation  # matching never dilates
         self.lesions, self.zone_boxes = merged_components(mask, dilation=self.dilation, connectivity=rule.connectivity,
                                                           offset=offset, shape=self.shape)
@@ -243,26 +243,17 @@ class GroundTruthLesions:
         """Number of GT lesions (before ``min_size`` dropping)."""
         return self.lesions.count
 
-    def geometry(self, lesion: int) -> MaskGeometry:
-        """Surface geometry of one lesion on its bounding box (cached)."""
-        if lesion not in self._geometries:
-            self._geometries[lesion] = _component_geometry(self.lesions, (lesion,), self.spacing)
-        return self._geometries[lesion]
+    @property
+    def surface(self) -> LabelledSurface:
+        """Surface voxels of every lesion, labelled by lesion (cached)."""
+        if self._surface is None:
+            self._surface = labelled_surface(self.lesions)
+        return self._surface
 
 
 def _window(array: np.ndarray, offset: Sequence[int], box: Sequence[slice]) -> np.ndarray:
     """``array`` (at ``offset``) read on ``box`` (volume indices); the box must lie inside it."""
     return array[tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, offset))]
-
-
-def _component_geometry(components: Components, ids: Sequence[int], spacing: tuple) -> MaskGeometry:
-    """Geometry of the union of some components, cropped to the union of their boxes."""
-    boxes = [components.boxes[i - 1] for i in ids]
-    box = tuple(slice(min(b[a].start for b in boxes), max(b[a].stop for b in boxes))
-                for a in range(len(boxes[0])))
-    labels = _window(components.labels, components.offset, box)
-    mask = labels == ids[0] if len(ids) == 1 else np.isin(labels, ids)
-    return MaskGeometry.from_mask(mask, spacing, [b.start for b in box])
 
 
 def _common_box(a: Components, b: Components) -> list[slice] | None:
@@ -325,12 +316,16 @@ def _touching(gt: GroundTruthLesions, pred: Components) -> tuple[dict[int, set],
     return touching, overlap
 
 
-def _distances(gt_geo: MaskGeometry, pred_geo: MaskGeometry, rule: LesionRule, wanted: set) -> dict:
+def _distances(gt: GroundTruthLesions, pred: Components, pairs: list[tuple[int, list[int]]],
+               wanted: set) -> dict[int, dict]:
+    """HD95 / NSD (those wanted) of each (lesion, components) pair, by lesion: one batched search."""
     names = [n for n in ("hd95", "nsd") if f"lesion_{n}" in wanted]
-    if not names:
-        return {}
-    return geometry_distance_metrics(gt_geo, pred_geo, nsd_tolerance=rule.nsd_tolerance, metrics=names,
-                                     hd95_convention=rule.hd95_convention)
+    if not names or not pairs:
+        return {lesion: {} for lesion, _ in pairs}
+    pred_surface = labelled_surface(pred, within=sorted({c for _, comps in pairs for c in comps}))
+    values = paired_surface_metrics(gt.surface, pred_surface, pairs, spacing=gt.spacing, metrics=names,
+                                    nsd_tolerance=gt.rule.nsd_tolerance, hd95_convention=gt.rule.hd95_convention)
+    return {lesion: v for (lesion, _), v in zip(pairs, values)}
 
 
 def _ratio(num: float, den: float) -> float:
@@ -366,6 +361,8 @@ def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -
     fp = sorted(kept_pred - claimed)
     sums = {"dice": 0.0, "hd95": 0.0, "nsd": 0.0}
     rows, tp = [], 0
+    distances = _distances(gt, pred, [(lesion, sorted(hits[lesion])) for lesion in range(1, gt.count + 1)
+                                      if gt.kept[lesion] and hits.get(lesion)], wanted)
     for lesion in range(1, gt.count + 1):
         comps = sorted(hits.get(lesion, []))
         if not gt.kept[lesion]:
@@ -377,10 +374,7 @@ def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -
             tp += 1
             inter = sum(overlap.get((lesion, c), 0) for c in comps)
             p_size = int(pred.sizes[comps].sum())
-            values = {"dice": float(2 * inter / (gt.lesions.sizes[lesion] + p_size))}
-            if wanted & {"lesion_hd95", "lesion_nsd"}:
-                values.update(_distances(gt.geometry(lesion), _component_geometry(pred, comps, gt.spacing),
-                                         rule, wanted))
+            values = {"dice": float(2 * inter / (gt.lesions.sizes[lesion] + p_size)), **distances[lesion]}
         else:
             values = {"dice": 0.0, "hd95": rule.penalty_hd95, "nsd": 0.0}
             p_size = 0
@@ -439,11 +433,9 @@ def _matching(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool
     matches = _match(gt, pred, keep_pred)
     rows, per_match = [], []
     matched_gt = {}
+    distances = _distances(gt, pred, [(lesion, [comp]) for lesion, comp, _ in matches], wanted)
     for lesion, comp, dice in matches:
-        values = {"dice": dice}
-        if wanted & {"lesion_hd95", "lesion_nsd"}:
-            values.update(_distances(gt.geometry(lesion), _component_geometry(pred, (comp,), gt.spacing),
-                                     rule, wanted))
+        values = {"dice": dice, **distances[lesion]}
         per_match.append(values)
         matched_gt[lesion] = (comp, values)
     matched_pred = {comp for _, comp, _ in matches}
