@@ -172,7 +172,7 @@ _SPARSE_FILL = 1 / 32
 def _label_sparse(flat: np.ndarray, shape: tuple[int, ...], connectivity: int):
     """Label the voxels ``flat`` (sorted C-order indices into ``shape``) as ``ndimage.label`` does.
 
-    Neighbour pairs are found by looking each voxel's forward neighbours up in the sorted index list,
+    Neighbour pairs are found by looking each voxel's forward neighbours up in an array of voxel numbers,
     components by :func:`scipy.sparse.csgraph.connected_components`, and ids are given in raster order of
     each component's first voxel (as ``ndimage.label``). Returns ``(labels, count, boxes)``.
     """
@@ -180,21 +180,20 @@ def _label_sparse(flat: np.ndarray, shape: tuple[int, ...], connectivity: int):
     from scipy.sparse.csgraph import connected_components
 
     coords = np.unravel_index(flat, shape)
-    strides = np.array([int(np.prod(shape[axis + 1:])) for axis in range(len(shape))])
+    # voxel numbers (+1) on the box padded by one voxel: a neighbour is one look-up, never out of bounds
+    padded = tuple(n + 2 for n in shape)
+    strides = np.array([int(np.prod(padded[axis + 1:])) for axis in range(len(shape))])
+    where = np.ravel_multi_index(tuple(c + 1 for c in coords), padded)
+    number = np.zeros(int(np.prod(padded)), np.int32)  # lazily zeroed: only the voxels' pages are touched
+    number[where] = np.arange(1, len(flat) + 1, dtype=np.int32)
     neighbours = np.argwhere(structure(connectivity, len(shape))) - 1
     forward = [o for o in neighbours if next((v for v in o if v), 0) > 0]  # each pair once
     rows, cols = [], []
     for step in forward:
-        valid = np.ones(len(flat), bool)
-        for c, o, n in zip(coords, step, shape):
-            if o:
-                valid &= (c + o >= 0) & (c + o < n)
-        source = np.flatnonzero(valid)
-        target = flat[source] + int(step @ strides)
-        found = np.minimum(np.searchsorted(flat, target), len(flat) - 1)
-        hit = flat[found] == target
-        rows.append(source[hit])
-        cols.append(found[hit])
+        found = number[where + int(step @ strides)]
+        source = np.flatnonzero(found)
+        rows.append(source)
+        cols.append(found[source] - 1)
     rows, cols = np.concatenate(rows), np.concatenate(cols)
     graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(len(flat), len(flat)))
     count, component = connected_components(graph, directed=False)
