@@ -14,7 +14,10 @@ figure alike; CPU seconds of this process, medians of ``--repeats``):
   first model of a subject; ``lesion_dice``, ``lesion_hd95``, ``lesion_nsd``, ``lesion_counts``,
   per-lesion rows);
 
-and prints ``lesion / voxel`` (target ≤ 1.5) and ``lesion / read``. ``--before SRC`` (another tree's
+and prints ``lesion / voxel`` (the issue's ratio, target ≤ 1.5), ``lesion / read`` and ``pair +lesion``
+= ``(read + voxel + lesion) / (read + voxel)``, what a pair costs end to end with lesion-wise metrics
+switched on against without (the GT labelling counted in full for every pair, as for a subject's first
+model). ``--before SRC`` (another tree's
 ``src``, e.g. ``git archive main src | tar -x -C /tmp/before``) also times the lesion-wise step of that
 tree on each pair, in a child process run right after this tree's measurement of the pair (so both see
 the same load), and prints its ratio next to this one's. Cases: a synthetic
@@ -26,6 +29,7 @@ some, shifts the others and adds false positives), and every real pair of
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -178,15 +182,19 @@ def _same(before: dict, now: dict) -> bool:
 def _report(rows: list[dict], args) -> None:
     print(f"lesion-wise ({args.convention}, 4 regions, all lesion metrics + per-lesion rows); CPU s, median of "
           f"{args.repeats}" + (f"; before: {args.before}" if args.before else ""))
-    extra = f" {'before':>7s} {'before/voxel':>12s} {'same':>5s}" if args.before else ""
+    extra = f" {'before':>7s} {'before/voxel':>12s} {'before +lesion':>14s} {'same':>5s}" if args.before else ""
     print(f"{'case':42s} {'lesions':>7s} {'read':>7s} {'voxel':>7s} {'lesion':>7s} {'lesion/voxel':>12s} "
-          f"{'lesion/read':>11s}" + extra)
+          f"{'lesion/read':>11s} {'pair +lesion':>12s}" + extra)
     for r in rows:
-        extra = f" {r['before']:7.3f} {r['before'] / r['voxel']:12.2f} {str(r['same']):>5s}" if args.before else ""
+        base = r["read"] + r["voxel"]  # a pair's cost without lesion-wise metrics
+        extra = (f" {r['before']:7.3f} {r['before'] / r['voxel']:12.2f} {(base + r['before']) / base:14.2f}"
+                 f" {str(r['same']):>5s}") if args.before else ""
         print(f"{r['case']:42s} {r['lesions']:7d} {r['read']:7.3f} {r['voxel']:7.3f} {r['lesion']:7.3f} "
-              f"{r['lesion'] / r['voxel']:12.2f} {r['lesion'] / r['read']:11.2f}" + extra)
+              f"{r['lesion'] / r['voxel']:12.2f} {r['lesion'] / r['read']:11.2f} {(base + r['lesion']) / base:12.2f}"
+              + extra)
     worst = max(r["lesion"] / r["voxel"] for r in rows)
-    print(f"worst lesion/voxel ratio {worst:.2f} (target <= 1.5)")
+    print(f"worst lesion/voxel ratio {worst:.2f} (target <= 1.5); load average at the end "
+          + " / ".join(f"{load:.2f}" for load in os.getloadavg()) + " (1 / 5 / 15 min)")
 
 
 if __name__ == "__main__":
