@@ -1,4 +1,4 @@
-"""The batched per-lesion distances (metrics/_lesion_distances.py, _nearest.grouped_surface_distances).
+"""The batched per-lesion distances (metrics/_lesion_distances.py) against the plain ones they replace.
 
 Each primitive against the plain one it replaces, on random data: the grouped percentile against
 ``np.percentile`` (bit for bit, ties and groups of 1 and 2 values included), the grouped search against one
@@ -14,8 +14,13 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from auditapp.metrics import _lesion_distances
-from auditapp.metrics._lesion_distances import grouped_percentile, labelled_surface, paired_surface_metrics
-from auditapp.metrics._nearest import MaskGeometry, grouped_surface_distances, surface_mask
+from auditapp.metrics._lesion_distances import (
+    grouped_percentile,
+    grouped_surface_distances,
+    labelled_surface,
+    paired_surface_metrics,
+)
+from auditapp.metrics._nearest import MaskGeometry, surface_mask
 from auditapp.metrics.components import label_components
 from auditapp.metrics.distances import geometry_distance_metrics
 

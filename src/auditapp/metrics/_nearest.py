@@ -27,6 +27,8 @@ distance transform:
   grows with the surfaces, not with the bounding boxes.
 * :class:`MaskGeometry` holds one mask's crop, surface and tree; the pipeline builds the
   ground truth's once per subject and region and shares it between the models.
+* The offset scan (:func:`_offset_scan`) also serves many (source, target) pairs at once, each
+  in its own window (:func:`auditapp.metrics._lesion_distances.grouped_surface_distances`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["MaskGeometry", "surface_mask", "directed_distances", "grouped_surface_distances"]
+__all__ = ["MaskGeometry", "surface_mask", "directed_distances"]
 
 
 def surface_mask(mask: np.ndarray) -> np.ndarray:
@@ -376,113 +378,6 @@ def _offset_scan(cells: np.ndarray, flat: np.ndarray, steps: np.ndarray, lengths
 def _strides(shape: Sequence[int]) -> np.ndarray:
     """Raveled (C-order) step of one voxel along each axis of an array of ``shape``."""
     return np.array([int(np.prod(shape[axis + 1:])) for axis in range(len(shape))], dtype=np.int64)
-
-
-def grouped_surface_distances(points: np.ndarray, groups: np.ndarray, targets: np.ndarray,
-                              target_groups: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
-    """Exact distance from each source voxel to the nearest target voxel of its group.
-
-    The search of :func:`directed_distances` for many (source, target) pairs at once (the lesions of a
-    region): each group gets a window around its source voxels holding its own target voxels, the
-    windows lie side by side in one array, one offset scan serves every group, and one k-d tree per
-    group takes the voxels the scan leaves.
-
-    Parameters
-    ----------
-    points : (n, ndim) ndarray of int
-        Volume indices of the source voxels.
-    groups : (n,) ndarray of int
-        Group of each source voxel (>= 0).
-    targets : (m, ndim) ndarray of int
-        Volume indices of the target voxels (a voxel may appear once per group), in C order within a
-        group (any order gives the same distances up to exact ties, see the module docstring).
-    target_groups : (m,) ndarray of int
-        Group of each target voxel.
-    spacing : sequence of float
-        Voxel size per axis (mm).
-
-    Returns
-    -------
-    (n,) ndarray of float
-        Distances (mm), as :func:`scipy.ndimage.distance_transform_edt` computes them; inf for a
-        group without target voxels.
-
-    Examples
-    --------
-    >>> targets, target_groups = np.array([[0, 0, 0], [0, 0, 4]]), np.array([0, 1])
-    >>> points = np.array([[0, 0, 1], [0, 0, 1], [0, 0, 3]])
-    >>> grouped_surface_distances(points, np.array([0, 1, 1]), targets, target_groups, (1.0, 1.0, 2.0))
-    array([2., 6., 2.])
-    """
-    spacing = tuple(float(s) for s in spacing)
-    if len(points) == 0:
-        return np.empty(0)
-    order = np.argsort(groups, kind="stable")  # items of a group together: gathers stay in its window
-    points, groups = points[order], groups[order]
-    offsets, lengths, margin, first_chunk = _near_offsets(spacing)
-    cells, flat, strides, window = _group_windows(points, groups, targets, target_groups, margin)
-    steps = offsets @ strides.T
-    if len(strides) == 1:  # one window: the same step for every item
-        steps, window = steps[:, 0], None
-    distances, pending = _offset_scan(cells, flat, steps, lengths, first_chunk, window)
-    if len(pending):
-        distances[pending] = _grouped_tree_distances(points[pending], groups[pending], targets, target_groups,
-                                                     spacing)
-    out = np.empty(len(order))
-    out[order] = distances
-    return out
-
-
-def _group_windows(points: np.ndarray, groups: np.ndarray, targets: np.ndarray, target_groups: np.ndarray,
-                   margin: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One window per group (its source voxels' box grown by ``margin``) holding its target voxels, the
-    windows side by side in one raveled array. ``groups`` sorted. Returns ``(cells, each source voxel's
-    index in cells, strides (windows, ndim), each source voxel's window)``."""
-    first = np.flatnonzero(np.diff(groups, prepend=-1))
-    low = np.minimum.reduceat(points, first, axis=0) - margin
-    high = np.maximum.reduceat(points, first, axis=0) + 1 + np.asarray(margin)
-    shapes = high - low
-    strides = np.cumprod(np.concatenate([shapes[:, 1:], np.ones((len(shapes), 1), np.int64)], axis=1)[:, ::-1],
-                        axis=1)[:, ::-1]  # C-order strides of each window
-    sizes = np.prod(shapes, axis=1)
-    bases = np.cumsum(sizes) - sizes
-    window = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(groups))))
-    slot = np.full(int(max(groups[-1], target_groups.max(initial=0))) + 1, -1)
-    slot[groups[first]] = np.arange(len(first))  # group -> its window
-    into = slot[target_groups]
-    keep = into >= 0
-    for axis in range(points.shape[1]):  # targets out of their window are beyond the scan's reach
-        column = targets[:, axis]
-        keep &= (column >= low[into, axis]) & (column < high[into, axis])
-    cells = np.zeros(int(sizes.sum()), bool)
-    cells[_raveled(targets[keep], into[keep], low, strides, bases)] = True
-    return cells, _raveled(points, window, low, strides, bases), strides, window
-
-
-def _raveled(points: np.ndarray, window: np.ndarray, low: np.ndarray, strides: np.ndarray,
-             bases: np.ndarray) -> np.ndarray:
-    """Index in the side-by-side windows of each voxel (``window``: its window, of corner ``low``)."""
-    if len(bases) == 1:  # one window: scalar corner and strides
-        window = 0
-    flat = np.zeros(len(points), np.int64) + bases[window]
-    for axis in range(points.shape[1]):
-        flat += (points[:, axis] - low[window, axis]) * strides[window, axis]
-    return flat
-
-
-def _grouped_tree_distances(points: np.ndarray, groups: np.ndarray, targets: np.ndarray,
-                            target_groups: np.ndarray, spacing: tuple) -> np.ndarray:
-    """k-d tree distances of :func:`grouped_surface_distances` (``groups`` sorted): one tree per group, on
-    its target voxels in the order given (C order: the tree a :class:`MaskGeometry` of them builds)."""
-    out = np.full(len(points), np.inf)
-    by_group = np.argsort(target_groups, kind="stable")
-    starts = np.flatnonzero(np.diff(groups, prepend=-1))
-    bounds = np.searchsorted(target_groups[by_group], [groups[starts], groups[starts] + 1])
-    for index, items in enumerate(np.split(np.arange(len(points)), starts[1:])):
-        candidates = targets[by_group[bounds[0, index]:bounds[1, index]]]
-        if len(candidates):
-            out[items] = _tree_distances(_surface_tree(candidates, spacing), candidates, points[items], spacing)
-    return out
 
 
 def directed_distances(
