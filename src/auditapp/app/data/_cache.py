@@ -28,8 +28,11 @@ __all__ = ["Selection", "Sources", "Subset", "apply_subset", "cached", "file_sig
 Subset = tuple[str, tuple]
 
 
-def file_signature(path: Path | str) -> tuple[str, int, int] | None:
-    """``(path, mtime_ns, size)`` of a file, or None when it is not a readable file."""
+def file_signature(path: Path | str | None) -> tuple[str, int, int] | None:
+    """``(path, mtime_ns, size)`` of a file (the cache key of a file), or None when it is not a readable file
+    (or ``path`` is None)."""
+    if path is None:
+        return None
     try:
         st_ = os.stat(path)
     except OSError:

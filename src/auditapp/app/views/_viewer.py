@@ -14,7 +14,7 @@ from auditapp.app.plots import images
 from auditapp.errors import SubjectError
 from auditapp.viewers import itksnap
 
-__all__ = ["OVERLAYS", "file_key", "slice_viewer", "slider_key"]
+__all__ = ["OVERLAYS", "slice_viewer", "slider_key"]
 
 KEY = "subjects.viewer"
 MAX_SIDE = 256
@@ -30,11 +30,6 @@ def slider_key(dataset: str, subject: str, axis: int) -> str:
 def _jump(dataset: str, subject: str, target: tuple[int, int, int]) -> None:
     for axis, index in enumerate(target):
         st.session_state[slider_key(dataset, subject, axis)] = int(index)
-
-
-def file_key(path):
-    """Cache key of a file (None for a file that was not found)."""
-    return None if path is None else data.file_signature(path)
 
 
 def _controls(cfg, dataset: str, files: data.ViewerFiles, model: str | None, region: str | None):
@@ -90,9 +85,9 @@ def slice_viewer(cfg, dataset: str, subject: str, *, model: str | None = None, r
     sequence, overlay, model, values, label, opacity = _controls(cfg, dataset, files, model, region)
     for message in data.missing_file_messages(cfg, dataset, files, model):
         st.info(message)
-    image = file_key(files.sequences.get(sequence) if sequence else None)
-    gt = file_key(files.seg)
-    pred = file_key(files.predictions.get(model) if model else None)
+    image = data.file_signature(files.sequences.get(sequence) if sequence else None)
+    gt = data.file_signature(files.seg)
+    pred = data.file_signature(files.predictions.get(model) if model else None)
     if overlay == OVERLAYS[0] and gt is not None and pred is None:
         st.caption("No prediction to compare: the ground truth is shown alone.")
     try:

@@ -9,7 +9,7 @@ from auditapp.analysis import slices
 from auditapp.app import data
 from auditapp.app.plots import images
 from auditapp.app.views import _common as ui
-from auditapp.app.views._viewer import file_key, slice_viewer
+from auditapp.app.views._viewer import slice_viewer
 from auditapp.errors import SubjectError
 from auditapp.viewers import itksnap
 
@@ -66,9 +66,8 @@ def _thumbnail(cfg, dataset, model, subject, values):
     image = next(iter(files.sequences.values()), None)
     main = files.sequences.get(cfg.viewer.main_sequence, image)
     try:
-        return data.gallery_thumbnail(file_key(main), data.file_signature(files.seg),
-                                      data.file_signature(files.predictions[model]),
-                            values)
+        return data.gallery_thumbnail(data.file_signature(main), data.file_signature(files.seg),
+                                      data.file_signature(files.predictions[model]), values)
     except (SubjectError, ValueError) as exc:
         return str(exc)
 

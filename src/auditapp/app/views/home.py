@@ -33,49 +33,46 @@ def _datasets(cfg) -> list[str]:
     return names
 
 
+def _table_status(name: str, configured, tables: data.Tables, kind: str, describe) -> str:
+    """A dataset's features or metrics CSV: ``describe(rows)`` after a tick, its problem, or "not configured"."""
+    if name not in configured:
+        return "not configured"
+    if name not in tables.sets:
+        return "✗ " + next((p for p in tables.problems if f"{kind}.{name}" in p), "not loaded")
+    return f"{OK} " + describe(tables.df[tables.df["set"] == name])
+
+
 def _status(cfg, ftab: data.Tables, mtab: data.Tables) -> pd.DataFrame:
-    fdf, mdf = ftab.df, mtab.df
+    n_cols = ftab.df.shape[1] - 1 - len(ftab.meta_columns)  # the CSV's columns: not set, not metadata
     rows = []
     for name in _datasets(cfg):
-        row = {"Dataset": name}
-        if name in cfg.features:
-            sub = fdf[fdf["set"] == name] if not fdf.empty else fdf
-            if name in ftab.sets:
-                n_cols = sub.shape[1] - 1 - len(ftab.meta_columns)  # the CSV's columns: not set, not metadata
-                row["Features"] = f"{OK} {sub['ID'].nunique():,} subjects, {n_cols} columns"
-            else:
-                row["Features"] = "✗ " + next((p for p in ftab.problems if f"features.{name}" in p), "not loaded")
-        else:
-            row["Features"] = "not configured"
-        if name in cfg.metrics:
-            if name in mtab.sets:
-                sub = mdf[mdf["set"] == name]
-                kind = "legacy" if name in mtab.legacy_sets else "canonical"
-                row["Metrics"] = (f"{OK} {len(sub):,} rows, {sub['model'].nunique()} models, "
-                                  f"{sub['region'].nunique()} regions, {kind} columns")
-            else:
-                row["Metrics"] = "✗ " + next((p for p in mtab.problems if f"metrics.{name}" in p), "not loaded")
-        else:
-            row["Metrics"] = "not configured"
-        raw = cfg.raw_datasets.get(name)
-        row["Raw images"] = ("not configured" if raw is None else
-                             f"{OK} {raw.name}/" if raw.is_dir() else f"✗ folder not found: {raw}")
-        preds = cfg.predictions.get(name, {})
-        if preds:
-            bad = [m for m, p in preds.items() if not p.is_dir()]
-            row["Predictions"] = (f"{OK} {len(preds)} models" if not bad else f"✗ missing folder for {', '.join(bad)}")
-        else:
-            row["Predictions"] = "not configured"
+        raw, preds = cfg.raw_datasets.get(name), cfg.predictions.get(name, {})
+        bad = [m for m, p in preds.items() if not p.is_dir()]
         em = data.error_matrix_csv_path(cfg, name)
-        row["Error-matrix CSV"] = f"{OK} {em.name}" if em is not None else "—"
-        if ftab.meta_columns and name in ftab.sets:
-            sub = fdf[fdf["set"] == name]
-            matched = int(sub[list(ftab.meta_columns)].notna().any(axis=1).sum())
-            row["Metadata"] = f"{matched} of {len(sub)} subjects"
-        else:
-            row["Metadata"] = "—"
-        rows.append(row)
+        kind = "legacy" if name in mtab.legacy_sets else "canonical"
+        rows.append({
+            "Dataset": name,
+            "Features": _table_status(name, cfg.features, ftab, "features",
+                                      lambda sub: f"{sub['ID'].nunique():,} subjects, {n_cols} columns"),
+            "Metrics": _table_status(name, cfg.metrics, mtab, "metrics",
+                                     lambda sub: f"{len(sub):,} rows, {sub['model'].nunique()} models, "
+                                                 f"{sub['region'].nunique()} regions, {kind} columns"),
+            "Raw images": ("not configured" if raw is None else
+                           f"{OK} {raw.name}/" if raw.is_dir() else f"✗ folder not found: {raw}"),
+            "Predictions": ("not configured" if not preds else f"{OK} {len(preds)} models" if not bad else
+                            f"✗ missing folder for {', '.join(bad)}"),
+            "Error-matrix CSV": f"{OK} {em.name}" if em is not None else "—",
+            "Metadata": _metadata_status(ftab, name),
+        })
     return pd.DataFrame(rows)
+
+
+def _metadata_status(ftab: data.Tables, name: str) -> str:
+    """"n of N subjects" of a features set with metadata matched, else "—"."""
+    if not (ftab.meta_columns and name in ftab.sets):
+        return "—"
+    sub = ftab.df[ftab.df["set"] == name]
+    return f"{int(sub[list(ftab.meta_columns)].notna().any(axis=1).sum())} of {len(sub)} subjects"
 
 
 def _needs(cfg, ftab: data.Tables, mtab: data.Tables) -> list[str | None]:

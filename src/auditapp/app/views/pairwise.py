@@ -170,13 +170,11 @@ def _sticky(widget, label: str, name: str, default, *, options=None, **kwargs):
     store = f"{PAGE}._kept.{name}"
     key = f"{PAGE}.{name}"
     kept = st.session_state.get(store, default)
-    if options is None:
-        value = widget(label, value=bool(kept), key=key, **kwargs) if key not in st.session_state else \
-            widget(label, key=key, **kwargs)
-    else:
-        index = options.index(kept) if kept in options else 0
-        value = widget(label, options, index=index, key=key, **kwargs) if key not in st.session_state else \
-            widget(label, options, key=key, **kwargs)
+    if key not in st.session_state and options is None:  # first draw (again): start from the kept value
+        kwargs["value"] = bool(kept)
+    elif key not in st.session_state:
+        kwargs["index"] = options.index(kept) if kept in options else 0
+    value = widget(*((label,) if options is None else (label, options)), key=key, **kwargs)
     st.session_state[store] = value
     return value
 
@@ -197,12 +195,9 @@ def _result_rows(result, baseline: str, benchmark: str, title: str) -> pd.DataFr
         ("Decision", f"{result.decision} (α = {result.alpha:g})"),
         ("p-value", f"{format_p(result.p_value)} ({result.p_value:.4e})"),
         (f"Effect size: {effect}", f"{_fmt(result.effect_size, '.3f')} ({what}{benchmark} larger)"),
-        ("Median of d", f"{_num(result.median_difference)} (what Wilcoxon's direction "
-                        "follows most closely)"),
-        ("Mean of d", f"{_num(result.mean_difference)} (the Average bar above: change of "
-                      "the means)"),
-        ("95 % bootstrap CI of the mean of d",
-         f"[{_num(result.ci_low)}, {_num(result.ci_high)}]"),
+        ("Median of d", f"{_num(result.median_difference)} (what Wilcoxon's direction follows most closely)"),
+        ("Mean of d", f"{_num(result.mean_difference)} (the Average bar above: change of the means)"),
+        ("95 % bootstrap CI of the mean of d", f"[{_num(result.ci_low)}, {_num(result.ci_high)}]"),
         (f"Mean {baseline} / {benchmark}", f"{_fmt(result.mean_baseline)} / {_fmt(result.mean_benchmark)}"),
     ]
     return pd.DataFrame(rows, columns=["Quantity", "Value"]).set_index("Quantity")
