@@ -141,8 +141,8 @@ def _attach(df: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
     return join_metadata(df, meta[cols])
 
 
-def _read_all(sigs: tuple, kind: str) -> tuple[list[pd.DataFrame], list[str], list[str], list[str]]:
-    """Read every dataset's file; frames, problems, sets read, legacy sets."""
+def _read_all(sigs: tuple, kind: str, metadata: tuple) -> tuple[pd.DataFrame, pd.DataFrame | None, list, list, list]:
+    """Every dataset's file stacked, metadata joined on ``ID``; the metadata, problems, sets read, legacy sets."""
     frames, problems, sets, legacy = [], [], [], []
     for sig in sigs:
         name = sig[0]
@@ -159,31 +159,28 @@ def _read_all(sigs: tuple, kind: str) -> tuple[list[pd.DataFrame], list[str], li
         problems.extend(file_problems)
         if is_legacy:
             legacy.append(name)
-    return frames, problems, sets, legacy
+    columns = ["ID", "region", "model", "set"] if kind == "metrics" else ["ID", "set"]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    meta, meta_problems = _metadata(metadata)
+    return _attach(df, meta), meta, problems + meta_problems, sets, legacy
 
 
 @cached(8)
 def features(src: Sources) -> Tables:
     """Features of every ``features`` set, metadata joined on ``ID``."""
-    frames, problems, sets, _ = _read_all(src.features, "features")
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ID", "set"])
-    meta, meta_problems = _metadata(src.metadata)
-    df = _attach(df, meta)
+    df, meta, problems, sets, _ = _read_all(src.features, "features", src.metadata)
     meta_cols = [c for c in src.metadata_cols if c in df.columns]
     if meta is not None:
         meta_cols += [c for c in meta.columns if c != "ID" and c in df.columns and c not in meta_cols]
-    return Tables(df=df, problems=tuple(problems + meta_problems), meta_columns=tuple(meta_cols), sets=tuple(sets))
+    return Tables(df=df, problems=tuple(problems), meta_columns=tuple(meta_cols), sets=tuple(sets))
 
 
 @cached(8)
 def metrics(src: Sources) -> Tables:
     """Metrics of every ``metrics`` set (legacy columns renamed), metadata joined on ``ID``."""
-    frames, problems, sets, legacy = _read_all(src.metrics, "metrics")
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ID", "region", "model", "set"])
-    meta, meta_problems = _metadata(src.metadata)
-    df = _attach(df, meta)
+    df, meta, problems, sets, legacy = _read_all(src.metrics, "metrics", src.metadata)
     meta_cols = tuple(c for c in (meta.columns if meta is not None else []) if c != "ID" and c in df.columns)
-    return Tables(df=df, problems=tuple(problems + meta_problems), legacy_sets=tuple(legacy),
+    return Tables(df=df, problems=tuple(problems), legacy_sets=tuple(legacy),
                   meta_columns=meta_cols, sets=tuple(sets))
 
 

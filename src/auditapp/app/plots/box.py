@@ -79,6 +79,12 @@ def box_traces(values, position: float, *, name: str, color: str, customdata: np
     return traces
 
 
+def _model_customdata(part: pd.DataFrame, model: str, has_set: bool = True) -> np.ndarray:
+    """``[set, ID, model]`` per row (``set`` empty when the table has none)."""
+    sets = part["set"].astype(str) if has_set else np.full(len(part), "")
+    return np.column_stack([sets, part["ID"].astype(str), np.full(len(part), model, dtype=object)])
+
+
 def _positions(n: int, slots: int, width: float = 0.8) -> tuple[np.ndarray, float]:
     """Offsets of ``slots`` boxes sharing one category of width ``width`` centred on 0, and each box's width."""
     step = width / max(slots, 1)
@@ -129,8 +135,7 @@ def model_boxes(
             cell = rows[rows["metric"] == metric]
             for i, m in enumerate(models):
                 part = cell[cell["model"] == m]
-                custom = np.column_stack([part["set"].astype(str) if has_set else np.full(len(part), ""),
-                                          part["ID"].astype(str), np.full(len(part), m, dtype=object)])
+                custom = _model_customdata(part, m, has_set)
                 hover = (f"Model: {m}<br>ID: %{{customdata[1]}}<br>{metric_titles[metric]}: %{{y:.4g}}"
                          "<extra></extra>")
                 traces += box_traces(numeric(part["value"]), float(i), name=m, color=colors[m], customdata=custom,
@@ -186,8 +191,7 @@ def site_boxes(
         at_site = df[df["set"] == site]
         for i, m in enumerate(models):
             part = at_site[at_site["model"] == m]
-            custom = np.column_stack([part["set"].astype(str), part["ID"].astype(str),
-                                      np.full(len(part), m, dtype=object)])
+            custom = _model_customdata(part, m)
             hover = f"{site} · {m}<br>ID: %{{customdata[1]}}<br>{value_title}: %{{y:.4g}}<extra></extra>"
             traces += box_traces(numeric(part[value]), j + float(offsets[i]), name=m, color=colors[m],
                                  customdata=custom, hover=hover, width=width, showlegend=j == 0)
