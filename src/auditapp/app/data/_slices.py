@@ -19,6 +19,7 @@ import numpy as np
 import streamlit as st
 
 from auditapp.analysis import slices
+from auditapp.app.plots import images
 from auditapp.config.model import AppConfig, Label
 from auditapp.io.nifti import read_volume
 from auditapp.viewers import itksnap
@@ -175,8 +176,6 @@ def gallery_thumbnail(image: Signature | None, gt: Signature, pred: Signature,
     Cached per files and region, so it is computed once; the volumes it reads are not kept (a gallery of many
     subjects does not push the viewer's volumes out of memory).
     """
-    from auditapp.app.plots import images
-
     omap = _outcome(_read_labels(gt[0]).data, _read_labels(pred[0]).data, gt[0], pred[0], values)
     index = slices.thumbnail_slice(omap)
     codes = slices.outcome_slice(omap, 0, index)
@@ -187,7 +186,6 @@ def gallery_thumbnail(image: Signature | None, gt: Signature, pred: Signature,
             gray = slices.to_uint8(vol[index], *slices.display_window(vol))
     rgb = images.plane_rgb(gray, codes, images.outcome_palette(), opacity, THUMBNAIL_SIDE)
     return rgb, index, int(np.count_nonzero(codes >= slices.FP))
-
 
 
 @st.cache_resource(max_entries=4 * MAX_VOLUMES, show_spinner=False)
@@ -223,8 +221,6 @@ def viewer_plane(image: Signature | None, gt: Signature | None, pred: Signature 
     when ``gt`` is None) in those colours.
     ``shape`` is the volume's (:func:`viewer_geometry`); an image of another shape is left out (the page says so).
     """
-    from auditapp.app.plots import images
-
     gray = None
     if image is not None:
         vol = image_volume(*image).data
