@@ -27,6 +27,7 @@ from auditapp.app.plots.style import (
     numeric,
     scatter_type,
     subject_customdata,
+    subject_rows,
 )
 
 __all__ = ["PLOT_TYPES", "density_figure", "histogram_figure", "univariate_figure"]
@@ -107,7 +108,7 @@ def univariate_figure(
         traces += _group_traces(sub, str(name), positions[name], colors.get(name, PASTEL[i % len(PASTEL)]),
                                 value=value, plot_type=plot_type, kind=kind, hover=hover, colour=colour, first=i == 0)
     if highlight is not None:
-        hit = data[(data["set"].astype(str) == str(highlight[0])) & (data["ID"].astype(str) == str(highlight[1]))]
+        hit = subject_rows(data, highlight)
         if not hit.empty and hit[group].iloc[0] in positions:
             name = hit[group].iloc[0]
             traces.append(dict(

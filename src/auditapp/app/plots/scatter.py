@@ -28,6 +28,7 @@ from auditapp.app.plots.style import (
     numeric,
     scatter_type,
     subject_customdata,
+    subject_rows,
 )
 
 __all__ = ["metric_scatter", "scatter_figure"]
@@ -96,7 +97,7 @@ def scatter_figure(
                 marker=dict(size=10, line=OUTLINE, color=colors.get(name, PASTEL[i % len(PASTEL)])),
             ))
     if highlight is not None:
-        hit = data[(data["set"].astype(str) == str(highlight[0])) & (data["ID"].astype(str) == str(highlight[1]))]
+        hit = subject_rows(data, highlight)
         if not hit.empty:
             traces.append(dict(
                 type=kind, x=numeric(hit[x]), y=numeric(hit[y]), mode="markers", name=str(highlight[1]),

@@ -19,7 +19,7 @@ __all__ = [
     "PASTEL", "PREDICTED", "SCATTERGL_ABOVE", "SEQUENTIAL", "SEQUENTIAL_REVERSED", "SVG_NAMES", "UNFAVOURABLE",
     "apply_options", "build_figure", "color_map", "fixed_margins", "font_size", "format_number", "format_p", "grid",
     "groups_in_order", "jitter", "legend_position", "numeric", "paper_theme", "scatter_type", "subject_customdata",
-    "svg_config",
+    "subject_rows", "svg_config",
 ]
 
 PASTEL = tuple(qualitative.Pastel)
@@ -187,6 +187,11 @@ def scatter_type(n: int) -> str:
 def subject_customdata(df: pd.DataFrame) -> np.ndarray:
     """``[set, ID]`` per row as a fixed-width string array (cheap to copy and serialise, unlike objects)."""
     return np.stack([df["set"].to_numpy(dtype=str), df["ID"].to_numpy(dtype=str)], axis=-1)
+
+
+def subject_rows(df: pd.DataFrame, subject: tuple[str, str]) -> pd.DataFrame:
+    """Rows of ``df`` whose ``(set, ID)`` is ``subject`` (the highlighted subject of a figure)."""
+    return df[(df["set"].astype(str) == str(subject[0])) & (df["ID"].astype(str) == str(subject[1]))]
 
 
 def numeric(series: pd.Series) -> np.ndarray:

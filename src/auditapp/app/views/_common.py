@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import traceback
-from urllib.parse import urlencode
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from loguru import logger
 
+from auditapp import analysis
 from auditapp.app import data
 from auditapp.app.plots import paper_theme, svg_config
 from auditapp.app.selection import selected_subjects
@@ -26,7 +27,7 @@ from auditapp.viewers import itksnap
 __all__ = [
     "EFFECT_NAMES", "VIEWS", "colour_group_by", "csv_download", "dataset_multiselect", "dataset_with_models", "esc",
     "feature_picker", "feature_tables", "guard", "highlight_select", "is_continuous", "metric_select",
-    "metric_tables", "nothing_selected", "number_formats", "open_in_itksnap", "outlier_k", "outlier_table",
+    "metric_tables", "nothing_selected", "number_formats", "open_in_itksnap", "outlier_table",
     "page_config", "page_tables", "plot_options", "region_multiselect", "require", "select_one", "show_chart",
     "show_problems", "show_subject", "subject_viewer", "subset_filter",
 ]
@@ -351,17 +352,14 @@ def show_chart(fig: go.Figure, key: str, filename: str, *, selectable: bool = Tr
     return selected_subjects(event)
 
 
-def outlier_k(page: str) -> float:
-    """"Extreme outliers only (3 x IQR)" checkbox: the fence multiplier of the outlier tables (1.5 or 3)."""
-    return 3.0 if st.checkbox("Extreme outliers only (3 × IQR)", value=False, key=f"{page}.outliers.extreme") else 1.5
-
-
-def outlier_table(table: pd.DataFrame, names: dict[str, str], page: str, *, group_label: str = "Dataset",
-                  k: float = 1.5) -> None:
-    """The outlier subjects of :func:`auditapp.analysis.iqr_outlier_table`, each with a link to its Subjects page.
-
-    ``names`` maps a column to its display name (pretty feature / metric name).
-    """
+def outlier_table(rows: pd.DataFrame, names: dict[str, str], page: str, *, group: str = "set",
+                  group_label: str = "Dataset") -> None:
+    """"Outlier subjects": an "Extreme outliers only (3 × IQR)" checkbox and the outliers of ``rows`` per ``group``
+    (:func:`auditapp.analysis.iqr_outlier_table` of the columns of ``names``, which maps each to its display name),
+    each with a link to its Subjects page."""
+    st.subheader("Outlier subjects")
+    k = 3.0 if st.checkbox("Extreme outliers only (3 × IQR)", value=False, key=f"{page}.outliers.extreme") else 1.5
+    table = analysis.iqr_outlier_table(rows, list(names), group=group, k=k)
     if table.empty:
         st.caption(f"No subject outside the {k:g} × IQR fences.")
         return

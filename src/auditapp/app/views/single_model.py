@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from auditapp.analysis import iqr_outlier_table
 from auditapp.app import data, plots
 from auditapp.app.selection import selected_subjects, toggle_subjects
 from auditapp.app.views import _common as ui
@@ -117,14 +116,11 @@ def _correlations(cfg, sel, aggregated: bool, shown, model: str, feature: str, m
 
 def _outliers(shown, aggregated: bool, metric: str, feature: str, metric_title: str, feature_title: str) -> None:
     """Outlier subjects of the metric and the feature per dataset (and region), linked to the Subjects page."""
-    st.subheader("Outlier subjects")
-    k = ui.outlier_k(PAGE)
     rows, group, label = shown, "set", "Dataset"
     if not aggregated:
         rows = shown.assign(site_region=shown["set"].astype(str) + " · " + shown["region"].astype(str))
         group, label = "site_region", "Dataset · region"
-    table = iqr_outlier_table(rows, [metric, feature], group=group, k=k)
-    ui.outlier_table(table, {metric: metric_title, feature: feature_title}, PAGE, group_label=label, k=k)
+    ui.outlier_table(rows, {metric: metric_title, feature: feature_title}, PAGE, group=group, group_label=label)
 
 
 def _highlight_list(cfg, highlighted: list[tuple[str, str]], model: str) -> None:

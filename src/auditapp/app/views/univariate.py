@@ -96,20 +96,12 @@ def body() -> None:
     _upper(cfg, plotted, highlight, point_colour, **ctx)
     _lower(cfg, plotted, rng, (sel, column, group, flt), **ctx)
 
-    _outliers(plotted, column, group_col, pretty, legend)
+    ui.outlier_table(plotted, {column: pretty}, PAGE, group=group_col, group_label=legend)
     with st.expander("Summary table", expanded=False):
         summary = analysis.group_summary(view, column, group_col, order=order).rename(columns={group_col: legend})
         st.dataframe(summary, hide_index=True, width="stretch")
     out = view.rename(columns={column: pretty}).assign(group=view[group_col])[["ID", "set", "group", pretty]]
     ui.csv_download(out, f"univariate_{column}.csv", f"{PAGE}.csv")
-
-
-def _outliers(plotted, column: str, group_col: str, pretty: str, legend: str) -> None:
-    """Outlier subjects of the plotted values (the points beyond the whiskers), linked to the Subjects page."""
-    st.subheader("Outlier subjects")
-    k = ui.outlier_k(PAGE)
-    table = analysis.iqr_outlier_table(plotted, [column], group=group_col, k=k)
-    ui.outlier_table(table, {column: pretty}, PAGE, group_label=legend, k=k)
 
 
 def _filter_controls(column: str, rng: tuple[float, float]) -> tuple:
