@@ -124,87 +124,61 @@ BROWSER_STEPS = {
 
 
 def browser_benchmark(config: Path) -> list[tuple[str, str, float]]:
-    import signal
-    import socket
-    import subprocess
-    import urllib.request
-
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(REPO / "src"))
-    from auditapp.app.launch import streamlit_command
+    sys.path.insert(0, str(REPO / "tests"))
+    from app_fixtures import launch_chromium, served_dashboard
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(streamlit_command(config, port=port), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
     rows: list[tuple[str, str, float]] = []
-    try:
-        for _ in range(150):
+    with served_dashboard(config, src=REPO / "src") as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        titles = {"home": "Home", "univariate": "Univariate analysis", "multivariate": "Multivariate analysis",
+                  "subjects": "Subjects exploration"}
+        state = ("() => document.querySelector('[data-testid=\"stApp\"]')"
+                 "?.getAttribute('data-test-script-state') === 'notRunning'")
+        for name in ("home", "univariate", "multivariate", "subjects"):
+            marker = ".js-plotly-plot" if name in ("univariate", "multivariate") else "[data-testid='stDataFrame']"
+            # first visit: a full page load (new session, Streamlit's JavaScript, cold caches on the server)
+            t0 = time.perf_counter()
+            page.goto(url + ("/" if name == "home" else f"/{name}"), wait_until="domcontentloaded")
+            page.wait_for_function(state, timeout=60000)
+            page.locator(marker).first.wait_for(timeout=60000)
+            page.evaluate(PAINTED)
+            rows.append((name, "page load (URL)", time.perf_counter() - t0))
+            # then as a user does: to another page and back with the sidebar links (warm caches)
+            other = "Subjects exploration" if name == "home" else "Home"
+            page.get_by_test_id("stSidebarNav").get_by_text(other, exact=True).click()
+            page.wait_for_function(state, timeout=60000)
+            page.evaluate(OBSERVE)
+            t0 = time.perf_counter()
+            page.get_by_test_id("stSidebarNav").get_by_text(titles[name], exact=True).click()
             try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            titles = {"home": "Home", "univariate": "Univariate analysis", "multivariate": "Multivariate analysis",
-                      "subjects": "Subjects exploration"}
-            state = ("() => document.querySelector('[data-testid=\"stApp\"]')"
-                     "?.getAttribute('data-test-script-state') === 'notRunning'")
-            for name in ("home", "univariate", "multivariate", "subjects"):
-                marker = ".js-plotly-plot" if name in ("univariate", "multivariate") else "[data-testid='stDataFrame']"
-                # first visit: a full page load (new session, Streamlit's JavaScript, cold caches on the server)
-                t0 = time.perf_counter()
-                page.goto(url + ("/" if name == "home" else f"/{name}"), wait_until="domcontentloaded")
+                page.wait_for_function(SETTLED, timeout=30000)
+            except PlaywrightTimeout:  # no state change seen: the script state is checked instead
+                print(f"browser: {name} / page switch: no rerun seen within 30 s", file=sys.stderr)
                 page.wait_for_function(state, timeout=60000)
-                page.locator(marker).first.wait_for(timeout=60000)
-                page.evaluate(PAINTED)
-                rows.append((name, "page load (URL)", time.perf_counter() - t0))
-                # then as a user does: to another page and back with the sidebar links (warm caches)
-                other = "Subjects exploration" if name == "home" else "Home"
-                page.get_by_test_id("stSidebarNav").get_by_text(other, exact=True).click()
-                page.wait_for_function(state, timeout=60000)
+            page.locator(marker).first.wait_for(timeout=60000)
+            page.evaluate(PAINTED)
+            rows.append((name, "page switch (sidebar)", time.perf_counter() - t0))
+            for step, action in BROWSER_STEPS[name]:
                 page.evaluate(OBSERVE)
                 t0 = time.perf_counter()
-                page.get_by_test_id("stSidebarNav").get_by_text(titles[name], exact=True).click()
-                try:
-                    page.wait_for_function(SETTLED, timeout=30000)
-                except PlaywrightTimeout:  # no state change seen: the script state is checked instead
-                    print(f"browser: {name} / page switch: no rerun seen within 30 s", file=sys.stderr)
-                    page.wait_for_function(state, timeout=60000)
-                page.locator(marker).first.wait_for(timeout=60000)
-                page.evaluate(PAINTED)
-                rows.append((name, "page switch (sidebar)", time.perf_counter() - t0))
-                for step, action in BROWSER_STEPS[name]:
+                final = action(page)
+                if callable(final):  # the widget was opened and filtered first: time the final click only
                     page.evaluate(OBSERVE)
                     t0 = time.perf_counter()
-                    final = action(page)
-                    if callable(final):  # the widget was opened and filtered first: time the final click only
-                        page.evaluate(OBSERVE)
-                        t0 = time.perf_counter()
-                        final()
-                    try:
-                        page.wait_for_function(SETTLED, timeout=30000)
-                    except PlaywrightTimeout:  # a step that never settles is reported, the others still run
-                        rows.append((name, step, float("nan")))
-                        print(f"browser: {name} / {step}: no rerun within 30 s", file=sys.stderr)
-                        continue
-                    page.evaluate(PAINTED)
-                    rows.append((name, step, time.perf_counter() - t0))
-            browser.close()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+                    final()
+                try:
+                    page.wait_for_function(SETTLED, timeout=30000)
+                except PlaywrightTimeout:  # a step that never settles is reported, the others still run
+                    rows.append((name, step, float("nan")))
+                    print(f"browser: {name} / {step}: no rerun within 30 s", file=sys.stderr)
+                    continue
+                page.evaluate(PAINTED)
+                rows.append((name, step, time.perf_counter() - t0))
+        browser.close()
     return rows
 
 

@@ -183,71 +183,50 @@ def bench_error_matrix_many(folder: Path, n_subjects: int, repeat: int) -> dict[
 def bench_browser(config: Path, repeat: int) -> dict[str, float]:
     """End-to-end time (click -> new figure text shown, rerun finished, two animation frames painted) of warm
     interactions in headless Chromium."""
-    import socket
-    import subprocess
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
-    from auditapp.app.launch import streamlit_command
+    sys.path.insert(0, str(REPO / "tests"))
+    from app_fixtures import launch_chromium, served_dashboard
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(streamlit_command(config, port=port), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     out: dict[str, list[float]] = {}
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            plots = page.locator(".js-plotly-plot")
-            sidebar = page.get_by_test_id("stSidebarUserContent")
-            main_area = page.get_by_test_id("stMain")
+    with served_dashboard(config, src=REPO / "src") as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        plots = page.locator(".js-plotly-plot")
+        sidebar = page.get_by_test_id("stSidebarUserContent")
+        main_area = page.get_by_test_id("stMain")
 
-            state = ("() => document.querySelector('[data-testid=\"stApp\"]')"
-                     "?.getAttribute('data-test-script-state') === 'notRunning'")
-            painted = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+        state = ("() => document.querySelector('[data-testid=\"stApp\"]')"
+                 "?.getAttribute('data-test-script-state') === 'notRunning'")
+        painted = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
-            def click_until(label: str, click, wait_text: str) -> None:
-                t0 = time.perf_counter()
-                click()
-                plots.get_by_text(wait_text).first.wait_for(timeout=30_000)
-                # the text is there once the figure's SVG layer is drawn: also wait for the end of the rerun and
-                # two animation frames, so the main-thread drawing (WebGL points) is included
-                page.wait_for_function(state, timeout=30_000)
-                page.evaluate(painted)
-                out.setdefault(label, []).append(time.perf_counter() - t0)
+        def click_until(label: str, click, wait_text: str) -> None:
+            t0 = time.perf_counter()
+            click()
+            plots.get_by_text(wait_text).first.wait_for(timeout=30_000)
+            # the text is there once the figure's SVG layer is drawn: also wait for the end of the rerun and
+            # two animation frames, so the main-thread drawing (WebGL points) is included
+            page.wait_for_function(state, timeout=30_000)
+            page.evaluate(painted)
+            out.setdefault(label, []).append(time.perf_counter() - t0)
 
-            toggles = (  # page, (label, control, text that shows the rerun finished) x 2
-                ("pairwise", sidebar, "Absolute", ("pairwise: comparison Absolute", "Absolute improvement")),
-                ("pairwise", sidebar, "Relative", ("pairwise: comparison Relative", "Relative improvement (%)")),
-                ("multi_model", main_area, "Aggregated", ("multi-model: by region", "Models performance by region")),
-                ("multi_model", main_area, "Aggregated", ("multi-model: aggregated", "Average models performance")),
-                ("single_model", main_area, "Aggregated", ("single model: per region", "NETC")),
-                ("single_model", main_area, "Aggregated",
-                 ("single model: aggregated", "Dice of BraTS25_1 vs Tumor location (WHOLE)")),
-            )
-            for page_name in dict.fromkeys(t[0] for t in toggles):
-                page.goto(f"{url}/{page_name}")
-                plots.first.wait_for(timeout=60_000)
-                steps = [t for t in toggles if t[0] == page_name]
-                for _ in range(repeat + 1):
-                    for _, area, control, (label, expected) in steps:
-                        click_until(label, lambda a=area, c=control: a.get_by_text(c, exact=True).click(), expected)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        toggles = (  # page, (label, control, text that shows the rerun finished) x 2
+            ("pairwise", sidebar, "Absolute", ("pairwise: comparison Absolute", "Absolute improvement")),
+            ("pairwise", sidebar, "Relative", ("pairwise: comparison Relative", "Relative improvement (%)")),
+            ("multi_model", main_area, "Aggregated", ("multi-model: by region", "Models performance by region")),
+            ("multi_model", main_area, "Aggregated", ("multi-model: aggregated", "Average models performance")),
+            ("single_model", main_area, "Aggregated", ("single model: per region", "NETC")),
+            ("single_model", main_area, "Aggregated",
+             ("single model: aggregated", "Dice of BraTS25_1 vs Tumor location (WHOLE)")),
+        )
+        for page_name in dict.fromkeys(t[0] for t in toggles):
+            page.goto(f"{url}/{page_name}")
+            plots.first.wait_for(timeout=60_000)
+            steps = [t for t in toggles if t[0] == page_name]
+            for _ in range(repeat + 1):
+                for _, area, control, (label, expected) in steps:
+                    click_until(label, lambda a=area, c=control: a.get_by_text(c, exact=True).click(), expected)
+        browser.close()
     return {label: statistics.median(v[1:]) for label, v in out.items()}  # first of each is a cold cache
 
 

@@ -91,31 +91,6 @@ def apptest(repeat: int) -> list[tuple[str, float]]:
 TITLE = "document.querySelector('.auditapp-plane-title, .js-plotly-plot .gtitle')"
 
 
-def serve(src: Path, config: Path, port: int):
-    """Serve the app of the source tree ``src`` with that tree's own ``streamlit_command`` (its server options)."""
-    import json
-    import subprocess
-
-    env = dict(os.environ, PYTHONPATH=str(src))
-    cmd = json.loads(subprocess.run(
-        [sys.executable, "-c", "import json, sys; from auditapp.app.launch import streamlit_command; "
-         f"print(json.dumps(streamlit_command({str(config)!r}, port={port})))"],
-        env=env, check=True, capture_output=True, text=True).stdout)
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def _wait_health(url: str) -> None:
-    import urllib.request
-
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-
-
 def _timed_change(page, act) -> float:
     """``act()`` (a key press, a click) -> the axial title changed -> rerun finished -> two animation frames."""
     before = page.evaluate(f"() => {TITLE}?.textContent")
@@ -127,63 +102,52 @@ def _timed_change(page, act) -> float:
     return time.perf_counter() - t0
 
 
-def browser(config: Path, port: int, repeat: int, before: Path | None = None) -> list[tuple[str, float]]:
+def browser(config: Path, repeat: int, before: Path | None = None) -> list[tuple[str, float]]:
     """End-to-end timings in headless Chromium; with ``before``, that tree is served too and every step alternates
     between the two servers (same machine load for both), rows prefixed "before:"."""
-    import signal
-    import subprocess
+    import contextlib
 
     from playwright.sync_api import sync_playwright
 
+    sys.path.insert(0, str(REPO / "tests"))
+    from app_fixtures import launch_chromium, served_dashboard
+
     trees = [("", REPO / "src")] + ([("before: ", before)] if before else [])
-    procs = [serve(src, config, port + n) for n, (_, src) in enumerate(trees)]
     rows = []
-    try:
-        with sync_playwright() as pw:
-            chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"])
-            pages = []
-            for n, (name, _) in enumerate(trees):
-                url = f"http://127.0.0.1:{port + n}"
-                _wait_health(url)
-                page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-                t0 = time.perf_counter()
-                page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
-                          wait_until="domcontentloaded")
-                page.wait_for_function(f"() => {TITLE} !== null", timeout=300000)
-                page.wait_for_function(STATE, timeout=300000)
-                page.evaluate(PAINTED)
-                rows.append((f"{name}viewer page load (cold caches)", time.perf_counter() - t0))
-                pages.append(page)
-            times = [[] for _ in trees]
-            for step in range(repeat * 2):
-                key = "ArrowRight" if step < repeat else "ArrowLeft"
-                order = range(len(trees)) if step % 2 == 0 else reversed(range(len(trees)))
-                for n in order:
-                    page = pages[n]
-                    thumb = page.get_by_test_id("stSlider").filter(has_text="Axial slice").get_by_role("slider")
-                    thumb.focus()
-                    times[n].append(_timed_change(page, lambda: page.keyboard.press(key)))
-            for n, (name, _) in enumerate(trees):
-                # the first `repeat` steps encode new slices; going back finds them in the plane cache
-                rows.append((f"{name}slice change, new slice (median of {repeat})",
-                             statistics.median(times[n][:repeat])))
-                rows.append((f"{name}slice change, cached slice (median of {repeat})",
-                             statistics.median(times[n][repeat:])))
-                rows.append((f"{name}slice change, slowest", max(times[n])))
-            for n, (name, _) in enumerate(trees):
-                button = pages[n].get_by_role("button", name="Most false positives")
-                rows.append((f"{name}jump: most false positives", _timed_change(pages[n], button.click)))
-            chromium.close()
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGINT)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with contextlib.ExitStack() as stack, sync_playwright() as pw:
+        urls = [stack.enter_context(served_dashboard(config, src=src, timeout=60)) for _, src in trees]
+        chromium = launch_chromium(pw)
+        pages = []
+        for (name, _), url in zip(trees, urls):
+            page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+            t0 = time.perf_counter()
+            page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
+                      wait_until="domcontentloaded")
+            page.wait_for_function(f"() => {TITLE} !== null", timeout=300000)
+            page.wait_for_function(STATE, timeout=300000)
+            page.evaluate(PAINTED)
+            rows.append((f"{name}viewer page load (cold caches)", time.perf_counter() - t0))
+            pages.append(page)
+        times = [[] for _ in trees]
+        for step in range(repeat * 2):
+            key = "ArrowRight" if step < repeat else "ArrowLeft"
+            order = range(len(trees)) if step % 2 == 0 else reversed(range(len(trees)))
+            for n in order:
+                page = pages[n]
+                thumb = page.get_by_test_id("stSlider").filter(has_text="Axial slice").get_by_role("slider")
+                thumb.focus()
+                times[n].append(_timed_change(page, lambda: page.keyboard.press(key)))
+        for n, (name, _) in enumerate(trees):
+            # the first `repeat` steps encode new slices; going back finds them in the plane cache
+            rows.append((f"{name}slice change, new slice (median of {repeat})",
+                         statistics.median(times[n][:repeat])))
+            rows.append((f"{name}slice change, cached slice (median of {repeat})",
+                         statistics.median(times[n][repeat:])))
+            rows.append((f"{name}slice change, slowest", max(times[n])))
+        for n, (name, _) in enumerate(trees):
+            button = pages[n].get_by_role("button", name="Most false positives")
+            rows.append((f"{name}jump: most false positives", _timed_change(pages[n], button.click)))
+        chromium.close()
     return rows
 
 
@@ -192,7 +156,6 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--repeat", type=int, default=8)
     parser.add_argument("--browser", action="store_true", help="also measure end to end in headless Chromium")
-    parser.add_argument("--port", type=int, default=8681, help="this tree's server; --before uses the next port")
     parser.add_argument("--before", type=Path, help="with --browser: also serve this src folder (older code, e.g. "
                         "`git archive <commit> src | tar -x -C /tmp/before`) and alternate every step between both")
     args = parser.parse_args()
@@ -214,7 +177,7 @@ def main() -> int:
             if not Path("/usr/bin/chromium").is_file():
                 print("browser: skipped (/usr/bin/chromium not found)")
                 return 0
-            brows = browser(config, args.port, args.repeat, args.before)
+            brows = browser(config, args.repeat, args.before)
             print(f"\n{'headless Chromium, end to end':52s} {'ms':>8s}")
             for name, t in brows:
                 print(f"{name:52s} {t * 1000:8.0f}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -155,6 +157,17 @@ def env_with_path(bin_dir: Path) -> str:
     return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+#: Headless Chromium of the browser tests and benchmarks (Debian's package; never ``playwright install``).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def launch_chromium(playwright):
+    """Headless Chromium from ``/usr/bin/chromium`` with the flags every browser test and benchmark uses."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 now."""
     with socket.socket() as s:
@@ -162,19 +175,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _command(config: Path, port: int, src: Path | None) -> list[str]:
+    """``auditapp run-app``'s Streamlit command, of this tree or, with ``src``, of that source tree."""
+    if src is None:
+        from auditapp.app.launch import streamlit_command
+
+        return streamlit_command(config, port=port)
+    code = ("import json; from auditapp.app.launch import streamlit_command; "
+            f"print(json.dumps(streamlit_command({str(config)!r}, port={port})))")
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(src)), check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 @contextlib.contextmanager
-def served_dashboard(config: Path, log: Path, *, env: dict | None = None, timeout: float = 60):
+def served_dashboard(config: Path, log: Path | None = None, *, env: dict | None = None, src: Path | None = None,
+                     timeout: float = 60):
     """``auditapp run-app``'s Streamlit command on a free port, until its health check answers; yields the URL.
 
-    The server's output goes to ``log`` (shown when it does not start); it is stopped with Ctrl-C (SIGINT) at the end.
+    ``src``: serve another source tree (its own command and server options; A/B benchmarks). The server's output
+    goes to ``log`` (shown when it does not start); it is stopped with Ctrl-C (SIGINT) at the end.
     """
-    import pytest
-
-    from auditapp.app.launch import streamlit_command
-
     port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(streamlit_command(config, port=port), stdout=out, stderr=subprocess.STDOUT,
+    if src is not None:
+        env = dict(env or os.environ, PYTHONPATH=str(src))
+    with open(log or os.devnull, "wb") as out:
+        proc = subprocess.Popen(_command(config, port, src), stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -187,7 +213,8 @@ def served_dashboard(config: Path, log: Path, *, env: dict | None = None, timeou
             except OSError:
                 pass
             if time.monotonic() > end or proc.poll() is not None:
-                pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+                shown = log.read_text(errors="replace")[-2000:] if log else "(no log kept)"
+                raise RuntimeError(f"streamlit did not start: {shown}")
             time.sleep(0.2)
         yield url
     finally:

@@ -12,15 +12,13 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app_fixtures import env_with_path, fake_itksnap, make_project, served_dashboard, wait_for
+from app_fixtures import (CHROMIUM, env_with_path, fake_itksnap, launch_chromium, make_project, served_dashboard,
+                          wait_for)
 from auditapp.app.main import PAGES
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 # text that proves each page rendered its content (not only the title)
 EXPECTED = {
     "home": "Project status",
@@ -50,7 +48,7 @@ def test_every_page_url_renders(server):
     server, record = server
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for file, title, url_path, _ in PAGES:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser_models import ARGS, CHROMIUM, server  # noqa: F401  (module-scoped dashboard fixture)
+from app_fixtures import launch_chromium
+from test_browser_models import server  # noqa: F401  (module-scoped dashboard fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,7 @@ def test_rendered_figures(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
             # 3: disaggregated multi-model: each region row draws the models at the same x (no staircase)

@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from app_fixtures import served_dashboard
+from app_fixtures import CHROMIUM, launch_chromium, served_dashboard
 from test_app_models_pages import make_models_project
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 # (url path, title, number of Plotly figures expected at least)
 PAGES = (
     ("error_matrix", "Segmentation error matrix", 1),
@@ -48,7 +45,7 @@ def test_model_pages_render_in_chromium(server):
     ARTIFACTS.mkdir(exist_ok=True)
     timings = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for path, title, n_figs in PAGES:

@@ -15,14 +15,11 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from app_fixtures import served_dashboard, write_brats_config
+from app_fixtures import CHROMIUM, launch_chromium, served_dashboard, write_brats_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 SET, SUBJECT, MODEL = "BraTS2024_SSA", "BraTS2024_SSA-00002-000", "nnUnet"
 STATE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
          "?.getAttribute('data-test-script-state') === 'notRunning'")
@@ -79,7 +76,7 @@ def test_viewer_planes_slider_and_jumps(server):
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(f"{url}/subjects?set={SET}&id={SUBJECT}&view=slices&model={MODEL}",
@@ -127,7 +124,7 @@ def test_gallery_thumbnails(server):
 
     url, _ = server
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(f"{url}/gallery", wait_until="domcontentloaded")
