@@ -45,10 +45,10 @@ def dilated_zones(mask, *, dilation, connectivity, offset):
     return Components(labels, lesions.offset, sizes, zone_boxes), lesions
 
 
-@pytest.fixture(params=["ndimage", "sparse"])
+@pytest.fixture(params=["box", "voxels"])
 def labelling(request, monkeypatch):
-    """Every mask through one labelling path: scipy.ndimage.label, or the voxel-list path."""
-    monkeypatch.setattr(components, "_SPARSE_FILL", 0.0 if request.param == "ndimage" else 1.0)
+    """Every mask's component boxes through one path: a pass over the box, or the voxel list."""
+    monkeypatch.setattr(components, "_SPARSE_FILL", 0.0 if request.param == "box" else 1.0)
     return request.param
 
 

@@ -1,7 +1,7 @@
 """Connected components of one binary mask, on its bounding box (the labelling behind lesion-wise metrics).
 
-One labelling per mask, on the mask's bounding box (or a given box): :func:`scipy.ndimage.label`, or, for a
-mask filling little of its box, the same labels from its voxel list (:func:`_label_sparse`). Component ids
+One labelling per mask, on the mask's bounding box (or a given box), by ``cc3d`` (connected-components-3d: the
+labels of :func:`scipy.ndimage.label`, about 6 times faster). Component ids
 follow the first voxel of each component in C (raster) order, which is the same on a crop as on the whole
 volume, so ids do not depend on the box. :func:`lesion_zones` gives the BraTS lesions (components merged when
 their dilations touch) without dilating the whole box, dilating only components near another one;
@@ -150,64 +150,45 @@ def label_components(mask: np.ndarray, *, connectivity: int = 26,
         return Components(np.zeros((0,) * mask.ndim, np.int32), tuple(int(b) for b in base),
                           np.zeros(1, np.int64), ())
     crop = mask[box]
+    labels, count = _label(crop, connectivity)
     flat = np.flatnonzero(crop)
+    ids = labels.reshape(-1)[flat]
     if len(flat) <= crop.size * _SPARSE_FILL:
-        labels, count, boxes = _label_sparse(flat, crop.shape, connectivity)
+        boxes = _voxel_boxes(flat, ids, crop.shape, count)
     else:
         from scipy import ndimage
 
-        labels, count = ndimage.label(crop, structure=structure(connectivity, mask.ndim), output=np.int32)
         boxes = ndimage.find_objects(labels, max_label=count)
     start = tuple(int(o + b.start) for o, b in zip(base, box))
-    sizes = np.bincount(labels.reshape(-1)[flat], minlength=count + 1).astype(np.int64)
+    sizes = np.bincount(ids, minlength=count + 1).astype(np.int64)
     boxes = tuple(tuple(slice(s.start + o, s.stop + o) for s, o in zip(found, start)) for found in boxes)
     return Components(labels, start, sizes, boxes)
 
 
-#: A mask filling at most this fraction of its bounding box is labelled from its list of voxels
-#: (:func:`_label_sparse`): many small lesions spread over a brain-sized box.
+def _label(mask: np.ndarray, connectivity: int) -> tuple[np.ndarray, int]:
+    """``ndimage.label(mask, structure(connectivity))`` (int32 labels, ids in raster order of each component's
+    first voxel), by ``cc3d``: the same labels about 6 times faster on a tumour's box."""
+    import cc3d
+
+    _rank(connectivity, mask.ndim)  # the same ValueError as scipy's path for a connectivity cc3d lacks
+    labels, count = cc3d.connected_components(mask, connectivity=connectivity, return_N=True, out_dtype=np.uint32)
+    return labels.view(np.int32), int(count)  # ids < 2**31: the view is exact
+
+
+#: A mask filling at most this fraction of its bounding box gets its components' boxes from its voxel list
+#: (:func:`_voxel_boxes`) rather than a pass over the box: many small lesions spread over a brain-sized box.
 _SPARSE_FILL = 1 / 32
 
 
-def _label_sparse(flat: np.ndarray, shape: tuple[int, ...], connectivity: int):
-    """Label the voxels ``flat`` (sorted C-order indices into ``shape``) as ``ndimage.label`` does.
-
-    Neighbour pairs are found by looking each voxel's forward neighbours up in an array of voxel numbers,
-    components by :func:`scipy.sparse.csgraph.connected_components`, and ids are given in raster order of
-    each component's first voxel (as ``ndimage.label``). Returns ``(labels, count, boxes)``.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+def _voxel_boxes(flat: np.ndarray, ids: np.ndarray, shape: tuple[int, ...], count: int) -> list[tuple[slice, ...]]:
+    """``ndimage.find_objects`` from the labelled voxels (``flat``: sorted C-order indices into ``shape``,
+    ``ids``: their component ids, 1..``count``)."""
     coords = np.unravel_index(flat, shape)
-    # voxel numbers (+1) on the box padded by one voxel: a neighbour is one look-up, never out of bounds
-    padded = tuple(n + 2 for n in shape)
-    strides = np.array([int(np.prod(padded[axis + 1:])) for axis in range(len(shape))])
-    where = np.ravel_multi_index(tuple(c + 1 for c in coords), padded)
-    number = np.zeros(int(np.prod(padded)), np.int32)  # lazily zeroed: only the voxels' pages are touched
-    number[where] = np.arange(1, len(flat) + 1, dtype=np.int32)
-    neighbours = np.argwhere(structure(connectivity, len(shape))) - 1
-    forward = [o for o in neighbours if next((v for v in o if v), 0) > 0]  # each pair once
-    rows, cols = [], []
-    for step in forward:
-        found = number[where + int(step @ strides)]
-        source = np.flatnonzero(found)
-        rows.append(source)
-        cols.append(found[source] - 1)
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
-    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(len(flat), len(flat)))
-    count, component = connected_components(graph, directed=False)
-    _, first = np.unique(component, return_index=True)  # flat is sorted: first voxel of each component
-    rank = np.empty(count, np.int32)
-    rank[np.argsort(first)] = np.arange(1, count + 1, dtype=np.int32)
-    ids = rank[component]
-    labels = np.zeros(shape, np.int32)
-    labels.reshape(-1)[flat] = ids
     order = np.argsort(ids, kind="stable")
     starts = np.searchsorted(ids[order], np.arange(1, count + 1))
     bounds = [(np.minimum.reduceat(c[order], starts), np.maximum.reduceat(c[order], starts) + 1) for c in coords]
-    boxes = [tuple(slice(int(lo[z]), int(hi[z])) for lo, hi in bounds) for z in range(count)]
-    return labels, count, boxes
+    return [tuple(slice(int(lo[z]), int(hi[z])) for lo, hi in bounds) for z in range(count)]
+
 
 def _padded(box: Sequence[slice], margin: int, frame: Sequence[int]) -> tuple[slice, ...]:
     """``box`` grown by ``margin`` on every side, clipped to ``[0, frame)``."""
