@@ -10,6 +10,7 @@ their dilations touch) without dilating the whole box, dilating only components 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,12 +121,18 @@ class Components:
         out[tuple(dst)] = self.labels[tuple(src)]
         return out
 
-    def centroid(self, component: int) -> tuple[float, ...]:
-        """Mean voxel index of a component, in volume indices."""
-        box = self.boxes[component - 1]
-        local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, self.offset))
-        where = np.nonzero(self.labels[local] == component)
-        return tuple(float(w.mean()) + b.start for w, b in zip(where, box))
+    @functools.cached_property
+    def centroids(self) -> np.ndarray:
+        """Mean voxel index (volume indices) of every component, ``(count + 1, ndim)``; row 0 unused (NaN).
+
+        One pass over the labelled voxels for all components (a table of many lesions asks for all of them).
+        """
+        flat = np.flatnonzero(self.labels)
+        ids = self.labels.reshape(-1)[flat]
+        out = np.full((self.count + 1, self.labels.ndim), np.nan)
+        for axis, (coord, origin) in enumerate(zip(np.unravel_index(flat, self.labels.shape), self.offset)):
+            out[1:, axis] = np.bincount(ids, weights=coord, minlength=self.count + 1)[1:] / self.sizes[1:] + origin
+        return out
 
 
 def label_components(mask: np.ndarray, *, connectivity: int = 26,
