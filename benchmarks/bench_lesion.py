@@ -10,14 +10,16 @@ figure alike; CPU seconds of this process, medians of ``--repeats``):
 * ``read``: reading the GT and the prediction (``read_volume`` both);
 * ``voxel``: the voxel-wise evaluation of the pair (``evaluate_pair``, all 13 metrics and the
   error-matrix counts) — what metric extraction does per pair without lesion-wise metrics;
-* ``lesion``: every lesion-wise metric of every region (GT labelling included, as for the
+* ``lesion``: every lesion-wise metric of every region on its own (GT labelling included, as for the
   first model of a subject; ``lesion_dice``, ``lesion_hd95``, ``lesion_nsd``, ``lesion_counts``,
   per-lesion rows);
+* ``+voxel``: the same, after the voxel-wise evaluation of the pair, reusing its nearest-surface
+  searches (``searched=``) — what metric extraction does when both are on;
 
-and prints ``lesion / voxel`` (the issue's ratio, target ≤ 1.5), ``lesion / read`` and ``pair +lesion``
-= ``(read + voxel + lesion) / (read + voxel)``, what a pair costs end to end with lesion-wise metrics
-switched on against without (the GT labelling counted in full for every pair, as for a subject's first
-model). ``--before SRC`` (another tree's
+and prints ``lesion / voxel`` and ``+voxel / voxel`` (the issue's ratio, target ≤ 1.5), ``lesion / read``
+and ``pair +lesion`` = ``(read + voxel + +voxel) / (read + voxel)``, what a pair costs end to end with
+lesion-wise metrics switched on against without (the GT labelling counted in full for every pair, as for
+a subject's first model). ``--before SRC`` (another tree's
 ``src``, e.g. ``git archive main src | tar -x -C /tmp/before``) also times the lesion-wise step of that
 tree on each pair, in a child process run right after this tree's measurement of the pair (so both see
 the same load), and prints its ratio next to this one's. Cases: a synthetic
@@ -113,15 +115,18 @@ def measure(name: str, gt_path: Path, pred_path: Path, convention: str, repeats:
     def voxel():
         return evaluate_pair(gt.data, pred.data, spacing=spacing, regions=REGIONS, metrics=VOXEL_METRICS)
 
-    def lesion():
+    def lesion(searched=None):
         subject = SubjectLesions(gt.data, spacing, rules)
-        return evaluate_pair_lesions(subject, pred.data, REGIONS, metrics=tuple(LESION_METRICS), table=True)
+        return evaluate_pair_lesions(subject, pred.data, REGIONS, metrics=tuple(LESION_METRICS), table=True,
+                                     searched=searched)
 
-    voxel_time, _ = _cpu(voxel, repeats)
+    voxel_time, voxel_result = _cpu(voxel, repeats)
     lesion_time, result = _cpu(lesion, repeats)
+    reused_time, _ = _cpu(lambda: lesion(voxel_result.distances), repeats)
     lesions = sum(r.scores["gt_lesions"] + r.scores["fp_lesions"] for r in result.values())
-    return {"case": name, "read": read, "voxel": voxel_time, "lesion": lesion_time, "lesions": lesions,
-            "scores": {k: r.scores for k, r in result.items()}, "rows": {k: r.lesions for k, r in result.items()}}
+    return {"case": name, "read": read, "voxel": voxel_time, "lesion": lesion_time, "reused": reused_time,
+            "lesions": lesions, "scores": {k: r.scores for k, r in result.items()},
+            "rows": {k: r.lesions for k, r in result.items()}}
 
 
 def measure_before(src: str, gt_path: Path, pred_path: Path, convention: str, repeats: int) -> tuple[float, dict]:
@@ -182,18 +187,17 @@ def _same(before: dict, now: dict) -> bool:
 def _report(rows: list[dict], args) -> None:
     print(f"lesion-wise ({args.convention}, 4 regions, all lesion metrics + per-lesion rows); CPU s, median of "
           f"{args.repeats}" + (f"; before: {args.before}" if args.before else ""))
-    extra = f" {'before':>7s} {'before/voxel':>12s} {'before +lesion':>14s} {'same':>5s}" if args.before else ""
-    print(f"{'case':42s} {'lesions':>7s} {'read':>7s} {'voxel':>7s} {'lesion':>7s} {'lesion/voxel':>12s} "
-          f"{'lesion/read':>11s} {'pair +lesion':>12s}" + extra)
+    extra = f" {'before':>7s} {'before/voxel':>12s} {'same':>5s}" if args.before else ""
+    print(f"{'case':42s} {'lesions':>7s} {'read':>6s} {'voxel':>6s} {'lesion':>6s} {'+voxel':>6s} "
+          f"{'lesion/voxel':>12s} {'+voxel/voxel':>12s} {'lesion/read':>11s} {'pair +lesion':>12s}" + extra)
     for r in rows:
         base = r["read"] + r["voxel"]  # a pair's cost without lesion-wise metrics
-        extra = (f" {r['before']:7.3f} {r['before'] / r['voxel']:12.2f} {(base + r['before']) / base:14.2f}"
-                 f" {str(r['same']):>5s}") if args.before else ""
-        print(f"{r['case']:42s} {r['lesions']:7d} {r['read']:7.3f} {r['voxel']:7.3f} {r['lesion']:7.3f} "
-              f"{r['lesion'] / r['voxel']:12.2f} {r['lesion'] / r['read']:11.2f} {(base + r['lesion']) / base:12.2f}"
-              + extra)
-    worst = max(r["lesion"] / r["voxel"] for r in rows)
-    print(f"worst lesion/voxel ratio {worst:.2f} (target <= 1.5); load average at the end "
+        extra = (f" {r['before']:7.3f} {r['before'] / r['voxel']:12.2f} {str(r['same']):>5s}") if args.before else ""
+        print(f"{r['case']:42s} {r['lesions']:7d} {r['read']:6.3f} {r['voxel']:6.3f} {r['lesion']:6.3f} "
+              f"{r['reused']:6.3f} {r['lesion'] / r['voxel']:12.2f} {r['reused'] / r['voxel']:12.2f} "
+              f"{r['lesion'] / r['read']:11.2f} {(base + r['reused']) / base:12.2f}" + extra)
+    print(f"worst lesion/voxel {max(r['lesion'] / r['voxel'] for r in rows):.2f}, worst +voxel/voxel "
+          f"{max(r['reused'] / r['voxel'] for r in rows):.2f} (target <= 1.5); load average at the end "
           + " / ".join(f"{load:.2f}" for load in os.getloadavg()) + " (1 / 5 / 15 min)")
 
 

@@ -52,14 +52,20 @@ def test_surface_distances_equal_edt_at_every_surface_voxel(spacing, seed):
     gt, pred = _tumour_with_scattered_false_positives(seed)
     reference, d_p, d_g = _edt_reference(gt, pred, spacing)
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
-    ours_p = _nearest._surface_distances(geo_p, geo_g, None)
-    ours_g = _nearest._surface_distances(geo_g, geo_p, None)
+    ours_p = _nearest._surface_distances(geo_p, geo_g).distances
+    ours_g = _nearest._surface_distances(geo_g, geo_p).distances
     if all(float(s).is_integer() for s in spacing):  # squared distances are integers: exact
         assert np.array_equal(ours_p, d_p) and np.array_equal(ours_g, d_g)
     else:  # an exact tie between two voxels may round differently in the last bit
         np.testing.assert_allclose(ours_p, d_p, rtol=1e-14, atol=0)
         np.testing.assert_allclose(ours_g, d_g, rtol=1e-14, atol=0)
     assert (d_p > 10).sum() > 20  # far-away false positives are part of the check
+    for source, target in ((geo_p, geo_g), (geo_g, geo_p)):  # the voxel reached: on ∂target, at that distance
+        found = _nearest._surface_distances(source, target)
+        assert np.array_equal(found.points, source.points)
+        on_surface = {tuple(v) for v in target.points.tolist()}
+        assert all(tuple(v) in on_surface for v in found.nearest.tolist())
+        assert np.array_equal(_nearest._exact_distances(found.points, found.nearest, spacing), found.distances)
     out = distance_metrics(gt, pred, spacing=spacing)
     assert out["hausdorff_distance"] == pytest.approx(reference["hausdorff_distance"], rel=1e-14)
     for name in ALL:
@@ -70,7 +76,7 @@ def test_k_d_tree_only_and_near_offsets_only_give_the_same_distances():
     gt, pred = _tumour_with_scattered_false_positives(3)
     spacing = (1.2, 0.9, 2.5)
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
-    mixed = _nearest._surface_distances(geo_p, geo_g, None)
+    mixed = _nearest._surface_distances(geo_p, geo_g).distances
     tree_only = _nearest._nearest_distances(geo_g, geo_p.points)
     _, d_p, _ = _edt_reference(gt, pred, spacing)
     np.testing.assert_allclose(tree_only, d_p, rtol=1e-14, atol=0)
@@ -103,8 +109,8 @@ def test_offset_scan_stops_anywhere_without_changing_distances(query_cost, monke
     spacing = (1.0, 1.0, 1.0)
     _, d_p, d_g = _edt_reference(gt, pred, spacing)
     geo_g, geo_p = MaskGeometry.from_mask(gt, spacing), MaskGeometry.from_mask(pred, spacing)
-    assert np.array_equal(_nearest._surface_distances(geo_p, geo_g, None), d_p)
-    assert np.array_equal(_nearest._surface_distances(geo_g, geo_p, None), d_g)
+    assert np.array_equal(_nearest._surface_distances(geo_p, geo_g).distances, d_p)
+    assert np.array_equal(_nearest._surface_distances(geo_g, geo_p).distances, d_g)
     assert ((d_g > 2) & (d_g <= 6)).sum() > 100  # the extended scan has work to do
 
 

@@ -480,3 +480,90 @@ def test_panoptica_agrees_on_real_pairs(shared_dir):
             assert ours["lesion_hd95"] == pytest.approx(theirs.sq_hd95, rel=1e-9), (name, values)
             compared += 1
     assert compared >= 10
+
+
+# ---------------------------------------------------------------- reuse of the voxel-wise search
+def _scattered_lesions(seed: int, shape=(40, 44, 48)):
+    """A label volume with a few balls of labels 1-3, and a prediction that shifts, grows, misses and adds some."""
+    rng = np.random.default_rng(seed)
+    grid = np.indices(shape)
+    gt, pred = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
+    for _ in range(14):
+        centre, radius, value = rng.uniform(6, np.array(shape) - 6), rng.uniform(1.5, 6), int(rng.integers(1, 4))
+        gt[((grid - centre[:, None, None, None]) ** 2).sum(0) <= radius**2] = value
+        if rng.random() < 0.75:
+            moved = centre + rng.normal(0, 0.8, 3)
+            pred[((grid - moved[:, None, None, None]) ** 2).sum(0) <= (radius * rng.uniform(0.8, 1.2)) ** 2] = value
+    for _ in range(5):
+        centre = rng.uniform(3, np.array(shape) - 3)
+        pred[((grid - centre[:, None, None, None]) ** 2).sum(0) <= rng.uniform(1, 3) ** 2] = int(rng.integers(1, 4))
+    return gt, pred
+
+
+def _with_and_without_voxel_search(gt, pred, spacing, convention, monkeypatch):
+    """Lesion-wise results with and without the voxel-wise search, and the voxels each had to search itself."""
+    from auditapp.metrics import _lesion_distances
+    from auditapp.metrics.lesion_wise import LESION_METRICS, SubjectLesions, evaluate_pair_lesions
+    from auditapp.metrics.regions import Region
+    from auditapp.metrics.registry import evaluate_pair
+
+    regions = [Region("A", (1,)), Region("B", (2,)), Region("C", (3,)), Region("WT", (1, 2, 3))]
+    rules = {r.name: lesion_rule(convention, region=r.name, min_size=5) for r in regions}
+    voxel = evaluate_pair(gt, pred, spacing=spacing, regions=regions, metrics=["hd95", "nsd"])
+    searched = {"reused": 0, "plain": 0}
+    original = _lesion_distances.grouped_surface_distances
+
+    def counting(points, *args):
+        searched[mode] += len(points)
+        return original(points, *args)
+
+    monkeypatch.setattr(_lesion_distances, "grouped_surface_distances", counting)
+    every = dict(metrics=tuple(LESION_METRICS), table=True)
+    mode = "reused"
+    reused = evaluate_pair_lesions(SubjectLesions(gt, spacing, rules), pred, regions, searched=voxel.distances, **every)
+    mode = "plain"
+    plain = evaluate_pair_lesions(SubjectLesions(gt, spacing, rules), pred, regions, **every)
+    return reused, plain, searched
+
+
+def _same(a, b, exact: bool) -> bool:
+    if isinstance(b, float) and math.isnan(b):
+        return isinstance(a, float) and math.isnan(a)
+    return a == b or (not exact and isinstance(b, float) and a == pytest.approx(b, rel=1e-14))
+
+
+@pytest.mark.parametrize("convention", ["brats2023", "brats2024", "matching"])
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (1.3, 0.7, 2.9)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reusing_the_voxel_wise_search_changes_no_value(convention, spacing, seed, monkeypatch):
+    gt, pred = _scattered_lesions(seed)
+    reused, plain, searched = _with_and_without_voxel_search(gt, pred, spacing, convention, monkeypatch)
+    exact = all(float(s).is_integer() for s in spacing)  # else an exact tie may round apart in the last bit
+    for region in plain:
+        assert reused[region].scores.keys() == plain[region].scores.keys()
+        for key, value in plain[region].scores.items():
+            assert _same(reused[region].scores[key], value, exact), (region, key)
+        assert len(reused[region].lesions) == len(plain[region].lesions)
+        for mine, theirs in zip(reused[region].lesions, plain[region].lesions):
+            assert all(_same(mine[key], value, exact) for key, value in theirs.items()), (region, mine, theirs)
+    assert sum(r.scores["tp_lesions"] for r in plain.values()) >= 4
+    # most distances come from the voxel-wise search; the plain path searches every pair's surface voxels
+    assert searched["plain"] > 500 and searched["reused"] < 0.25 * searched["plain"]
+
+
+@pytest.mark.shared
+def test_reusing_the_voxel_wise_search_on_real_pairs(shared_dir, monkeypatch):
+    total = {"reused": 0, "plain": 0}
+    for name, gt_vol, pred_vol in _real_pairs(shared_dir):
+        for convention in ("brats2023", "matching"):
+            reused, plain, searched = _with_and_without_voxel_search(np.asarray(gt_vol.data), np.asarray(pred_vol.data),
+                                                                     tuple(gt_vol.spacing), convention, monkeypatch)
+            for region in plain:
+                assert reused[region].scores == pytest.approx(plain[region].scores, rel=0, abs=0, nan_ok=True), name
+                assert reused[region].lesions == plain[region].lesions or all(
+                    all(_same(m[k], v, True) for k, v in t.items())
+                    for m, t in zip(reused[region].lesions, plain[region].lesions, strict=True)), name
+            for key in total:
+                total[key] += searched[key]
+    assert total["reused"] < 0.1 * total["plain"]
+    print(f"voxels searched again by lesion-wise metrics: {total['reused']} of {total['plain']}")

@@ -134,7 +134,7 @@ def grouped_surface_distances(points: np.ndarray, groups: np.ndarray, targets: n
     steps = offsets @ strides.T
     if len(strides) == 1:  # one window: the same step for every item
         steps, window = steps[:, 0], None
-    distances, pending = _offset_scan(cells, flat, steps, lengths, first_chunk, window)
+    distances, pending, _ = _offset_scan(cells, flat, steps, lengths, first_chunk, window)
     if len(pending):
         distances[pending] = _grouped_tree_distances(points[pending], groups[pending], targets, target_groups,
                                                      spacing)
@@ -232,7 +232,8 @@ def grouped_percentile(values: np.ndarray, groups: np.ndarray, count: int, q: fl
 
 def paired_surface_metrics(gt: LabelledSurface, pred: LabelledSurface, pairs: Sequence[tuple[int, Sequence[int]]],
                            *, spacing: Sequence[float], metrics: Iterable[str], nsd_tolerance: float = 1.0,
-                           hd95_convention: str = "directed_max") -> list[dict[str, float]]:
+                           hd95_convention: str = "directed_max", known_gt: tuple[np.ndarray, np.ndarray] | None = None,
+                           known_pred: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict[str, float]]:
     """HD95 and NSD of every pair (GT lesion, predicted components) of one region.
 
     Parameters
@@ -245,6 +246,11 @@ def paired_surface_metrics(gt: LabelledSurface, pred: LabelledSurface, pairs: Se
         Some of ``hd95``, ``nsd``.
     hd95_convention : {"directed_max", "pooled"}
         As :func:`~auditapp.metrics.distances.geometry_distance_metrics`.
+    known_gt, known_pred : (distances, owners), optional
+        For every voxel of ``gt`` (``pred``): its distance to the other side's whole surface and the
+        component (lesion) owning the voxel it reached, from the voxel-wise search of the same masks. A
+        distance whose voxel belongs to the pair's other side is the pair's distance (the pair's surface is
+        part of the whole surface), so only the other voxels are searched.
 
     Returns
     -------
@@ -263,9 +269,38 @@ def paired_surface_metrics(gt: LabelledSurface, pred: LabelledSurface, pairs: Se
     g_groups, g_points = g_groups[g_items], gt.points[g_items]
     p_items, p_groups = _component_items(pred.owners, pairs)  # of each pair's components
     p_points = pred.points[p_items]
-    d_g = grouped_surface_distances(g_points, g_groups, p_points, p_groups, spacing)
-    d_p = grouped_surface_distances(p_points, p_groups, g_points, g_groups, spacing)
+    g_known = p_known = None
+    if known_gt is not None:
+        g_known = known_gt[0][g_items], _scored_with(g_groups, known_gt[1][g_items], pairs)
+    if known_pred is not None:
+        lesion_of_pair = np.array([lesion for lesion, _ in pairs])
+        p_known = known_pred[0][p_items], known_pred[1][p_items] == lesion_of_pair[p_groups]
+    d_g = _search(g_points, g_groups, p_points, p_groups, spacing, g_known)
+    d_p = _search(p_points, p_groups, g_points, g_groups, spacing, p_known)
     return _scores(d_g, g_groups, d_p, p_groups, count, wanted, nsd_tolerance, hd95_convention)
+
+
+def _scored_with(groups: np.ndarray, owners: np.ndarray, pairs: Sequence[tuple[int, Sequence[int]]]) -> np.ndarray:
+    """Whether each ``owners`` component is one of the components of pair ``groups``."""
+    width = max(int(owners.max(initial=0)), max(c for _, comps in pairs for c in comps)) + 1
+    allowed = np.sort(np.array([index * width + c for index, (_, comps) in enumerate(pairs) for c in comps]))
+    codes = groups.astype(np.int64) * width + owners
+    at = np.minimum(np.searchsorted(allowed, codes), len(allowed) - 1)
+    return allowed[at] == codes
+
+
+def _search(points: np.ndarray, groups: np.ndarray, targets: np.ndarray, target_groups: np.ndarray,
+            spacing: Sequence[float], known: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """:func:`grouped_surface_distances`, searching only the points whose distance is not ``known``
+    (``(distances, resolved)``)."""
+    if known is None:
+        return grouped_surface_distances(points, groups, targets, target_groups, spacing)
+    distances, resolved = known
+    out = distances.astype(np.float64, copy=True)
+    left = np.flatnonzero(~resolved)
+    if len(left):
+        out[left] = grouped_surface_distances(points[left], groups[left], targets, target_groups, spacing)
+    return out
 
 
 def _component_items(owners: np.ndarray, pairs: Sequence[tuple[int, Sequence[int]]]) -> tuple[np.ndarray, np.ndarray]:

@@ -37,12 +37,13 @@ import functools
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["MaskGeometry", "surface_mask", "directed_distances"]
+__all__ = ["MaskGeometry", "SurfaceDistances", "surface_mask", "directed_distances"]
 
 
 def surface_mask(mask: np.ndarray) -> np.ndarray:
@@ -188,10 +189,17 @@ def _surface_tree(points: np.ndarray, spacing: tuple[float, ...]) -> "cKDTree": 
 def _tree_distances(tree: "cKDTree", tree_points: np.ndarray, points: np.ndarray,  # noqa: F821
                     spacing: tuple[float, ...]) -> np.ndarray:
     """Exact distance (mm) from each index row of ``points`` to the nearest row of ``tree_points`` (in ``tree``)."""
+    return _tree_nearest(tree, tree_points, points, spacing)[0]
+
+
+def _tree_nearest(tree: "cKDTree", tree_points: np.ndarray, points: np.ndarray,  # noqa: F821
+                  spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_tree_distances` and the nearest row of ``tree_points`` of each point."""
     if len(points) == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros((0, points.shape[1]), np.int64)
     _, nearest = tree.query(points * np.asarray(spacing))
-    return _exact_distances(points, tree_points[nearest], spacing)
+    features = tree_points[nearest]
+    return _exact_distances(points, features, spacing), features
 
 
 def _exact_distances(points: np.ndarray, features: np.ndarray, spacing: tuple) -> np.ndarray:
@@ -320,27 +328,45 @@ def _near_offsets(spacing: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, t
     return offsets[keep][order], lengths, margin, first
 
 
-def _surface_distances(source: MaskGeometry, target: MaskGeometry, select: np.ndarray | None) -> np.ndarray:
-    """Exact distance from surface voxels of ``source`` (all, or those ``select``-ed) to ``∂target``.
+@dataclass(frozen=True)
+class SurfaceDistances:
+    """Distance from each surface voxel of a source mask to the nearest surface voxel of a target mask.
+
+    ``points``: the source's surface voxels (volume indices, ``(n, ndim)``, C order); ``distances`` (mm);
+    ``nearest``: the target voxel each distance is to (volume indices; one of them on an exact tie).
+    Lesion-wise metrics reuse them (:func:`auditapp.metrics.lesion_wise.evaluate_pair_lesions`).
+    """
+
+    points: np.ndarray
+    distances: np.ndarray
+    nearest: np.ndarray
+
+
+def _surface_distances(source: MaskGeometry, target: MaskGeometry) -> SurfaceDistances:
+    """Exact distance from every surface voxel of ``source`` to ``∂target``, and the voxel of ``∂target`` reached.
 
     An offset scan (:func:`_offset_scan`) on a window of the target surface around the source, then
     the k-d tree for the voxels it leaves.
     """
-    points = source.points if select is None else source.points[select]
-    if len(points) == 0:
-        return np.empty(0)
+    points = source.points
     offsets, lengths, margin, first_chunk = _near_offsets(source.spacing)
     box = tuple(slice(b.start - m, b.stop + m) for b, m in zip(source.box, margin))
     near = target.window(box, surface=True)
     flat = np.ravel_multi_index(tuple((points - [b.start for b in box]).T), near.shape)
-    distances, pending = _offset_scan(near.reshape(-1), flat, offsets @ _strides(near.shape), lengths, first_chunk)
+    distances, pending, which = _offset_scan(near.reshape(-1), flat, offsets @ _strides(near.shape), lengths,
+                                             first_chunk)
+    nearest = np.empty_like(points)
+    scanned = np.ones(len(points), bool)
+    scanned[pending] = False
+    nearest[scanned] = points[scanned] + offsets[which[scanned]]
     if len(pending):
-        distances[pending] = _nearest_distances(target, points[pending])
-    return distances
+        distances[pending], nearest[pending] = _tree_nearest(target.tree, target.points, points[pending],
+                                                             target.spacing)
+    return SurfaceDistances(points, distances, nearest)
 
 
 def _offset_scan(cells: np.ndarray, flat: np.ndarray, steps: np.ndarray, lengths: np.ndarray, first_chunk: int,
-                 groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest target voxels found by trying index offsets in order of length, and the items left.
 
     ``cells`` is a raveled window of the target (True: a target voxel); ``flat`` each source item's
@@ -350,10 +376,11 @@ def _offset_scan(cells: np.ndarray, flat: np.ndarray, steps: np.ndarray, lengths
     One gather per offset over the items not resolved yet, so an item's first hit is its nearest target
     voxel. The scan always covers the first ``first_chunk`` offsets (up to 2 × the smallest voxel
     size), then goes on (up to 6 ×) while the items it resolves save more k-d tree queries than it
-    costs (checked every 32 offsets). Returns ``(distances, items left)``; the distances of the items
-    left are unset.
+    costs (checked every 32 offsets). Returns ``(distances, items left, which)``; the distances of the items
+    left are unset; ``which``, the offset index of each item's hit (unset for the items left).
     """
     distances = np.empty(len(flat))
+    which = np.empty(len(flat), np.int32)
     pending = np.arange(len(flat))
     checked, resolved = first_chunk, 0
     for index, step in enumerate(steps):
@@ -364,6 +391,7 @@ def _offset_scan(cells: np.ndarray, flat: np.ndarray, steps: np.ndarray, lengths
         hit = cells[flat + (step if groups is None else step[groups])]
         if hit.any():
             distances[pending[hit]] = lengths[index]
+            which[pending[hit]] = index
             miss = ~hit
             resolved += len(pending)
             pending, flat = pending[miss], flat[miss]
@@ -372,7 +400,7 @@ def _offset_scan(cells: np.ndarray, flat: np.ndarray, steps: np.ndarray, lengths
             resolved -= len(pending)
             if len(pending) == 0:
                 break
-    return distances, pending
+    return distances, pending, which
 
 
 def _strides(shape: Sequence[int]) -> np.ndarray:
@@ -382,10 +410,10 @@ def _strides(shape: Sequence[int]) -> np.ndarray:
 
 def directed_distances(
     source: MaskGeometry, target: MaskGeometry, want_surface: bool, want_hausdorff: bool
-) -> tuple[np.ndarray | None, float]:
+) -> tuple[SurfaceDistances | None, float]:
     """Distances to ``∂target`` at the surface voxels of ``source``, and ``h(source → target)``.
 
-    Returns ``(distances at ∂source in C order, or None; max over source∖target of the distance
+    Returns ``(SurfaceDistances at ∂source, or None; max over source∖target of the distance
     to ∂target, 0.0 when source ⊆ target or not wanted)``. Voxels of ``source`` inside ``target``
     are at 0 from it, so the maximum only runs over ``source∖target``: its surface voxels (whose
     distances the surface metrics need anyway) give a first value, then its interior is searched
@@ -397,12 +425,12 @@ def directed_distances(
     if not want_surface:  # only the maximum: branch and bound over every voxel of source∖target
         best = _max_distance(source.mask & ~inside_target, source.offset, target, -math.inf)
         return None, (best if best > -math.inf else 0.0)
-    distances = _surface_distances(source, target, None)
+    surface = _surface_distances(source, target)
     if not want_hausdorff:
-        return distances, 0.0
-    farthest = distances[~inside_target.reshape(-1)[source.flat]]  # surface voxels outside target
+        return surface, 0.0
+    farthest = surface.distances[~inside_target.reshape(-1)[source.flat]]  # surface voxels outside target
     best = float(farthest.max()) if farthest.size else -math.inf
     interior = source.mask & ~source.surface
     interior &= ~inside_target
     best = _max_distance(interior, source.offset, target, best)
-    return distances, (best if best > -math.inf else 0.0)
+    return surface, (best if best > -math.inf else 0.0)

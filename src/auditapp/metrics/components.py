@@ -121,6 +121,14 @@ class Components:
         out[tuple(dst)] = self.labels[tuple(src)]
         return out
 
+    def label_at(self, points: np.ndarray) -> np.ndarray:
+        """The component id at each volume index row of ``points`` (0 outside the labelled box)."""
+        local = np.asarray(points, np.int64) - np.asarray(self.offset, np.int64)
+        inside = np.all((local >= 0) & (local < np.asarray(self.labels.shape)), axis=1)
+        out = np.zeros(len(local), self.labels.dtype)
+        out[inside] = self.labels[tuple(local[inside].T)]
+        return out
+
     @functools.cached_property
     def centroids(self) -> np.ndarray:
         """Mean voxel index (volume indices) of every component, ``(count + 1, ndim)``; row 0 unused (NaN).

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from auditapp._validation import check_binary_mask, check_same_shape, check_spacing
-from auditapp.metrics._nearest import MaskGeometry, directed_distances, surface_mask
+from auditapp.metrics._nearest import MaskGeometry, SurfaceDistances, directed_distances, surface_mask
 
 __all__ = [
     "DISTANCE_METRICS",
     "distance_metrics",
     "geometry_distance_metrics",
+    "PairDistances",
+    "pair_distances",
+    "distance_values",
     "MaskGeometry",
     "hausdorff_distance",
     "hd95",
@@ -49,6 +53,30 @@ def _check(gt: np.ndarray, pred: np.ndarray, spacing: Sequence[float]) -> tuple[
     return check_binary_mask(gt, name="gt"), check_binary_mask(pred, name="pred"), spacing
 
 
+@dataclass(frozen=True)
+class PairDistances:
+    """The nearest-surface search of one region, both ways: ``pred_to_gt`` at ∂P and ``gt_to_pred`` at ∂G
+    (:class:`~auditapp.metrics._nearest.SurfaceDistances`, None without surface metrics) and the all-voxel
+    Hausdorff distance (0.0 when not asked). Lesion-wise metrics of the same pair reuse the surfaces."""
+
+    pred_to_gt: SurfaceDistances | None
+    gt_to_pred: SurfaceDistances | None
+    hausdorff: float
+
+
+def pair_distances(gt: MaskGeometry, pred: MaskGeometry, metrics: Iterable[str] = DISTANCE_METRICS) -> PairDistances:
+    """The searches :func:`geometry_distance_metrics` needs for ``metrics`` (two non-empty masks, same spacing)."""
+    if gt.spacing != pred.spacing:
+        raise ValueError(f"gt and pred geometries have different spacings {gt.spacing} and {pred.spacing}")
+    wanted = set(metrics)
+    want_hd = "hausdorff_distance" in wanted
+    want_surface = bool(wanted & {"hd95", "assd", "nsd"})
+    # P -> G: distances to ∂G at ∂P (surface metrics) and their max over P∖G (Hausdorff); G -> P likewise
+    d_p, h_pg = directed_distances(pred, gt, want_surface, want_hd)
+    d_g, h_gp = directed_distances(gt, pred, want_surface, want_hd)
+    return PairDistances(d_p, d_g, max(h_pg, h_gp))
+
+
 def geometry_distance_metrics(
     gt: MaskGeometry,
     pred: MaskGeometry,
@@ -73,17 +101,19 @@ def geometry_distance_metrics(
     wanted = tuple(dict.fromkeys(metrics))
     if hd95_convention not in HD95_CONVENTIONS:
         raise ValueError(f"hd95_convention must be one of {list(HD95_CONVENTIONS)}; got {hd95_convention!r}")
-    if gt.spacing != pred.spacing:
-        raise ValueError(f"gt and pred geometries have different spacings {gt.spacing} and {pred.spacing}")
-    want_hd = "hausdorff_distance" in wanted
-    want_surface = any(m in wanted for m in ("hd95", "assd", "nsd"))
-    # P -> G: distances to ∂G at ∂P (surface metrics) and their max over P∖G (Hausdorff); G -> P likewise
-    d_p, h_pg = directed_distances(pred, gt, want_surface, want_hd)
-    d_g, h_gp = directed_distances(gt, pred, want_surface, want_hd)
+    return distance_values(pair_distances(gt, pred, wanted), wanted, nsd_tolerance=nsd_tolerance,
+                           hd95_convention=hd95_convention)
+
+
+def distance_values(distances: PairDistances, metrics: Iterable[str], *, nsd_tolerance: float = 1.0,
+                    hd95_convention: str = "directed_max") -> dict[str, float]:
+    """The values of ``metrics`` from a region's :class:`PairDistances` (searched for at least those metrics)."""
     out: dict[str, float] = {}
-    for name in wanted:
+    if distances.pred_to_gt is not None:
+        d_p, d_g = distances.pred_to_gt.distances, distances.gt_to_pred.distances
+    for name in dict.fromkeys(metrics):
         if name == "hausdorff_distance":
-            out[name] = max(h_pg, h_gp)
+            out[name] = distances.hausdorff
         elif name == "hd95" and hd95_convention == "pooled":
             out[name] = float(np.percentile(np.concatenate([d_p, d_g]), 95))
         elif name == "hd95":

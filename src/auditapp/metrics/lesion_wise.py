@@ -49,7 +49,7 @@ import numpy as np
 
 from auditapp.metrics._lesion_distances import LabelledSurface, labelled_surface, paired_surface_metrics
 from auditapp.metrics.components import Components, dilate, label_components, lesion_zones
-from auditapp.metrics.distances import HD95_CONVENTIONS
+from auditapp.metrics.distances import HD95_CONVENTIONS, PairDistances
 from auditapp.metrics.regions import bounding_box, region_mask
 
 __all__ = [
@@ -250,6 +250,17 @@ class GroundTruthLesions:
             self._surface = labelled_surface(self.lesions)
         return self._surface
 
+    def adopt_surface(self, points: np.ndarray) -> bool:
+        """Whether ``points`` (the region's surface voxels from a voxel-wise search, C order) are the lesions'
+        surface; the first time, they become it (cheaper than finding it again)."""
+        if self._surface is not None:
+            return np.array_equal(self._surface.points, points)
+        owners = self.lesions.label_at(points)
+        if not owners.all():
+            return False
+        self._surface = LabelledSurface(points, owners)
+        return True
+
 
 def _window(array: np.ndarray, offset: Sequence[int], box: Sequence[slice]) -> np.ndarray:
     """``array`` (at ``offset``) read on ``box`` (volume indices); the box must lie inside it."""
@@ -317,15 +328,36 @@ def _touching(gt: GroundTruthLesions, pred: Components) -> tuple[dict[int, set],
 
 
 def _distances(gt: GroundTruthLesions, pred: Components, pairs: list[tuple[int, list[int]]],
-               wanted: set) -> dict[int, dict]:
-    """HD95 / NSD (those wanted) of each (lesion, components) pair, by lesion: one batched search."""
+               wanted: set, searched: PairDistances | None) -> dict[int, dict]:
+    """HD95 / NSD (those wanted) of each (lesion, components) pair, by lesion: one batched search (of the voxels
+    the voxel-wise search of the region, ``searched``, did not settle)."""
     names = [n for n in ("hd95", "nsd") if f"lesion_{n}" in wanted]
     if not names or not pairs:
         return {lesion: {} for lesion, _ in pairs}
-    pred_surface = labelled_surface(pred, within=sorted({c for _, comps in pairs for c in comps}))
+    known = _known_distances(gt, pred, searched)
+    if known is None:
+        pred_surface = labelled_surface(pred, within=sorted({c for _, comps in pairs for c in comps}))
+        known_gt = known_pred = None
+    else:
+        pred_surface, known_gt, known_pred = known
     values = paired_surface_metrics(gt.surface, pred_surface, pairs, spacing=gt.spacing, metrics=names,
-                                    nsd_tolerance=gt.rule.nsd_tolerance, hd95_convention=gt.rule.hd95_convention)
+                                    nsd_tolerance=gt.rule.nsd_tolerance, hd95_convention=gt.rule.hd95_convention,
+                                    known_gt=known_gt, known_pred=known_pred)
     return {lesion: v for (lesion, _), v in zip(pairs, values)}
+
+
+def _known_distances(gt: GroundTruthLesions, pred: Components, searched: PairDistances | None):
+    """The voxel-wise search of the region as ``(pred surface, known_gt, known_pred)`` of
+    :func:`~auditapp.metrics._lesion_distances.paired_surface_metrics`; None without one, or when its surfaces
+    are not those of these masks."""
+    if searched is None or searched.gt_to_pred is None:
+        return None
+    at_gt, at_pred = searched.gt_to_pred, searched.pred_to_gt
+    pred_owners = pred.label_at(at_pred.points)
+    if not (pred_owners.all() and gt.adopt_surface(at_gt.points)):
+        return None
+    return (LabelledSurface(at_pred.points, pred_owners), (at_gt.distances, pred.label_at(at_gt.nearest)),
+            (at_pred.distances, gt.lesions.label_at(at_pred.nearest)))
 
 
 def _ratio(num: float, den: float) -> float:
@@ -349,7 +381,8 @@ def _lesion_row(comps: Components, component: int, kind: str, voxel_volume: floa
     return row
 
 
-def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
+def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool,
+           searched: PairDistances | None) -> LesionResult:
     rule = gt.rule
     hits, overlap = _touching(gt, pred)
     if rule.merge_prediction:  # merged predicted components of <= min_size voxels are removed (2024 scripts)
@@ -362,7 +395,7 @@ def _brats(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -
     sums = {"dice": 0.0, "hd95": 0.0, "nsd": 0.0}
     rows, tp = [], 0
     distances = _distances(gt, pred, [(lesion, sorted(hits[lesion])) for lesion in range(1, gt.count + 1)
-                                      if gt.kept[lesion] and hits.get(lesion)], wanted)
+                                      if gt.kept[lesion] and hits.get(lesion)], wanted, searched)
     for lesion in range(1, gt.count + 1):
         comps = sorted(hits.get(lesion, []))
         if not gt.kept[lesion]:
@@ -426,14 +459,15 @@ def _match(gt: GroundTruthLesions, pred: Components, keep_pred: np.ndarray) -> l
     return [(rows[a], cols[b], dice_of[rows[a], cols[b]]) for a, b in zip(r, c) if weight[a, b] > 0]
 
 
-def _matching(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool) -> LesionResult:
+def _matching(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool,
+              searched: PairDistances | None) -> LesionResult:
     rule = gt.rule
     keep_pred = pred.sizes * gt.voxel_volume > rule.min_size
     keep_pred[0] = False
     matches = _match(gt, pred, keep_pred)
     rows, per_match = [], []
     matched_gt = {}
-    distances = _distances(gt, pred, [(lesion, [comp]) for lesion, comp, _ in matches], wanted)
+    distances = _distances(gt, pred, [(lesion, [comp]) for lesion, comp, _ in matches], wanted, searched)
     for lesion, comp, dice in matches:
         values = {"dice": dice, **distances[lesion]}
         per_match.append(values)
@@ -461,7 +495,8 @@ def _matching(gt: GroundTruthLesions, pred: Components, wanted: set, table: bool
 
 
 def evaluate_lesions(gt: GroundTruthLesions, pred_mask: np.ndarray, *, offset: Sequence[int] | None = None,
-                     metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False) -> LesionResult:
+                     metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False,
+                     searched: PairDistances | None = None) -> LesionResult:
     """Lesion-wise scores of one prediction mask against shared GT lesions.
 
     Parameters
@@ -476,6 +511,9 @@ def evaluate_lesions(gt: GroundTruthLesions, pred_mask: np.ndarray, *, offset: S
     table : bool
         Also return one row per GT lesion and per false-positive component
         (:data:`LESION_TABLE_COLUMNS`; ``kind`` is ``tp``, ``fn``, ``fp`` or ``dropped``).
+    searched : PairDistances, optional
+        The voxel-wise nearest-surface search of the same GT and predicted masks (with surface metrics):
+        the distances it found to the voxels of a pair's own lesion or components are reused.
 
     Returns
     -------
@@ -492,7 +530,7 @@ def evaluate_lesions(gt: GroundTruthLesions, pred_mask: np.ndarray, *, offset: S
     else:
         pred = label_components(pred_mask, connectivity=rule.connectivity, offset=offset)
     compute = _matching if rule.convention == "matching" else _brats
-    result = compute(gt, pred, wanted, table)
+    result = compute(gt, pred, wanted, table, searched)
     columns = [c for name in LESION_METRICS if name in wanted for c in LESION_METRICS[name]]
     result.scores = {c: result.scores[c] for c in columns}
     return result
@@ -556,10 +594,13 @@ class SubjectLesions:
 
 
 def evaluate_pair_lesions(subject: SubjectLesions, pred: np.ndarray, regions: Iterable, *,
-                          metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False) -> dict[str, LesionResult]:
+                          metrics: Iterable[str] = tuple(LESION_METRICS), table: bool = False,
+                          searched: Mapping[str, PairDistances] | None = None) -> dict[str, LesionResult]:
     """Lesion-wise results of one prediction label volume, per region (``Region``: ``name``, ``values``).
 
-    The prediction is cropped once to its non-zero box; each region's mask is taken on that crop.
+    The prediction is cropped once to its non-zero box; each region's mask is taken on that crop. ``searched``:
+    the voxel-wise nearest-surface searches of the pair by region name
+    (:attr:`~auditapp.metrics.registry.PairEvaluation.distances`), reused by :func:`evaluate_lesions`.
 
     Examples
     --------
@@ -583,7 +624,8 @@ def evaluate_pair_lesions(subject: SubjectLesions, pred: np.ndarray, regions: It
         else:
             mask, offset = region_mask(crop, region.values), [b.start for b in box]
         out[region.name] = evaluate_lesions(subject.region(region.name, region.values), mask, offset=offset,
-                                            metrics=metrics, table=table)
+                                            metrics=metrics, table=table,
+                                            searched=(searched or {}).get(region.name))
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,7 +21,8 @@ from auditapp._validation import check_same_shape, check_spacing
 from auditapp.metrics import overlap
 from auditapp.metrics.counts import as_label_array, value_pair_counts
 from auditapp.metrics.lesion_wise import LESION_METRICS
-from auditapp.metrics.distances import BOTH_EMPTY, ONE_EMPTY, MaskGeometry, geometry_distance_metrics
+from auditapp.metrics.distances import (BOTH_EMPTY, ONE_EMPTY, MaskGeometry, PairDistances, distance_values,
+                                        pair_distances)
 from auditapp.metrics.regions import (
     Confusion,
     Region,
@@ -263,13 +264,16 @@ class PairEvaluation:
 
     ``rows``: one dict per region (``region`` plus one entry per enabled metric), in
     region order. ``pairs``/``counts``: the joint (GT value, pred value) voxel table
-    (the error-matrix side output). ``confusions``: per region name.
+    (the error-matrix side output). ``confusions``: per region name. ``distances``: each region's
+    nearest-surface search (regions where both masks are non-empty and a distance metric was asked), which
+    lesion-wise metrics of the pair reuse.
     """
 
     rows: tuple[dict, ...]
     pairs: np.ndarray
     counts: np.ndarray
     confusions: dict[str, Confusion]
+    distances: dict[str, PairDistances] = field(default_factory=dict)
 
 
 class GroundTruthGeometry:
@@ -438,6 +442,7 @@ def evaluate_pair(
 
     rows = []
     confusions = {}
+    searched: dict[str, PairDistances] = {}
     for region in regions:
         confusion = region_confusion(pairs, counts, region.values)
         confusions[region.name] = confusion
@@ -459,13 +464,12 @@ def evaluate_pair(
                 # on the integer labels of the counted box (a non-integral value matches no region)
                 pred_geometry = MaskGeometry.from_mask(
                     region_mask(pred_crop, region.values), spacing, [b.start for b in box])
-                values = geometry_distance_metrics(
-                    gt_geometry.region(region.values), pred_geometry,
-                    metrics=dist_metrics, nsd_tolerance=nsd_tolerance,
-                )
+                searched[region.name] = pair_distances(gt_geometry.region(region.values), pred_geometry,
+                                                       dist_metrics)
+                values = distance_values(searched[region.name], dist_metrics, nsd_tolerance=nsd_tolerance)
             row.update(values)
         rows.append({"region": row["region"], **{m: row[m] for m in wanted}})
-    return PairEvaluation(rows=tuple(rows), pairs=pairs, counts=counts, confusions=confusions)
+    return PairEvaluation(rows=tuple(rows), pairs=pairs, counts=counts, confusions=confusions, distances=searched)
 
 
 #: Names other tools give our metrics: "did you mean" hints of the config loader.

@@ -46,6 +46,7 @@ from auditapp.metrics.regions import Region, regions_from_labels, unconfigured_v
 from auditapp.metrics.registry import (
     METRICS,
     GroundTruthGeometry,
+    PairEvaluation,
     evaluate_pair,
     expand_metric_names,
     output_columns,
@@ -207,11 +208,13 @@ def _fmt_spacing(spacing) -> str:
 
 
 def _lesion_columns(task: SubjectTask, subject_lesions: SubjectLesions, model: str, pred: np.ndarray,
-                    rows: list[dict]) -> tuple[dict, ...]:
+                    rows: list[dict], voxel_wise: PairEvaluation) -> tuple[dict, ...]:
     """Add the lesion-wise scores to each region's row; return the per-lesion rows (when asked)."""
     wanted = {m for m in task.metrics if METRICS[m].kind == "lesion"}
     groups = [name for name, columns in LESION_METRICS.items() if wanted & set(columns)]
-    results = evaluate_pair_lesions(subject_lesions, pred, task.regions, metrics=groups, table=task.lesion_table)
+    # the voxel-wise nearest-surface searches settle most lesion distances
+    results = evaluate_pair_lesions(subject_lesions, pred, task.regions, metrics=groups, table=task.lesion_table,
+                                    searched=voxel_wise.distances)
     table = []
     for row in rows:
         result = results[row["region"]]
@@ -250,7 +253,7 @@ def _evaluate_model(task: SubjectTask, model: ModelInput, gt: np.ndarray, gt_spa
         result = evaluate_pair(gt, pred, spacing=gt_spacing, regions=task.regions, metrics=voxel_metrics,
                                nsd_tolerance=task.nsd_tolerance, gt_geometry=gt_geometry)
         rows = [dict(row) for row in result.rows]
-        lesions = _lesion_columns(task, subject_lesions, model.model, pred, rows) if subject_lesions else ()
+        lesions = _lesion_columns(task, subject_lesions, model.model, pred, rows, result) if subject_lesions else ()
     un_gt, un_pred = unconfigured_values(result.pairs, task.configured_values)
     keep = (result.pairs[:, 0] != NON_INTEGRAL) & (result.pairs[:, 1] != NON_INTEGRAL)
     cells = tuple((int(g), int(p), int(c)) for (g, p), c in zip(result.pairs[keep], result.counts[keep]))
