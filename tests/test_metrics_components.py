@@ -92,3 +92,15 @@ def test_dilate_equals_ndimage_binary_dilation(small, monkeypatch):
             expected = ndimage.binary_dilation(mask, ndimage.generate_binary_structure(3, rank),
                                                iterations=dilation + 1)
             np.testing.assert_array_equal(components.dilate(mask, rank, iterations=dilation + 1), expected)
+
+
+def test_centroid_is_the_mean_voxel_index_from_a_box_or_one_pass():
+    rng = np.random.default_rng(5)
+    mask = rng.random((30, 40, 50)) < 0.02  # many small components
+    mask[2:25, 3:35, 4:45] |= rng.random((23, 32, 41)) < 0.5  # and one spanning most of the box
+    for order in (1, -1):  # the big one asked first (one pass fills every centroid) or last
+        comps = label_components(mask, offset=(7, 8, 9))
+        for c in list(range(1, comps.count + 1))[::order]:
+            expected = np.argwhere(comps.labels == c).mean(axis=0) + (7, 8, 9)
+            np.testing.assert_allclose(comps.centroid(c), expected, rtol=1e-13)
+    assert comps.count > 20 and comps.sizes.max() > 10_000

@@ -10,9 +10,8 @@ their dilations touch) without dilating the whole box, dilating only components 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -102,6 +101,7 @@ class Components:
     offset: tuple[int, ...]
     sizes: np.ndarray
     boxes: tuple[tuple[slice, ...], ...]
+    _centroids: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def count(self) -> int:
@@ -124,23 +124,36 @@ class Components:
     def label_at(self, points: np.ndarray) -> np.ndarray:
         """The component id at each volume index row of ``points`` (0 outside the labelled box)."""
         local = np.asarray(points, np.int64) - np.asarray(self.offset, np.int64)
+        if len(local) and local.min() >= 0 and np.all(local.max(axis=0) < self.labels.shape):
+            return self.labels[tuple(local.T)]  # all inside (the usual case): no per-row test
         inside = np.all((local >= 0) & (local < np.asarray(self.labels.shape)), axis=1)
         out = np.zeros(len(local), self.labels.dtype)
         out[inside] = self.labels[tuple(local[inside].T)]
         return out
 
-    @functools.cached_property
-    def centroids(self) -> np.ndarray:
-        """Mean voxel index (volume indices) of every component, ``(count + 1, ndim)``; row 0 unused (NaN).
+    def centroid(self, component: int) -> tuple[float, ...]:
+        """Mean voxel index of a component, in volume indices (cached).
 
-        One pass over the labelled voxels for all components (a table of many lesions asks for all of them).
+        From the component's box, or, when that box is a large part of the labelled box, for every component
+        at once from one pass over the labelled voxels.
         """
-        flat = np.flatnonzero(self.labels)
+        if component not in self._centroids:
+            box = self.boxes[component - 1]
+            if 8 * np.prod([b.stop - b.start for b in box]) > self.labels.size:
+                self._centroids.update(self._all_centroids())
+            else:
+                local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, self.offset))
+                where = np.nonzero(self.labels[local] == component)
+                self._centroids[component] = tuple(float(w.mean()) + b.start for w, b in zip(where, box))
+        return self._centroids[component]
+
+    def _all_centroids(self) -> dict[int, tuple[float, ...]]:
+        flat = np.flatnonzero(self.labels != 0)  # a bool array: nonzero is ~4x faster
         ids = self.labels.reshape(-1)[flat]
-        out = np.full((self.count + 1, self.labels.ndim), np.nan)
-        for axis, (coord, origin) in enumerate(zip(np.unravel_index(flat, self.labels.shape), self.offset)):
-            out[1:, axis] = np.bincount(ids, weights=coord, minlength=self.count + 1)[1:] / self.sizes[1:] + origin
-        return out
+        sums = [np.bincount(ids, weights=coord, minlength=self.count + 1)
+                for coord in np.unravel_index(flat, self.labels.shape)]
+        return {c: tuple(float(total[c] / self.sizes[c]) + o for total, o in zip(sums, self.offset))
+                for c in range(1, self.count + 1)}
 
 
 def label_components(mask: np.ndarray, *, connectivity: int = 26,
@@ -299,7 +312,7 @@ def lesion_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
     frame = mask.shape
     parent = _join_touching(comps, dilation, connectivity, frame)
     roots = [_find(parent, c) for c in range(1, comps.count + 1)]
-    flat = np.flatnonzero(comps.labels)  # the labelled voxels only: most of a brain-sized box is empty
+    flat = np.flatnonzero(comps.labels != 0)  # the labelled voxels only (bool: fast)
     ids = comps.labels.reshape(-1)[flat]
     coords = [c + o for c, o in zip(np.unravel_index(flat, comps.labels.shape), comps.offset)]  # frame indices
     first = _first_voxels(comps.count, coords, ids, dilation, frame)

@@ -373,7 +373,7 @@ def _counts(n_gt: int, n_pred: int, tp: int, fp: int, fn: int) -> dict:
 
 
 def _lesion_row(comps: Components, component: int, kind: str, voxel_volume: float, **values) -> dict:
-    k, j, i = (float(c) for c in comps.centroids[component])
+    k, j, i = comps.centroid(component)
     row = {"lesion": component, "kind": kind, "voxels": int(comps.sizes[component]),
            "volume": float(comps.sizes[component]) * voxel_volume, "centroid_k": k, "centroid_j": j, "centroid_i": i,
            "pred_components": "", "pred_voxels": 0, "dice": math.nan, "hd95": math.nan, "nsd": math.nan}
