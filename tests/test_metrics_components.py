@@ -96,11 +96,15 @@ def test_dilate_equals_ndimage_binary_dilation(small, monkeypatch):
 
 def test_centroid_is_the_mean_voxel_index_from_a_box_or_one_pass():
     rng = np.random.default_rng(5)
-    mask = rng.random((30, 40, 50)) < 0.02  # many small components
-    mask[2:25, 3:35, 4:45] |= rng.random((23, 32, 41)) < 0.5  # and one spanning most of the box
-    for order in (1, -1):  # the big one asked first (one pass fills every centroid) or last
+    many = rng.random((30, 40, 50)) < 0.02  # many small components: one pass for all
+    many[2:25, 3:35, 4:45] |= rng.random((23, 32, 41)) < 0.5  # and one spanning most of the box
+    few = np.zeros((90, 90, 90), bool)  # three small components in a big box: each from its own box
+    few[0:2, 0:3, 0:2] = few[40:44, 50:51, 60:65] = few[88:90, 87:90, 85:90] = True
+    for mask in (many, few):
         comps = label_components(mask, offset=(7, 8, 9))
-        for c in list(range(1, comps.count + 1))[::order]:
+        every = comps._all_centroids()
+        for c in range(1, comps.count + 1):
             expected = np.argwhere(comps.labels == c).mean(axis=0) + (7, 8, 9)
             np.testing.assert_allclose(comps.centroid(c), expected, rtol=1e-13)
-    assert comps.count > 20 and comps.sizes.max() > 10_000
+            np.testing.assert_allclose(every[c], expected, rtol=1e-13)
+    assert label_components(many).count > 20 and label_components(few).count == 3

@@ -134,17 +134,19 @@ class Components:
     def centroid(self, component: int) -> tuple[float, ...]:
         """Mean voxel index of a component, in volume indices (cached).
 
-        From the component's box, or, when that box is a large part of the labelled box, for every component
-        at once from one pass over the labelled voxels.
+        From the component's box, or for every component at once from one pass over the labelled box when
+        that is estimated cheaper (per voxel ~1 ns for the pass, ~30 ns per labelled voxel; ~2 ns per box
+        voxel and ~100 µs per component for the boxes): a table asks for every component.
         """
+        if not self._centroids:
+            box_voxels = sum(int(np.prod([b.stop - b.start for b in box])) for box in self.boxes)
+            if self.labels.size + 30 * int(self.sizes.sum()) < 2 * box_voxels + 100_000 * self.count:
+                self._centroids.update(self._all_centroids())
         if component not in self._centroids:
             box = self.boxes[component - 1]
-            if 8 * np.prod([b.stop - b.start for b in box]) > self.labels.size:
-                self._centroids.update(self._all_centroids())
-            else:
-                local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, self.offset))
-                where = np.nonzero(self.labels[local] == component)
-                self._centroids[component] = tuple(float(w.mean()) + b.start for w, b in zip(where, box))
+            local = tuple(slice(b.start - o, b.stop - o) for b, o in zip(box, self.offset))
+            where = np.nonzero(self.labels[local] == component)
+            self._centroids[component] = tuple(float(w.mean()) + b.start for w, b in zip(where, box))
         return self._centroids[component]
 
     def _all_centroids(self) -> dict[int, tuple[float, ...]]:
