@@ -52,8 +52,15 @@ def labelling(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(params=["components", "frame"])
+def joining(request, monkeypatch):
+    """Components joined by dilating each near one on its box, or by one dilation of the whole frame."""
+    monkeypatch.setattr(components, "_COMPONENT_COST", -10**12 if request.param == "components" else 10**12)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", [0, 1])
-def test_dilated_zones_equal_labelling_the_dilated_mask(seed, labelling):
+def test_dilated_zones_equal_labelling_the_dilated_mask(seed, labelling, joining):
     for mask, dilation, connectivity in _random_masks(seed, 150):
         frame = _frame(mask, dilation)
         dilated = ndimage.binary_dilation(frame, ndimage.generate_binary_structure(3, 2), iterations=dilation) \

@@ -232,23 +232,47 @@ def _find(parent: list[int], c: int) -> int:
     return c
 
 
-def _join_touching(comps: Components, dilation: int, connectivity: int, frame: tuple[int, ...]) -> list[int]:
+def _bounds(comps: Components) -> np.ndarray:
+    """``(count, ndim, 2)``: start and stop of each component's box."""
+    return np.array([[(b.start, b.stop) for b in box] for box in comps.boxes]).reshape(comps.count, -1, 2)
+
+
+def _near(comps: Components, dilation: int) -> np.ndarray:
+    """``near[a, b]``: the boxes of components ``a + 1`` and ``b + 1``, grown by ``dilation + 1``, meet (only
+    then can their dilations touch)."""
+    bounds = _bounds(comps)
+    lo, hi = bounds[..., 0] - dilation - 1, bounds[..., 1] + dilation + 1
+    near = np.ones((comps.count, comps.count), bool)
+    for axis in range(bounds.shape[1]):
+        near &= (lo[:, None, axis] < hi[None, :, axis]) & (hi[:, None, axis] > lo[None, :, axis])
+    np.fill_diagonal(near, False)
+    return near
+
+
+def _zones_of_frame(mask: np.ndarray, dilation: int, connectivity: int, frame_index: np.ndarray) -> np.ndarray:
+    """The zone id (a component of the whole frame's dilation, ids in raster order) of each voxel
+    ``frame_index`` (raveled) of ``mask``."""
+    zones, _ = _label(dilate(mask, 2, iterations=dilation), connectivity)
+    return zones.reshape(-1)[frame_index]
+
+
+#: Cost of dilating one component on its own box, in voxels of a whole-frame dilation (measured: ~0.5 ms vs
+#: ~15 ns per voxel).
+_COMPONENT_COST = 30_000
+
+
+def _join_touching(comps: Components, dilation: int, connectivity: int, frame: tuple[int, ...],
+                   near: np.ndarray) -> list[int]:
     """Union-find parents of the components (frame indices) whose dilations overlap or touch.
 
     Only a component whose box grown by ``dilation + 1`` meets another's grown box can touch it: those
     are dilated on their own boxes and painted into one label array of the frame, each joining the painted
-    dilations its dilation touches (under ``connectivity``); the others are never dilated.
+    dilations its dilation touches (under ``connectivity``); the others are never dilated. ``near``:
+    :func:`_near`.
     """
     parent = list(range(comps.count + 1))
-    if comps.count < 2 or dilation == 0:  # undilated components never touch (they would be one)
-        return parent
     touch = _rank(connectivity, len(frame))
-    bounds = np.array([[(b.start, b.stop) for b in box] for box in comps.boxes]).reshape(comps.count, -1, 2)
-    lo, hi = bounds[..., 0] - dilation - 1, bounds[..., 1] + dilation + 1
-    near = np.ones((comps.count, comps.count), bool)
-    for axis in range(len(frame)):
-        near &= (lo[:, None, axis] < hi[None, :, axis]) & (hi[:, None, axis] > lo[None, :, axis])
-    np.fill_diagonal(near, False)
+    bounds = _bounds(comps)
     painted = np.zeros(frame, np.int32)
     done = np.zeros(comps.count, bool)
     # largest boxes first: a tumour core is painted before its satellites, which then check the touch on
@@ -276,6 +300,11 @@ def _first_voxels(count: int, coords: Sequence[np.ndarray], ids: np.ndarray, dil
     of at most ``dilation`` per axis and ``2 * dilation`` in sum, so from a voxel the first one reached lowers
     each axis in turn as far as the frame and the remaining budget allow. ``out[c]`` for component ``c`` of
     ``count`` (``coords``: the components' voxels, frame indices per axis; ``ids``: their components)."""
+    # only a voxel within ``dilation`` of its component's lowest first index can start its dilation
+    low = np.full(count + 1, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(low, ids, coords[0])
+    keep = coords[0] <= low[ids] + dilation
+    coords, ids = [c[keep] for c in coords], ids[keep]
     budget = np.full(len(ids), 2 * dilation, np.int64)
     lowest = []
     for c in coords:
@@ -312,22 +341,45 @@ def lesion_zones(mask: np.ndarray, *, dilation: int, connectivity: int = 26,
     mask = np.asarray(mask, dtype=bool)
     comps = label_components(mask, connectivity=connectivity)
     frame = mask.shape
-    parent = _join_touching(comps, dilation, connectivity, frame)
-    roots = [_find(parent, c) for c in range(1, comps.count + 1)]
+    base = tuple(int(o) for o in offset) if offset is not None else (0,) * mask.ndim
+    labels = np.zeros(frame, np.int32)
+    if comps.count <= 1:  # one lesion or none (the usual region): nothing to join or order
+        labels[tuple(slice(o, o + n) for o, n in zip(comps.offset, comps.labels.shape))] = comps.labels
+        return _lesions(comps, labels, np.arange(comps.count + 1, dtype=np.int32), base, comps.count, dilation)
     flat = np.flatnonzero(comps.labels != 0)  # the labelled voxels only (bool: fast)
     ids = comps.labels.reshape(-1)[flat]
     coords = [c + o for c, o in zip(np.unravel_index(flat, comps.labels.shape), comps.offset)]  # frame indices
-    first = _first_voxels(comps.count, coords, ids, dilation, frame)
-    start: dict[int, int] = {}
-    for c, root in enumerate(roots, 1):
-        start[root] = min(start.get(root, first[c]), first[c])
-    zone_of_root = {root: z for z, root in enumerate(sorted(start, key=start.get), 1)}
-    lut = np.zeros(comps.count + 1, np.int32)
-    lut[1:] = [zone_of_root[r] for r in roots]
-    base = tuple(int(o) for o in offset) if offset is not None else (0,) * mask.ndim
-    labels = np.zeros(frame, np.int32)
-    labels.reshape(-1)[np.ravel_multi_index(coords, frame)] = lut[ids]
-    return _lesions(comps, labels, lut, base, len(zone_of_root), dilation)
+    frame_index = np.ravel_multi_index(coords, frame)
+    roots = _roots(mask, comps, ids, frame_index, dilation, connectivity)
+    if len(set(roots)) == 1:  # all joined: one lesion
+        lut = np.ones(comps.count + 1, np.int32)
+    else:  # zone ids in raster order of each zone's first voxel
+        first = _first_voxels(comps.count, coords, ids, dilation, frame)
+        start: dict[int, int] = {}
+        for c, root in enumerate(roots, 1):
+            start[root] = min(start.get(root, first[c]), first[c])
+        zone_of_root = {root: z for z, root in enumerate(sorted(start, key=start.get), 1)}
+        lut = np.array([0] + [zone_of_root[r] for r in roots], np.int32)
+    lut[0] = 0
+    labels.reshape(-1)[frame_index] = lut[ids]
+    return _lesions(comps, labels, lut, base, int(lut.max()), dilation)
+
+
+def _roots(mask: np.ndarray, comps: Components, ids: np.ndarray, frame_index: np.ndarray, dilation: int,
+           connectivity: int) -> list[int]:
+    """A root per component (1..count), equal for components whose dilations touch: by dilating the near
+    components on their own boxes, or the whole frame once when that is estimated cheaper."""
+    if dilation == 0:  # undilated components never touch (they would be one)
+        return list(range(1, comps.count + 1))
+    near = _near(comps, dilation)
+    joined = np.flatnonzero(near.any(axis=1))
+    boxes = np.prod(np.diff(_bounds(comps)[joined], axis=2)[..., 0] + 2 * dilation + 2, axis=1)
+    if mask.size < int(boxes.sum()) + _COMPONENT_COST * len(joined):
+        root = np.zeros(comps.count + 1, np.int64)
+        root[ids] = _zones_of_frame(mask, dilation, connectivity, frame_index)
+        return root[1:].tolist()
+    parent = _join_touching(comps, dilation, connectivity, mask.shape, near)
+    return [_find(parent, c) for c in range(1, comps.count + 1)]
 
 
 def _lesions(comps: Components, labels: np.ndarray, lut: np.ndarray, base: tuple[int, ...], count: int,
