@@ -94,7 +94,9 @@ def test_label_components_equal_ndimage_label(labelling):
 def test_dilate_equals_ndimage_binary_dilation(small, monkeypatch):
     """Both paths of ``dilate`` (separable shifts, one scipy call) equal scipy on random masks, every rank."""
     monkeypatch.setattr(components, "_SMALL_DILATION", small)
-    for mask, dilation, _ in _random_masks(3, 60):
+    rng = np.random.default_rng(4)
+    long_rows = [(rng.random((4, 5, n)) < 0.03, int(rng.integers(0, 4)), 26) for n in (63, 64, 65, 130, 200)]
+    for mask, dilation, _ in [*_random_masks(3, 60), *long_rows]:  # rows of one word, of several, at a word's end
         for rank in (1, 2, 3):
             expected = ndimage.binary_dilation(mask, ndimage.generate_binary_structure(3, rank),
                                                iterations=dilation + 1)

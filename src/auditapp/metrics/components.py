@@ -61,8 +61,9 @@ def dilate(mask: np.ndarray, rank: int, iterations: int = 1) -> np.ndarray:
     """``ndimage.binary_dilation(mask, generate_binary_structure(ndim, rank), iterations)``, faster on big boxes.
 
     The structure is the union, over every set of ``rank`` axes, of the unit cube on those axes, so one
-    iteration is the OR of a few one-voxel shifts per axis (boolean array passes instead of scipy's
-    per-voxel neighbour loop: ~6x faster on a tumour's box). Border 0, as scipy's default.
+    iteration is the OR of a few one-voxel shifts per axis, done on the mask packed 64 voxels to a word along
+    the last axis (:func:`_packed`; ~60x faster than scipy's per-voxel loop on a brain-sized box). Border 0,
+    as scipy's default.
 
     Examples
     --------
@@ -77,15 +78,36 @@ def dilate(mask: np.ndarray, rank: int, iterations: int = 1) -> np.ndarray:
                                        iterations=iterations)
     from itertools import combinations
 
+    words, last = _packed(mask), mask.ndim - 1
     for _ in range(iterations):
-        out = np.zeros(mask.shape, bool)
+        out = np.zeros_like(words)
         for axes in combinations(range(mask.ndim), rank):
-            grown = mask
+            grown = words
             for axis in axes:
-                grown = _grow(grown, axis)
+                grown = _grow_bits(grown) if axis == last else _grow(grown, axis)
             out |= grown
-        mask = out
-    return mask
+        words = out
+    # bits past the last voxel of a row are cut off here: on a box, a dilation clipped at every step equals
+    # the unclipped one cut to the box, so they never need clearing in between
+    return np.unpackbits(words.view(np.uint8), axis=-1, count=mask.shape[-1], bitorder="little").view(bool)
+
+
+def _packed(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with its last axis packed into little-endian 64-bit words: voxel ``i`` of a row is bit ``i % 64``
+    of word ``i // 64`` (zero bits past the row's end)."""
+    packed = np.packbits(mask, axis=-1, bitorder="little")
+    pad = -packed.shape[-1] % 8
+    if pad:
+        packed = np.pad(packed, [(0, 0)] * (mask.ndim - 1) + [(0, pad)])
+    return np.ascontiguousarray(packed).view("<u8")
+
+
+def _grow_bits(words: np.ndarray) -> np.ndarray:
+    """:func:`_grow` along the packed last axis: each bit OR its neighbours, carried across words."""
+    out = words | (words << 1) | (words >> 1)
+    out[..., 1:] |= words[..., :-1] >> 63
+    out[..., :-1] |= words[..., 1:] << 63
+    return out
 
 
 @dataclass(frozen=True)
@@ -256,9 +278,9 @@ def _zones_of_frame(mask: np.ndarray, dilation: int, connectivity: int, frame_in
     return zones.reshape(-1)[frame_index]
 
 
-#: Cost of dilating one component on its own box, in voxels of a whole-frame dilation (measured: ~0.5 ms vs
-#: ~15 ns per voxel).
-_COMPONENT_COST = 30_000
+#: Cost of dilating one component on its own box, in voxels of a whole-frame dilation and labelling (measured:
+#: ~0.5 ms vs ~4 ns per voxel).
+_COMPONENT_COST = 120_000
 
 
 def _join_touching(comps: Components, dilation: int, connectivity: int, frame: tuple[int, ...],
