@@ -77,8 +77,18 @@ def test_dilated_zones_equal_labelling_the_dilated_mask(seed, labelling, joining
         assert list(lesions.boxes) == shift(ndimage.find_objects(lesions_expected, max_label=count))
 
 
+def _thin_masks(seed: int, n: int):
+    """Masks one or two voxels thick along some axes (lines, planes): shapes cc3d 4.1 gets wrong under 26."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        shape = tuple(int(s) for s in rng.integers(1, 6, 3))
+        mask = rng.random(shape) < rng.choice([0.1, 0.3, 0.6])
+        if mask.any():
+            yield mask, 0, int(rng.choice([6, 18, 26]))
+
+
 def test_label_components_equal_ndimage_label(labelling):
-    for mask, _, connectivity in _random_masks(2, 200):
+    for mask, _, connectivity in [*_random_masks(2, 200), *_thin_masks(3, 400)]:
         comps = label_components(mask, connectivity=connectivity, offset=(1, 2, 3))
         where = np.argwhere(mask)
         box = tuple(slice(a, b) for a, b in zip(where.min(0), where.max(0) + 1))
@@ -117,3 +127,61 @@ def test_centroid_is_the_mean_voxel_index_from_a_box_or_one_pass():
             np.testing.assert_allclose(comps.centroid(c), expected, rtol=1e-13)
             np.testing.assert_allclose(every[c], expected, rtol=1e-13)
     assert label_components(many).count > 20 and label_components(few).count == 3
+
+
+# ---------------------------------------------------------------- joining across tissues (BraTS 2024)
+def _script_touching(x_labels, y_labels):
+    """The pairs of the 2024 scripts' get_touching_labels: every label pair, one dilation of each, tested."""
+    cross = ndimage.generate_binary_structure(3, 2)
+    pairs = set()
+    for a in np.unique(x_labels)[1:]:
+        for b in np.unique(y_labels)[1:]:
+            ma, mb = x_labels == a, y_labels == b
+            if np.any(ndimage.binary_dilation(ma, cross) & mb) or np.any(ndimage.binary_dilation(mb, cross) & ma):
+                pairs.add((int(a), int(b)))
+    return pairs
+
+
+def _script_relabel(pairs, labels):
+    """The scripts' relabel_nifti_image: each common value gets a new label past the maximum, each original
+    label the new label of its first (sorted) pair."""
+    new_of_common, mapping, current = {}, {}, int(labels.max()) + 1
+    for _, common in sorted(pairs):
+        if common not in new_of_common:
+            new_of_common[common], current = current, current + 1
+    for original, common in sorted(pairs):
+        mapping.setdefault(original, new_of_common[common])
+    out = labels.copy()
+    for original, new in mapping.items():
+        out[labels == original] = new
+    return out
+
+
+def test_touching_pairs_and_join_across_equal_the_2024_scripts():
+    rng = np.random.default_rng(0)
+    base, joined = (3, 4, 5), 0
+    for _ in range(40):
+        shape = tuple(int(s) for s in rng.integers(4, 12, 3))
+        tissue = rng.choice(4, size=shape, p=[0.7, 0.1, 0.1, 0.1])  # 1: this tissue, 2 and 3: two others
+        comps = [label_components(tissue == t, offset=base) for t in (1, 2, 3)]
+        full = []  # each tissue's component ids on the whole array, as the scripts' *_cc files
+        for c in comps:
+            array = np.zeros(shape, np.int64)
+            array[tuple(slice(o - b, o - b + n) for o, b, n in zip(c.offset, base, c.labels.shape))] = c.labels
+            full.append(array)
+        steps = []
+        for other, array in zip(comps[1:], full[1:]):
+            pairs = components.touching_pairs(comps[0], other)
+            assert {tuple(p) for p in pairs.tolist()} == _script_touching(full[0], array)
+            steps.append(pairs)
+        lut = components.join_across(comps[0].count, steps)
+        current = full[0]  # the script: relabel through each other tissue in turn (when > 1 pair touch)
+        for array in full[1:]:
+            pairs = _script_touching(current, array)
+            if len(pairs) > 1:
+                current = _script_relabel(pairs, current)
+        ours = lut[full[0]]
+        assert len(np.unique(ours)) == len(np.unique(current))  # the same partition of the lesions' voxels
+        assert len(np.unique(ours * 1000 + current)) == len(np.unique(current))
+        joined += comps[0].count - int(lut.max())
+    assert joined > 20  # lesions were joined, not only left alone

@@ -17,7 +17,8 @@ import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["Components", "dilate", "label_components", "lesion_zones", "structure"]
+__all__ = ["Components", "dilate", "join_across", "label_components", "lesion_zones", "relabelled", "structure",
+           "touching_pairs"]
 
 
 def structure(connectivity: int, ndim: int = 3) -> np.ndarray:
@@ -223,6 +224,9 @@ def _label(mask: np.ndarray, connectivity: int) -> tuple[np.ndarray, int]:
     import cc3d
 
     _rank(connectivity, mask.ndim)  # the same ValueError as scipy's path for a connectivity cc3d lacks
+    if sum(n > 1 for n in mask.shape) <= 1:
+        # a line of voxels: every connectivity is the face one, and cc3d 4.1 mislabels lines under 26 (8 in 2-D)
+        connectivity = 6 if mask.ndim == 3 else 4
     labels, count = cc3d.connected_components(mask, connectivity=connectivity, return_N=True, out_dtype=np.uint32)
     return labels.view(np.int32), int(count)  # ids < 2**31: the view is exact
 
@@ -428,3 +432,80 @@ def _lesions(comps: Components, labels: np.ndarray, lut: np.ndarray, base: tuple
 def _union(a: tuple[slice, ...] | None, b: tuple[slice, ...]) -> tuple[slice, ...]:
     """The bounding box of two boxes (``a`` None: ``b``)."""
     return b if a is None else tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b))
+
+
+def touching_pairs(a: Components, b: Components) -> np.ndarray:
+    """The ``(component of a, component of b)`` pairs that touch, ``(n, 2)`` sorted: a voxel of ``b`` is a voxel of
+    ``a`` or one of its 18 neighbours (``generate_binary_structure(3, 2)``), as the BraTS 2024 scripts test
+    lesions of two tissues for touching (one dilation of either).
+
+    Examples
+    --------
+    >>> m = np.zeros((1, 1, 9), bool); m[0, 0, [0, 6]] = True
+    >>> o = np.zeros((1, 1, 9), bool); o[0, 0, [1, 3, 7]] = True
+    >>> touching_pairs(label_components(m), label_components(o)).tolist()
+    [[1, 1], [2, 3]]
+    """
+    ndim = a.labels.ndim
+    lo = [max(oa - 1, ob) for oa, ob in zip(a.offset, b.offset)]  # where b's box meets a's box grown by one
+    hi = [min(oa + na + 1, ob + nb) for oa, na, ob, nb in zip(a.offset, a.labels.shape, b.offset, b.labels.shape)]
+    if a.count == 0 or b.count == 0 or any(h <= low for low, h in zip(lo, hi)):
+        return np.zeros((0, 2), np.int64)
+    box = tuple(slice(low, h) for low, h in zip(lo, hi))
+    grown = tuple(slice(low - 1, h + 1) for low, h in zip(lo, hi))
+    inner = (slice(1, -1),) * ndim
+    near_a = dilate(a.window(grown) > 0, 2)[inner]  # the voxels of the box within one step of a voxel of a
+    candidates = np.argwhere(near_a & (b.window(box) > 0)) + lo  # b's voxels next to a: the contact only
+    steps = np.argwhere(_structure_of_rank(ndim, 2)) - 1
+    around = (candidates[:, None, :] + steps[None, :, :]).reshape(-1, ndim)
+    owners = a.label_at(around)
+    pairs = np.stack([owners, np.repeat(b.label_at(candidates), len(steps))], axis=1)
+    return np.unique(pairs[owners > 0].astype(np.int64), axis=0)
+
+
+def _structure_of_rank(ndim: int, rank: int) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.generate_binary_structure(ndim, rank)
+
+
+def join_across(count: int, steps: Sequence[np.ndarray]) -> np.ndarray:
+    """The BraTS 2024 joining of one tissue's lesions through another's: lesion ids ``1..count`` -> joined ids.
+
+    Each step is the :func:`touching_pairs` of this tissue's (original) lesions with another tissue's lesions;
+    in turn, each group of lesions touching some lesion of that tissue is keyed by the smallest id it touches,
+    and groups of the same key become one (what the scripts' ``relabel_nifti_image`` does: a group touching
+    two lesions follows the smaller). Returns ``lut`` (``lut[0] = 0``): joined ids ``1..n`` in the order of each
+    group's smallest original id.
+
+    Examples
+    --------
+    >>> join_across(4, [np.array([[1, 5], [2, 5], [3, 7]]), np.array([[3, 1], [4, 1]])]).tolist()
+    [0, 1, 1, 2, 2]
+    """
+    group = np.arange(count + 1)
+    for pairs in steps:
+        if len(pairs) == 0:
+            continue
+        key = np.full(count + 1, np.iinfo(np.int64).max)
+        np.minimum.at(key, group[pairs[:, 0]], pairs[:, 1])
+        first_of_key: dict[int, int] = {}
+        remap = np.arange(count + 1)
+        for g in np.flatnonzero(key != np.iinfo(np.int64).max):  # ascending: the smallest group leads its key
+            remap[g] = first_of_key.setdefault(int(key[g]), int(g))
+        group = remap[group]
+    _, lut = np.unique(group, return_inverse=True)  # 0 stays 0: group[0] = 0 is the smallest
+    return lut.astype(np.int32)
+
+
+def relabelled(comps: Components, lut: np.ndarray) -> Components:
+    """``comps`` with component ``c`` relabelled ``lut[c]`` (``lut[0] = 0``; ids ``1..lut.max()``; 0 removes a
+    component): labels, sizes summed, boxes joined."""
+    count = int(lut.max(initial=0))
+    sizes = np.bincount(lut, weights=comps.sizes, minlength=count + 1).astype(np.int64)
+    sizes[0] = 0
+    boxes: list = [None] * count
+    for c, box in enumerate(comps.boxes, 1):
+        if lut[c]:
+            boxes[lut[c] - 1] = _union(boxes[lut[c] - 1], box)
+    return Components(lut[comps.labels].astype(np.int32), comps.offset, sizes, tuple(boxes))
