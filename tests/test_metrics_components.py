@@ -14,6 +14,7 @@ from scipy import ndimage
 
 from auditapp.metrics import components
 from auditapp.metrics.components import Components, dilate, label_components, lesion_zones, structure
+from brats2024_reference import script_join, script_touching
 
 
 def _random_masks(seed: int, n: int):
@@ -130,33 +131,6 @@ def test_centroid_is_the_mean_voxel_index_from_a_box_or_one_pass():
 
 
 # ---------------------------------------------------------------- joining across tissues (BraTS 2024)
-def _script_touching(x_labels, y_labels):
-    """The pairs of the 2024 scripts' get_touching_labels: every label pair, one dilation of each, tested."""
-    cross = ndimage.generate_binary_structure(3, 2)
-    pairs = set()
-    for a in np.unique(x_labels)[1:]:
-        for b in np.unique(y_labels)[1:]:
-            ma, mb = x_labels == a, y_labels == b
-            if np.any(ndimage.binary_dilation(ma, cross) & mb) or np.any(ndimage.binary_dilation(mb, cross) & ma):
-                pairs.add((int(a), int(b)))
-    return pairs
-
-
-def _script_relabel(pairs, labels):
-    """The scripts' relabel_nifti_image: each common value gets a new label past the maximum, each original
-    label the new label of its first (sorted) pair."""
-    new_of_common, mapping, current = {}, {}, int(labels.max()) + 1
-    for _, common in sorted(pairs):
-        if common not in new_of_common:
-            new_of_common[common], current = current, current + 1
-    for original, common in sorted(pairs):
-        mapping.setdefault(original, new_of_common[common])
-    out = labels.copy()
-    for original, new in mapping.items():
-        out[labels == original] = new
-    return out
-
-
 def test_touching_pairs_and_join_across_equal_the_2024_scripts():
     rng = np.random.default_rng(0)
     base, joined = (3, 4, 5), 0
@@ -172,14 +146,10 @@ def test_touching_pairs_and_join_across_equal_the_2024_scripts():
         steps = []
         for other, array in zip(comps[1:], full[1:]):
             pairs = components.touching_pairs(comps[0], other)
-            assert {tuple(p) for p in pairs.tolist()} == _script_touching(full[0], array)
+            assert {tuple(p) for p in pairs.tolist()} == script_touching(full[0], array)
             steps.append(pairs)
         lut = components.join_across(comps[0].count, steps)
-        current = full[0]  # the script: relabel through each other tissue in turn (when > 1 pair touch)
-        for array in full[1:]:
-            pairs = _script_touching(current, array)
-            if len(pairs) > 1:
-                current = _script_relabel(pairs, current)
+        current = script_join(full[0], full[1:])
         ours = lut[full[0]]
         assert len(np.unique(ours)) == len(np.unique(current))  # the same partition of the lesions' voxels
         assert len(np.unique(ours * 1000 + current)) == len(np.unique(current))

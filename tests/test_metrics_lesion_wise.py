@@ -61,37 +61,47 @@ def _pair_scores(g_labels, g_id, p_labels, p_ids, spacing, gbox, pboxes):
     return plain_dice(g, p), plain_hd95(g, p, spacing), plain_nsd(g, p, spacing)
 
 
+def merged_labels(mask, dilation):
+    """Each voxel of ``mask`` labelled by its component of the dilated mask (scipy 3x3x3 labelling)."""
+    full = np.ones((3, 3, 3), bool)
+    cc, _ = ndimage.label(mask, structure=full)
+    dilated = ndimage.binary_dilation(mask, ndimage.generate_binary_structure(3, 2), iterations=dilation) \
+        if dilation else mask
+    dil_cc, _ = ndimage.label(dilated, structure=full)
+    return np.where(cc > 0, dil_cc, 0)
+
+
+def prediction_labels(pred, dilation, min_size, merge_prediction):
+    """Predicted components: plain, or (2024 GLI/SSA/MET) merged by dilation and those of <= min_size voxels removed."""
+    if not merge_prediction:
+        return ndimage.label(pred, structure=np.ones((3, 3, 3), bool))[0]
+    pred_cc = merged_labels(pred, dilation)
+    sizes = np.bincount(pred_cc.reshape(-1))
+    pred_cc[np.isin(pred_cc, np.flatnonzero(sizes <= min_size))] = 0
+    return pred_cc
+
+
 def plain_brats(gt, pred, spacing, dilation, min_size, penalty, merge_prediction=False):
     """The challenge rules written out as a loop over lesions (scipy 3x3x3 labelling, each lesion on its box).
 
     ``merge_prediction``: as the 2024 GLI/SSA/MET scripts, predicted components are merged by dilation like the
     GT, and merged components of <= min_size voxels are removed before scoring.
     """
-    full = np.ones((3, 3, 3), bool)
+    return plain_score(merged_labels(gt, dilation), prediction_labels(pred, dilation, min_size, merge_prediction),
+                       spacing, dilation, min_size, penalty)
+
+
+def plain_score(combined, pred_cc, spacing, dilation, min_size, penalty):
+    """Lesion-wise scores of GT lesions ``combined`` and predicted components ``pred_cc`` (label arrays, any ids)."""
     cross = ndimage.generate_binary_structure(3, 2)
     vox = float(np.prod(spacing))
-
-    def merged(mask):
-        cc, _ = ndimage.label(mask, structure=full)
-        dilated = ndimage.binary_dilation(mask, structure=cross, iterations=dilation) if dilation else mask
-        dil_cc, _ = ndimage.label(dilated, structure=full)
-        return np.where(cc > 0, dil_cc, 0)
-
-    combined = merged(gt)
-    if merge_prediction:
-        pred_cc = merged(pred)
-        sizes = np.bincount(pred_cc.reshape(-1))
-        pred_cc[np.isin(pred_cc, np.flatnonzero(sizes <= min_size))] = 0
-        pred_ids = sorted(set(np.unique(pred_cc).tolist()) - {0})
-    else:
-        pred_cc, n_pred = ndimage.label(pred, structure=full)
-        pred_ids = list(range(1, n_pred + 1))
+    pred_ids = sorted(set(np.unique(pred_cc).tolist()) - {0})
     pred_boxes = ndimage.find_objects(pred_cc)
     hit_any, kept, sums, tp = set(), 0, np.zeros(3), 0
     for lesion, sl in enumerate(ndimage.find_objects(combined), start=1):
         if sl is None:
             continue
-        b = _grow([sl], dilation + 1, gt.shape)
+        b = _grow([sl], dilation + 1, combined.shape)
         g = combined[b] == lesion
         zone = ndimage.binary_dilation(g, structure=cross, iterations=dilation) if dilation else g
         hits = set(np.unique(pred_cc[b][zone]).tolist()) - {0}
@@ -567,3 +577,89 @@ def test_reusing_the_voxel_wise_search_on_real_pairs(shared_dir, monkeypatch):
                 total[key] += searched[key]
     assert total["reused"] < 0.1 * total["plain"]
     print(f"voxels searched again by lesion-wise metrics: {total['reused']} of {total['plain']}")
+
+
+# ---------------------------------------------------------------- brats2024: lesions joined across tissues
+GLI_TISSUES = {"NETC": 1, "SNFH": 2, "ET": 3, "RC": 4}
+GLI_JOINS = {"NETC": ("ET", "RC"), "ET": ("NETC", "RC"), "RC": ("ET", "NETC"), "SNFH": ("ET", "RC", "NETC")}
+
+
+def _gli(gt, pred, spacing, join_tissues=None):
+    from auditapp.metrics.lesion_wise import LESION_METRICS, LesionWiseOptions, SubjectLesions, evaluate_pair_lesions
+    from auditapp.metrics.regions import Region
+
+    regions = [Region(name, (value,)) for name, value in GLI_TISSUES.items()]
+    rules = LesionWiseOptions(convention="brats2024", task="GLI", join_tissues=join_tissues).rules(regions)
+    out = evaluate_pair_lesions(SubjectLesions(gt, spacing, rules), pred, regions, metrics=tuple(LESION_METRICS))
+    return {name: result.scores for name, result in out.items()}
+
+
+def plain_gli_2024(gt, pred, spacing):
+    """metrics_GLI.py (2024) written out: per tissue, lesions merged by dilation (5 for NETC and RC, else 3), the
+    prediction's merged components of <= 10 (ET) / 20 voxels removed, both joined across tissues as the script
+    does, then scored (min_size 10 / 20 mm3, penalty 337)."""
+    from brats2024_reference import script_join
+
+    dilation = {t: 5 if t in ("NETC", "RC") else 3 for t in GLI_TISSUES}
+    min_size = {t: 10 if t == "ET" else 20 for t in GLI_TISSUES}
+    gt_cc = {t: merged_labels(gt == v, dilation[t]) for t, v in GLI_TISSUES.items()}
+    pred_cc = {t: prediction_labels(pred == v, dilation[t], min_size[t], True) for t, v in GLI_TISSUES.items()}
+    return {t: plain_score(script_join(gt_cc[t], [gt_cc[o] for o in GLI_JOINS[t]]),
+                           script_join(pred_cc[t], [pred_cc[o] for o in GLI_JOINS[t]]),
+                           spacing, dilation[t], min_size[t], 337.0)
+            for t in GLI_TISSUES}
+
+
+def test_two_et_lesions_touching_one_necrosis_are_one_lesion_in_brats2024_gli():
+    gt = np.zeros((10, 10, 40), np.uint8)
+    gt[3:7, 3:7, 10:30] = GLI_TISSUES["NETC"]
+    gt[3:6, 3:6, 7:10] = gt[3:6, 3:6, 30:33] = GLI_TISSUES["ET"]  # 20 voxels apart: two ET lesions on their own
+    joined, alone = _gli(gt, gt, ONE), _gli(gt, gt, ONE, join_tissues=False)
+    assert (joined["ET"]["gt_lesions"], alone["ET"]["gt_lesions"]) == (1, 2)
+    assert joined["ET"]["tp_lesions"] == 1 and joined["ET"]["fp_lesions"] == 0 and joined["ET"]["lesion_dice"] == 1.0
+    assert joined["NETC"]["gt_lesions"] == alone["NETC"]["gt_lesions"] == 1
+    # a prediction missing one of the two blobs still hits the joined lesion: Dice 2*27/(54+27)
+    pred = gt.copy()
+    pred[3:6, 3:6, 30:33] = 0
+    assert _gli(gt, pred, ONE)["ET"]["lesion_dice"] == pytest.approx(2 * 27 / 81, rel=1e-12)
+
+
+def _gli_volume(rng, shape=(24, 24, 44)):
+    """Tumour-like GLI labels: an elongated necrosis with enhancing blobs at both ends (further apart than the ET
+    dilation: two ET lesions unless joined through the necrosis), oedema around, sometimes a resection cavity."""
+    grid = np.indices(shape).astype(float)
+    out = np.zeros(shape, np.uint8)
+
+    def ellipsoid(centre, axes, value, empty_only=False):
+        inside = sum(((g - c) / a) ** 2 for g, c, a in zip(grid, centre, axes)) <= 1
+        out[inside & (out == 0) if empty_only else inside] = value
+
+    centre = rng.uniform((10, 10, 20), (14, 14, 24))
+    length = rng.uniform(7, 9)
+    ellipsoid(centre, (3, 3, length), GLI_TISSUES["NETC"])
+    for end in (-1, 1):
+        if rng.random() < 0.9:
+            tip = centre + (rng.normal(0, 0.7), rng.normal(0, 0.7), end * (length + 0.5))
+            ellipsoid(tip, (rng.uniform(1.3, 2.2),) * 3, GLI_TISSUES["ET"])
+    if rng.random() < 0.6:
+        ellipsoid(centre + (3.5, 0, rng.uniform(-3, 3)), (1.8, 1.8, 1.8), GLI_TISSUES["RC"])
+    ellipsoid(centre, (6, 6, length + 4), GLI_TISSUES["SNFH"], empty_only=True)
+    return out
+
+
+def test_brats2024_gli_equals_the_2024_script_written_out():
+    joined_somewhere = 0
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        gt = _gli_volume(rng)
+        pred = np.roll(gt, tuple(int(s) for s in rng.integers(-1, 2, 3)), axis=(0, 1, 2))
+        pred[rng.random(gt.shape) < 0.0003] = GLI_TISSUES["ET"]  # speckles: merged, removed or false positives
+        ours, expected = _gli(gt, pred, ONE), plain_gli_2024(gt, pred, ONE)
+        for tissue in GLI_TISSUES:
+            for key in ("lesion_dice", "lesion_hd95", "lesion_nsd"):
+                assert ours[tissue][key] == pytest.approx(expected[tissue][key], rel=1e-12, abs=1e-12), (seed, tissue)
+            assert (ours[tissue]["tp_lesions"], ours[tissue]["fp_lesions"], ours[tissue]["fn_lesions"]) == (
+                expected[tissue]["tp"], expected[tissue]["fp"], expected[tissue]["fn"]), (seed, tissue)
+        alone = _gli(gt, pred, ONE, join_tissues=False)
+        joined_somewhere += sum(ours[t] != alone[t] for t in GLI_TISSUES)
+    assert joined_somewhere >= 4  # the volumes do join lesions across tissues

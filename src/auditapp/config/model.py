@@ -150,6 +150,7 @@ class LesionWise(LesionWiseOptions):
     match_metric: choice("expected iou or dice", "iou", "dice") = _LW.match_metric
     match_threshold: number("expected a number in [0, 1)", below=1.0) = _LW.match_threshold
     per_lesion_table: Bool = _LW.per_lesion_table
+    join_tissues: Optional[Bool] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,7 +206,7 @@ class MetricExtractionConfig(_Run):
     metrics: leaf(c.metrics, "expected a mapping of metric name -> true/false") = REFERENCE_METRICS  # enabled
     nsd_tolerance: number("expected a number > 0 (millimetres)", minimum=None, above=0) = 1.0
     lesion_wise: typed(LesionWise, "expected a mapping {convention, task, dilation, min_size, penalty_hd95, "
-                       "hd95_convention, connectivity, match_metric, match_threshold, per_lesion_table}") \
+                       "hd95_convention, connectivity, match_metric, match_threshold, per_lesion_table, join_tissues}") \
         = LesionWise()
     save_error_matrix: Bool = True
 

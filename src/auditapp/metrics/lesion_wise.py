@@ -41,6 +41,7 @@ Distances of every scored lesion of a region come from one batched nearest-surfa
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from auditapp.metrics._lesion_distances import LabelledSurface, labelled_surface, paired_surface_metrics
-from auditapp.metrics.components import Components, dilate, label_components, lesion_zones
+from auditapp.metrics.components import (Components, dilate, join_across, label_components, lesion_zones,
+                                         relabelled, touching_pairs)
 from auditapp.metrics.distances import HD95_CONVENTIONS, PairDistances
 from auditapp.metrics.regions import bounding_box, region_mask
 
@@ -99,6 +101,14 @@ _DEFAULTS: dict[str, dict[str, tuple]] = {
                   "PED": (5, 10, 374.0, False)},
 }
 
+#: brats2024: lesions joined across tissues, per task: region name -> the tissues it is joined through, in order
+#: (metrics_<task>.py ``combine_lesions_tissues``; docs/metrics.md). Regions of other names are never joined.
+_TISSUE_JOINS: dict[str, dict[str, tuple[str, ...]]] = {
+    "GLI": {"NETC": ("ET", "RC"), "ET": ("NETC", "RC"), "RC": ("ET", "NETC"), "SNFH": ("ET", "RC", "NETC")},
+    "SSA": {"ET": ("NETC",)},
+    "MET": {"ET": ("NETC",)},
+}
+
 
 @dataclass(frozen=True)
 class LesionRule:
@@ -114,6 +124,7 @@ class LesionRule:
     match_threshold: float = 0.5
     nsd_tolerance: float = 1.0
     merge_prediction: bool = False
+    join_with: tuple[str, ...] = ()
 
     def __post_init__(self):
         checks = [
@@ -133,10 +144,12 @@ class LesionRule:
 
 
 def lesion_rule(convention: str = "brats2023", *, task: str = "GLI", region: str = "", dilation=None,
-                min_size=None, penalty_hd95=None, **options) -> LesionRule:
+                min_size=None, penalty_hd95=None, join_tissues: bool | None = None, **options) -> LesionRule:
     """The :class:`LesionRule` of a region: the convention's per-task defaults, overridden by the given values.
 
     ``dilation`` and ``min_size`` may be a mapping region name -> value (``"*"``: every other region).
+    ``join_tissues`` (default: on for brats2024) joins the region's lesions through the other tissues the task's
+    2024 script joins it with (``join_with``), when the region has one of the script's tissue names.
 
     Examples
     --------
@@ -148,6 +161,8 @@ def lesion_rule(convention: str = "brats2023", *, task: str = "GLI", region: str
     5.0
     >>> lesion_rule("matching").dilation, lesion_rule("matching").min_size
     (0, 0.0)
+    >>> lesion_rule("brats2024", task="GLI", region="ET").join_with, lesion_rule("brats2024", region="WT").join_with
+    (('NETC', 'RC'), ())
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"lesion-wise convention must be one of {list(CONVENTIONS)}; got {convention!r}")
@@ -158,6 +173,9 @@ def lesion_rule(convention: str = "brats2023", *, task: str = "GLI", region: str
             raise ValueError(f"lesion-wise task must be one of {list(TASKS)}; got {task!r}")
         defaults = _DEFAULTS[convention][task]
     options.setdefault("merge_prediction", defaults[3])
+    joins = convention == "brats2024" if join_tissues is None else join_tissues
+    if joins and convention != "matching":
+        options.setdefault("join_with", _TISSUE_JOINS.get(task, {}).get(region, ()))
     return LesionRule(
         convention=convention,
         dilation=int(_for_region(defaults[0] if dilation is None else dilation, region)),
@@ -249,6 +267,25 @@ class GroundTruthLesions:
         if self._surface is None:
             self._surface = labelled_surface(self.lesions)
         return self._surface
+
+    def joined(self, steps: Sequence[np.ndarray]) -> GroundTruthLesions:
+        """These lesions joined across tissues (:func:`~auditapp.metrics.components.join_across` of the
+        :func:`~auditapp.metrics.components.touching_pairs` with each other tissue's lesions, in turn); ``self``
+        when nothing joins. A joined lesion's zone is the union of its parts' zones, its volume their sum."""
+        lut = join_across(self.count, steps)
+        if int(lut.max(initial=0)) == self.count:
+            return self
+        out = copy.copy(self)
+        out.lesions = relabelled(self.lesions, lut)
+        zones: list = [None] * out.lesions.count
+        for c, box in enumerate(self.zone_boxes, 1):
+            zones[lut[c] - 1] = box if zones[lut[c] - 1] is None else tuple(
+                slice(min(a.start, b.start), max(a.stop, b.stop)) for a, b in zip(zones[lut[c] - 1], box))
+        out.zone_boxes = tuple(zones)
+        out.kept = out.lesions.sizes * self.voxel_volume > self.rule.min_size
+        out.kept[0] = False
+        out._surface = None
+        return out
 
     def adopt_surface(self, points: np.ndarray) -> bool:
         """Whether ``points`` (the region's surface voxels from a voxel-wise search, C order) are the lesions'
@@ -519,17 +556,25 @@ def evaluate_lesions(gt: GroundTruthLesions, pred_mask: np.ndarray, *, offset: S
     -------
     LesionResult
     """
+    return _score(gt, _prediction(gt, pred_mask, offset), metrics, table, searched)
+
+
+def _prediction(gt: GroundTruthLesions, pred_mask: np.ndarray, offset: Sequence[int] | None) -> Components:
+    """The predicted components of a region: merged by dilation where the rule says so, else plain."""
+    rule = gt.rule
+    if rule.merge_prediction and rule.convention != "matching":
+        return merged_components(pred_mask, dilation=gt.dilation, connectivity=rule.connectivity, offset=offset,
+                                 shape=gt.shape)[0]
+    return label_components(pred_mask, connectivity=rule.connectivity, offset=offset)
+
+
+def _score(gt: GroundTruthLesions, pred: Components, metrics: Iterable[str], table: bool,
+           searched: PairDistances | None) -> LesionResult:
     wanted = set(metrics)
     unknown = wanted - set(LESION_METRICS)
     if unknown:
         raise ValueError(f"unknown lesion-wise metric(s) {sorted(unknown)}; expected some of {list(LESION_METRICS)}")
-    rule = gt.rule
-    if rule.merge_prediction and rule.convention != "matching":
-        pred, _ = merged_components(pred_mask, dilation=gt.dilation, connectivity=rule.connectivity,
-                                    offset=offset, shape=gt.shape)
-    else:
-        pred = label_components(pred_mask, connectivity=rule.connectivity, offset=offset)
-    compute = _matching if rule.convention == "matching" else _brats
+    compute = _matching if gt.rule.convention == "matching" else _brats
     result = compute(gt, pred, wanted, table, searched)
     columns = [c for name in LESION_METRICS if name in wanted for c in LESION_METRICS[name]]
     result.scores = {c: result.scores[c] for c in columns}
@@ -579,6 +624,7 @@ class SubjectLesions:
         self.rules = dict(rules)
         self.box = bounding_box(self.gt != 0)
         self._regions: dict[str, GroundTruthLesions] = {}
+        self._joined: dict[str, GroundTruthLesions] = {}
 
     def region(self, name: str, values: tuple[int, ...]) -> GroundTruthLesions:
         """GT lesions of the region ``gt ∈ values`` named ``name`` (cached)."""
@@ -591,6 +637,18 @@ class SubjectLesions:
             self._regions[name] = GroundTruthLesions(mask, spacing=self.spacing, rule=rule, offset=offset,
                                                      shape=self.gt.shape)
         return self._regions[name]
+
+    def joined(self, name: str, regions: Mapping[str, tuple[int, ...]]) -> GroundTruthLesions:
+        """GT lesions of region ``name`` joined across the tissues of its rule's ``join_with`` that are among
+        ``regions`` (name -> values; cached): :meth:`region` when there are none."""
+        through = [t for t in self.rules[name].join_with if t in regions and t != name]
+        lesions = self.region(name, regions[name])
+        if not through:
+            return lesions
+        if name not in self._joined:
+            self._joined[name] = lesions.joined(
+                [touching_pairs(lesions.lesions, self.region(t, regions[t]).lesions) for t in through])
+        return self._joined[name]
 
 
 def evaluate_pair_lesions(subject: SubjectLesions, pred: np.ndarray, regions: Iterable, *,
@@ -615,18 +673,50 @@ def evaluate_pair_lesions(subject: SubjectLesions, pred: np.ndarray, regions: It
     pred = np.asarray(pred)
     if pred.shape != subject.gt.shape:
         raise ValueError(f"gt and pred must have the same shape; got {subject.gt.shape} and {pred.shape}")
+    regions = list(regions)
+    values = {region.name: tuple(region.values) for region in regions}
     box = bounding_box(pred != 0)
     crop = pred[box] if box is not None else None
-    out = {}
-    for region in regions:
-        if crop is None:
-            mask, offset = np.zeros((0,) * pred.ndim, bool), None
-        else:
-            mask, offset = region_mask(crop, region.values), [b.start for b in box]
-        out[region.name] = evaluate_lesions(subject.region(region.name, region.values), mask, offset=offset,
-                                            metrics=metrics, table=table,
-                                            searched=(searched or {}).get(region.name))
-    return out
+    found: dict[str, Components] = {}
+
+    def predicted(name: str) -> Components:
+        """A region's predicted components before any joining (cached: other regions join through them)."""
+        if name not in found:
+            if crop is None:
+                mask, offset = np.zeros((0,) * pred.ndim, bool), None
+            else:
+                mask, offset = region_mask(crop, values[name]), [b.start for b in box]
+            found[name] = _prediction(subject.region(name, values[name]), mask, offset)
+        return found[name]
+
+    return {region.name: _score(subject.joined(region.name, values), _joined_prediction(subject, region.name, values,
+                                                                                        predicted),
+                                metrics, table, (searched or {}).get(region.name))
+            for region in regions}
+
+
+def _joined_prediction(subject: SubjectLesions, name: str, values: Mapping[str, tuple[int, ...]],
+                       predicted) -> Components:
+    """Region ``name``'s predicted components joined across tissues as its GT lesions are
+    (:meth:`SubjectLesions.joined`); with ``merge_prediction``, components of ``<= min_size`` voxels (removed
+    before the scripts join) join nothing."""
+    rule = subject.rules[name]
+    comps = predicted(name)
+    through = [t for t in rule.join_with if t in values and t != name]
+    if not through:
+        return comps
+    steps = []
+    for tissue in through:
+        other, other_rule = predicted(tissue), subject.rules[tissue]
+        pairs = touching_pairs(comps, other)
+        keep = np.ones(len(pairs), bool)
+        if rule.merge_prediction:
+            keep &= comps.sizes[pairs[:, 0]] > rule.min_size
+        if other_rule.merge_prediction:
+            keep &= other.sizes[pairs[:, 1]] > other_rule.min_size
+        steps.append(pairs[keep])
+    lut = join_across(comps.count, steps)
+    return comps if int(lut.max(initial=0)) == comps.count else relabelled(comps, lut)
 
 
 @dataclass(frozen=True)
@@ -651,12 +741,14 @@ class LesionWiseOptions:
     match_metric: str = "iou"
     match_threshold: float = 0.5
     per_lesion_table: bool = False
+    join_tissues: bool | None = None
 
     def rules(self, regions: Iterable, nsd_tolerance: float = 1.0) -> dict[str, LesionRule]:
         """One :class:`LesionRule` per region (``Region``: ``name``)."""
         return {region.name: lesion_rule(self.convention, task=self.task, region=region.name,
                                          dilation=self.dilation, min_size=self.min_size,
-                                         penalty_hd95=self.penalty_hd95, hd95_convention=self.hd95_convention,
+                                         penalty_hd95=self.penalty_hd95, join_tissues=self.join_tissues,
+                                         hd95_convention=self.hd95_convention,
                                          connectivity=self.connectivity, match_metric=self.match_metric,
                                          match_threshold=self.match_threshold, nsd_tolerance=nsd_tolerance)
                 for region in regions}
