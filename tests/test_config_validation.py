@@ -454,13 +454,18 @@ def test_lesion_wise_block_and_metric_names(proj: Path) -> None:
     rules = options.rules([Label("ET", (3,)), Label("WT", (1, 2, 3), composite=True)])
     assert (rules["ET"].min_size, rules["WT"].min_size, rules["ET"].dilation) == (5.0, 30.0, 2)
     assert rules["ET"].penalty_hd95 == 337.0  # not given: the brats2024 GLI default, from lesion_rule
+    assert options.join_tissues is None and rules["ET"].join_with == ("NETC", "RC") and rules["WT"].join_with == ()
+    off = load_metric_config(cfg("o.yaml", METRIC_OK + "lesion_wise: {convention: brats2024, join_tissues: false}\n"))
+    assert off.lesion_wise.join_tissues is False
+    assert off.lesion_wise.rules([Label("ET", (3,))])["ET"].join_with == ()
 
 
 def test_bad_lesion_wise_options_are_config_errors(proj: Path) -> None:
     path = cfg("m.yaml", METRIC_OK + textwrap.dedent("""
         metrics: {gt_lesions: true}
         lesion_wise: {convention: brats2025, dilation: -1, min_size: {ET: big}, penalty_hd95: "374",
-                      connectivity: 8, match_threshold: 1.5, per_lesion_table: 1, dilatation: 3}
+                      connectivity: 8, match_threshold: 1.5, per_lesion_table: 1, join_tissues: yes please,
+                      dilatation: 3}
         """))
     with pytest.warns(ConfigWarning, match=r"lesion_wise.dilatation: unknown key 'dilatation', ignored"):
         problems = problems_of(load_metric_config, path)
@@ -478,4 +483,5 @@ def test_bad_lesion_wise_options_are_config_errors(proj: Path) -> None:
         f"error: {path}: lesion_wise.connectivity: got the number 8; expected 6, 18 or 26",
         f"error: {path}: lesion_wise.match_threshold: got 1.5; expected a number in [0, 1)",
         f"error: {path}: lesion_wise.per_lesion_table: got the number 1; expected true or false",
+        f"error: {path}: lesion_wise.join_tissues: got the string 'yes please'; expected true or false",
     ]

@@ -17,8 +17,10 @@ Conventions (docs/metrics.md, "Lesion-wise metrics", has the worked examples and
     false positive. Every other predicted component is a false positive scoring 0 /
     ``penalty_hd95`` / 0. With ``merge_prediction`` (the 2024 GLI, SSA and MET scripts) the predicted
     components are merged by dilation like the GT lesions, and merged components of ``<= min_size``
-    voxels are removed before scoring. The subject's score is the sum over kept lesions and false
-    positives divided by their number; nothing to score (no kept lesion, no false positive) gives
+    voxels are removed before scoring. With ``join_with`` (brats2024 GLI, SSA, MET: regions named like the
+    scripts' tissues) a region's lesions, GT and predicted, are joined through other tissues' lesions they
+    touch (:func:`~auditapp.metrics.components.join_across`). The subject's score is the sum over kept lesions
+    and false positives divided by their number; nothing to score (no kept lesion, no false positive) gives
     Dice 1, HD95 0, NSD 1.
 ``matching``
     Components of GT and prediction (no dilation; components ``<= min_size`` dropped on both
