@@ -458,9 +458,10 @@ def touching_pairs(a: Components, b: Components) -> np.ndarray:
     candidates = np.argwhere(near_a & (b.window(box) > 0)) + lo  # b's voxels next to a: the contact only
     steps = np.argwhere(_structure_of_rank(ndim, 2)) - 1
     around = (candidates[:, None, :] + steps[None, :, :]).reshape(-1, ndim)
-    owners = a.label_at(around)
-    pairs = np.stack([owners, np.repeat(b.label_at(candidates), len(steps))], axis=1)
-    return np.unique(pairs[owners > 0].astype(np.int64), axis=0)
+    owners = a.label_at(around).astype(np.int64)
+    codes = owners * (b.count + 1) + np.repeat(b.label_at(candidates), len(steps))
+    codes = np.unique(codes[owners > 0])  # one sort of integers, not of rows
+    return np.stack([codes // (b.count + 1), codes % (b.count + 1)], axis=1)
 
 
 def _structure_of_rank(ndim: int, rank: int) -> np.ndarray:
