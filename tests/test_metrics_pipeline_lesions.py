@@ -91,3 +91,21 @@ def test_no_table_unless_asked_and_convention_defaults(tmp_path):
     expected = lesion_wise_metrics(gt == 1, pred == 1, spacing=(1, 1, 1), rule=lesion_rule("matching", match_threshold=0.3)).scores
     assert enh["lesion_dice"] == expected["lesion_dice"] == 18 / 27  # the one pair with IoU 0.5 > 0.3
     assert not (tmp_path / "out" / "lesions_DS.csv").exists()
+
+
+def test_brats2024_joins_et_lesions_through_the_necrosis_from_the_config(tmp_path):
+    gt = np.zeros((10, 10, 40), np.uint8)
+    gt[3:7, 3:7, 10:30] = 1  # NETC
+    gt[3:6, 3:6, 7:10] = gt[3:6, 3:6, 30:33] = 3  # two ET blobs 20 voxels apart, both on the necrosis
+    write_nifti(tmp_path / "gt" / "S1" / "S1_seg.nii.gz", gt)
+    write_nifti(tmp_path / "m" / "S1" / "S1_pred.nii.gz", gt)
+    counts = []
+    for join in ("true", "false"):
+        path = tmp_path / f"{join}.yaml"
+        path.write_text("data_path: gt\nmodel_predictions_paths: {m: m}\noutput_path: out_" + join + "\nfilename: DS\n"
+                        "labels: {BKG: 0, NETC: 1, SNFH: 2, ET: 3}\ncpu_cores: 1\nmetrics: {lesion_counts: true}\n"
+                        "lesion_wise: {convention: brats2024, task: GLI, join_tissues: " + join + "}\n", encoding="utf-8")
+        assert run_metric_extraction(load_metric_config(str(path))).exit_code == 0
+        frame = pd.read_csv(tmp_path / f"out_{join}" / "extracted_information_DS.csv").set_index("region")
+        counts.append((int(frame.loc["ET", "gt_lesions"]), int(frame.loc["ET", "pred_lesions"])))
+    assert counts == [(1, 1), (2, 2)]  # joined (the 2024 GLI script), and each blob on its own
