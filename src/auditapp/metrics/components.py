@@ -456,18 +456,12 @@ def touching_pairs(a: Components, b: Components) -> np.ndarray:
     inner = (slice(1, -1),) * ndim
     near_a = dilate(a.window(grown) > 0, 2)[inner]  # the voxels of the box within one step of a voxel of a
     candidates = np.argwhere(near_a & (b.window(box) > 0)) + lo  # b's voxels next to a: the contact only
-    steps = np.argwhere(_structure_of_rank(ndim, 2)) - 1
+    steps = np.argwhere(structure(18 if ndim == 3 else 8, ndim)) - 1  # the 18-neighbour cross and the voxel
     around = (candidates[:, None, :] + steps[None, :, :]).reshape(-1, ndim)
     owners = a.label_at(around).astype(np.int64)
     codes = owners * (b.count + 1) + np.repeat(b.label_at(candidates), len(steps))
     codes = np.unique(codes[owners > 0])  # one sort of integers, not of rows
     return np.stack([codes // (b.count + 1), codes % (b.count + 1)], axis=1)
-
-
-def _structure_of_rank(ndim: int, rank: int) -> np.ndarray:
-    from scipy import ndimage
-
-    return ndimage.generate_binary_structure(ndim, rank)
 
 
 def join_across(count: int, steps: Sequence[np.ndarray]) -> np.ndarray:
