@@ -17,7 +17,7 @@ import numpy as np
 
 from auditapp.metrics.regions import bounding_box
 
-__all__ = ["Components", "dilate", "join_across", "label_components", "lesion_zones", "relabelled", "structure",
+__all__ = ["Components", "box_union", "dilate", "join_across", "label_components", "lesion_zones", "relabelled", "structure",
            "touching_pairs"]
 
 
@@ -423,13 +423,13 @@ def _lesions(comps: Components, labels: np.ndarray, lut: np.ndarray, base: tuple
     boxes: list = [None] * count
     for c, box in enumerate(comps.boxes, 1):
         z = int(lut[c]) - 1
-        zone_boxes[z] = _union(zone_boxes[z], _padded(box, dilation, labels.shape))
-        boxes[z] = _union(boxes[z], box)
+        zone_boxes[z] = box_union(zone_boxes[z], _padded(box, dilation, labels.shape))
+        boxes[z] = box_union(boxes[z], box)
     lesions = Components(labels, base, sizes, tuple(shift(b) for b in boxes))
     return lesions, tuple(shift(b) for b in zone_boxes)
 
 
-def _union(a: tuple[slice, ...] | None, b: tuple[slice, ...]) -> tuple[slice, ...]:
+def box_union(a: tuple[slice, ...] | None, b: tuple[slice, ...]) -> tuple[slice, ...]:
     """The bounding box of two boxes (``a`` None: ``b``)."""
     return b if a is None else tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in zip(a, b))
 
@@ -502,5 +502,5 @@ def relabelled(comps: Components, lut: np.ndarray) -> Components:
     boxes: list = [None] * count
     for c, box in enumerate(comps.boxes, 1):
         if lut[c]:
-            boxes[lut[c] - 1] = _union(boxes[lut[c] - 1], box)
+            boxes[lut[c] - 1] = box_union(boxes[lut[c] - 1], box)
     return Components(lut[comps.labels].astype(np.int32), comps.offset, sizes, tuple(boxes))

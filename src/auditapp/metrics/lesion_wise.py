@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from auditapp.metrics._lesion_distances import LabelledSurface, labelled_surface, paired_surface_metrics
-from auditapp.metrics.components import (Components, dilate, join_across, label_components, lesion_zones,
-                                         relabelled, touching_pairs)
+from auditapp.metrics.components import (Components, box_union, dilate, join_across, label_components,
+                                         lesion_zones, relabelled, touching_pairs)
 from auditapp.metrics.distances import HD95_CONVENTIONS, PairDistances
 from auditapp.metrics.regions import bounding_box, region_mask
 
@@ -281,8 +281,7 @@ class GroundTruthLesions:
         out.lesions = relabelled(self.lesions, lut)
         zones: list = [None] * out.lesions.count
         for c, box in enumerate(self.zone_boxes, 1):
-            zones[lut[c] - 1] = box if zones[lut[c] - 1] is None else tuple(
-                slice(min(a.start, b.start), max(a.stop, b.stop)) for a, b in zip(zones[lut[c] - 1], box))
+            zones[lut[c] - 1] = box_union(zones[lut[c] - 1], box)
         out.zone_boxes = tuple(zones)
         out.kept = out.lesions.sizes * self.voxel_volume > self.rule.min_size
         out.kept[0] = False
